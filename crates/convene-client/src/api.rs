@@ -1,0 +1,128 @@
+//! The HTTP client for the Convene API: one method per endpoint, problem documents turned into errors.
+
+use std::time::Duration;
+
+use convene_proto::{
+    Conversation, ConversationList, CreateConversation, LoginRequest, LoginResponse, Me, Problem,
+};
+use reqwest::{Method, RequestBuilder, Response};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+
+use crate::error::ClientError;
+
+/// A connection to one Convene server, optionally signed in.
+#[derive(Clone)]
+pub struct Api {
+    http: reqwest::Client,
+    base: String,
+    token: Option<String>,
+}
+
+impl Api {
+    /// An API client for the server at `base` (`http://…` or `https://…`).
+    pub fn new(base: &str, token: Option<String>) -> Result<Self, ClientError> {
+        let base = base.trim().trim_end_matches('/').to_owned();
+        if !(base.starts_with("http://") || base.starts_with("https://")) || base.len() < 10 {
+            return Err(ClientError::BadServerUrl(base));
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(3))
+            .timeout(Duration::from_secs(20))
+            .build()
+            .map_err(ClientError::Network)?;
+        Ok(Self { http, base, token })
+    }
+
+    /// The server's base URL.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    fn request(&self, method: Method, path: &str) -> RequestBuilder {
+        let req = self
+            .http
+            .request(method, format!("{}/api/v1{path}", self.base));
+        match &self.token {
+            Some(token) => req.bearer_auth(token),
+            None => req,
+        }
+    }
+
+    async fn send<T: DeserializeOwned>(req: RequestBuilder) -> Result<T, ClientError> {
+        let response = req.send().await.map_err(ClientError::Network)?;
+        let response = check(response).await?;
+        response
+            .json::<T>()
+            .await
+            .map_err(|e| ClientError::Protocol(e.to_string()))
+    }
+
+    async fn post<B: Serialize, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, ClientError> {
+        Self::send(self.request(Method::POST, path).json(body)).await
+    }
+
+    /// Signs in an agent.
+    pub async fn login(&self, email: &str, password: &str) -> Result<LoginResponse, ClientError> {
+        self.post(
+            "/auth/login",
+            &LoginRequest {
+                email: email.to_owned(),
+                password: password.to_owned(),
+            },
+        )
+        .await
+    }
+
+    /// Ends this session on the server.
+    pub async fn logout(&self) -> Result<(), ClientError> {
+        let response = self
+            .request(Method::POST, "/auth/logout")
+            .send()
+            .await
+            .map_err(ClientError::Network)?;
+        check(response).await.map(|_| ())
+    }
+
+    /// Who the token belongs to.
+    pub async fn me(&self) -> Result<Me, ClientError> {
+        Self::send(self.request(Method::GET, "/me")).await
+    }
+
+    /// The conversations the user has joined.
+    pub async fn conversations(&self) -> Result<Vec<Conversation>, ClientError> {
+        let list: ConversationList =
+            Self::send(self.request(Method::GET, "/conversations")).await?;
+        Ok(list.conversations)
+    }
+
+    /// Creates a conversation owned by the user.
+    pub async fn create_conversation(&self, subject: &str) -> Result<Conversation, ClientError> {
+        self.post(
+            "/conversations",
+            &CreateConversation {
+                subject: subject.to_owned(),
+            },
+        )
+        .await
+    }
+}
+
+/// Passes successful responses through; turns the others into [`ClientError::Refused`].
+async fn check(response: Response) -> Result<Response, ClientError> {
+    let status = response.status();
+    if status.is_success() {
+        return Ok(response);
+    }
+    let text = response.text().await.map_err(ClientError::Network)?;
+    match serde_json::from_str::<Problem>(&text) {
+        Ok(problem) => Err(ClientError::Refused(problem)),
+        Err(_) => Err(ClientError::Protocol(format!(
+            "HTTP {status} without a problem document"
+        ))),
+    }
+}

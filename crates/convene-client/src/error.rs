@@ -1,0 +1,44 @@
+//! The client core's one error type, classified so callers can tell "offline" from "refused".
+
+use convene_proto::Problem;
+
+/// Why a client operation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The server could not be reached (down, no network, timeout). The action may be retried later.
+    #[error("cannot reach the server: {0}")]
+    Network(#[source] reqwest::Error),
+    /// The server answered with a problem document: it refused the request.
+    #[error("{}", .0.detail.clone().unwrap_or_else(|| .0.title.clone()))]
+    Refused(Problem),
+    /// The server answered something that is not what the API promises.
+    #[error("unexpected answer from the server: {0}")]
+    Protocol(String),
+    /// The local cache failed.
+    #[error("local cache error: {0}")]
+    Cache(#[from] rusqlite::Error),
+    /// The local cache holds data it cannot read.
+    #[error("local cache is corrupt: {0}")]
+    Corrupt(String),
+    /// An operation needs a signed-in user.
+    #[error("not signed in")]
+    NotSignedIn,
+    /// The server URL typed in is not usable.
+    #[error("server URL {0:?} is not valid: it must start with http:// or https://")]
+    BadServerUrl(String),
+}
+
+impl ClientError {
+    /// Whether this is a failure to reach the server (as opposed to a refusal or a local fault).
+    pub fn is_offline(&self) -> bool {
+        matches!(self, Self::Network(_))
+    }
+
+    /// The HTTP status of a refusal.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Refused(p) => Some(p.status),
+            _ => None,
+        }
+    }
+}

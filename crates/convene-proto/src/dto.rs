@@ -1,0 +1,88 @@
+//! Request and response bodies of the HTTP API.
+
+use crate::ids::*;
+use crate::roles::*;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+/// `POST /api/v1/auth/login`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+/// The answer to a successful sign-in.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct LoginResponse {
+    /// Bearer token for `Authorization: Bearer …`. Shown once; the server keeps only its hash.
+    pub token: String,
+    pub me: Me,
+}
+
+/// Who the caller is: an agent of an account, or a contact.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Me {
+    Agent {
+        id: AgentId,
+        account_id: AccountId,
+        account_name: String,
+        email: String,
+        name: String,
+        role: AccountRole,
+    },
+    Contact {
+        id: ContactId,
+        account_id: AccountId,
+        account_name: String,
+        email: String,
+        name: String,
+    },
+}
+
+impl Me {
+    /// The display name of whoever is signed in.
+    pub fn name(&self) -> &str {
+        match self {
+            Me::Agent { name, .. } | Me::Contact { name, .. } => name,
+        }
+    }
+}
+
+/// `POST /api/v1/conversations`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct CreateConversation {
+    pub subject: String,
+}
+
+/// A conversation as its members see it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Conversation {
+    pub id: ConversationId,
+    pub subject: String,
+    pub status: ConversationStatus,
+    pub created_by: AgentId,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+    /// The caller's own role in it, if they are a participant.
+    #[serde(default)]
+    pub my_role: Option<ParticipantRole>,
+    /// How many participants have joined.
+    pub participant_count: i64,
+}
+
+/// `GET /api/v1/conversations`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct ConversationList {
+    pub conversations: Vec<Conversation>,
+}
+
+/// `GET /healthz`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Health {
+    pub status: String,
+    pub version: String,
+}

@@ -1,0 +1,59 @@
+//! RFC 9457 problem details and the stable machine codes they carry.
+
+use serde::{Deserialize, Serialize};
+
+/// Stable machine-readable error codes. Clients branch on these, never on the human text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// Missing, unknown or expired credentials.
+    Unauthenticated,
+    /// Signed in, but not allowed to do this.
+    Forbidden,
+    /// No such thing, or not visible to the caller.
+    NotFound,
+    /// A field of the request is missing or malformed.
+    InvalidInput,
+    /// The body is not valid JSON of the expected shape.
+    MalformedBody,
+    /// The body is larger than the server accepts.
+    PayloadTooLarge,
+    /// The request conflicts with the current state (for example a duplicate email).
+    Conflict,
+    /// Too many requests; retry after the time in `Retry-After`.
+    RateLimited,
+    /// The server failed; the request may be retried.
+    Internal,
+}
+
+impl ErrorCode {
+    /// The `type` URI of the problem document for this code.
+    pub fn type_uri(self) -> String {
+        let name = serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        format!(
+            "https://convene.example/problems/{}",
+            name.replace('_', "-")
+        )
+    }
+}
+
+/// An RFC 9457 problem document (`application/problem+json`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub type_uri: String,
+    pub title: String,
+    pub status: u16,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    pub code: ErrorCode,
+    /// The request field the problem is about, when there is one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+/// The media type of problem documents.
+pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";

@@ -1,0 +1,14 @@
+//! Types both halves of Convene speak.
+//!
+//! The server serialises these and the client core deserialises them, so a change here is a
+//! change of the wire format. Nothing in this crate does I/O.
+
+pub mod dto;
+pub mod error;
+pub mod ids;
+pub mod roles;
+
+pub use dto::*;
+pub use error::{ErrorCode, Problem, PROBLEM_CONTENT_TYPE};
+pub use ids::*;
+pub use roles::*;

@@ -1,0 +1,118 @@
+//! Extractors that turn bad requests into problem documents instead of axum's plain-text rejections.
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use serde::de::DeserializeOwned;
+
+use super::AppState;
+use crate::auth::hash_token;
+use crate::error::ApiError;
+use crate::store::SessionAgent;
+
+/// A JSON body whose rejections are problem documents naming what is wrong.
+pub struct ApiJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(value)) => Ok(Self(value)),
+            Err(rejection) => Err(json_problem(rejection)),
+        }
+    }
+}
+
+fn json_problem(rejection: JsonRejection) -> ApiError {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        return ApiError::PayloadTooLarge;
+    }
+    match rejection {
+        JsonRejection::JsonDataError(e) => {
+            // serde's message names the field and the expected type ("missing field `subject`").
+            ApiError::invalid(
+                &field_of(&e.body_text()).unwrap_or_else(|| "body".to_owned()),
+                e.body_text(),
+            )
+        }
+        JsonRejection::MissingJsonContentType(_) => {
+            ApiError::MalformedBody("expected Content-Type: application/json".to_owned())
+        }
+        other => ApiError::MalformedBody(other.body_text()),
+    }
+}
+
+/// Pulls the field name out of serde's messages ("missing field `x`", "x: invalid type …").
+fn field_of(message: &str) -> Option<String> {
+    let body = message
+        .strip_prefix("Failed to deserialize the JSON body into the target type: ")
+        .unwrap_or(message);
+    for marker in ["missing field `", "unknown field `"] {
+        if let Some(start) = body.find(marker) {
+            let rest = &body[start + marker.len()..];
+            return rest.find('`').map(|end| rest[..end].to_owned());
+        }
+    }
+    let (path, _) = body.split_once(": ")?;
+    (!path.is_empty() && !path.contains(' ')).then(|| path.to_owned())
+}
+
+/// The bearer token of the request, if it carries one.
+pub fn bearer(parts: &Parts) -> Option<&str> {
+    parts
+        .headers
+        .get(AUTHORIZATION)?
+        .to_str()
+        .ok()?
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+}
+
+/// A request from a signed-in, active agent.
+pub struct AuthedAgent {
+    pub agent: SessionAgent,
+    pub token_hash: String,
+}
+
+impl FromRequestParts<AppState> for AuthedAgent {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = bearer(parts).ok_or_else(|| {
+            ApiError::Unauthenticated("sign in first: missing bearer token".to_owned())
+        })?;
+        let token_hash = hash_token(token);
+        let agent = state
+            .store()
+            .session_agent(&token_hash)
+            .await?
+            .ok_or_else(|| {
+                ApiError::Unauthenticated("session expired or signed out; sign in again".to_owned())
+            })?;
+        Ok(Self { agent, token_hash })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::field_of;
+
+    #[test]
+    fn serde_messages_yield_the_field_name() {
+        assert_eq!(
+            field_of("missing field `subject` at line 1").as_deref(),
+            Some("subject")
+        );
+        assert_eq!(
+            field_of("Failed to deserialize the JSON body into the target type: subject: invalid type: integer `3`, expected a string").as_deref(),
+            Some("subject")
+        );
+    }
+}

@@ -1,0 +1,16 @@
+//! The Convene server as a library, so that tests can start it in-process on `127.0.0.1:0`
+//! and the `convene-server` binary stays a thin command line over it.
+
+pub mod api;
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod server;
+pub mod store;
+pub mod validate;
+
+pub use config::ServeConfig;
+pub use server::{RunningServer, Server};
+pub use store::Store;

@@ -1,0 +1,142 @@
+//! Starting and stopping a server: open the store, seed the demo if asked, bind, serve.
+
+use std::net::SocketAddr;
+
+use axum::http::Request;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+use tower_http::trace::TraceLayer;
+
+use crate::api::{self, AppState};
+use crate::config::ServeConfig;
+use crate::store::{Store, StoreError};
+
+/// Why a server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot create data folder {path}: {source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("demo seeding failed: {0}")]
+    Demo(String),
+}
+
+/// A configured server, not yet listening.
+pub struct Server {
+    config: ServeConfig,
+    store: Store,
+}
+
+/// A server listening in the background; dropping it does not stop it, `stop` does.
+pub struct RunningServer {
+    pub addr: SocketAddr,
+    pub store: Store,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: JoinHandle<std::io::Result<()>>,
+}
+
+impl Server {
+    /// Opens the data folder and database, and seeds the demo account when configured to.
+    pub async fn new(config: ServeConfig) -> Result<Self, StartError> {
+        std::fs::create_dir_all(&config.data_dir).map_err(|source| StartError::DataDir {
+            path: config.data_dir.display().to_string(),
+            source,
+        })?;
+        let store = Store::open(&config.data_dir, config.database_url.as_deref()).await?;
+        if config.demo {
+            crate::demo::seed(&store)
+                .await
+                .map_err(|e| StartError::Demo(e.to_string()))?;
+        }
+        Ok(Self { config, store })
+    }
+
+    /// Binds the configured address and serves until `stop` is called.
+    pub async fn start(self) -> Result<RunningServer, StartError> {
+        let listener = TcpListener::bind(self.config.listen)
+            .await
+            .map_err(|source| StartError::Bind {
+                addr: self.config.listen,
+                source,
+            })?;
+        let addr = listener.local_addr().map_err(|source| StartError::Bind {
+            addr: self.config.listen,
+            source,
+        })?;
+        let state = AppState::new(self.store.clone(), self.config.public_url.clone());
+        let app = api::router(state).layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
+                tracing::info_span!("request", method = %req.method(), path = %redact_path(req.uri().path()))
+            }),
+        );
+        let (tx, rx) = oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await
+        });
+        tracing::info!(%addr, "convene-server listening");
+        Ok(RunningServer {
+            addr,
+            store: self.store,
+            shutdown: Some(tx),
+            task,
+        })
+    }
+}
+
+impl RunningServer {
+    /// The base URL of this server on loopback, e.g. `http://127.0.0.1:41234`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Waits until the server stops on its own (it does not, unless it fails).
+    pub async fn wait(mut self) -> std::io::Result<()> {
+        (&mut self.task).await.unwrap_or(Ok(()))
+    }
+
+    /// Stops accepting connections and waits for the open ones to finish.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+}
+
+/// Paths that carry secrets (join tokens) are logged without them.
+pub fn redact_path(path: &str) -> String {
+    for prefix in ["/j/", "/api/v1/join/"] {
+        if let Some(rest) = path.strip_prefix(prefix) {
+            if !rest.is_empty() {
+                return format!("{prefix}[token]");
+            }
+        }
+    }
+    path.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_path;
+
+    #[test]
+    fn join_tokens_never_reach_the_log() {
+        assert_eq!(redact_path("/j/abcdef"), "/j/[token]");
+        assert_eq!(redact_path("/api/v1/join/abcdef"), "/api/v1/join/[token]");
+        assert_eq!(redact_path("/api/v1/me"), "/api/v1/me");
+    }
+}

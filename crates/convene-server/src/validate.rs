@@ -1,0 +1,151 @@
+//! Validation of user input at the edge. Each check names the field it is about, so the problem
+//! document can say exactly what is wrong.
+
+use crate::error::ApiError;
+
+/// RFC 5321: at most 64 octets before the `@`.
+const MAX_LOCAL_PART: usize = 64;
+/// RFC 5321: at most 255 octets for the domain.
+const MAX_DOMAIN: usize = 255;
+/// RFC 5321 path limit (256) less the angle brackets.
+const MAX_EMAIL: usize = 254;
+/// Longest subject, in characters.
+pub const MAX_SUBJECT: usize = 200;
+/// Longest display name, in characters.
+pub const MAX_NAME: usize = 100;
+/// Shortest password accepted for an agent.
+pub const MIN_PASSWORD: usize = 8;
+
+/// Trims and lower-cases an email address after checking its shape and RFC 5321 lengths.
+pub fn email(field: &str, raw: &str) -> Result<String, ApiError> {
+    let email = raw.trim().to_lowercase();
+    let bad = |why: &str| ApiError::invalid(field, format!("{field} {why}"));
+    if email.is_empty() {
+        return Err(bad("must not be empty"));
+    }
+    if email.len() > MAX_EMAIL {
+        return Err(bad(&format!("must be at most {MAX_EMAIL} characters")));
+    }
+    let Some((local, domain)) = email.rsplit_once('@') else {
+        return Err(bad("must be an email address like name@example.com"));
+    };
+    if local.is_empty() || domain.is_empty() || !domain.contains('.') {
+        return Err(bad("must be an email address like name@example.com"));
+    }
+    if local.len() > MAX_LOCAL_PART {
+        return Err(bad(&format!(
+            "must have at most {MAX_LOCAL_PART} characters before the @"
+        )));
+    }
+    if domain.len() > MAX_DOMAIN {
+        return Err(bad(&format!(
+            "must have at most {MAX_DOMAIN} characters after the @"
+        )));
+    }
+    let allowed = |c: char| {
+        c.is_ascii_graphic()
+            && !matches!(
+                c,
+                '<' | '>' | '(' | ')' | ',' | ';' | ':' | '\\' | '"' | '[' | ']'
+            )
+    };
+    if !email.chars().all(allowed) || local.contains('@') {
+        return Err(bad(
+            "contains characters that are not allowed in an email address",
+        ));
+    }
+    if domain.starts_with('.') || domain.ends_with('.') || domain.contains("..") {
+        return Err(bad("has a malformed domain"));
+    }
+    Ok(email)
+}
+
+/// A required single-line text of at most `max` characters, trimmed.
+pub fn text(field: &str, raw: &str, max: usize) -> Result<String, ApiError> {
+    let value = raw.trim();
+    if value.is_empty() {
+        return Err(ApiError::invalid(
+            field,
+            format!("{field} must not be empty"),
+        ));
+    }
+    if value.chars().count() > max {
+        return Err(ApiError::invalid(
+            field,
+            format!("{field} must be at most {max} characters"),
+        ));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(ApiError::invalid(
+            field,
+            format!("{field} must be a single line without control characters"),
+        ));
+    }
+    Ok(value.to_owned())
+}
+
+/// A new password: long enough, and not absurdly long (argon2 input is bounded).
+pub fn password(field: &str, raw: &str) -> Result<String, ApiError> {
+    let n = raw.chars().count();
+    if n < MIN_PASSWORD {
+        return Err(ApiError::invalid(
+            field,
+            format!("{field} must be at least {MIN_PASSWORD} characters"),
+        ));
+    }
+    if n > 1024 {
+        return Err(ApiError::invalid(
+            field,
+            format!("{field} must be at most 1024 characters"),
+        ));
+    }
+    Ok(raw.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_trimmed_and_lower_cased() {
+        assert_eq!(
+            email("email", "  Carol@Example.COM ").ok().as_deref(),
+            Some("carol@example.com")
+        );
+    }
+
+    #[test]
+    fn malformed_emails_are_refused_naming_the_field() {
+        for bad in [
+            "",
+            "carol",
+            "carol@",
+            "@example.com",
+            "carol@example",
+            "a b@example.com",
+            "carol@@example.com",
+            "x@example..com",
+        ] {
+            let err = email("admin_email", bad).expect_err(bad);
+            assert_eq!(err.field(), Some("admin_email"), "{bad}");
+        }
+    }
+
+    #[test]
+    fn emails_over_rfc_5321_limits_are_refused() {
+        let long_local = format!("{}@example.com", "a".repeat(65));
+        assert!(email("email", &long_local).is_err());
+        let ok_local = format!("{}@example.com", "a".repeat(64));
+        assert!(email("email", &ok_local).is_ok());
+        let long_total = format!("a@{}.com", "b".repeat(250));
+        assert!(email("email", &long_total).is_err());
+    }
+
+    #[test]
+    fn text_must_be_present_short_and_single_line() {
+        assert!(text("subject", "   ", 10).is_err());
+        assert!(text("subject", &"x".repeat(11), 10).is_err());
+        assert!(text("subject", "a\nb", 10).is_err());
+        assert_eq!(text("subject", " Hi ", 10).ok().as_deref(), Some("Hi"));
+    }
+}

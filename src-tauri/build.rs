@@ -1,0 +1,20 @@
+//! Tauri's build step, pointed at the one configuration file at the repository root, with the
+//! app's own commands declared so the capability file can grant exactly those.
+
+fn main() {
+    let commands = &[
+        "app_defaults",
+        "session_state",
+        "sign_in",
+        "sign_out",
+        "cached_conversations",
+        "refresh",
+        "create_conversation",
+    ];
+    let attributes = tauri_build::Attributes::new()
+        .config_path("../tauri.conf.json")
+        .app_manifest(tauri_build::AppManifest::new().commands(commands));
+    if let Err(error) = tauri_build::try_build(attributes) {
+        panic!("tauri build step failed: {error:#}");
+    }
+}

@@ -1,0 +1,32 @@
+// A tiny element builder. All user text goes in through textContent, never as HTML.
+
+type Attrs = Record<string, string | boolean | undefined | ((event: Event) => void)>;
+type Child = Node | string | null | undefined | false;
+
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Attrs = {},
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
+  const el = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === undefined || value === false) continue;
+    if (typeof value === "function") {
+      el.addEventListener(name.replace(/^on/, "").toLowerCase(), value);
+    } else if (value === true) {
+      el.setAttribute(name, "");
+    } else {
+      el.setAttribute(name, value);
+    }
+  }
+  for (const child of children) {
+    if (child === null || child === undefined || child === false) continue;
+    el.append(typeof child === "string" ? document.createTextNode(child) : child);
+  }
+  return el;
+}
+
+/** Replaces everything inside `root` with `view`. */
+export function mount(root: HTMLElement, view: Node): void {
+  root.replaceChildren(view);
+}

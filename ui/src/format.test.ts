@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { initials, peopleCount, relativeTime, roleLabel } from "./format";
+
+describe("relativeTime", () => {
+  const now = new Date("2026-11-26T12:00:00Z");
+  it("says just now for the last few seconds", () => {
+    expect(relativeTime("2026-11-26T11:59:40Z", now)).toBe("just now");
+  });
+  it("counts minutes, hours and days in the past", () => {
+    expect(relativeTime("2026-11-26T11:55:00Z", now)).toBe("5 minutes ago");
+    expect(relativeTime("2026-11-26T09:00:00Z", now)).toBe("3 hours ago");
+    expect(relativeTime("2026-11-25T12:00:00Z", now)).toBe("yesterday");
+  });
+  it("shows nothing for a malformed time instead of 'Invalid Date'", () => {
+    expect(relativeTime("not a time", now)).toBe("");
+  });
+});
+
+describe("labels", () => {
+  it("counts people in English", () => {
+    expect(peopleCount(1)).toBe("1 person");
+    expect(peopleCount(3)).toBe("3 people");
+  });
+  it("makes initials from first and last name", () => {
+    expect(initials("Ana Lima")).toBe("AL");
+    expect(initials("  cher ")).toBe("C");
+    expect(initials("")).toBe("?");
+  });
+  it("uses the product's names for roles", () => {
+    expect(roleLabel("superadmin")).toBe("SuperAdmin");
+    expect(roleLabel("owner")).toBe("Owner");
+    expect(roleLabel(null)).toBe("");
+  });
+});

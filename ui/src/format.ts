@@ -1,0 +1,49 @@
+// Formatting of times and labels for display.
+
+const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
+  ["year", 365 * 24 * 3600],
+  ["month", 30 * 24 * 3600],
+  ["week", 7 * 24 * 3600],
+  ["day", 24 * 3600],
+  ["hour", 3600],
+  ["minute", 60],
+];
+
+/** "5 minutes ago", "yesterday", "just now". */
+export function relativeTime(iso: string, now: Date = new Date()): string {
+  const then = new Date(iso);
+  if (Number.isNaN(then.getTime())) return "";
+  const seconds = Math.round((then.getTime() - now.getTime()) / 1000);
+  if (Math.abs(seconds) < 45) return "just now";
+  const format = new Intl.RelativeTimeFormat("en", { numeric: "auto" });
+  for (const [unit, size] of UNITS) {
+    if (Math.abs(seconds) >= size) return format.format(Math.round(seconds / size), unit);
+  }
+  return format.format(Math.round(seconds / 60), "minute");
+}
+
+/** "1 person", "3 people". */
+export function peopleCount(n: number): string {
+  return n === 1 ? "1 person" : `${n} people`;
+}
+
+/** Two initials for an avatar: "Ana Lima" → "AL". */
+export function initials(name: string): string {
+  const parts = name.trim().split(/\s+/).filter(Boolean);
+  if (parts.length === 0) return "?";
+  const first = parts[0]!.charAt(0);
+  const last = parts.length > 1 ? parts[parts.length - 1]!.charAt(0) : "";
+  return (first + last).toUpperCase();
+}
+
+const ROLE_LABELS: Record<string, string> = {
+  superadmin: "SuperAdmin",
+  admin: "Admin",
+  agent: "Agent",
+  owner: "Owner",
+  contact: "Contact",
+};
+
+export function roleLabel(role: string | null | undefined): string {
+  return role ? (ROLE_LABELS[role] ?? role) : "";
+}
