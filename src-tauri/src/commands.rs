@@ -49,6 +49,8 @@ pub struct AppDefaults {
     pub server_url: String,
     pub email: String,
     pub password: String,
+    /// Sign in with the pre-filled values at once (the run command's demo).
+    pub auto_sign_in: bool,
 }
 
 #[tauri::command]
@@ -60,6 +62,7 @@ pub fn app_defaults() -> AppDefaults {
         server_url,
         email: var("CONVENE_PREFILL_EMAIL"),
         password: var("CONVENE_PREFILL_PASSWORD"),
+        auto_sign_in: var("CONVENE_AUTO_SIGN_IN") == "1",
     }
 }
 

@@ -34,6 +34,8 @@ export interface AppDefaults {
   server_url: string;
   email: string;
   password: string;
+  /** Sign in with these values at once (the run command's demo). */
+  auto_sign_in: boolean;
 }
 
 /** What every backend call rejects with. */

@@ -3,17 +3,11 @@
 
 use convene_client::Client;
 use convene_server::demo::{DEMO_CONVERSATIONS, DEMO_PASSWORD};
-use convene_server::{ServeConfig, Server};
 
 async fn demo_server(dir: &std::path::Path) -> convene_server::RunningServer {
-    let mut config = ServeConfig::for_test(dir.to_path_buf());
-    config.demo = true;
-    Server::new(config)
+    convene_server::RunningServer::demo_for_test(dir)
         .await
-        .expect("server")
-        .start()
-        .await
-        .expect("start")
+        .expect("start demo server")
 }
 
 fn sorted_subjects(list: &[convene_proto::Conversation]) -> Vec<String> {

@@ -98,6 +98,13 @@ impl Server {
 }
 
 impl RunningServer {
+    /// A server with the demo account on a free loopback port, its data in `data_dir` (for tests).
+    pub async fn demo_for_test(data_dir: &std::path::Path) -> Result<Self, StartError> {
+        let mut config = ServeConfig::for_test(data_dir.to_path_buf());
+        config.demo = true;
+        Server::new(config).await?.start().await
+    }
+
     /// The base URL of this server on loopback, e.g. `http://127.0.0.1:41234`.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)

@@ -40,7 +40,7 @@ export class HttpBackend implements Backend {
   }
 
   async defaults(): Promise<AppDefaults> {
-    return { server_url: this.origin, email: "", password: "" };
+    return { server_url: this.origin, email: "", password: "", auto_sign_in: false };
   }
 
   async session(): Promise<SessionInfo | null> {

@@ -55,5 +55,8 @@ export function signInView(
       submit.textContent = "Sign in";
     }
   });
+  if (defaults.auto_sign_in && defaults.email && defaults.password) {
+    queueMicrotask(() => form.requestSubmit());
+  }
   return h("div", { class: "signin-screen" }, form);
 }

@@ -2,7 +2,7 @@
 
 #![allow(dead_code)]
 
-use convene_server::{RunningServer, ServeConfig, Server};
+use convene_server::RunningServer;
 use reqwest::{Method, StatusCode};
 use serde_json::Value;
 

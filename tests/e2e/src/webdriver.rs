@@ -1,0 +1,173 @@
+//! A small W3C WebDriver client over reqwest: just the commands these tests use.
+//! (Written here rather than pulled in, to keep the test build light and the protocol visible.)
+
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Context, Result};
+use base64::Engine;
+use serde_json::{json, Value};
+
+/// The W3C key of an element reference in WebDriver JSON.
+const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+/// One WebDriver session.
+pub struct WebDriver {
+    http: reqwest::Client,
+    session_url: String,
+}
+
+/// A reference to an element of the page.
+#[derive(Clone, Debug)]
+pub struct Element(String);
+
+impl WebDriver {
+    /// Opens a session on the driver at `driver_url` that launches `application`.
+    pub async fn start(driver_url: &str, application: &str) -> Result<Self> {
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .build()?;
+        let caps = json!({
+            "capabilities": {
+                "alwaysMatch": {
+                    "browserName": "wry",
+                    "tauri:options": { "application": application }
+                }
+            }
+        });
+        let answer = send(http.post(format!("{driver_url}/session")).json(&caps)).await?;
+        let id = answer["sessionId"]
+            .as_str()
+            .ok_or_else(|| anyhow!("no sessionId in {answer}"))?;
+        Ok(Self {
+            session_url: format!("{driver_url}/session/{id}"),
+            http,
+        })
+    }
+
+    async fn post(&self, path: &str, body: Value) -> Result<Value> {
+        send(
+            self.http
+                .post(format!("{}{path}", self.session_url))
+                .json(&body),
+        )
+        .await
+    }
+
+    async fn get(&self, path: &str) -> Result<Value> {
+        send(self.http.get(format!("{}{path}", self.session_url))).await
+    }
+
+    /// All elements matching a CSS selector, right now.
+    pub async fn find_all(&self, css: &str) -> Result<Vec<Element>> {
+        let found = self
+            .post("/elements", json!({"using": "css selector", "value": css}))
+            .await?;
+        Ok(found
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e[ELEMENT_KEY].as_str().map(|id| Element(id.to_owned())))
+            .collect())
+    }
+
+    /// Waits until at least one element matches `css`, and returns the first.
+    pub async fn wait_for(&self, css: &str, timeout: Duration) -> Result<Element> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(first) = self.find_all(css).await?.into_iter().next() {
+                return Ok(first);
+            }
+            if Instant::now() > deadline {
+                bail!("no element matched {css:?} within {timeout:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Waits until the text of the first element matching `css` satisfies `check`, and returns it.
+    pub async fn wait_for_text(
+        &self,
+        css: &str,
+        timeout: Duration,
+        check: impl Fn(&str) -> bool,
+    ) -> Result<String> {
+        let deadline = Instant::now() + timeout;
+        let mut last = String::new();
+        loop {
+            if let Some(el) = self.find_all(css).await?.into_iter().next() {
+                last = self.text(&el).await.unwrap_or_default();
+                if check(&last) {
+                    return Ok(last);
+                }
+            }
+            if Instant::now() > deadline {
+                bail!("text of {css:?} never matched within {timeout:?}; last seen: {last:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The rendered text of an element.
+    pub async fn text(&self, el: &Element) -> Result<String> {
+        let v = self.get(&format!("/element/{}/text", el.0)).await?;
+        Ok(v.as_str().unwrap_or_default().to_owned())
+    }
+
+    /// An element's DOM property (e.g. `value`).
+    pub async fn property(&self, el: &Element, name: &str) -> Result<Value> {
+        self.get(&format!("/element/{}/property/{name}", el.0))
+            .await
+    }
+
+    /// Clicks an element.
+    pub async fn click(&self, el: &Element) -> Result<()> {
+        self.post(&format!("/element/{}/click", el.0), json!({}))
+            .await
+            .map(|_| ())
+    }
+
+    /// Clears an input and types `text` into it.
+    pub async fn fill(&self, el: &Element, text: &str) -> Result<()> {
+        self.post(&format!("/element/{}/clear", el.0), json!({}))
+            .await?;
+        self.post(&format!("/element/{}/value", el.0), json!({"text": text}))
+            .await
+            .map(|_| ())
+    }
+
+    /// Runs a script in the page and returns its result.
+    pub async fn execute(&self, script: &str) -> Result<Value> {
+        self.post("/execute/sync", json!({"script": script, "args": []}))
+            .await
+    }
+
+    /// Saves a PNG screenshot of the window to `path`.
+    pub async fn screenshot(&self, path: &std::path::Path) -> Result<()> {
+        let v = self.get("/screenshot").await?;
+        let data = base64::engine::general_purpose::STANDARD
+            .decode(v.as_str().unwrap_or_default())
+            .context("screenshot is not base64")?;
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(path, data).with_context(|| format!("writing {}", path.display()))
+    }
+
+    /// Ends the session, which closes the app.
+    pub async fn quit(self) -> Result<()> {
+        send(self.http.delete(&self.session_url)).await.map(|_| ())
+    }
+}
+
+async fn send(req: reqwest::RequestBuilder) -> Result<Value> {
+    let response = req.send().await.context("WebDriver request failed")?;
+    let status = response.status();
+    let body: Value = response
+        .json()
+        .await
+        .context("WebDriver answered non-JSON")?;
+    if !status.is_success() {
+        bail!("WebDriver error {status}: {}", body["value"]);
+    }
+    Ok(body["value"].clone())
+}
