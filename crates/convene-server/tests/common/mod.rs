@@ -16,14 +16,9 @@ impl TestServer {
     /// A server with the demo account seeded, on a fresh temp data folder.
     pub async fn with_demo() -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
-        let mut config = ServeConfig::for_test(dir.path().to_path_buf());
-        config.demo = true;
-        let server = Server::new(config)
+        let server = RunningServer::demo_for_test(dir.path())
             .await
-            .expect("server")
-            .start()
-            .await
-            .expect("start");
+            .expect("start demo server");
         Self {
             server,
             dir,
