@@ -22,6 +22,8 @@ pub enum ErrorCode {
     Conflict,
     /// Too many requests; retry after the time in `Retry-After`.
     RateLimited,
+    /// A join link that is unknown, expired, revoked or used up.
+    LinkInvalid,
     /// The server failed; the request may be retried.
     Internal,
 }

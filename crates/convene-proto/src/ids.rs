@@ -68,6 +68,18 @@ id_type!(
     /// A message in a conversation.
     MessageId
 );
+id_type!(
+    /// A pending (or answered) request for someone to join.
+    InviteId
+);
+id_type!(
+    /// A "Request Service" call to a crew.
+    ServiceRequestId
+);
+id_type!(
+    /// One line of a conversation's timeline and the account's audit log.
+    EventId
+);
 
 #[cfg(test)]
 mod tests {

@@ -3,12 +3,17 @@
 //! The server serialises these and the client core deserialises them, so a change here is a
 //! change of the wire format. Nothing in this crate does I/O.
 
+pub mod domain;
 pub mod dto;
 pub mod error;
 pub mod ids;
+pub mod policy;
 pub mod roles;
+pub mod sync;
 
+pub use domain::*;
 pub use dto::*;
 pub use error::{ErrorCode, Problem, PROBLEM_CONTENT_TYPE};
 pub use ids::*;
 pub use roles::*;
+pub use sync::*;

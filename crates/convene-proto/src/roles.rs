@@ -84,6 +84,30 @@ string_enum!(
     }
 );
 
+string_enum!(
+    /// Where an invite stands.
+    InviteStatus {
+        Pending => "pending",
+        Accepted => "accepted",
+        Declined => "declined",
+        Revoked => "revoked",
+        Expired => "expired",
+        Superseded => "superseded",
+    }
+);
+string_enum!(
+    /// Whether an invite's email went out.
+    Delivery { Queued => "queued", Sent => "sent", Failed => "failed" }
+);
+string_enum!(
+    /// Who an invite is for.
+    InviteeKind { Agent => "agent", Contact => "contact" }
+);
+string_enum!(
+    /// Where a service request stands.
+    ServiceRequestStatus { Open => "open", Fulfilled => "fulfilled" }
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,10 +1,14 @@
 //! The demo account `serve --demo` seeds: enough agents, crews, contacts and conversations to try
 //! every flow by hand. Seeding is idempotent: a second start finds the account and leaves it alone.
 
-use convene_proto::{AccountRole, ParticipantRole, Via};
+use convene_proto::{AccountId, AccountRole, AgentId, ConversationId, ParticipantId};
 
 use crate::auth::hash_password;
-use crate::store::{Member, NewAgent, Store};
+use crate::clock::now_ms;
+use crate::service::{
+    load_conversation, messages, participants, record_change, record_event, Ctx, Member, Principal,
+};
+use crate::store::NewAgent;
 
 /// The demo account's name.
 pub const DEMO_ACCOUNT: &str = "Convene Demo";
@@ -21,7 +25,7 @@ pub const DEMO_AGENTS: &[(&str, &str, AccountRole)] = &[
     ("femi@demo.convene.test", "Femi Adeyemi", AccountRole::Agent),
 ];
 
-/// Demo conversations owned by Ana, in creation order.
+/// Demo conversations owned by Ana, most recent first.
 pub const DEMO_CONVERSATIONS: &[&str] = &[
     "Order #1042 arrived damaged",
     "Upgrade to the Team plan",
@@ -35,12 +39,16 @@ pub enum DemoError {
     Store(#[from] crate::store::StoreError),
     #[error(transparent)]
     Hash(#[from] crate::auth::HashError),
+    #[error(transparent)]
+    Api(#[from] crate::error::ApiError),
+    #[error(transparent)]
+    Db(#[from] sqlx::Error),
 }
 
 /// Seeds the demo account unless it exists, and logs its sign-ins either way.
-pub async fn seed(store: &Store) -> Result<(), DemoError> {
-    if store.account_by_name(DEMO_ACCOUNT).await?.is_none() {
-        create(store).await?;
+pub async fn seed(ctx: &Ctx) -> Result<(), DemoError> {
+    if ctx.store.account_by_name(DEMO_ACCOUNT).await?.is_none() {
+        create(ctx).await?;
     }
     for (email, name, role) in DEMO_AGENTS {
         tracing::info!("demo sign-in: {email} / {DEMO_PASSWORD} ({name}, {role})");
@@ -48,26 +56,81 @@ pub async fn seed(store: &Store) -> Result<(), DemoError> {
     Ok(())
 }
 
-async fn create(store: &Store) -> Result<(), DemoError> {
+fn agent(account_id: AccountId, id: AgentId, index: usize) -> Principal {
+    let (email, name, role) = DEMO_AGENTS[index];
+    Principal::Agent {
+        id,
+        account_id,
+        role,
+        name: name.to_owned(),
+        email: email.to_owned(),
+    }
+}
+
+/// Puts someone straight into a conversation as joined (demo history, as if they had accepted long ago).
+async fn seat(
+    ctx: &Ctx,
+    conversation: ConversationId,
+    by: &Principal,
+    member: Member,
+    role: &str,
+    via: &str,
+    name: &str,
+) -> Result<(), DemoError> {
+    let mut tx = ctx.store.write().await?;
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO participants (id, conversation_id, agent_id, contact_id, role, state, added_by, via, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, 'joined', ?, ?, ?, ?)",
+    )
+    .bind(ParticipantId::new().to_string())
+    .bind(conversation.to_string())
+    .bind(member.agent())
+    .bind(member.contact())
+    .bind(role)
+    .bind(match by { Principal::Agent { id, .. } => id.to_string(), Principal::Contact { id, .. } => id.to_string() })
+    .bind(via)
+    .bind(now)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    let conv = load_conversation(&mut tx, by, conversation).await?;
+    record_event(
+        &mut tx,
+        &conv,
+        "participant_added",
+        by.name(),
+        &format!("{} added {name}", by.name()),
+    )
+    .await?;
+    record_change(&mut tx, &conv, "conversation", None, None).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn create(ctx: &Ctx) -> Result<(), DemoError> {
+    let store = &ctx.store;
     let hash = hash_password(DEMO_PASSWORD)?;
     let (first_email, first_name, _) = DEMO_AGENTS[0];
-    let (account, ana) = store
+    let (account, ana_id) = store
         .create_account(DEMO_ACCOUNT, first_email, first_name, &hash)
         .await?;
-    let mut agents = vec![ana];
+    let mut ids = vec![ana_id];
     for (email, name, role) in &DEMO_AGENTS[1..] {
-        let id = store
-            .create_agent(&NewAgent {
-                account_id: account,
-                email,
-                name,
-                role: *role,
-                password_hash: &hash,
-            })
-            .await?;
-        agents.push(id);
+        ids.push(
+            store
+                .create_agent(&NewAgent {
+                    account_id: account,
+                    email,
+                    name,
+                    role: *role,
+                    password_hash: &hash,
+                })
+                .await?,
+        );
     }
-    let (ben, chloe, dev, eva, femi) = (agents[1], agents[2], agents[3], agents[4], agents[5]);
+    let ana = agent(account, ids[0], 0);
+    let (chloe, dev, eva, femi) = (ids[2], ids[3], ids[4], ids[5]);
     store
         .create_crew(account, "Billing", "Talk to Billing", true, &[chloe, dev])
         .await?;
@@ -87,57 +150,60 @@ async fn create(store: &Store) -> Result<(), DemoError> {
         .create_contact(account, "dan@example.net", "Dan Brown")
         .await?;
 
-    let damaged = store
-        .create_conversation(account, ana, DEMO_CONVERSATIONS[0])
-        .await?;
-    store
-        .add_participant(
-            damaged.id,
-            Member::Agent(chloe),
-            ParticipantRole::Agent,
-            Some(ana),
-            Via::Direct,
-        )
-        .await?;
-    store
-        .add_participant(
-            damaged.id,
-            Member::Contact(carol),
-            ParticipantRole::Contact,
-            Some(ana),
-            Via::EmailInvite,
-        )
-        .await?;
-    store
-        .add_message(
-            damaged.id,
-            Member::Contact(carol),
-            "Hi, my order arrived with a cracked lid.",
-        )
-        .await?;
-    store
-        .add_message(
-            damaged.id,
-            Member::Agent(ana),
-            "Sorry to hear that, Carol. Chloe will arrange a replacement.",
-        )
-        .await?;
-
-    let upgrade = store
-        .create_conversation(account, ana, DEMO_CONVERSATIONS[1])
-        .await?;
-    store
-        .add_participant(
-            upgrade.id,
-            Member::Agent(ben),
-            ParticipantRole::Agent,
-            Some(ana),
-            Via::Direct,
-        )
-        .await?;
-    store
-        .create_conversation(account, ana, DEMO_CONVERSATIONS[2])
-        .await?;
+    let invoice = participants::create(ctx, &ana, DEMO_CONVERSATIONS[2]).await?;
+    let upgrade = participants::create(ctx, &ana, DEMO_CONVERSATIONS[1]).await?;
+    seat(
+        ctx,
+        upgrade.id,
+        &ana,
+        Member::Agent(ids[1]),
+        "agent",
+        "direct",
+        DEMO_AGENTS[1].1,
+    )
+    .await?;
+    let damaged = participants::create(ctx, &ana, DEMO_CONVERSATIONS[0]).await?;
+    seat(
+        ctx,
+        damaged.id,
+        &ana,
+        Member::Agent(chloe),
+        "agent",
+        "direct",
+        DEMO_AGENTS[2].1,
+    )
+    .await?;
+    seat(
+        ctx,
+        damaged.id,
+        &ana,
+        Member::Contact(carol),
+        "contact",
+        "email_invite",
+        "Carol Jones",
+    )
+    .await?;
+    let carol_p = Principal::Contact {
+        id: carol,
+        account_id: account,
+        name: "Carol Jones".into(),
+        email: "carol@example.com".into(),
+    };
+    messages::post(
+        ctx,
+        &carol_p,
+        damaged.id,
+        "Hi, my order arrived with a cracked lid.",
+    )
+    .await?;
+    messages::post(
+        ctx,
+        &ana,
+        damaged.id,
+        "Sorry to hear that, Carol. Chloe will arrange a replacement.",
+    )
+    .await?;
+    let _ = invoice;
     tracing::info!("demo account seeded");
     Ok(())
 }

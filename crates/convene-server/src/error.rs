@@ -26,8 +26,14 @@ pub enum ApiError {
         field: Option<String>,
         message: String,
     },
-    #[error("too many requests; retry in {retry_after_secs} s")]
-    RateLimited { retry_after_secs: u64 },
+    #[error("{message}")]
+    RateLimited {
+        retry_after_secs: u64,
+        message: String,
+    },
+    /// A join token that is unknown, expired, revoked or used up; `ask` names who can send a new one.
+    #[error("this link is no longer valid: it may have expired, been revoked or already been used{}", ask.as_ref().map(|a| format!(". Ask {a} for a new one")).unwrap_or_default())]
+    LinkInvalid { ask: Option<String> },
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -58,6 +64,11 @@ impl ApiError {
                 "Not signed in",
             ),
             Self::Forbidden(_) => (StatusCode::FORBIDDEN, ErrorCode::Forbidden, "Not allowed"),
+            Self::LinkInvalid { .. } => (
+                StatusCode::GONE,
+                ErrorCode::LinkInvalid,
+                "Link no longer valid",
+            ),
             Self::NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound, "Not found"),
             Self::Invalid { .. } => (
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -101,6 +112,12 @@ impl From<StoreError> for ApiError {
     }
 }
 
+impl From<sqlx::Error> for ApiError {
+    fn from(err: sqlx::Error) -> Self {
+        Self::Internal(err.into())
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code, title) = self.parts();
@@ -122,7 +139,10 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static(PROBLEM_CONTENT_TYPE),
         );
-        if let Self::RateLimited { retry_after_secs } = self {
+        if let Self::RateLimited {
+            retry_after_secs, ..
+        } = self
+        {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
         }
         response

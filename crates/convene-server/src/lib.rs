@@ -6,10 +6,18 @@ pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod demo;
+pub mod email;
 pub mod error;
+pub mod hub;
+pub mod idempotency;
+pub mod openapi;
+pub mod ratelimit;
+pub mod secret;
 pub mod server;
+pub mod service;
 pub mod store;
 pub mod validate;
+pub mod web;
 
 pub use config::ServeConfig;
 pub use server::{RunningServer, Server};

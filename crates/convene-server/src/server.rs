@@ -8,8 +8,16 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tower_http::trace::TraceLayer;
 
+use std::sync::Arc;
+
+use tokio::sync::Notify;
+
 use crate::api::{self, AppState};
 use crate::config::ServeConfig;
+use crate::email::Delivery;
+use crate::hub::Hub;
+use crate::secret::Secret;
+use crate::service::Ctx;
 use crate::store::{Store, StoreError};
 
 /// Why a server could not start.
@@ -29,12 +37,17 @@ pub enum StartError {
     },
     #[error("demo seeding failed: {0}")]
     Demo(String),
+    #[error(transparent)]
+    Secret(#[from] crate::secret::SecretError),
+    #[error(transparent)]
+    Smtp(#[from] crate::email::SmtpConfigError),
 }
 
 /// A configured server, not yet listening.
 pub struct Server {
     config: ServeConfig,
-    store: Store,
+    ctx: Ctx,
+    delivery: Delivery,
 }
 
 /// A server listening in the background; dropping it does not stop it, `stop` does.
@@ -43,6 +56,7 @@ pub struct RunningServer {
     pub store: Store,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
+    worker: JoinHandle<()>,
 }
 
 impl Server {
@@ -53,12 +67,23 @@ impl Server {
             source,
         })?;
         let store = Store::open(&config.data_dir, config.database_url.as_deref()).await?;
+        let secret = Secret::load(&config.data_dir)?;
+        let delivery = Delivery::from_config(config.smtp_url.as_deref(), &config.data_dir)?;
+        let ctx = Ctx {
+            store,
+            public_url: config.public_url.trim_end_matches('/').to_owned(),
+            secret,
+        };
         if config.demo {
-            crate::demo::seed(&store)
+            crate::demo::seed(&ctx)
                 .await
                 .map_err(|e| StartError::Demo(e.to_string()))?;
         }
-        Ok(Self { config, store })
+        Ok(Self {
+            config,
+            ctx,
+            delivery,
+        })
     }
 
     /// Binds the configured address and serves until `stop` is called.
@@ -73,7 +98,15 @@ impl Server {
             addr: self.config.listen,
             source,
         })?;
-        let state = AppState::new(self.store.clone(), self.config.public_url.clone());
+        let hub = Hub::new();
+        let outbox = Arc::new(Notify::new());
+        let state = AppState::new(self.ctx.clone(), hub.clone(), outbox.clone());
+        let worker = tokio::spawn(crate::email::run_worker(
+            self.ctx.store.clone(),
+            self.delivery,
+            outbox,
+            hub,
+        ));
         let app = api::router(state).layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
                 tracing::info_span!("request", method = %req.method(), path = %redact_path(req.uri().path()))
@@ -81,18 +114,22 @@ impl Server {
         );
         let (tx, rx) = oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await
+            axum::serve(
+                listener,
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await
         });
         tracing::info!(%addr, "convene-server listening");
         Ok(RunningServer {
             addr,
-            store: self.store,
+            store: self.ctx.store,
             shutdown: Some(tx),
             task,
+            worker,
         })
     }
 }
@@ -121,6 +158,7 @@ impl RunningServer {
             let _ = tx.send(());
         }
         let _ = (&mut self.task).await;
+        self.worker.abort();
     }
 }
 

@@ -6,14 +6,12 @@
 use std::path::Path;
 use std::str::FromStr;
 
-use convene_proto::{
-    AccountId, AccountRole, AgentId, AgentStatus, ContactId, Conversation, ConversationId,
-    ConversationStatus, CrewId, Me, ParticipantRole, ParticipantState, Via,
-};
+use convene_proto::{AccountId, AccountRole, AgentId, AgentStatus, ContactId, CrewId};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Row, SqlitePool};
 
-use crate::clock::{from_ms, now_ms};
+use crate::clock::now_ms;
+use crate::service::Principal;
 
 /// A storage failure.
 #[derive(Debug, thiserror::Error)]
@@ -41,15 +39,6 @@ pub struct AgentLogin {
     pub id: AgentId,
     pub password_hash: String,
     pub status: AgentStatus,
-}
-
-/// The signed-in agent behind a session, with what permission checks need.
-#[derive(Clone, Debug)]
-pub struct SessionAgent {
-    pub id: AgentId,
-    pub account_id: AccountId,
-    pub role: AccountRole,
-    pub me: Me,
 }
 
 /// A new agent to store.
@@ -103,6 +92,19 @@ impl Store {
             .await?;
         sqlx::migrate!("migrations/sqlite").run(&pool).await?;
         Ok(Self { pool })
+    }
+
+    /// The connection pool, for the domain's own queries.
+    pub fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// Starts a write transaction. `BEGIN IMMEDIATE` takes SQLite's write lock up front, so two
+    /// writers queue (busy timeout) instead of failing when a reader upgrades.
+    pub async fn write(
+        &self,
+    ) -> std::result::Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.pool.begin_with("BEGIN IMMEDIATE").await
     }
 
     /// Creates an account and its first superadmin in one transaction.
@@ -189,34 +191,46 @@ impl Store {
         Ok(())
     }
 
-    /// The active agent behind an unexpired session, if any.
-    pub async fn session_agent(&self, token_hash: &str) -> Result<Option<SessionAgent>> {
+    /// The active agent or contact behind an unexpired session, if any.
+    pub async fn session_principal(&self, token_hash: &str) -> Result<Option<Principal>> {
         let row = sqlx::query(
-            "SELECT a.id, a.account_id, ac.name, a.email, a.name, a.role
-             FROM sessions s JOIN agents a ON a.id = s.agent_id JOIN accounts ac ON ac.id = a.account_id
-             WHERE s.token_hash = ? AND s.expires_at > ? AND a.status = 'active'",
+            "SELECT a.id, a.account_id, a.role, a.name, a.email, k.id, k.account_id, k.name, k.email
+             FROM sessions s
+             LEFT JOIN agents a ON a.id = s.agent_id AND a.status = 'active'
+             LEFT JOIN contacts k ON k.id = s.contact_id
+             WHERE s.token_hash = ? AND s.expires_at > ?",
         )
         .bind(token_hash)
         .bind(now_ms())
         .fetch_optional(&self.pool)
         .await?;
         let Some(r) = row else { return Ok(None) };
-        let id: AgentId = parse("agent id", r.get::<&str, _>(0))?;
-        let account_id: AccountId = parse("account id", r.get::<&str, _>(1))?;
-        let role: AccountRole = parse("role", r.get::<&str, _>(5))?;
-        Ok(Some(SessionAgent {
-            id,
-            account_id,
-            role,
-            me: Me::Agent {
-                id,
-                account_id,
-                account_name: r.get(2),
-                email: r.get(3),
-                name: r.get(4),
-                role,
-            },
-        }))
+        if let Some(id) = r.get::<Option<&str>, _>(0) {
+            return Ok(Some(Principal::Agent {
+                id: parse("agent id", id)?,
+                account_id: parse("account id", r.get::<&str, _>(1))?,
+                role: parse("role", r.get::<&str, _>(2))?,
+                name: r.get(3),
+                email: r.get(4),
+            }));
+        }
+        if let Some(id) = r.get::<Option<&str>, _>(5) {
+            return Ok(Some(Principal::Contact {
+                id: parse("contact id", id)?,
+                account_id: parse("account id", r.get::<&str, _>(6))?,
+                name: r.get(7),
+                email: r.get(8),
+            }));
+        }
+        Ok(None)
+    }
+
+    /// The account's name.
+    pub async fn account_name(&self, account: AccountId) -> Result<String> {
+        Ok(sqlx::query_scalar("SELECT name FROM accounts WHERE id = ?")
+            .bind(account.to_string())
+            .fetch_one(&self.pool)
+            .await?)
     }
 
     /// Ends a session. Answers whether there was one.
@@ -226,103 +240,6 @@ impl Store {
             .execute(&self.pool)
             .await?;
         Ok(done.rows_affected() > 0)
-    }
-
-    /// Creates a conversation whose creator is its first owner, in one transaction.
-    pub async fn create_conversation(
-        &self,
-        account: AccountId,
-        creator: AgentId,
-        subject: &str,
-    ) -> Result<Conversation> {
-        let id = ConversationId::new();
-        let now = now_ms();
-        let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO conversations (id, account_id, subject, status, created_by, created_at, updated_at)
-             VALUES (?, ?, ?, 'open', ?, ?, ?)",
-        )
-        .bind(id.to_string())
-        .bind(account.to_string())
-        .bind(subject)
-        .bind(creator.to_string())
-        .bind(now)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        insert_participant(
-            &mut tx,
-            id,
-            Member::Agent(creator),
-            ParticipantRole::Owner,
-            ParticipantState::Joined,
-            None,
-            Via::Created,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(Conversation {
-            id,
-            subject: subject.to_owned(),
-            status: ConversationStatus::Open,
-            created_by: creator,
-            created_at: from_ms(now),
-            updated_at: from_ms(now),
-            my_role: Some(ParticipantRole::Owner),
-            participant_count: 1,
-        })
-    }
-
-    /// The conversations an agent has joined, most recently updated first.
-    pub async fn conversations_of_agent(&self, agent: AgentId) -> Result<Vec<Conversation>> {
-        let rows = sqlx::query(
-            "SELECT c.id, c.subject, c.status, c.created_by, c.created_at, c.updated_at, p.role,
-                    (SELECT COUNT(*) FROM participants q WHERE q.conversation_id = c.id AND q.state = 'joined')
-             FROM participants p JOIN conversations c ON c.id = p.conversation_id
-             WHERE p.agent_id = ? AND p.state = 'joined'
-             ORDER BY c.updated_at DESC, c.id DESC",
-        )
-        .bind(agent.to_string())
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(Conversation {
-                    id: parse("conversation id", r.get::<&str, _>(0))?,
-                    subject: r.get(1),
-                    status: parse("conversation status", r.get::<&str, _>(2))?,
-                    created_by: parse("agent id", r.get::<&str, _>(3))?,
-                    created_at: from_ms(r.get(4)),
-                    updated_at: from_ms(r.get(5)),
-                    my_role: Some(parse("participant role", r.get::<&str, _>(6))?),
-                    participant_count: r.get(7),
-                })
-            })
-            .collect()
-    }
-
-    /// Adds a joined participant directly (demo seeding; invites come with the membership domain).
-    pub async fn add_participant(
-        &self,
-        conversation: ConversationId,
-        member: Member,
-        role: ParticipantRole,
-        added_by: Option<AgentId>,
-        via: Via,
-    ) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        insert_participant(
-            &mut tx,
-            conversation,
-            member,
-            role,
-            ParticipantState::Joined,
-            added_by,
-            via,
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(())
     }
 
     /// Creates a crew with its members.
@@ -389,51 +306,6 @@ impl Store {
         })?;
         Ok(id)
     }
-
-    /// Posts a message as a participant (demo seeding; the messages API comes with the domain).
-    pub async fn add_message(
-        &self,
-        conversation: ConversationId,
-        author: Member,
-        body: &str,
-    ) -> Result<()> {
-        let sql = match author {
-            Member::Agent(_) => {
-                "INSERT INTO messages (id, conversation_id, participant_id, body, created_at)
-                 SELECT ?, ?, p.id, ?, ? FROM participants p WHERE p.conversation_id = ? AND p.agent_id = ?"
-            }
-            Member::Contact(_) => {
-                "INSERT INTO messages (id, conversation_id, participant_id, body, created_at)
-                 SELECT ?, ?, p.id, ?, ? FROM participants p WHERE p.conversation_id = ? AND p.contact_id = ?"
-            }
-        };
-        sqlx::query(sql)
-            .bind(uuid::Uuid::now_v7().to_string())
-            .bind(conversation.to_string())
-            .bind(body)
-            .bind(now_ms())
-            .bind(conversation.to_string())
-            .bind(author.id_string())
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
-}
-
-/// Who a participant is: an agent or a contact.
-#[derive(Clone, Copy, Debug)]
-pub enum Member {
-    Agent(AgentId),
-    Contact(ContactId),
-}
-
-impl Member {
-    fn id_string(self) -> String {
-        match self {
-            Member::Agent(id) => id.to_string(),
-            Member::Contact(id) => id.to_string(),
-        }
-    }
 }
 
 async fn insert_agent(tx: &mut sqlx::SqliteConnection, agent: &NewAgent<'_>) -> Result<AgentId> {
@@ -462,37 +334,4 @@ async fn insert_agent(tx: &mut sqlx::SqliteConnection, agent: &NewAgent<'_>) -> 
         }
     })?;
     Ok(id)
-}
-
-async fn insert_participant(
-    tx: &mut sqlx::SqliteConnection,
-    conversation: ConversationId,
-    member: Member,
-    role: ParticipantRole,
-    state: ParticipantState,
-    added_by: Option<AgentId>,
-    via: Via,
-) -> Result<()> {
-    let now = now_ms();
-    let (agent, contact) = match member {
-        Member::Agent(a) => (Some(a.to_string()), None),
-        Member::Contact(c) => (None, Some(c.to_string())),
-    };
-    sqlx::query(
-        "INSERT INTO participants (id, conversation_id, agent_id, contact_id, role, state, added_by, via, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-    )
-    .bind(uuid::Uuid::now_v7().to_string())
-    .bind(conversation.to_string())
-    .bind(agent)
-    .bind(contact)
-    .bind(role.as_str())
-    .bind(state.as_str())
-    .bind(added_by.map(|a| a.to_string()))
-    .bind(via.as_str())
-    .bind(now)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    Ok(())
 }

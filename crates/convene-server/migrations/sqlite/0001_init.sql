@@ -2,9 +2,10 @@
 -- Times are Unix milliseconds (INTEGER); ids are UUID text.
 
 CREATE TABLE accounts (
-    id          TEXT PRIMARY KEY NOT NULL,
-    name        TEXT NOT NULL,
-    created_at  INTEGER NOT NULL
+    id                   TEXT PRIMARY KEY NOT NULL,
+    name                 TEXT NOT NULL,
+    contacts_may_invite  INTEGER NOT NULL DEFAULT 1,   -- may joined contacts invite other contacts?
+    created_at           INTEGER NOT NULL
 );
 
 CREATE TABLE agents (
@@ -24,7 +25,7 @@ CREATE INDEX agents_account ON agents(account_id, name);
 CREATE TABLE sessions (
     token_hash  TEXT PRIMARY KEY NOT NULL,   -- SHA-256 of the bearer token; the token itself is never stored
     agent_id    TEXT REFERENCES agents(id),
-    contact_id  TEXT,
+    contact_id  TEXT REFERENCES contacts(id),
     created_at  INTEGER NOT NULL,
     expires_at  INTEGER NOT NULL,
     CHECK ((agent_id IS NULL) <> (contact_id IS NULL))
@@ -84,10 +85,12 @@ CREATE UNIQUE INDEX participants_contact ON participants(conversation_id, contac
 CREATE INDEX participants_by_agent ON participants(agent_id, state);
 
 CREATE TABLE messages (
-    id               TEXT PRIMARY KEY NOT NULL,
-    conversation_id  TEXT NOT NULL REFERENCES conversations(id),
-    participant_id   TEXT NOT NULL REFERENCES participants(id),
-    body             TEXT NOT NULL,
-    created_at       INTEGER NOT NULL
+    id                 TEXT PRIMARY KEY NOT NULL,
+    conversation_id    TEXT NOT NULL REFERENCES conversations(id),
+    author_agent_id    TEXT REFERENCES agents(id),
+    author_contact_id  TEXT REFERENCES contacts(id),
+    body               TEXT NOT NULL,
+    created_at         INTEGER NOT NULL,
+    CHECK ((author_agent_id IS NULL) <> (author_contact_id IS NULL))
 );
 CREATE INDEX messages_conversation ON messages(conversation_id, created_at);

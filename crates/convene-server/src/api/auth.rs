@@ -5,11 +5,12 @@ use axum::http::StatusCode;
 use axum::Json;
 use convene_proto::{AgentStatus, LoginRequest, LoginResponse, Me};
 
-use super::{ApiJson, AppState, AuthedAgent};
+use super::{ApiJson, AppState, Authed};
 use crate::auth::{dummy_hash, new_token, verify_password, SESSION_DAYS};
 use crate::clock::now_ms;
 use crate::error::ApiError;
-use crate::validate;
+use crate::service::Principal;
+use crate::{ratelimit, validate};
 
 /// One answer for every failed sign-in, so it never tells whether an email exists.
 fn bad_credentials() -> ApiError {
@@ -21,25 +22,24 @@ pub async fn login(
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Json<LoginResponse>, ApiError> {
     let email = validate::email("email", &req.email)?;
+    if req.password.len() > 1024 {
+        return Err(ApiError::invalid(
+            "password",
+            "password must be at most 1024 characters",
+        ));
+    }
+    ratelimit::hit(state.store(), ratelimit::LOGIN, &format!("login:{email}")).await?;
     let found = state.store().agent_login(&email).await?;
     let password = req.password;
-    let (ok, agent) = match found {
-        Some(agent) => {
-            let hash = agent.password_hash.clone();
-            let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-                .await
-                .map_err(|e| ApiError::Internal(e.into()))?;
-            (ok && agent.status == AgentStatus::Active, Some(agent))
-        }
-        None => {
-            tokio::task::spawn_blocking(move || verify_password(&password, dummy_hash()))
-                .await
-                .map_err(|e| ApiError::Internal(e.into()))?;
-            (false, None)
-        }
+    let (hash, candidate) = match &found {
+        Some(agent) => (agent.password_hash.clone(), Some(agent)),
+        None => (dummy_hash().to_owned(), None),
     };
-    let agent = match (ok, agent) {
-        (true, Some(agent)) => agent,
+    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    let agent = match candidate {
+        Some(agent) if ok && agent.status == AgentStatus::Active => agent,
         _ => return Err(bad_credentials()),
     };
     let (token, token_hash) = new_token();
@@ -48,24 +48,55 @@ pub async fn login(
         .store()
         .create_session(&token_hash, agent.id, expires)
         .await?;
-    let me = state
+    let principal = state
         .store()
-        .session_agent(&token_hash)
+        .session_principal(&token_hash)
         .await?
-        .ok_or_else(bad_credentials)?
-        .me;
+        .ok_or_else(bad_credentials)?;
     tracing::info!(agent = %agent.id, "agent signed in");
-    Ok(Json(LoginResponse { token, me }))
+    Ok(Json(LoginResponse {
+        token,
+        me: me_of(&state, &principal).await?,
+    }))
 }
 
-pub async fn logout(
-    State(state): State<AppState>,
-    authed: AuthedAgent,
-) -> Result<StatusCode, ApiError> {
+pub async fn logout(State(state): State<AppState>, authed: Authed) -> Result<StatusCode, ApiError> {
     state.store().delete_session(&authed.token_hash).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn me(authed: AuthedAgent) -> Json<Me> {
-    Json(authed.agent.me)
+pub async fn me(State(state): State<AppState>, authed: Authed) -> Result<Json<Me>, ApiError> {
+    Ok(Json(me_of(&state, &authed.principal).await?))
+}
+
+async fn me_of(state: &AppState, principal: &Principal) -> Result<Me, ApiError> {
+    let account_name = state.store().account_name(principal.account_id()).await?;
+    Ok(match principal.clone() {
+        Principal::Agent {
+            id,
+            account_id,
+            role,
+            name,
+            email,
+        } => Me::Agent {
+            id,
+            account_id,
+            account_name,
+            email,
+            name,
+            role,
+        },
+        Principal::Contact {
+            id,
+            account_id,
+            name,
+            email,
+        } => Me::Contact {
+            id,
+            account_id,
+            account_name,
+            email,
+            name,
+        },
+    })
 }

@@ -10,7 +10,7 @@ use serde::de::DeserializeOwned;
 use super::AppState;
 use crate::auth::hash_token;
 use crate::error::ApiError;
-use crate::store::SessionAgent;
+use crate::service::Principal;
 
 /// A JSON body whose rejections are problem documents naming what is wrong.
 pub struct ApiJson<T>(pub T);
@@ -45,6 +45,24 @@ fn json_problem(rejection: JsonRejection) -> ApiError {
     }
 }
 
+/// An optional JSON body: empty means the type's default.
+pub fn json_or_default<T: DeserializeOwned + Default>(body: &[u8]) -> Result<T, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        if e.is_data() {
+            let message = e.to_string();
+            ApiError::invalid(
+                &field_of(&message).unwrap_or_else(|| "body".to_owned()),
+                message,
+            )
+        } else {
+            ApiError::MalformedBody(format!("the body is not valid JSON: {e}"))
+        }
+    })
+}
+
 /// Pulls the field name out of serde's messages ("missing field `x`", "x: invalid type …").
 fn field_of(message: &str) -> Option<String> {
     let body = message
@@ -72,13 +90,13 @@ pub fn bearer(parts: &Parts) -> Option<&str> {
         .filter(|t| !t.is_empty())
 }
 
-/// A request from a signed-in, active agent.
-pub struct AuthedAgent {
-    pub agent: SessionAgent,
+/// A request from a signed-in agent or contact.
+pub struct Authed {
+    pub principal: Principal,
     pub token_hash: String,
 }
 
-impl FromRequestParts<AppState> for AuthedAgent {
+impl FromRequestParts<AppState> for Authed {
     type Rejection = ApiError;
 
     async fn from_request_parts(
@@ -89,14 +107,17 @@ impl FromRequestParts<AppState> for AuthedAgent {
             ApiError::Unauthenticated("sign in first: missing bearer token".to_owned())
         })?;
         let token_hash = hash_token(token);
-        let agent = state
+        let principal = state
             .store()
-            .session_agent(&token_hash)
+            .session_principal(&token_hash)
             .await?
             .ok_or_else(|| {
                 ApiError::Unauthenticated("session expired or signed out; sign in again".to_owned())
             })?;
-        Ok(Self { agent, token_hash })
+        Ok(Self {
+            principal,
+            token_hash,
+        })
     }
 }
 

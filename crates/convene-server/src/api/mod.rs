@@ -1,19 +1,25 @@
-//! The HTTP API under `/api/v1`: the router and the extractors every route shares.
+//! The HTTP API under `/api/v1`: the router and the state every handler shares.
 
 mod auth;
 mod conversations;
+mod directory;
 mod extract;
+mod invites;
+mod stream;
+mod sync;
 
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use convene_proto::Health;
+use tokio::sync::Notify;
 
-use crate::store::Store;
+use crate::hub::Hub;
+use crate::service::Ctx;
 
-pub use extract::{ApiJson, AuthedAgent};
+pub use extract::{ApiJson, Authed};
 
 /// Largest request body accepted; bigger bodies answer 413.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -25,27 +31,36 @@ pub struct AppState {
 }
 
 struct Inner {
-    store: Store,
-    public_url: String,
+    ctx: Ctx,
+    hub: Hub,
+    outbox: Arc<Notify>,
 }
 
 impl AppState {
-    pub fn new(store: Store, public_url: String) -> Self {
+    pub fn new(ctx: Ctx, hub: Hub, outbox: Arc<Notify>) -> Self {
         Self {
-            inner: Arc::new(Inner {
-                store,
-                public_url: public_url.trim_end_matches('/').to_owned(),
-            }),
+            inner: Arc::new(Inner { ctx, hub, outbox }),
         }
     }
 
-    pub fn store(&self) -> &Store {
-        &self.inner.store
+    pub fn ctx(&self) -> &Ctx {
+        &self.inner.ctx
     }
 
-    /// The configured public URL, without a trailing slash.
-    pub fn public_url(&self) -> &str {
-        &self.inner.public_url
+    pub fn store(&self) -> &crate::store::Store {
+        &self.inner.ctx.store
+    }
+
+    pub fn hub(&self) -> &Hub {
+        &self.inner.hub
+    }
+
+    /// After a change: wake the streams of the account (and the email worker when mail was queued).
+    pub fn changed(&self, account: convene_proto::AccountId, email_queued: bool) {
+        self.inner.hub.changed(account);
+        if email_queued {
+            self.inner.outbox.notify_one();
+        }
     }
 }
 
@@ -56,13 +71,78 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/logout", post(auth::logout))
         .route("/me", get(auth::me))
         .route(
+            "/agents",
+            get(directory::search_agents).post(directory::create_agent),
+        )
+        .route("/crews", get(directory::crews).post(directory::create_crew))
+        .route(
+            "/crews/{crew}/members/{agent}",
+            put(directory::add_crew_member).delete(directory::remove_crew_member),
+        )
+        .route("/contacts", get(directory::search_contacts))
+        .route(
             "/conversations",
             get(conversations::list).post(conversations::create),
-        );
+        )
+        .route("/conversations/{id}", get(conversations::get))
+        .route(
+            "/conversations/{id}/participants",
+            get(conversations::participants),
+        )
+        .route(
+            "/conversations/{id}/participants/{participant}",
+            delete(conversations::remove),
+        )
+        .route(
+            "/conversations/{id}/participants/{participant}/make-owner",
+            post(conversations::make_owner),
+        )
+        .route("/conversations/{id}/leave", post(conversations::leave))
+        .route(
+            "/conversations/{id}/agent-invites",
+            post(invites::invite_agent),
+        )
+        .route(
+            "/conversations/{id}/service-requests",
+            post(invites::request_service),
+        )
+        .route(
+            "/conversations/{id}/contact-invites",
+            post(invites::invite_contact),
+        )
+        .route(
+            "/conversations/{id}/share-link",
+            get(invites::get_link).patch(invites::patch_link),
+        )
+        .route(
+            "/conversations/{id}/share-link/rotate",
+            post(invites::rotate_link),
+        )
+        .route(
+            "/conversations/{id}/messages",
+            get(conversations::messages).post(conversations::post_message),
+        )
+        .route("/conversations/{id}/events", get(conversations::events))
+        .route("/invites/{invite}/resend", post(invites::resend))
+        .route("/invites/{invite}/revoke", post(invites::revoke))
+        .route("/invites/{invite}/accept", post(invites::accept))
+        .route("/invites/{invite}/decline", post(invites::decline))
+        .route("/join/{token}", post(invites::join))
+        .route("/sync", get(sync::sync))
+        .route("/stream", get(stream::stream))
+        .route("/openapi.json", get(crate::openapi::serve));
     Router::new()
         .route("/healthz", get(healthz))
+        .route(
+            "/j/{token}",
+            get(crate::web::join_page).post(crate::web::join_form),
+        )
         .nest("/api/v1", api)
         .fallback(|| async { crate::error::ApiError::NotFound("route") })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::idempotency::layer,
+        ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }

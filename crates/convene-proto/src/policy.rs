@@ -1,0 +1,261 @@
+//! The who-may-do-what table of the specification, in one place.
+//!
+//! The server checks every request with [`allowed`]; the desktop app calls the same function to
+//! grey out what the user may not do, also offline. An [`Actor`] describes the caller *in one
+//! conversation*: their account role (for agents), their participation, and whether they hold a
+//! pending invite. Each column of the table is a predicate over the actor; an action is allowed
+//! when any column that applies to the actor allows it.
+
+use serde::{Deserialize, Serialize};
+
+use crate::roles::{AccountRole, ParticipantRole, ParticipantState};
+
+/// Who is asking, relative to one conversation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    /// `Some(role)` for an agent of the account, `None` for a contact.
+    pub account_role: Option<AccountRole>,
+    /// The caller's participation in the conversation, if any.
+    pub participation: Option<Participation>,
+    /// Whether the caller holds a pending invite to the conversation.
+    pub pending_invite: bool,
+    /// The account's setting: may joined contacts invite other contacts?
+    pub contacts_may_invite: bool,
+}
+
+/// A participant's role and state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Participation {
+    pub role: ParticipantRole,
+    pub state: ParticipantState,
+}
+
+/// Everything a person can try to do to a conversation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    See,
+    /// Add Agent (Send invite), or Request Service for any crew.
+    InviteAgents,
+    /// Request Service for a crew marked `customer_requestable`.
+    RequestCustomerCrew,
+    /// Invite a contact by email, or add a known contact.
+    InviteContact,
+    CopyShareLink,
+    /// Disable, rotate, set expiry or max uses of the Shareable Link.
+    ManageShareLink,
+    ResendInvite,
+    /// Revoke a pending invite someone else sent.
+    RevokeAnyInvite,
+    /// Revoke a pending invite the caller sent.
+    RevokeOwnInvite,
+    /// Remove User; the target rules are in [`may_remove`].
+    RemoveUser,
+    /// Leave; the last-owner rule is in [`may_leave`].
+    Leave,
+    PostMessage,
+    /// Accept or decline the caller's own pending invite.
+    AnswerInvite,
+    /// Make a joined agent an owner too.
+    MakeOwner,
+}
+
+impl Action {
+    /// Every action, for tests and for the app's greying-out.
+    pub const ALL: &'static [Action] = &[
+        Action::See,
+        Action::InviteAgents,
+        Action::RequestCustomerCrew,
+        Action::InviteContact,
+        Action::CopyShareLink,
+        Action::ManageShareLink,
+        Action::ResendInvite,
+        Action::RevokeAnyInvite,
+        Action::RevokeOwnInvite,
+        Action::RemoveUser,
+        Action::Leave,
+        Action::PostMessage,
+        Action::AnswerInvite,
+        Action::MakeOwner,
+    ];
+
+    /// Who may do it, in words, for tooltips on disabled controls.
+    pub fn who_may(self) -> &'static str {
+        match self {
+            Action::See => "Members of the conversation, admins and superadmins",
+            Action::InviteAgents => "Agents in the conversation, admins and superadmins",
+            Action::RequestCustomerCrew => "Anyone in the conversation",
+            Action::InviteContact => "Anyone in the conversation",
+            Action::CopyShareLink => "Anyone in the conversation",
+            Action::ManageShareLink => "Conversation owners, admins and superadmins",
+            Action::ResendInvite => "Agents in the conversation, admins and superadmins",
+            Action::RevokeAnyInvite => "Conversation owners, admins and superadmins",
+            Action::RevokeOwnInvite => "Whoever sent the invite",
+            Action::RemoveUser => "SuperAdmins and conversation owners",
+            Action::Leave => "Members of the conversation (an owner only if another owner remains)",
+            Action::PostMessage => "Members of the conversation, admins and superadmins",
+            Action::AnswerInvite => "The person invited",
+            Action::MakeOwner => "Conversation owners and superadmins",
+        }
+    }
+}
+
+impl Actor {
+    fn joined_as(&self, role: ParticipantRole) -> bool {
+        matches!(self.participation, Some(p) if p.state == ParticipantState::Joined && p.role == role)
+    }
+
+    fn is_owner(&self) -> bool {
+        self.joined_as(ParticipantRole::Owner)
+    }
+
+    /// A joined agent (owners are agents too).
+    fn is_joined_agent(&self) -> bool {
+        self.account_role.is_some()
+            && (self.joined_as(ParticipantRole::Agent) || self.joined_as(ParticipantRole::Owner))
+    }
+
+    fn is_joined_contact(&self) -> bool {
+        self.account_role.is_none() && self.joined_as(ParticipantRole::Contact)
+    }
+
+    fn is_account_admin(&self) -> bool {
+        matches!(
+            self.account_role,
+            Some(AccountRole::SuperAdmin | AccountRole::Admin)
+        )
+    }
+
+    fn is_superadmin(&self) -> bool {
+        self.account_role == Some(AccountRole::SuperAdmin)
+    }
+}
+
+/// Whether `actor` may do `action` in the conversation (before any target-specific rule).
+pub fn allowed(actor: &Actor, action: Action) -> bool {
+    let admin = actor.is_account_admin();
+    let owner = actor.is_owner();
+    let agent = actor.is_joined_agent();
+    let contact = actor.is_joined_contact();
+    match action {
+        Action::See => {
+            admin || agent || contact || (actor.account_role.is_some() && actor.pending_invite)
+        }
+        Action::InviteAgents | Action::ResendInvite => admin || agent,
+        Action::RequestCustomerCrew | Action::CopyShareLink => admin || agent || contact,
+        Action::InviteContact => admin || agent || (contact && actor.contacts_may_invite),
+        Action::ManageShareLink | Action::RevokeAnyInvite => admin || owner,
+        Action::RevokeOwnInvite => admin || agent || contact,
+        Action::RemoveUser => actor.is_superadmin() || owner,
+        Action::Leave => agent || contact,
+        Action::PostMessage => admin || agent || contact,
+        Action::AnswerInvite => actor.pending_invite,
+        Action::MakeOwner => actor.is_superadmin() || owner,
+    }
+}
+
+/// Why a removal is refused, when the actor may remove people at all.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RemoveRefusal {
+    /// The caller may not remove anyone here.
+    NotAllowed,
+    /// Owners never remove another owner (only a superadmin may).
+    TargetIsOwner,
+    /// The conversation would be left without an owner.
+    LastOwner,
+}
+
+/// Whether `actor` may remove a participant whose role is `target_role`, given how many joined
+/// owners the conversation has.
+pub fn may_remove(
+    actor: &Actor,
+    target_role: ParticipantRole,
+    owners: usize,
+) -> Result<(), RemoveRefusal> {
+    if !allowed(actor, Action::RemoveUser) {
+        return Err(RemoveRefusal::NotAllowed);
+    }
+    if target_role == ParticipantRole::Owner {
+        if !actor.is_superadmin() {
+            return Err(RemoveRefusal::TargetIsOwner);
+        }
+        if owners <= 1 {
+            return Err(RemoveRefusal::LastOwner);
+        }
+    }
+    Ok(())
+}
+
+/// Whether `actor` may leave, given how many joined owners the conversation has.
+pub fn may_leave(actor: &Actor, owners: usize) -> bool {
+    allowed(actor, Action::Leave) && (!actor.is_owner() || owners > 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn agent(
+        role: AccountRole,
+        participation: Option<(ParticipantRole, ParticipantState)>,
+    ) -> Actor {
+        Actor {
+            account_role: Some(role),
+            participation: participation.map(|(role, state)| Participation { role, state }),
+            pending_invite: false,
+            contacts_may_invite: true,
+        }
+    }
+
+    #[test]
+    fn an_admin_may_not_remove_users_but_a_superadmin_may() {
+        assert!(!allowed(
+            &agent(AccountRole::Admin, None),
+            Action::RemoveUser
+        ));
+        assert!(allowed(
+            &agent(AccountRole::SuperAdmin, None),
+            Action::RemoveUser
+        ));
+    }
+
+    #[test]
+    fn owners_never_remove_another_owner_and_nobody_removes_the_last() {
+        let owner = agent(
+            AccountRole::Agent,
+            Some((ParticipantRole::Owner, ParticipantState::Joined)),
+        );
+        assert_eq!(may_remove(&owner, ParticipantRole::Agent, 1), Ok(()));
+        assert_eq!(
+            may_remove(&owner, ParticipantRole::Owner, 2),
+            Err(RemoveRefusal::TargetIsOwner)
+        );
+        let superadmin = agent(AccountRole::SuperAdmin, None);
+        assert_eq!(may_remove(&superadmin, ParticipantRole::Owner, 2), Ok(()));
+        assert_eq!(
+            may_remove(&superadmin, ParticipantRole::Owner, 1),
+            Err(RemoveRefusal::LastOwner)
+        );
+    }
+
+    #[test]
+    fn the_last_owner_may_not_leave() {
+        let owner = agent(
+            AccountRole::Agent,
+            Some((ParticipantRole::Owner, ParticipantState::Joined)),
+        );
+        assert!(!may_leave(&owner, 1));
+        assert!(may_leave(&owner, 2));
+    }
+
+    #[test]
+    fn a_removed_participant_is_like_a_stranger() {
+        let removed = agent(
+            AccountRole::Agent,
+            Some((ParticipantRole::Agent, ParticipantState::Removed)),
+        );
+        for action in Action::ALL {
+            assert!(!allowed(&removed, *action), "{action:?}");
+        }
+    }
+}

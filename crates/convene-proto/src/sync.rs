@@ -1,0 +1,56 @@
+//! Incremental sync and the realtime stream: what changed since a cursor, for what the user may see.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::*;
+use crate::dto::Conversation;
+use crate::ids::*;
+use crate::policy::Actor;
+
+/// Everything the client caches about one conversation, as of now.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ConversationSnapshot {
+    pub conversation: Conversation,
+    /// The user relative to this conversation, for the shared permission table.
+    pub me: Actor,
+    pub participants: Vec<Participant>,
+    pub invites: Vec<Invite>,
+    pub service_requests: Vec<ServiceRequest>,
+}
+
+/// `GET /api/v1/sync?cursor=`: one page of changes.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SyncPage {
+    /// Opaque; send it back to get what changed after this page.
+    pub cursor: String,
+    /// Whether more changes wait: ask again at once with the new cursor.
+    pub has_more: bool,
+    /// Conversations that changed, whole.
+    pub conversations: Vec<ConversationSnapshot>,
+    /// New messages in conversations the user may see.
+    pub messages: Vec<Message>,
+    /// New timeline events in conversations the user may see.
+    pub events: Vec<Event>,
+    /// Conversations the user can no longer see: delete them from the cache.
+    pub lost: Vec<ConversationId>,
+}
+
+/// One frame of the realtime stream (`GET /api/v1/stream`, JSON text frames).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum StreamEvent {
+    /// Sent first: the cursor the stream starts after.
+    Hello { cursor: String },
+    /// Something changed in a conversation the user may see: sync from `cursor`.
+    Changed {
+        conversation_id: ConversationId,
+        cursor: String,
+    },
+    /// A new invite addressed to the user (Add Agent or Request Service).
+    Invited { invite: Invite },
+    /// The user lost access to a conversation.
+    AccessLost {
+        conversation_id: ConversationId,
+        cursor: String,
+    },
+}

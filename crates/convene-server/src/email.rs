@@ -1,0 +1,376 @@
+//! Invite emails through a durable outbox.
+//!
+//! An invite and its email are written in one transaction ([`enqueue_invite`]); a worker
+//! ([`run_worker`]) claims due emails with a lease, sends them over SMTP (or writes `.eml` files
+//! when no SMTP is configured), and records `sent` or, after retries with backoff, `failed` on the
+//! invite. A worker that dies mid-send leaves its lease to expire, and the email is sent again.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use convene_proto::InviteId;
+use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use sqlx::{Row, SqliteConnection};
+use tokio::sync::Notify;
+
+use crate::clock::{from_ms, now_ms};
+use crate::hub::Hub;
+use crate::store::Store;
+
+/// The sender of every email.
+pub const FROM: &str = "Convene <no-reply@convene.invalid>";
+/// Attempts before an email is marked failed.
+pub const MAX_ATTEMPTS: i64 = 8;
+/// How long a worker may hold an email before another may take it.
+const LEASE_MS: i64 = 60_000;
+
+/// What an invite email says.
+pub struct InviteEmail<'a> {
+    pub to_name: &'a str,
+    pub to_address: &'a str,
+    pub inviter: &'a str,
+    pub subject: &'a str,
+    pub link: &'a str,
+    pub expires_at: i64,
+    pub resent: bool,
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape_html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// One line of header-safe text: control characters (CR, LF…) become spaces.
+fn header_safe(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// Renders the subject, text and HTML parts of an invite email.
+pub fn render(mail: &InviteEmail<'_>) -> (String, String, String) {
+    let expires = from_ms(mail.expires_at)
+        .format(&time::macros::format_description!(
+            "[day padding:none] [month repr:long] [year] at [hour]:[minute] UTC"
+        ))
+        .unwrap_or_default();
+    let subject = header_safe(&format!(
+        "{} invited you to “{}”",
+        mail.inviter, mail.subject
+    ));
+    let again = if mail.resent { " (sent again)" } else { "" };
+    let text = format!(
+        "Hello {to},\n\n{inviter} invited you to join the conversation “{subject}” on Convene{again}.\n\n\
+         Join the conversation:\n{link}\n\n\
+         This link works until {expires}. If it has expired, ask {inviter} to resend the invite.\n",
+        to = mail.to_name,
+        inviter = mail.inviter,
+        subject = mail.subject,
+        link = mail.link,
+    );
+    let html = format!(
+        "<!doctype html><html><body style=\"font-family:sans-serif;color:#1d2433\">\
+         <p>Hello {to},</p>\
+         <p><strong>{inviter}</strong> invited you to join the conversation <strong>“{subject}”</strong> on Convene{again}.</p>\
+         <p><a href=\"{link}\" style=\"display:inline-block;background:#2f5bea;color:#fff;padding:10px 18px;border-radius:8px;text-decoration:none\">Join the conversation</a></p>\
+         <p style=\"color:#667085\">This link works until {expires}. If it has expired, ask {inviter} to resend the invite.</p>\
+         </body></html>",
+        to = escape_html(mail.to_name),
+        inviter = escape_html(mail.inviter),
+        subject = escape_html(mail.subject),
+        link = escape_html(mail.link),
+        expires = escape_html(&expires),
+    );
+    (subject, text, html)
+}
+
+/// Queues an invite's email in the caller's transaction and marks the invite `queued`.
+pub async fn enqueue_invite(
+    tx: &mut SqliteConnection,
+    invite: InviteId,
+    mail: &InviteEmail<'_>,
+) -> Result<(), sqlx::Error> {
+    let (subject, text, html) = render(mail);
+    let now = now_ms();
+    let to = format!(
+        "{} <{}>",
+        header_safe(mail.to_name).replace(['<', '>', '"'], ""),
+        mail.to_address
+    );
+    sqlx::query(
+        "INSERT INTO outbox_emails (id, invite_id, to_address, subject, text_body, html_body, status, attempts, next_attempt_at, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?)",
+    )
+    .bind(uuid::Uuid::now_v7().to_string())
+    .bind(invite.to_string())
+    .bind(to)
+    .bind(subject)
+    .bind(text)
+    .bind(html)
+    .bind(now)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// Where emails go.
+#[derive(Clone)]
+pub enum Delivery {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    /// No SMTP configured: `.eml` files in this folder.
+    Files(PathBuf),
+}
+
+/// Why the email configuration is unusable.
+#[derive(Debug, thiserror::Error)]
+#[error("SMTP_URL is not usable: {0}")]
+pub struct SmtpConfigError(String);
+
+impl Delivery {
+    /// SMTP when `smtp_url` is set (e.g. `smtp://127.0.0.1:2525`), else `.eml` files in `data_dir/outbox`.
+    pub fn from_config(
+        smtp_url: Option<&str>,
+        data_dir: &std::path::Path,
+    ) -> Result<Self, SmtpConfigError> {
+        match smtp_url {
+            Some(url) => AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                .map(|b| Delivery::Smtp(b.timeout(Some(Duration::from_secs(10))).build()))
+                .map_err(|e| SmtpConfigError(e.to_string())),
+            None => Ok(Delivery::Files(data_dir.join("outbox"))),
+        }
+    }
+}
+
+struct Claimed {
+    id: String,
+    invite_id: Option<String>,
+    to: String,
+    subject: String,
+    text: String,
+    html: String,
+    attempts: i64,
+}
+
+/// Claims up to `limit` due emails for this worker (a lease, so a dead worker's emails come back).
+async fn claim(store: &Store, limit: i64) -> Result<Vec<Claimed>, sqlx::Error> {
+    let now = now_ms();
+    let rows = sqlx::query(
+        "UPDATE outbox_emails SET claimed_until = ?
+         WHERE id IN (SELECT id FROM outbox_emails WHERE status = 'queued' AND next_attempt_at <= ?
+                      AND (claimed_until IS NULL OR claimed_until < ?) ORDER BY next_attempt_at LIMIT ?)
+         RETURNING id, invite_id, to_address, subject, text_body, html_body, attempts",
+    )
+    .bind(now + LEASE_MS)
+    .bind(now)
+    .bind(now)
+    .bind(limit)
+    .fetch_all(store.pool())
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| Claimed {
+            id: r.get(0),
+            invite_id: r.get(1),
+            to: r.get(2),
+            subject: r.get(3),
+            text: r.get(4),
+            html: r.get(5),
+            attempts: r.get(6),
+        })
+        .collect())
+}
+
+fn build(email: &Claimed) -> Result<Message, String> {
+    let from: Mailbox = FROM.parse().map_err(|e| format!("sender: {e}"))?;
+    let to: Mailbox = email
+        .to
+        .parse()
+        .map_err(|e| format!("recipient {:?}: {e}", email.to))?;
+    Message::builder()
+        .from(from)
+        .to(to)
+        .subject(&email.subject)
+        .multipart(
+            MultiPart::alternative()
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_PLAIN)
+                        .body(email.text.clone()),
+                )
+                .singlepart(
+                    SinglePart::builder()
+                        .header(ContentType::TEXT_HTML)
+                        .body(email.html.clone()),
+                ),
+        )
+        .map_err(|e| e.to_string())
+}
+
+async fn deliver(delivery: &Delivery, email: &Claimed) -> Result<(), String> {
+    let message = build(email)?;
+    match delivery {
+        Delivery::Smtp(transport) => transport
+            .send(message)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+        Delivery::Files(dir) => {
+            tokio::fs::create_dir_all(dir)
+                .await
+                .map_err(|e| e.to_string())?;
+            let path = dir.join(format!("{}.eml", email.id));
+            tokio::fs::write(&path, message.formatted())
+                .await
+                .map_err(|e| e.to_string())?;
+            tracing::info!(path = %path.display(), "no SMTP_URL set: email written to a file");
+            Ok(())
+        }
+    }
+}
+
+/// Records the outcome of one delivery attempt, on the email and on its invite.
+async fn record(
+    store: &Store,
+    email: &Claimed,
+    result: Result<(), String>,
+) -> Result<Option<String>, sqlx::Error> {
+    let now = now_ms();
+    let mut tx = store.write().await?;
+    let (status, delivery, error) = match &result {
+        Ok(()) => ("sent", Some("sent"), None),
+        Err(e) if email.attempts + 1 >= MAX_ATTEMPTS => ("failed", Some("failed"), Some(e.clone())),
+        Err(e) => ("queued", None, Some(e.clone())),
+    };
+    let backoff = 1000 * 2i64.pow(u32::try_from(email.attempts.clamp(0, 9)).unwrap_or(9));
+    sqlx::query(
+        "UPDATE outbox_emails SET status = ?, attempts = attempts + 1, last_error = ?, claimed_until = NULL,
+                next_attempt_at = ?, sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END WHERE id = ?",
+    )
+    .bind(status)
+    .bind(&error)
+    .bind(now + backoff)
+    .bind(status)
+    .bind(now)
+    .bind(&email.id)
+    .execute(&mut *tx)
+    .await?;
+    if let (Some(invite), Some(delivery)) = (&email.invite_id, delivery) {
+        sqlx::query(
+            "UPDATE invites SET delivery = ?, delivery_error = ?, updated_at = ? WHERE id = ?",
+        )
+        .bind(delivery)
+        .bind(&error)
+        .bind(now)
+        .bind(invite)
+        .execute(&mut *tx)
+        .await?;
+        let row = sqlx::query("SELECT c.account_id, c.id FROM invites i JOIN conversations c ON c.id = i.conversation_id WHERE i.id = ?")
+            .bind(invite)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if let Some(r) = row {
+            let account: String = r.get(0);
+            sqlx::query("INSERT INTO changes (account_id, conversation_id, kind, created_at) VALUES (?, ?, 'conversation', ?)")
+                .bind(&account)
+                .bind(r.get::<String, _>(1))
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            return Ok(Some(account));
+        }
+    }
+    tx.commit().await?;
+    Ok(None)
+}
+
+/// Sends every due email once; answers the accounts whose invites changed (sent or given up on).
+pub async fn deliver_due(store: &Store, delivery: &Delivery) -> Result<Vec<String>, sqlx::Error> {
+    let mut settled = Vec::new();
+    loop {
+        let batch = claim(store, 20).await?;
+        if batch.is_empty() {
+            return Ok(settled);
+        }
+        for email in &batch {
+            let result = deliver(delivery, email).await;
+            if let Err(e) = &result {
+                tracing::warn!(email = %email.id, attempt = email.attempts + 1, error = %e, "email delivery failed");
+            }
+            if let Some(account) = record(store, email, result).await? {
+                settled.push(account);
+            }
+        }
+    }
+}
+
+/// The outbox worker: delivers due emails whenever woken, and at least every second.
+pub async fn run_worker(store: Store, delivery: Delivery, wake: Arc<Notify>, hub: Hub) {
+    loop {
+        match deliver_due(&store, &delivery).await {
+            Ok(accounts) => {
+                for account in accounts {
+                    if let Ok(id) = account.parse() {
+                        hub.changed(id);
+                    }
+                }
+            }
+            Err(e) => tracing::error!(error = %e, "outbox worker failed; retrying"),
+        }
+        tokio::select! {
+            _ = wake.notified() => {}
+            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn mail<'a>(subject: &'a str, inviter: &'a str) -> InviteEmail<'a> {
+        InviteEmail {
+            to_name: "Carol",
+            to_address: "carol@example.com",
+            inviter,
+            subject,
+            link: "https://convene.example/j/abc",
+            expires_at: 1_800_000_000_000,
+            resent: false,
+        }
+    }
+
+    #[test]
+    fn the_email_names_inviter_subject_expiry_and_carries_one_link() {
+        let (subject, text, html) = render(&mail("Order #1042", "Ana Lima"));
+        assert_eq!(subject, "Ana Lima invited you to “Order #1042”");
+        assert!(text.contains("https://convene.example/j/abc"));
+        assert!(text.contains("2027"), "expiry date in the text: {text}");
+        assert_eq!(html.matches("href=").count(), 1);
+    }
+
+    #[test]
+    fn user_text_is_escaped_in_html_and_cannot_break_headers() {
+        let (subject, _, html) = render(&mail(
+            "<script>alert(1)</script>\r\nBcc: evil@example.com",
+            "Eve \"<b>\"",
+        ));
+        assert!(!html.contains("<script>"));
+        assert!(html.contains("&lt;script&gt;"));
+        assert!(!subject.contains('\r') && !subject.contains('\n'));
+    }
+}

@@ -1,0 +1,172 @@
+//! `Idempotency-Key` on mutating requests: the same key with the same request answers the stored
+//! response without doing anything again; the same key with another request is refused (422).
+//!
+//! Records live in the database, scoped to the caller's session, so a retry after a lost answer —
+//! to this instance or another — never repeats an effect.
+
+use axum::body::{to_bytes, Body};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
+use sqlx::Row;
+
+use crate::api::{AppState, MAX_BODY_BYTES};
+use crate::auth::hash_token;
+use crate::clock::now_ms;
+use crate::error::ApiError;
+
+/// The header clients send.
+pub const HEADER: &str = "idempotency-key";
+
+fn refuse(message: &str) -> Response {
+    ApiError::Invalid {
+        field: "Idempotency-Key".to_owned(),
+        message: message.to_owned(),
+    }
+    .into_response()
+}
+
+/// The middleware.
+pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if !matches!(
+        *req.method(),
+        Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+    ) {
+        return next.run(req).await;
+    }
+    let Some(key) = req.headers().get(HEADER) else {
+        return next.run(req).await;
+    };
+    let Some(key) = key
+        .to_str()
+        .ok()
+        .filter(|k| !k.is_empty() && k.len() <= 255 && k.bytes().all(|b| b.is_ascii_graphic()))
+    else {
+        return refuse("Idempotency-Key must be 1 to 255 visible ASCII characters");
+    };
+    let key = key.to_owned();
+    let scope = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| format!("session:{}", hash_token(t.trim())))
+        .unwrap_or_else(|| "anonymous".to_owned());
+    let (parts, body) = req.into_parts();
+    let Ok(bytes) = to_bytes(body, MAX_BODY_BYTES).await else {
+        return ApiError::PayloadTooLarge.into_response();
+    };
+    let mut hasher = Sha256::new();
+    hasher.update(parts.method.as_str());
+    hasher.update([0]);
+    hasher.update(parts.uri.path());
+    hasher.update([0]);
+    hasher.update(parts.uri.query().unwrap_or(""));
+    hasher.update([0]);
+    hasher.update(&bytes);
+    let request_hash: String = hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect();
+
+    let pool = state.ctx().store.pool();
+    let inserted = sqlx::query(
+        "INSERT INTO idempotency_keys (principal, key, request_hash, status, content_type, body, created_at)
+         VALUES (?, ?, ?, 0, '', x'', ?) ON CONFLICT DO NOTHING",
+    )
+    .bind(&scope)
+    .bind(&key)
+    .bind(&request_hash)
+    .bind(now_ms())
+    .execute(pool)
+    .await;
+    match inserted {
+        Ok(done) if done.rows_affected() == 1 => {}
+        Ok(_) => return replay(&state, &scope, &key, &request_hash).await,
+        Err(e) => return ApiError::from(e).into_response(),
+    }
+
+    let response = next
+        .run(Request::from_parts(parts, Body::from(bytes)))
+        .await;
+    let (parts, body) = response.into_parts();
+    let Ok(body) = to_bytes(body, usize::MAX).await else {
+        return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    };
+    let stored = if parts.status.is_server_error() {
+        // Nothing was done (every action is one transaction): let a retry run it.
+        sqlx::query("DELETE FROM idempotency_keys WHERE principal = ? AND key = ?")
+            .bind(&scope)
+            .bind(&key)
+            .execute(pool)
+            .await
+    } else {
+        let content_type = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        sqlx::query("UPDATE idempotency_keys SET status = ?, content_type = ?, body = ? WHERE principal = ? AND key = ?")
+            .bind(i64::from(parts.status.as_u16()))
+            .bind(content_type)
+            .bind(body.to_vec())
+            .bind(&scope)
+            .bind(&key)
+            .execute(pool)
+            .await
+    };
+    if let Err(e) = stored {
+        tracing::error!(error = %e, "could not record an idempotent response");
+    }
+    Response::from_parts(parts, Body::from(body))
+}
+
+async fn replay(state: &AppState, scope: &str, key: &str, request_hash: &str) -> Response {
+    let row = sqlx::query("SELECT request_hash, status, content_type, body FROM idempotency_keys WHERE principal = ? AND key = ?")
+        .bind(scope)
+        .bind(key)
+        .fetch_optional(state.ctx().store.pool())
+        .await;
+    let row = match row {
+        Ok(Some(r)) => r,
+        Ok(None) => return refuse("Idempotency-Key was just released; send the request again"),
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    if row.get::<&str, _>(0) != request_hash {
+        let mut response = ApiError::Invalid {
+            field: "Idempotency-Key".to_owned(),
+            message: "this Idempotency-Key was already used for a different request".to_owned(),
+        }
+        .into_response();
+        response
+            .headers_mut()
+            .insert("idempotency-key-reused", HeaderValue::from_static("true"));
+        return response;
+    }
+    let status: i64 = row.get(1);
+    if status == 0 {
+        let mut response = ApiError::Conflict {
+            field: Some("Idempotency-Key".to_owned()),
+            message: "a request with this Idempotency-Key is still running; retry shortly"
+                .to_owned(),
+        }
+        .into_response();
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        return response;
+    }
+    let status =
+        StatusCode::from_u16(u16::try_from(status).unwrap_or(500)).unwrap_or(StatusCode::OK);
+    let mut response = (status, row.get::<Vec<u8>, _>(3)).into_response();
+    if let Ok(ct) = HeaderValue::from_str(row.get::<&str, _>(2)) {
+        response.headers_mut().insert(header::CONTENT_TYPE, ct);
+    }
+    response
+        .headers_mut()
+        .insert("idempotent-replayed", HeaderValue::from_static("true"));
+    response
+}

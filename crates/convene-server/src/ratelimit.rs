@@ -1,0 +1,61 @@
+//! Fixed-window rate limits kept in the database (so they hold across server instances).
+
+use crate::clock::now_ms;
+use crate::error::ApiError;
+use crate::store::Store;
+
+/// A limit: at most `max` hits per `window_secs` for one bucket.
+#[derive(Clone, Copy, Debug)]
+pub struct Limit {
+    pub max: i64,
+    pub window_secs: i64,
+    pub what: &'static str,
+}
+
+/// Sign-in attempts per email address.
+pub const LOGIN: Limit = Limit {
+    max: 10,
+    window_secs: 60,
+    what: "sign-in attempts",
+};
+/// Invites (agent, crew, contact) per person.
+pub const INVITES: Limit = Limit {
+    max: 60,
+    window_secs: 60,
+    what: "invites",
+};
+/// Join-token redemptions per client address.
+pub const REDEEM: Limit = Limit {
+    max: 30,
+    window_secs: 60,
+    what: "join attempts",
+};
+
+/// Counts a hit on `bucket`; 429 with `Retry-After` when over the limit.
+pub async fn hit(store: &Store, limit: Limit, bucket: &str) -> Result<(), ApiError> {
+    let now = now_ms();
+    let window = limit.window_secs * 1000;
+    let start = now - now.rem_euclid(window);
+    let count: i64 = sqlx::query_scalar(
+        "INSERT INTO rate_buckets (bucket, window_start, count) VALUES (?, ?, 1)
+         ON CONFLICT(bucket) DO UPDATE SET
+           count = CASE WHEN window_start = excluded.window_start THEN count + 1 ELSE 1 END,
+           window_start = excluded.window_start
+         RETURNING count",
+    )
+    .bind(bucket)
+    .bind(start)
+    .fetch_one(store.pool())
+    .await?;
+    if count > limit.max {
+        let wait = ((start + window - now) / 1000).max(1);
+        return Err(ApiError::RateLimited {
+            retry_after_secs: u64::try_from(wait).unwrap_or(60),
+            message: format!(
+                "too many {}: at most {} a minute; try again in {wait} s",
+                limit.what, limit.max
+            ),
+        });
+    }
+    Ok(())
+}

@@ -1,0 +1,120 @@
+//! Loading a conversation together with the caller's place in it, so every action checks the
+//! permission table against the same facts, inside its own transaction.
+
+use convene_proto::policy::{allowed, Action, Actor, Participation};
+use convene_proto::{AccountId, ConversationId, ParticipantId, ParticipantRole, ParticipantState};
+use sqlx::{Row, SqliteConnection};
+
+use super::rows::parse;
+use super::Principal;
+use crate::error::ApiError;
+
+/// The facts about a conversation that actions need.
+#[derive(Clone, Debug)]
+pub struct ConversationRow {
+    pub id: ConversationId,
+    pub account_id: AccountId,
+    pub subject: String,
+    /// The caller, relative to it.
+    pub actor: Actor,
+    /// The caller's participant row, if any.
+    pub my_participant: Option<ParticipantId>,
+}
+
+impl ConversationRow {
+    /// 403 with the rule in words unless the caller may do `action`.
+    pub fn require(&self, action: Action) -> Result<(), ApiError> {
+        if allowed(&self.actor, action) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(format!(
+                "you may not do this here; allowed: {}",
+                action.who_may()
+            )))
+        }
+    }
+}
+
+/// Loads conversation `id` as `principal` sees it; 404 when it is in another account or the
+/// caller may not see it.
+pub async fn load_conversation(
+    tx: &mut SqliteConnection,
+    principal: &Principal,
+    id: ConversationId,
+) -> Result<ConversationRow, ApiError> {
+    let row = sqlx::query(
+        "SELECT c.subject, a.contacts_may_invite FROM conversations c JOIN accounts a ON a.id = c.account_id
+         WHERE c.id = ? AND c.account_id = ?",
+    )
+    .bind(id.to_string())
+    .bind(principal.account_id().to_string())
+    .fetch_optional(&mut *tx)
+    .await
+    ?
+    .ok_or(ApiError::NotFound("conversation"))?;
+    let subject: String = row.get(0);
+    let contacts_may_invite: bool = row.get(1);
+
+    let member = principal.member();
+    let participant = sqlx::query(
+        "SELECT id, role, state FROM participants WHERE conversation_id = ? AND (agent_id = ? OR contact_id = ?)",
+    )
+    .bind(id.to_string())
+    .bind(member.agent())
+    .bind(member.contact())
+    .fetch_optional(&mut *tx)
+    .await
+    ?;
+    let (my_participant, participation) = match participant {
+        Some(r) => (
+            Some(parse::<ParticipantId>(r.get::<&str, _>(0))?),
+            Some(Participation {
+                role: parse::<ParticipantRole>(r.get::<&str, _>(1))?,
+                state: parse::<ParticipantState>(r.get::<&str, _>(2))?,
+            }),
+        ),
+        None => (None, None),
+    };
+    let pending_invite = match my_participant {
+        Some(p) => {
+            sqlx::query("SELECT 1 FROM invites WHERE participant_id = ? AND status = 'pending'")
+                .bind(p.to_string())
+                .fetch_optional(&mut *tx)
+                .await?
+                .is_some()
+        }
+        None => false,
+    };
+    let account_role = match principal {
+        Principal::Agent { role, .. } => Some(*role),
+        Principal::Contact { .. } => None,
+    };
+    let actor = Actor {
+        account_role,
+        participation,
+        pending_invite,
+        contacts_may_invite,
+    };
+    if !allowed(&actor, Action::See) {
+        return Err(ApiError::NotFound("conversation"));
+    }
+    Ok(ConversationRow {
+        id,
+        account_id: principal.account_id(),
+        subject,
+        actor,
+        my_participant,
+    })
+}
+
+/// Counts the joined owners of a conversation.
+pub async fn owner_count(tx: &mut SqliteConnection, id: ConversationId) -> Result<usize, ApiError> {
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM participants WHERE conversation_id = ? AND role = 'owner' AND state = 'joined'",
+    )
+    .bind(id.to_string())
+    .fetch_one(&mut *tx)
+    .await
+    ?;
+    Ok(usize::try_from(n).unwrap_or(0))
+}

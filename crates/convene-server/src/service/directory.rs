@@ -1,0 +1,269 @@
+//! The account's directory: agents, crews and contacts, managed by superadmins and admins.
+
+use convene_proto::{AccountRole, Agent, AgentId, Contact, CreateAgent, CreateCrew, Crew, CrewId};
+use sqlx::{Row, SqliteConnection};
+
+use super::{rows, s, Ctx, Principal};
+use crate::auth::hash_password;
+use crate::error::ApiError;
+use crate::validate;
+
+/// Most rows a search answers.
+const SEARCH_LIMIT: i64 = 20;
+
+/// `q` as a LIKE prefix pattern, with LIKE's wildcards escaped.
+fn prefix_pattern(q: &str) -> String {
+    let escaped = q
+        .trim()
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("{escaped}%")
+}
+
+fn require_manager(principal: &Principal) -> Result<AccountRole, ApiError> {
+    let (_, role) = principal.require_agent()?;
+    if matches!(role, AccountRole::SuperAdmin | AccountRole::Admin) {
+        Ok(role)
+    } else {
+        Err(ApiError::Forbidden(
+            "only admins and superadmins manage agents and crews".to_owned(),
+        ))
+    }
+}
+
+fn agent_row(r: &sqlx::sqlite::SqliteRow) -> Result<Agent, ApiError> {
+    Ok(Agent {
+        id: rows::parse(r.get::<&str, _>(0))?,
+        email: r.get(1),
+        name: r.get(2),
+        role: rows::parse(r.get::<&str, _>(3))?,
+        status: rows::parse(r.get::<&str, _>(4))?,
+    })
+}
+
+/// Active agents whose name (any word) or email starts with `q`.
+pub async fn search_agents(
+    ctx: &Ctx,
+    principal: &Principal,
+    q: &str,
+) -> Result<Vec<Agent>, ApiError> {
+    principal.require_agent()?;
+    if q.chars().count() > 254 {
+        return Err(ApiError::invalid("q", "q must be at most 254 characters"));
+    }
+    let pattern = prefix_pattern(q);
+    let word = format!("% {pattern}");
+    let rows = sqlx::query(
+        "SELECT id, email, name, role, status FROM agents
+         WHERE account_id = ? AND status = 'active'
+           AND (lower(name) LIKE ? ESCAPE '\\' OR lower(name) LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\')
+         ORDER BY name LIMIT ?",
+    )
+    .bind(s(principal.account_id()))
+    .bind(&pattern)
+    .bind(&word)
+    .bind(&pattern)
+    .bind(SEARCH_LIMIT)
+    .fetch_all(ctx.store.pool())
+    .await?;
+    rows.iter().map(agent_row).collect()
+}
+
+/// Creates an agent; admins may not create superadmins.
+pub async fn create_agent(
+    ctx: &Ctx,
+    principal: &Principal,
+    req: CreateAgent,
+) -> Result<Agent, ApiError> {
+    let role = require_manager(principal)?;
+    let email = validate::email("email", &req.email)?;
+    let name = validate::text("name", &req.name, validate::MAX_NAME)?;
+    let password = validate::password("password", &req.password)?;
+    if req.role == AccountRole::SuperAdmin && role != AccountRole::SuperAdmin {
+        return Err(ApiError::Forbidden(
+            "only superadmins may create superadmins".to_owned(),
+        ));
+    }
+    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
+        .await
+        .map_err(|e| ApiError::Internal(e.into()))?
+        .map_err(|e| ApiError::Internal(e.into()))?;
+    let id = ctx
+        .store
+        .create_agent(&crate::store::NewAgent {
+            account_id: principal.account_id(),
+            email: &email,
+            name: &name,
+            role: req.role,
+            password_hash: &hash,
+        })
+        .await?;
+    Ok(Agent {
+        id,
+        email,
+        name,
+        role: req.role,
+        status: convene_proto::AgentStatus::Active,
+    })
+}
+
+async fn crew_members(conn: &mut SqliteConnection, crew: &str) -> Result<Vec<Agent>, ApiError> {
+    let rows = sqlx::query(
+        "SELECT a.id, a.email, a.name, a.role, a.status FROM crew_members m JOIN agents a ON a.id = m.agent_id
+         WHERE m.crew_id = ? ORDER BY a.name",
+    )
+    .bind(crew)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(agent_row).collect()
+}
+
+/// The account's crews. Contacts see only the crews they may request, without members.
+pub async fn crews(ctx: &Ctx, principal: &Principal) -> Result<Vec<Crew>, ApiError> {
+    let mut conn = ctx.store.pool().acquire().await?;
+    let contact = matches!(principal, Principal::Contact { .. });
+    let rows = sqlx::query(
+        "SELECT id, name, call_to_action, customer_requestable FROM crews
+         WHERE account_id = ? AND (customer_requestable = 1 OR ? = 0) ORDER BY name",
+    )
+    .bind(s(principal.account_id()))
+    .bind(contact)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut crews = Vec::with_capacity(rows.len());
+    for r in rows {
+        let id: String = r.get(0);
+        let members = if contact {
+            Vec::new()
+        } else {
+            crew_members(&mut conn, &id).await?
+        };
+        crews.push(Crew {
+            id: rows::parse(&id)?,
+            name: r.get(1),
+            call_to_action: r.get(2),
+            customer_requestable: r.get(3),
+            members,
+        });
+    }
+    Ok(crews)
+}
+
+/// Creates a crew.
+pub async fn create_crew(
+    ctx: &Ctx,
+    principal: &Principal,
+    req: CreateCrew,
+) -> Result<Crew, ApiError> {
+    require_manager(principal)?;
+    let name = validate::text("name", &req.name, validate::MAX_NAME)?;
+    let cta = validate::text("call_to_action", &req.call_to_action, validate::MAX_NAME)?;
+    let id = ctx
+        .store
+        .create_crew(
+            principal.account_id(),
+            &name,
+            &cta,
+            req.customer_requestable,
+            &[],
+        )
+        .await?;
+    Ok(Crew {
+        id,
+        name,
+        call_to_action: cta,
+        customer_requestable: req.customer_requestable,
+        members: Vec::new(),
+    })
+}
+
+/// Adds (`add = true`) or removes an agent from a crew. Idempotent.
+pub async fn set_crew_member(
+    ctx: &Ctx,
+    principal: &Principal,
+    crew: CrewId,
+    agent: AgentId,
+    add: bool,
+) -> Result<Crew, ApiError> {
+    require_manager(principal)?;
+    let mut tx = ctx.store.write().await?;
+    let account = s(principal.account_id());
+    sqlx::query("SELECT 1 FROM crews WHERE id = ? AND account_id = ?")
+        .bind(s(crew))
+        .bind(&account)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(ApiError::NotFound("crew"))?;
+    sqlx::query("SELECT 1 FROM agents WHERE id = ? AND account_id = ?")
+        .bind(s(agent))
+        .bind(&account)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(ApiError::NotFound("agent"))?;
+    if add {
+        sqlx::query(
+            "INSERT INTO crew_members (crew_id, agent_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+        )
+        .bind(s(crew))
+        .bind(s(agent))
+        .execute(&mut *tx)
+        .await?;
+    } else {
+        sqlx::query("DELETE FROM crew_members WHERE crew_id = ? AND agent_id = ?")
+            .bind(s(crew))
+            .bind(s(agent))
+            .execute(&mut *tx)
+            .await?;
+    }
+    let r =
+        sqlx::query("SELECT name, call_to_action, customer_requestable FROM crews WHERE id = ?")
+            .bind(s(crew))
+            .fetch_one(&mut *tx)
+            .await?;
+    let members = crew_members(&mut tx, &s(crew)).await?;
+    tx.commit().await?;
+    Ok(Crew {
+        id: crew,
+        name: r.get(0),
+        call_to_action: r.get(1),
+        customer_requestable: r.get(2),
+        members,
+    })
+}
+
+/// Contacts whose name (any word) or email starts with `q`. Agents only: contacts never see each other.
+pub async fn search_contacts(
+    ctx: &Ctx,
+    principal: &Principal,
+    q: &str,
+) -> Result<Vec<Contact>, ApiError> {
+    principal.require_agent()?;
+    if q.chars().count() > 254 {
+        return Err(ApiError::invalid("q", "q must be at most 254 characters"));
+    }
+    let pattern = prefix_pattern(q);
+    let word = format!("% {pattern}");
+    let rows = sqlx::query(
+        "SELECT id, email, name FROM contacts
+         WHERE account_id = ? AND (lower(name) LIKE ? ESCAPE '\\' OR lower(name) LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\')
+         ORDER BY name LIMIT ?",
+    )
+    .bind(s(principal.account_id()))
+    .bind(&pattern)
+    .bind(&word)
+    .bind(&pattern)
+    .bind(SEARCH_LIMIT)
+    .fetch_all(ctx.store.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Contact {
+                id: rows::parse(r.get::<&str, _>(0))?,
+                email: r.get(1),
+                name: r.get(2),
+            })
+        })
+        .collect()
+}

@@ -1,0 +1,740 @@
+//! Invites: Add Agent, Request Service, Add to Conversation (contacts), Resend, Revoke, and the
+//! invitee's Join / Decline.
+
+use convene_proto::policy::Action;
+use convene_proto::{
+    AgentId, ContactInviteRequest, ConversationId, CrewId, Invite, InviteId, InviteOutcome,
+    ParticipantId, ServiceRequest, ServiceRequestId,
+};
+use sqlx::{Row, SqliteConnection};
+
+use super::actor::load_conversation;
+use super::{record_change, record_event, rows, s, ConversationRow, Ctx, Member, Principal};
+use crate::clock::now_ms;
+use crate::email;
+use crate::error::ApiError;
+use crate::secret::new_nonce;
+use crate::validate;
+
+/// Email invites expire after this long unless resent.
+pub const INVITE_TTL_MS: i64 = 14 * 24 * 3600 * 1000;
+/// At most one resend a minute per invite…
+pub const RESEND_INTERVAL_MS: i64 = 60 * 1000;
+/// …and at most this many resends a day.
+pub const RESENDS_PER_DAY: i64 = 10;
+/// Purpose string for invite link tokens.
+pub const INVITE_TOKEN: &str = "invite";
+
+/// The invitee's existing participant row, if any: (id, state).
+async fn existing(
+    tx: &mut SqliteConnection,
+    conv: ConversationId,
+    member: Member,
+) -> Result<Option<(ParticipantId, String)>, ApiError> {
+    let row = sqlx::query("SELECT id, state FROM participants WHERE conversation_id = ? AND (agent_id = ? OR contact_id = ?)")
+        .bind(s(conv))
+        .bind(member.agent())
+        .bind(member.contact())
+        .fetch_optional(&mut *tx)
+        .await?;
+    row.map(|r| Ok((rows::parse(r.get::<&str, _>(0))?, r.get::<String, _>(1))))
+        .transpose()
+}
+
+async fn pending_invite_of(
+    tx: &mut SqliteConnection,
+    participant: ParticipantId,
+) -> Result<Option<InviteId>, ApiError> {
+    let row = sqlx::query("SELECT id FROM invites WHERE participant_id = ? AND status = 'pending'")
+        .bind(s(participant))
+        .fetch_optional(&mut *tx)
+        .await?;
+    row.map(|r| rows::parse(r.get::<&str, _>(0))).transpose()
+}
+
+/// Puts `member` in the conversation as `invited` (new row, or an old one that left or was
+/// removed). Answers `Err(outcome)` when they are already joined or already invited.
+async fn upsert_invited(
+    tx: &mut SqliteConnection,
+    conv: &ConversationRow,
+    member: Member,
+    role: &str,
+    via: &str,
+    added_by: Option<String>,
+) -> Result<Result<ParticipantId, InviteOutcome>, ApiError> {
+    let now = now_ms();
+    match existing(tx, conv.id, member).await? {
+        Some((_, state)) if state == "joined" => Ok(Err(InviteOutcome {
+            invite: None,
+            outcome: "already_joined".to_owned(),
+        })),
+        Some((pid, state)) if state == "invited" => match pending_invite_of(tx, pid).await? {
+            Some(invite) => Ok(Err(InviteOutcome {
+                invite: rows::invite(tx, invite).await?,
+                outcome: "already_invited".to_owned(),
+            })),
+            None => Ok(Ok(pid)),
+        },
+        Some((pid, _)) => {
+            sqlx::query("UPDATE participants SET state = 'invited', role = ?, via = ?, added_by = ?, updated_at = ? WHERE id = ?")
+                .bind(role)
+                .bind(via)
+                .bind(added_by)
+                .bind(now)
+                .bind(s(pid))
+                .execute(&mut *tx)
+                .await?;
+            Ok(Ok(pid))
+        }
+        None => {
+            let pid = ParticipantId::new();
+            sqlx::query(
+                "INSERT INTO participants (id, conversation_id, agent_id, contact_id, role, state, added_by, via, created_at, updated_at)
+                 VALUES (?, ?, ?, ?, ?, 'invited', ?, ?, ?, ?)",
+            )
+            .bind(s(pid))
+            .bind(s(conv.id))
+            .bind(member.agent())
+            .bind(member.contact())
+            .bind(role)
+            .bind(added_by)
+            .bind(via)
+            .bind(now)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            Ok(Ok(pid))
+        }
+    }
+}
+
+fn inviter_columns(principal: &Principal) -> (Option<String>, Option<String>) {
+    match principal {
+        Principal::Agent { id, .. } => (Some(s(id)), None),
+        Principal::Contact { id, .. } => (None, Some(s(id))),
+    }
+}
+
+fn principal_id(principal: &Principal) -> String {
+    match principal {
+        Principal::Agent { id, .. } => s(id),
+        Principal::Contact { id, .. } => s(id),
+    }
+}
+
+/// Inserts a pending agent invite for participant `pid`.
+async fn insert_agent_invite(
+    tx: &mut SqliteConnection,
+    conv: &ConversationRow,
+    pid: ParticipantId,
+    principal: &Principal,
+    request: Option<ServiceRequestId>,
+) -> Result<InviteId, ApiError> {
+    let id = InviteId::new();
+    let now = now_ms();
+    let (by_agent, by_contact) = inviter_columns(principal);
+    sqlx::query(
+        "INSERT INTO invites (id, conversation_id, participant_id, kind, invited_by_agent, invited_by_contact,
+                              service_request_id, status, send_count, last_sent_at, created_at, updated_at)
+         VALUES (?, ?, ?, 'agent', ?, ?, ?, 'pending', 1, ?, ?, ?)",
+    )
+    .bind(s(id))
+    .bind(s(conv.id))
+    .bind(s(pid))
+    .bind(by_agent)
+    .bind(by_contact)
+    .bind(request.map(s))
+    .bind(now)
+    .bind(now)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    Ok(id)
+}
+
+async fn agent_name(
+    tx: &mut SqliteConnection,
+    principal: &Principal,
+    agent: AgentId,
+) -> Result<String, ApiError> {
+    let row = sqlx::query(
+        "SELECT name FROM agents WHERE id = ? AND account_id = ? AND status = 'active'",
+    )
+    .bind(s(agent))
+    .bind(s(principal.account_id()))
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(ApiError::NotFound("agent"))?;
+    Ok(row.get(0))
+}
+
+/// Add Agent → Send invite.
+pub async fn invite_agent(
+    ctx: &Ctx,
+    principal: &Principal,
+    conversation: ConversationId,
+    agent: AgentId,
+) -> Result<InviteOutcome, ApiError> {
+    let mut tx = ctx.store.write().await?;
+    let conv = load_conversation(&mut tx, principal, conversation).await?;
+    conv.require(Action::InviteAgents)?;
+    let name = agent_name(&mut tx, principal, agent).await?;
+    let pid = match upsert_invited(
+        &mut tx,
+        &conv,
+        Member::Agent(agent),
+        "agent",
+        "direct",
+        Some(principal_id(principal)),
+    )
+    .await?
+    {
+        Ok(pid) => pid,
+        Err(outcome) => return Ok(outcome),
+    };
+    let id = insert_agent_invite(&mut tx, &conv, pid, principal, None).await?;
+    record_event(
+        &mut tx,
+        &conv,
+        "agent_invited",
+        principal.name(),
+        &format!("{} invited {name}", principal.name()),
+    )
+    .await?;
+    record_change(&mut tx, &conv, "conversation", None, None).await?;
+    let invite = rows::invite(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(InviteOutcome {
+        invite,
+        outcome: "invited".to_owned(),
+    })
+}
+
+/// Request Service: invites every active agent of the crew who is not already in or invited.
+pub async fn request_service(
+    ctx: &Ctx,
+    principal: &Principal,
+    conversation: ConversationId,
+    crew: CrewId,
+) -> Result<ServiceRequest, ApiError> {
+    let mut tx = ctx.store.write().await?;
+    let conv = load_conversation(&mut tx, principal, conversation).await?;
+    let crew_row =
+        sqlx::query("SELECT name, customer_requestable FROM crews WHERE id = ? AND account_id = ?")
+            .bind(s(crew))
+            .bind(s(conv.account_id))
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(ApiError::NotFound("crew"))?;
+    let crew_name: String = crew_row.get(0);
+    let customer_requestable: bool = crew_row.get(1);
+    if !(convene_proto::policy::allowed(&conv.actor, Action::InviteAgents)
+        || (customer_requestable
+            && convene_proto::policy::allowed(&conv.actor, Action::RequestCustomerCrew)))
+    {
+        conv.require(Action::InviteAgents)?;
+    }
+    let members: Vec<String> = sqlx::query_scalar(
+        "SELECT a.id FROM crew_members m JOIN agents a ON a.id = m.agent_id
+         WHERE m.crew_id = ? AND a.status = 'active' ORDER BY a.name",
+    )
+    .bind(s(crew))
+    .fetch_all(&mut *tx)
+    .await?;
+    let request = ServiceRequestId::new();
+    let (by_agent, by_contact) = inviter_columns(principal);
+    sqlx::query(
+        "INSERT INTO service_requests (id, conversation_id, crew_id, requested_by_agent, requested_by_contact, notified, status, created_at)
+         VALUES (?, ?, ?, ?, ?, 0, 'open', ?)",
+    )
+    .bind(s(request))
+    .bind(s(conv.id))
+    .bind(s(crew))
+    .bind(by_agent)
+    .bind(by_contact)
+    .bind(now_ms())
+    .execute(&mut *tx)
+    .await?;
+    let mut notified = 0i64;
+    for agent in members {
+        let agent: AgentId = rows::parse(&agent)?;
+        if let Ok(pid) = upsert_invited(
+            &mut tx,
+            &conv,
+            Member::Agent(agent),
+            "agent",
+            "crew_request",
+            Some(principal_id(principal)),
+        )
+        .await?
+        {
+            insert_agent_invite(&mut tx, &conv, pid, principal, Some(request)).await?;
+            notified += 1;
+        }
+    }
+    if notified == 0 {
+        return Err(ApiError::invalid(
+            "crew_id",
+            format!("{crew_name} has no active agents left to invite: they are all in the conversation or already invited"),
+        ));
+    }
+    sqlx::query("UPDATE service_requests SET notified = ? WHERE id = ?")
+        .bind(notified)
+        .bind(s(request))
+        .execute(&mut *tx)
+        .await?;
+    let people = if notified == 1 {
+        "1 agent".to_owned()
+    } else {
+        format!("{notified} agents")
+    };
+    record_event(
+        &mut tx,
+        &conv,
+        "service_requested",
+        principal.name(),
+        &format!(
+            "{} requested service from {crew_name} ({people} notified)",
+            principal.name()
+        ),
+    )
+    .await?;
+    record_change(&mut tx, &conv, "conversation", None, None).await?;
+    let created = rows::service_requests(&mut tx, conv.id)
+        .await?
+        .into_iter()
+        .find(|r| r.id == request)
+        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("service request vanished")))?;
+    tx.commit().await?;
+    Ok(created)
+}
+
+/// Finds the contact by id, or by email (creating it), in the caller's account.
+async fn resolve_contact(
+    tx: &mut SqliteConnection,
+    principal: &Principal,
+    req: &ContactInviteRequest,
+) -> Result<(convene_proto::ContactId, String, String), ApiError> {
+    let account = s(principal.account_id());
+    if let Some(id) = req.contact_id {
+        let row = sqlx::query("SELECT name, email FROM contacts WHERE id = ? AND account_id = ?")
+            .bind(s(id))
+            .bind(&account)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(ApiError::NotFound("contact"))?;
+        return Ok((id, row.get(0), row.get(1)));
+    }
+    let raw = req.email.as_deref().ok_or_else(|| {
+        ApiError::invalid(
+            "email",
+            "email is required (or contact_id for a known contact)",
+        )
+    })?;
+    let email = validate::email("email", raw)?;
+    let name = match req.name.as_deref() {
+        Some(n) => Some(validate::text("name", n, validate::MAX_NAME)?),
+        None => None,
+    };
+    if let Some(row) =
+        sqlx::query("SELECT id, name FROM contacts WHERE account_id = ? AND email = ?")
+            .bind(&account)
+            .bind(&email)
+            .fetch_optional(&mut *tx)
+            .await?
+    {
+        return Ok((rows::parse(row.get::<&str, _>(0))?, row.get(1), email));
+    }
+    let id = convene_proto::ContactId::new();
+    let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or(&email).to_owned());
+    sqlx::query(
+        "INSERT INTO contacts (id, account_id, email, name, created_at) VALUES (?, ?, ?, ?, ?)",
+    )
+    .bind(s(id))
+    .bind(&account)
+    .bind(&email)
+    .bind(&name)
+    .bind(now_ms())
+    .execute(&mut *tx)
+    .await?;
+    Ok((id, name, email))
+}
+
+/// Add to Conversation: invite a contact by email (creating them) or a known contact; the email
+/// with the join link is queued in the same transaction.
+pub async fn invite_contact(
+    ctx: &Ctx,
+    principal: &Principal,
+    conversation: ConversationId,
+    req: ContactInviteRequest,
+) -> Result<InviteOutcome, ApiError> {
+    let mut tx = ctx.store.write().await?;
+    let conv = load_conversation(&mut tx, principal, conversation).await?;
+    conv.require(Action::InviteContact)?;
+    let (contact, name, email_address) = resolve_contact(&mut tx, principal, &req).await?;
+    let pid = match upsert_invited(
+        &mut tx,
+        &conv,
+        Member::Contact(contact),
+        "contact",
+        "email_invite",
+        Some(principal_id(principal)),
+    )
+    .await?
+    {
+        Ok(pid) => pid,
+        Err(outcome) => return Ok(outcome),
+    };
+    let id = InviteId::new();
+    let nonce = new_nonce();
+    let token = ctx.secret.derive(INVITE_TOKEN, &s(id), &nonce);
+    let now = now_ms();
+    let expires = now + INVITE_TTL_MS;
+    let (by_agent, by_contact) = inviter_columns(principal);
+    sqlx::query(
+        "INSERT INTO invites (id, conversation_id, participant_id, kind, invited_by_agent, invited_by_contact, status,
+                              token_hash, token_nonce, expires_at, delivery, send_count, last_sent_at, created_at, updated_at)
+         VALUES (?, ?, ?, 'contact', ?, ?, 'pending', ?, ?, ?, 'queued', 1, ?, ?, ?)",
+    )
+    .bind(s(id))
+    .bind(s(conv.id))
+    .bind(s(pid))
+    .bind(by_agent)
+    .bind(by_contact)
+    .bind(crate::auth::hash_token(&token))
+    .bind(&nonce)
+    .bind(expires)
+    .bind(now)
+    .bind(now)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    email::enqueue_invite(
+        &mut tx,
+        id,
+        &email::InviteEmail {
+            to_name: &name,
+            to_address: &email_address,
+            inviter: principal.name(),
+            subject: &conv.subject,
+            link: &ctx.join_url(&token),
+            expires_at: expires,
+            resent: false,
+        },
+    )
+    .await?;
+    record_event(
+        &mut tx,
+        &conv,
+        "contact_invited",
+        principal.name(),
+        &format!("{} invited {email_address}", principal.name()),
+    )
+    .await?;
+    record_change(&mut tx, &conv, "conversation", None, None).await?;
+    let invite = rows::invite(&mut tx, id).await?;
+    tx.commit().await?;
+    Ok(InviteOutcome {
+        invite,
+        outcome: "invited".to_owned(),
+    })
+}
+
+/// Loads an invite and its conversation as the caller sees them; 404 if either is hidden.
+async fn load_invite(
+    tx: &mut SqliteConnection,
+    principal: &Principal,
+    id: InviteId,
+) -> Result<(Invite, ConversationRow), ApiError> {
+    let invite = rows::invite(tx, id)
+        .await?
+        .ok_or(ApiError::NotFound("invite"))?;
+    let conv = load_conversation(tx, principal, invite.conversation_id)
+        .await
+        .map_err(|e| match e {
+            ApiError::NotFound(_) => ApiError::NotFound("invite"),
+            other => other,
+        })?;
+    Ok((invite, conv))
+}
+
+fn require_pending(invite: &Invite) -> Result<(), ApiError> {
+    if invite.status == convene_proto::InviteStatus::Pending {
+        Ok(())
+    } else {
+        Err(ApiError::Conflict {
+            field: None,
+            message: format!("this invite is no longer pending: it was {}", invite.status),
+        })
+    }
+}
+
+/// Resend Invite: the same link again, its expiry restarted, counted; at most once a minute and
+/// ten times a day.
+pub async fn resend(ctx: &Ctx, principal: &Principal, id: InviteId) -> Result<Invite, ApiError> {
+    let mut tx = ctx.store.write().await?;
+    let (invite, conv) = load_invite(&mut tx, principal, id).await?;
+    conv.require(Action::ResendInvite)?;
+    require_pending(&invite)?;
+    let now = now_ms();
+    let sends: Vec<i64> = sqlx::query_scalar(
+        "SELECT sent_at FROM invite_sends WHERE invite_id = ? AND sent_at > ? ORDER BY sent_at",
+    )
+    .bind(s(id))
+    .bind(now - 24 * 3600 * 1000)
+    .fetch_all(&mut *tx)
+    .await?;
+    if let Some(last) = sends.last() {
+        if now - last < RESEND_INTERVAL_MS {
+            let wait = ((RESEND_INTERVAL_MS - (now - last) + 999) / 1000).max(1);
+            return Err(ApiError::RateLimited {
+                retry_after_secs: u64::try_from(wait).unwrap_or(60),
+                message: format!(
+                    "this invite was resent less than a minute ago; try again in {wait} s"
+                ),
+            });
+        }
+    }
+    if i64::try_from(sends.len()).unwrap_or(i64::MAX) >= RESENDS_PER_DAY {
+        let oldest = sends.first().copied().unwrap_or(now);
+        let wait = ((oldest + 24 * 3600 * 1000 - now + 999) / 1000).max(1);
+        return Err(ApiError::RateLimited {
+            retry_after_secs: u64::try_from(wait).unwrap_or(3600),
+            message: format!("this invite was already resent {RESENDS_PER_DAY} times today"),
+        });
+    }
+    sqlx::query("INSERT INTO invite_sends (invite_id, sent_at) VALUES (?, ?)")
+        .bind(s(id))
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+    let contact = invite.kind == convene_proto::InviteeKind::Contact;
+    let expires = contact.then_some(now + INVITE_TTL_MS);
+    sqlx::query(
+        "UPDATE invites SET send_count = send_count + 1, last_sent_at = ?, expires_at = COALESCE(?, expires_at),
+                delivery = CASE WHEN kind = 'contact' THEN 'queued' ELSE delivery END, delivery_error = NULL, updated_at = ?
+         WHERE id = ?",
+    )
+    .bind(now)
+    .bind(expires)
+    .bind(now)
+    .bind(s(id))
+    .execute(&mut *tx)
+    .await?;
+    if let Some(expires_at) = expires {
+        let nonce: String = sqlx::query_scalar("SELECT token_nonce FROM invites WHERE id = ?")
+            .bind(s(id))
+            .fetch_one(&mut *tx)
+            .await?;
+        let token = ctx.secret.derive(INVITE_TOKEN, &s(id), &nonce);
+        email::enqueue_invite(
+            &mut tx,
+            id,
+            &email::InviteEmail {
+                to_name: &invite.invitee_name,
+                to_address: &invite.invitee_email,
+                inviter: principal.name(),
+                subject: &conv.subject,
+                link: &ctx.join_url(&token),
+                expires_at,
+                resent: true,
+            },
+        )
+        .await?;
+    }
+    let to = if contact {
+        invite.invitee_email.clone()
+    } else {
+        invite.invitee_name.clone()
+    };
+    record_event(
+        &mut tx,
+        &conv,
+        "invite_resent",
+        principal.name(),
+        &format!("{} resent the invite to {to}", principal.name()),
+    )
+    .await?;
+    record_change(&mut tx, &conv, "conversation", None, None).await?;
+    let updated = rows::invite(&mut tx, id)
+        .await?
+        .ok_or(ApiError::NotFound("invite"))?;
+    tx.commit().await?;
+    Ok(updated)
+}
+
+/// Ends a pending invite with `status`, and the invitee's `invited` participation with `state`.
+async fn end_invite(
+    tx: &mut SqliteConnection,
+    invite: &Invite,
+    status: &str,
+    state: &str,
+) -> Result<(), ApiError> {
+    let now = now_ms();
+    sqlx::query("UPDATE invites SET status = ?, updated_at = ? WHERE id = ?")
+        .bind(status)
+        .bind(now)
+        .bind(s(invite.id))
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "UPDATE participants SET state = ?, updated_at = ? WHERE id = ? AND state = 'invited'",
+    )
+    .bind(state)
+    .bind(now)
+    .bind(s(invite.participant_id))
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+fn invitee(invite: &Invite) -> Option<Member> {
+    match (invite.agent_id, invite.contact_id) {
+        (Some(a), _) => Some(Member::Agent(a)),
+        (None, Some(c)) => Some(Member::Contact(c)),
+        (None, None) => None,
+    }
+}
+
+/// Revoke a pending invite: owners, admins and superadmins any; others only their own.
+pub async fn revoke(ctx: &Ctx, principal: &Principal, id: InviteId) -> Result<Invite, ApiError> {
+    let mut tx = ctx.store.write().await?;
+    let (invite, conv) = load_invite(&mut tx, principal, id).await?;
+    let own: bool = sqlx::query_scalar(
+        "SELECT COALESCE(invited_by_agent, invited_by_contact) = ? FROM invites WHERE id = ?",
+    )
+    .bind(principal_id(principal))
+    .bind(s(id))
+    .fetch_one(&mut *tx)
+    .await?;
+    if !(convene_proto::policy::allowed(&conv.actor, Action::RevokeAnyInvite)
+        || (own && convene_proto::policy::allowed(&conv.actor, Action::RevokeOwnInvite)))
+    {
+        conv.require(Action::RevokeAnyInvite)?;
+    }
+    require_pending(&invite)?;
+    end_invite(&mut tx, &invite, "revoked", "removed").await?;
+    record_event(
+        &mut tx,
+        &conv,
+        "invite_revoked",
+        principal.name(),
+        &format!(
+            "{} revoked the invite to {}",
+            principal.name(),
+            invite.invitee_name
+        ),
+    )
+    .await?;
+    record_change(&mut tx, &conv, "conversation", None, invitee(&invite)).await?;
+    let updated = rows::invite(&mut tx, id)
+        .await?
+        .ok_or(ApiError::NotFound("invite"))?;
+    tx.commit().await?;
+    Ok(updated)
+}
+
+/// Join or Decline, by the invitee. Joining fulfils an open service request and supersedes the
+/// other invites it made.
+pub async fn answer(
+    ctx: &Ctx,
+    principal: &Principal,
+    id: InviteId,
+    accept: bool,
+) -> Result<Invite, ApiError> {
+    let mut tx = ctx.store.write().await?;
+    let (invite, conv) = load_invite(&mut tx, principal, id).await?;
+    if conv.my_participant != Some(invite.participant_id) {
+        return Err(ApiError::NotFound("invite"));
+    }
+    require_pending(&invite)?;
+    accept_or_decline(&mut tx, &conv, &invite, principal.name(), accept).await?;
+    let updated = rows::invite(&mut tx, id)
+        .await?
+        .ok_or(ApiError::NotFound("invite"))?;
+    tx.commit().await?;
+    Ok(updated)
+}
+
+/// The shared part of answering an invite (also used when a contact redeems an email link).
+pub async fn accept_or_decline(
+    tx: &mut SqliteConnection,
+    conv: &ConversationRow,
+    invite: &Invite,
+    who: &str,
+    accept: bool,
+) -> Result<(), ApiError> {
+    let now = now_ms();
+    if !accept {
+        end_invite(tx, invite, "declined", "left").await?;
+        record_event(
+            tx,
+            conv,
+            "invite_declined",
+            who,
+            &format!("{who} declined the invite"),
+        )
+        .await?;
+        record_change(tx, conv, "conversation", None, invitee(invite)).await?;
+        return Ok(());
+    }
+    sqlx::query("UPDATE invites SET status = 'accepted', updated_at = ? WHERE id = ?")
+        .bind(now)
+        .bind(s(invite.id))
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE participants SET state = 'joined', updated_at = ? WHERE id = ?")
+        .bind(now)
+        .bind(s(invite.participant_id))
+        .execute(&mut *tx)
+        .await?;
+    record_event(
+        tx,
+        conv,
+        "participant_joined",
+        who,
+        &format!("{who} joined"),
+    )
+    .await?;
+    if let Some(request) = invite.service_request_id {
+        let fulfilled = sqlx::query(
+            "UPDATE service_requests SET status = 'fulfilled', fulfilled_by = ?, fulfilled_at = ? WHERE id = ? AND status = 'open'",
+        )
+        .bind(invite.agent_id.map(s))
+        .bind(now)
+        .bind(s(request))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if fulfilled == 1 {
+            let others = sqlx::query_scalar::<_, String>(
+                "SELECT id FROM invites WHERE service_request_id = ? AND status = 'pending' AND id <> ?",
+            )
+            .bind(s(request))
+            .bind(s(invite.id))
+            .fetch_all(&mut *tx)
+            .await?;
+            for other in others {
+                let other: InviteId = rows::parse(&other)?;
+                if let Some(o) = rows::invite(tx, other).await? {
+                    end_invite(tx, &o, "superseded", "left").await?;
+                    record_change(tx, conv, "conversation", None, invitee(&o)).await?;
+                }
+            }
+            let crew: String = sqlx::query_scalar("SELECT cr.name FROM service_requests s JOIN crews cr ON cr.id = s.crew_id WHERE s.id = ?")
+                .bind(s(request))
+                .fetch_one(&mut *tx)
+                .await?;
+            record_event(
+                tx,
+                conv,
+                "service_request_fulfilled",
+                who,
+                &format!("{who} answered the request to {crew}"),
+            )
+            .await?;
+        }
+    }
+    record_change(tx, conv, "conversation", None, None).await?;
+    Ok(())
+}

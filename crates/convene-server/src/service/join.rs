@@ -1,0 +1,316 @@
+//! Redeeming join tokens: an email invite's link or a conversation's Shareable Link becomes a
+//! contact session. Looking at a token (the join page) changes nothing; only `redeem` does.
+
+use convene_proto::{
+    ContactId, ConversationId, InviteId, JoinRequest, JoinResponse, Me, ParticipantId,
+};
+use sqlx::{Row, SqliteConnection};
+
+use super::actor::load_conversation;
+use super::{invites, record_change, record_event, rows, s, Ctx, Member, Principal};
+use crate::auth::{hash_token, new_token, SESSION_DAYS};
+use crate::clock::now_ms;
+use crate::error::ApiError;
+use crate::validate;
+
+/// What a token leads to, for the join page.
+#[derive(Clone, Debug)]
+pub struct Preview {
+    pub kind: PreviewKind,
+    pub conversation_id: ConversationId,
+    pub subject: String,
+    pub account_name: String,
+    /// Who sent the invite, or the conversation's owner for a link.
+    pub inviter: String,
+    /// For an invite: who it is for.
+    pub invitee_name: Option<String>,
+    /// `None` when the token can be redeemed; else why not, in words.
+    pub refusal: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PreviewKind {
+    Invite,
+    ShareLink,
+}
+
+struct Found {
+    kind: PreviewKind,
+    conversation: ConversationId,
+    account: String,
+    subject: String,
+    account_name: String,
+    inviter: String,
+    invite: Option<(InviteId, String, Option<i64>, String, Option<String>)>,
+    link: Option<(bool, Option<i64>, Option<i64>, i64)>,
+}
+
+async fn find(tx: &mut SqliteConnection, token: &str) -> Result<Option<Found>, ApiError> {
+    let hash = hash_token(token);
+    if let Some(r) = sqlx::query(
+        "SELECT i.id, i.status, i.expires_at, i.conversation_id, c.account_id, c.subject, ac.name,
+                COALESCE(ba.name, bk.name, ''), k.name, i.kind
+         FROM invites i JOIN conversations c ON c.id = i.conversation_id JOIN accounts ac ON ac.id = c.account_id
+         JOIN participants p ON p.id = i.participant_id LEFT JOIN contacts k ON k.id = p.contact_id
+         LEFT JOIN agents ba ON ba.id = i.invited_by_agent LEFT JOIN contacts bk ON bk.id = i.invited_by_contact
+         WHERE i.token_hash = ?",
+    )
+    .bind(&hash)
+    .fetch_optional(&mut *tx)
+    .await?
+    {
+        return Ok(Some(Found {
+            kind: PreviewKind::Invite,
+            conversation: rows::parse(r.get::<&str, _>(3))?,
+            account: r.get(4),
+            subject: r.get(5),
+            account_name: r.get(6),
+            inviter: r.get(7),
+            invite: Some((rows::parse(r.get::<&str, _>(0))?, r.get(1), r.get(2), r.get(9), r.get(8))),
+            link: None,
+        }));
+    }
+    if let Some(r) = sqlx::query(
+        "SELECT l.conversation_id, c.account_id, c.subject, ac.name, l.enabled, l.expires_at, l.max_uses, l.uses,
+                (SELECT a.name FROM participants p JOIN agents a ON a.id = p.agent_id
+                 WHERE p.conversation_id = c.id AND p.role = 'owner' AND p.state = 'joined' ORDER BY p.created_at LIMIT 1)
+         FROM share_links l JOIN conversations c ON c.id = l.conversation_id JOIN accounts ac ON ac.id = c.account_id
+         WHERE l.token_hash = ?",
+    )
+    .bind(&hash)
+    .fetch_optional(&mut *tx)
+    .await?
+    {
+        return Ok(Some(Found {
+            kind: PreviewKind::ShareLink,
+            conversation: rows::parse(r.get::<&str, _>(0))?,
+            account: r.get(1),
+            subject: r.get(2),
+            account_name: r.get(3),
+            inviter: r.get::<Option<String>, _>(8).unwrap_or_else(|| r.get(3)),
+            invite: None,
+            link: Some((r.get(4), r.get(5), r.get(6), r.get(7))),
+        }));
+    }
+    Ok(None)
+}
+
+fn refusal(found: &Found, now: i64) -> Option<ApiError> {
+    let ask = Some(found.inviter.clone());
+    let invalid = || Some(ApiError::LinkInvalid { ask: ask.clone() });
+    if let Some((_, status, expires, kind, _)) = &found.invite {
+        if status != "pending" || kind != "contact" || expires.is_some_and(|e| e <= now) {
+            return invalid();
+        }
+    }
+    if let Some((enabled, expires, max_uses, uses)) = found.link {
+        if !enabled || expires.is_some_and(|e| e <= now) || max_uses.is_some_and(|m| uses >= m) {
+            return invalid();
+        }
+    }
+    None
+}
+
+/// What the join page shows for a token. Changes nothing.
+pub async fn preview(ctx: &Ctx, token: &str) -> Result<Preview, ApiError> {
+    let mut conn = ctx.store.pool().acquire().await?;
+    let found = find(&mut conn, token)
+        .await?
+        .ok_or(ApiError::LinkInvalid { ask: None })?;
+    Ok(Preview {
+        kind: found.kind,
+        conversation_id: found.conversation,
+        subject: found.subject.clone(),
+        account_name: found.account_name.clone(),
+        inviter: found.inviter.clone(),
+        invitee_name: found.invite.as_ref().and_then(|i| i.4.clone()),
+        refusal: refusal(&found, now_ms()).map(|e| e.to_string()),
+    })
+}
+
+/// Redeems a token into a contact session: joins the invited contact, or (for a Shareable Link)
+/// the person who gives a name and email.
+pub async fn redeem(ctx: &Ctx, token: &str, req: JoinRequest) -> Result<JoinResponse, ApiError> {
+    let mut tx = ctx.store.write().await?;
+    let found = find(&mut tx, token)
+        .await?
+        .ok_or(ApiError::LinkInvalid { ask: None })?;
+    let now = now_ms();
+    if let Some(refused) = refusal(&found, now) {
+        // Mark an invite that ran out as expired, so the People panel says so.
+        if let Some((id, status, Some(expires), _, _)) = &found.invite {
+            if status == "pending" && *expires <= now {
+                sqlx::query("UPDATE invites SET status = 'expired', updated_at = ? WHERE id = ?")
+                    .bind(now)
+                    .bind(s(id))
+                    .execute(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+            }
+        }
+        return Err(refused);
+    }
+    let contact: ContactId = match (&found.kind, &found.invite) {
+        (PreviewKind::Invite, Some((invite_id, ..))) => {
+            let invite = rows::invite(&mut tx, *invite_id)
+                .await?
+                .ok_or(ApiError::LinkInvalid { ask: None })?;
+            let contact = invite
+                .contact_id
+                .ok_or(ApiError::LinkInvalid { ask: None })?;
+            let principal = contact_principal(&mut tx, contact).await?;
+            let conv = load_conversation(&mut tx, &principal, found.conversation).await?;
+            invites::accept_or_decline(&mut tx, &conv, &invite, principal.name(), true).await?;
+            contact
+        }
+        _ => join_by_link(&mut tx, &found, req).await?,
+    };
+    let principal = contact_principal(&mut tx, contact).await?;
+    let (session, session_hash) = new_token();
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, contact_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+    )
+    .bind(&session_hash)
+    .bind(s(contact))
+    .bind(now)
+    .bind(now + SESSION_DAYS * 24 * 3600 * 1000)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    let me = match principal {
+        Principal::Contact {
+            id,
+            account_id,
+            name,
+            email,
+        } => Me::Contact {
+            id,
+            account_id,
+            account_name: found.account_name.clone(),
+            email,
+            name,
+        },
+        Principal::Agent { .. } => return Err(ApiError::LinkInvalid { ask: None }),
+    };
+    Ok(JoinResponse {
+        token: session,
+        conversation_id: found.conversation,
+        me,
+    })
+}
+
+async fn contact_principal(
+    tx: &mut SqliteConnection,
+    contact: ContactId,
+) -> Result<Principal, ApiError> {
+    let r = sqlx::query("SELECT account_id, name, email FROM contacts WHERE id = ?")
+        .bind(s(contact))
+        .fetch_one(&mut *tx)
+        .await?;
+    Ok(Principal::Contact {
+        id: contact,
+        account_id: rows::parse(r.get::<&str, _>(0))?,
+        name: r.get(1),
+        email: r.get(2),
+    })
+}
+
+async fn join_by_link(
+    tx: &mut SqliteConnection,
+    found: &Found,
+    req: JoinRequest,
+) -> Result<ContactId, ApiError> {
+    let name = validate::text(
+        "name",
+        req.name.as_deref().unwrap_or(""),
+        validate::MAX_NAME,
+    )?;
+    let email = validate::email("email", req.email.as_deref().unwrap_or(""))?;
+    let now = now_ms();
+    let contact: ContactId = match sqlx::query_scalar::<_, String>(
+        "SELECT id FROM contacts WHERE account_id = ? AND email = ?",
+    )
+    .bind(&found.account)
+    .bind(&email)
+    .fetch_optional(&mut *tx)
+    .await?
+    {
+        Some(id) => rows::parse(&id)?,
+        None => {
+            let id = ContactId::new();
+            sqlx::query("INSERT INTO contacts (id, account_id, email, name, created_at) VALUES (?, ?, ?, ?, ?)")
+                .bind(s(id))
+                .bind(&found.account)
+                .bind(&email)
+                .bind(&name)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            id
+        }
+    };
+    let principal = contact_principal(tx, contact).await?;
+    let existing = sqlx::query(
+        "SELECT id, state FROM participants WHERE conversation_id = ? AND contact_id = ?",
+    )
+    .bind(s(found.conversation))
+    .bind(s(contact))
+    .fetch_optional(&mut *tx)
+    .await?;
+    let already_joined = existing
+        .as_ref()
+        .is_some_and(|r| r.get::<&str, _>(1) == "joined");
+    if !already_joined {
+        match existing {
+            Some(r) => {
+                let pid: ParticipantId = rows::parse(r.get::<&str, _>(0))?;
+                sqlx::query("UPDATE participants SET state = 'joined', via = 'shareable_link', role = 'contact', updated_at = ? WHERE id = ?")
+                    .bind(now)
+                    .bind(s(pid))
+                    .execute(&mut *tx)
+                    .await?;
+                sqlx::query("UPDATE invites SET status = 'accepted', updated_at = ? WHERE participant_id = ? AND status = 'pending'")
+                    .bind(now)
+                    .bind(s(pid))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            None => {
+                sqlx::query(
+                    "INSERT INTO participants (id, conversation_id, contact_id, role, state, via, created_at, updated_at)
+                     VALUES (?, ?, ?, 'contact', 'joined', 'shareable_link', ?, ?)",
+                )
+                .bind(s(ParticipantId::new()))
+                .bind(s(found.conversation))
+                .bind(s(contact))
+                .bind(now)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        sqlx::query("UPDATE share_links SET uses = uses + 1 WHERE conversation_id = ?")
+            .bind(s(found.conversation))
+            .execute(&mut *tx)
+            .await?;
+        let conv = load_conversation(tx, &principal, found.conversation).await?;
+        let who = principal.name().to_owned();
+        record_event(
+            tx,
+            &conv,
+            "participant_joined",
+            &who,
+            &format!("{who} joined via the Shareable Link"),
+        )
+        .await?;
+        record_change(
+            tx,
+            &conv,
+            "conversation",
+            None,
+            Some(Member::Contact(contact)),
+        )
+        .await?;
+    }
+    Ok(contact)
+}

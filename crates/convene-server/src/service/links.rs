@@ -1,0 +1,213 @@
+//! The Shareable Link: one per conversation; read, disable, rotate, expiry, maximum uses.
+
+use convene_proto::policy::Action;
+use convene_proto::{ConversationId, ShareLink, ShareLinkPatch};
+use sqlx::{Row, SqliteConnection};
+use time::format_description::well_known::Rfc3339;
+use time::OffsetDateTime;
+
+use super::actor::load_conversation;
+use super::{record_change, record_event, rows, s, ConversationRow, Ctx, Principal};
+use crate::auth::hash_token;
+use crate::clock::{from_ms, now_ms, to_ms};
+use crate::error::ApiError;
+use crate::secret::{new_nonce, Secret};
+
+/// Purpose string for Shareable Link tokens.
+pub const LINK_TOKEN: &str = "share_link";
+
+/// Gives a new conversation its link (enabled, no expiry, no limit).
+pub async fn create_link(
+    tx: &mut SqliteConnection,
+    secret: &Secret,
+    id: ConversationId,
+) -> Result<(), sqlx::Error> {
+    let nonce = new_nonce();
+    let token = secret.derive(LINK_TOKEN, &s(id), &nonce);
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO share_links (conversation_id, token_hash, token_nonce, enabled, created_at, updated_at) VALUES (?, ?, ?, 1, ?, ?)",
+    )
+    .bind(s(id))
+    .bind(hash_token(&token))
+    .bind(&nonce)
+    .bind(now)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// The link's current token, rebuilt from the secret and the stored nonce.
+async fn token(
+    ctx: &Ctx,
+    tx: &mut SqliteConnection,
+    id: ConversationId,
+) -> Result<String, ApiError> {
+    let nonce: String =
+        sqlx::query_scalar("SELECT token_nonce FROM share_links WHERE conversation_id = ?")
+            .bind(s(id))
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(ApiError::NotFound("share link"))?;
+    Ok(ctx.secret.derive(LINK_TOKEN, &s(id), &nonce))
+}
+
+async fn view(
+    ctx: &Ctx,
+    tx: &mut SqliteConnection,
+    id: ConversationId,
+) -> Result<ShareLink, ApiError> {
+    let token = token(ctx, tx, id).await?;
+    let r = sqlx::query(
+        "SELECT enabled, expires_at, max_uses, uses FROM share_links WHERE conversation_id = ?",
+    )
+    .bind(s(id))
+    .fetch_one(&mut *tx)
+    .await?;
+    Ok(ShareLink {
+        url: ctx.join_url(&token),
+        enabled: r.get(0),
+        expires_at: r.get::<Option<i64>, _>(1).map(from_ms),
+        max_uses: r.get(2),
+        uses: r.get(3),
+        joined: rows::joined_via_link(tx, id).await?,
+    })
+}
+
+/// Copy Shareable Link: its URL and settings.
+pub async fn get(
+    ctx: &Ctx,
+    principal: &Principal,
+    id: ConversationId,
+) -> Result<ShareLink, ApiError> {
+    let mut conn = ctx.store.pool().acquire().await?;
+    let conv = load_conversation(&mut conn, principal, id).await?;
+    conv.require(Action::CopyShareLink)?;
+    view(ctx, &mut conn, id).await
+}
+
+fn parse_expiry(raw: &str) -> Result<i64, ApiError> {
+    let t = OffsetDateTime::parse(raw, &Rfc3339).map_err(|_| {
+        ApiError::invalid(
+            "expires_at",
+            "expires_at must be an RFC 3339 time like 2030-01-31T12:00:00Z",
+        )
+    })?;
+    let ms = to_ms(t);
+    if ms <= now_ms() {
+        return Err(ApiError::invalid(
+            "expires_at",
+            "expires_at must be in the future",
+        ));
+    }
+    Ok(ms)
+}
+
+/// Disable or enable the link, set or clear its expiry and maximum uses.
+pub async fn patch(
+    ctx: &Ctx,
+    principal: &Principal,
+    id: ConversationId,
+    patch: ShareLinkPatch,
+) -> Result<ShareLink, ApiError> {
+    let expires = match &patch.expires_at {
+        Some(Some(raw)) => Some(Some(parse_expiry(raw)?)),
+        Some(None) => Some(None),
+        None => None,
+    };
+    if let Some(Some(n)) = patch.max_uses {
+        if !(1..=1_000_000).contains(&n) {
+            return Err(ApiError::invalid(
+                "max_uses",
+                "max_uses must be between 1 and 1000000, or null for no limit",
+            ));
+        }
+    }
+    let mut tx = ctx.store.write().await?;
+    let conv = load_conversation(&mut tx, principal, id).await?;
+    conv.require(Action::ManageShareLink)?;
+    let mut changes = Vec::new();
+    if let Some(enabled) = patch.enabled {
+        sqlx::query("UPDATE share_links SET enabled = ? WHERE conversation_id = ?")
+            .bind(enabled)
+            .bind(s(id))
+            .execute(&mut *tx)
+            .await?;
+        changes.push(if enabled {
+            "enabled the link".to_owned()
+        } else {
+            "disabled the link".to_owned()
+        });
+    }
+    if let Some(e) = expires {
+        sqlx::query("UPDATE share_links SET expires_at = ? WHERE conversation_id = ?")
+            .bind(e)
+            .bind(s(id))
+            .execute(&mut *tx)
+            .await?;
+        changes.push(match e {
+            Some(ms) => format!(
+                "set the link to expire at {}",
+                from_ms(ms).format(&Rfc3339).unwrap_or_default()
+            ),
+            None => "removed the link's expiry".to_owned(),
+        });
+    }
+    if let Some(m) = patch.max_uses {
+        sqlx::query("UPDATE share_links SET max_uses = ? WHERE conversation_id = ?")
+            .bind(m)
+            .bind(s(id))
+            .execute(&mut *tx)
+            .await?;
+        changes.push(match m {
+            Some(n) => format!("limited the link to {n} uses"),
+            None => "removed the link's use limit".to_owned(),
+        });
+    }
+    if !changes.is_empty() {
+        sqlx::query("UPDATE share_links SET updated_at = ? WHERE conversation_id = ?")
+            .bind(now_ms())
+            .bind(s(id))
+            .execute(&mut *tx)
+            .await?;
+        let text = format!("{} {}", principal.name(), changes.join(", "));
+        record_event(&mut tx, &conv, "link_changed", principal.name(), &text).await?;
+        record_change(&mut tx, &conv, "conversation", None, None).await?;
+    }
+    let link = view(ctx, &mut tx, id).await?;
+    tx.commit().await?;
+    Ok(link)
+}
+
+/// Rotate: a new URL; the old one stops working at once. People who joined stay.
+pub async fn rotate(
+    ctx: &Ctx,
+    principal: &Principal,
+    id: ConversationId,
+) -> Result<ShareLink, ApiError> {
+    let mut tx = ctx.store.write().await?;
+    let conv: ConversationRow = load_conversation(&mut tx, principal, id).await?;
+    conv.require(Action::ManageShareLink)?;
+    let nonce = new_nonce();
+    let token = ctx.secret.derive(LINK_TOKEN, &s(id), &nonce);
+    sqlx::query("UPDATE share_links SET token_nonce = ?, token_hash = ?, uses = 0, updated_at = ? WHERE conversation_id = ?")
+        .bind(&nonce)
+        .bind(hash_token(&token))
+        .bind(now_ms())
+        .bind(s(id))
+        .execute(&mut *tx)
+        .await?;
+    record_event(
+        &mut tx,
+        &conv,
+        "link_rotated",
+        principal.name(),
+        &format!("Link rotated by {}", principal.name()),
+    )
+    .await?;
+    record_change(&mut tx, &conv, "conversation", None, None).await?;
+    let link = view(ctx, &mut tx, id).await?;
+    tx.commit().await?;
+    Ok(link)
+}

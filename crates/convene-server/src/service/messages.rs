@@ -1,0 +1,78 @@
+//! Messages and the timeline of events.
+
+use convene_proto::policy::Action;
+use convene_proto::{ConversationId, Event, Message, MessageId};
+
+use super::actor::load_conversation;
+use super::{record_change, rows, s, Ctx, Principal};
+use crate::clock::now_ms;
+use crate::error::ApiError;
+
+/// Longest message, in characters.
+pub const MAX_MESSAGE: usize = 10_000;
+
+/// Messages of a conversation.
+pub async fn list(
+    ctx: &Ctx,
+    principal: &Principal,
+    id: ConversationId,
+) -> Result<Vec<Message>, ApiError> {
+    let mut conn = ctx.store.pool().acquire().await?;
+    load_conversation(&mut conn, principal, id).await?;
+    rows::messages(&mut conn, id).await
+}
+
+/// Posts a message as the caller.
+pub async fn post(
+    ctx: &Ctx,
+    principal: &Principal,
+    id: ConversationId,
+    body: &str,
+) -> Result<Message, ApiError> {
+    if body.trim().is_empty() {
+        return Err(ApiError::invalid("body", "body must not be empty"));
+    }
+    let len = body.chars().count();
+    if len > MAX_MESSAGE {
+        return Err(ApiError::invalid(
+            "body",
+            format!("body must be at most {MAX_MESSAGE} characters (it has {len})"),
+        ));
+    }
+    let mut tx = ctx.store.write().await?;
+    let conv = load_conversation(&mut tx, principal, id).await?;
+    conv.require(Action::PostMessage)?;
+    let message = MessageId::new();
+    let (agent, contact) = match principal {
+        Principal::Agent { id, .. } => (Some(s(id)), None),
+        Principal::Contact { id, .. } => (None, Some(s(id))),
+    };
+    sqlx::query(
+        "INSERT INTO messages (id, conversation_id, author_agent_id, author_contact_id, body, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+    )
+    .bind(s(message))
+    .bind(s(id))
+    .bind(agent)
+    .bind(contact)
+    .bind(body)
+    .bind(now_ms())
+    .execute(&mut *tx)
+    .await?;
+    record_change(&mut tx, &conv, "message", Some(&s(message)), None).await?;
+    let posted = rows::message(&mut tx, &s(message))
+        .await?
+        .ok_or(ApiError::NotFound("message"))?;
+    tx.commit().await?;
+    Ok(posted)
+}
+
+/// The membership timeline (also the account's audit log for this conversation).
+pub async fn events(
+    ctx: &Ctx,
+    principal: &Principal,
+    id: ConversationId,
+) -> Result<Vec<Event>, ApiError> {
+    let mut conn = ctx.store.pool().acquire().await?;
+    load_conversation(&mut conn, principal, id).await?;
+    rows::events(&mut conn, id).await
+}

@@ -1,0 +1,268 @@
+//! Conversations and their people: create, read, list participants, Remove User, leave, make owner.
+
+use convene_proto::policy::{may_leave, may_remove, Action, RemoveRefusal};
+use convene_proto::{
+    Conversation, ConversationId, ParticipantId, ParticipantRole, ParticipantState,
+    ParticipantsView,
+};
+
+use super::actor::{load_conversation, owner_count};
+use super::{links, record_change, record_event, rows, s, Ctx, Member, Principal};
+use crate::clock::now_ms;
+use crate::error::ApiError;
+
+/// Creates a conversation; the creator is its first owner, and it gets its Shareable Link.
+pub async fn create(
+    ctx: &Ctx,
+    principal: &Principal,
+    subject: &str,
+) -> Result<Conversation, ApiError> {
+    let (agent, _) = principal.require_agent()?;
+    let mut tx = ctx.store.write().await?;
+    let id = ConversationId::new();
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO conversations (id, account_id, subject, status, created_by, created_at, updated_at) VALUES (?, ?, ?, 'open', ?, ?, ?)",
+    )
+    .bind(s(id))
+    .bind(s(principal.account_id()))
+    .bind(subject)
+    .bind(s(agent))
+    .bind(now)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "INSERT INTO participants (id, conversation_id, agent_id, role, state, via, created_at, updated_at)
+         VALUES (?, ?, ?, 'owner', 'joined', 'created', ?, ?)",
+    )
+    .bind(s(ParticipantId::new()))
+    .bind(s(id))
+    .bind(s(agent))
+    .bind(now)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    links::create_link(&mut tx, &ctx.secret, id).await?;
+    let conv = load_conversation(&mut tx, principal, id).await?;
+    record_event(
+        &mut tx,
+        &conv,
+        "conversation_created",
+        principal.name(),
+        &format!("{} started the conversation", principal.name()),
+    )
+    .await?;
+    record_change(&mut tx, &conv, "conversation", None, None).await?;
+    let created = rows::conversation(&mut tx, id, Some(ParticipantRole::Owner)).await?;
+    tx.commit().await?;
+    Ok(created)
+}
+
+/// The conversations the caller has joined, most recently updated first.
+pub async fn mine(ctx: &Ctx, principal: &Principal) -> Result<Vec<Conversation>, ApiError> {
+    let (agent, contact) = match principal {
+        Principal::Agent { id, .. } => (Some(s(id)), None),
+        Principal::Contact { id, .. } => (None, Some(s(id))),
+    };
+    let mut conn = ctx.store.pool().acquire().await?;
+    let ids: Vec<(String, String)> = sqlx::query_as(
+        "SELECT c.id, p.role FROM participants p JOIN conversations c ON c.id = p.conversation_id
+         WHERE (p.agent_id = ? OR p.contact_id = ?) AND p.state = 'joined' AND c.account_id = ?
+         ORDER BY c.updated_at DESC, c.id DESC",
+    )
+    .bind(agent)
+    .bind(contact)
+    .bind(s(principal.account_id()))
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut list = Vec::with_capacity(ids.len());
+    for (id, role) in ids {
+        list.push(
+            rows::conversation(&mut conn, rows::parse(&id)?, Some(rows::parse(&role)?)).await?,
+        );
+    }
+    Ok(list)
+}
+
+/// One conversation as the caller sees it.
+pub async fn get(
+    ctx: &Ctx,
+    principal: &Principal,
+    id: ConversationId,
+) -> Result<Conversation, ApiError> {
+    let mut conn = ctx.store.pool().acquire().await?;
+    let conv = load_conversation(&mut conn, principal, id).await?;
+    let role = conv
+        .actor
+        .participation
+        .filter(|p| p.state == ParticipantState::Joined)
+        .map(|p| p.role);
+    rows::conversation(&mut conn, id, role).await
+}
+
+/// Participants and pending invites.
+pub async fn list(
+    ctx: &Ctx,
+    principal: &Principal,
+    id: ConversationId,
+) -> Result<ParticipantsView, ApiError> {
+    let mut conn = ctx.store.pool().acquire().await?;
+    load_conversation(&mut conn, principal, id).await?;
+    Ok(ParticipantsView {
+        participants: rows::participants(&mut conn, id).await?,
+        invites: rows::pending_invites(&mut conn, id).await?,
+    })
+}
+
+fn member_of(p: &convene_proto::Participant) -> Option<Member> {
+    match (p.agent_id, p.contact_id) {
+        (Some(a), _) => Some(Member::Agent(a)),
+        (None, Some(c)) => Some(Member::Contact(c)),
+        _ => None,
+    }
+}
+
+/// Remove User: superadmins and owners; owners never remove another owner; nobody removes the last
+/// owner. A pending invitee can be removed too (their invite is revoked).
+pub async fn remove(
+    ctx: &Ctx,
+    principal: &Principal,
+    id: ConversationId,
+    target: ParticipantId,
+) -> Result<(), ApiError> {
+    let mut tx = ctx.store.write().await?;
+    let conv = load_conversation(&mut tx, principal, id).await?;
+    conv.require(Action::RemoveUser)?;
+    let person = rows::participant(&mut tx, id, target)
+        .await?
+        .ok_or(ApiError::NotFound("participant"))?;
+    if !matches!(
+        person.state,
+        ParticipantState::Joined | ParticipantState::Invited
+    ) {
+        return Err(ApiError::NotFound("participant"));
+    }
+    let owners = owner_count(&mut tx, id).await?;
+    may_remove(&conv.actor, person.role, owners).map_err(|refusal| match refusal {
+        RemoveRefusal::NotAllowed => ApiError::Forbidden(format!(
+            "you may not remove people; allowed: {}",
+            Action::RemoveUser.who_may()
+        )),
+        RemoveRefusal::TargetIsOwner => {
+            ApiError::Forbidden("owners cannot remove another owner; ask a superadmin".to_owned())
+        }
+        RemoveRefusal::LastOwner => ApiError::Conflict {
+            field: None,
+            message: "this is the conversation's last owner; make someone else an owner first"
+                .to_owned(),
+        },
+    })?;
+    let now = now_ms();
+    sqlx::query("UPDATE participants SET state = 'removed', updated_at = ? WHERE id = ?")
+        .bind(now)
+        .bind(s(target))
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query("UPDATE invites SET status = 'revoked', updated_at = ? WHERE participant_id = ? AND status = 'pending'")
+        .bind(now)
+        .bind(s(target))
+        .execute(&mut *tx)
+        .await?;
+    record_event(
+        &mut tx,
+        &conv,
+        "participant_removed",
+        principal.name(),
+        &format!("{} removed {}", principal.name(), person.name),
+    )
+    .await?;
+    record_change(&mut tx, &conv, "conversation", None, member_of(&person)).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Leave: joined agents and contacts; an owner only while another owner remains.
+pub async fn leave(ctx: &Ctx, principal: &Principal, id: ConversationId) -> Result<(), ApiError> {
+    let mut tx = ctx.store.write().await?;
+    let conv = load_conversation(&mut tx, principal, id).await?;
+    let owners = owner_count(&mut tx, id).await?;
+    if !may_leave(&conv.actor, owners) {
+        return Err(
+            if convene_proto::policy::allowed(&conv.actor, Action::Leave) {
+                ApiError::Conflict {
+                    field: None,
+                    message: "you are the last owner; make someone else an owner before leaving"
+                        .to_owned(),
+                }
+            } else {
+                ApiError::Forbidden("you are not a member of this conversation".to_owned())
+            },
+        );
+    }
+    let me = conv
+        .my_participant
+        .ok_or(ApiError::NotFound("participant"))?;
+    sqlx::query("UPDATE participants SET state = 'left', updated_at = ? WHERE id = ?")
+        .bind(now_ms())
+        .bind(s(me))
+        .execute(&mut *tx)
+        .await?;
+    record_event(
+        &mut tx,
+        &conv,
+        "participant_left",
+        principal.name(),
+        &format!("{} left", principal.name()),
+    )
+    .await?;
+    let member = match principal {
+        Principal::Agent { id, .. } => Member::Agent(*id),
+        Principal::Contact { id, .. } => Member::Contact(*id),
+    };
+    record_change(&mut tx, &conv, "conversation", None, Some(member)).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Make a joined agent an owner too.
+pub async fn make_owner(
+    ctx: &Ctx,
+    principal: &Principal,
+    id: ConversationId,
+    target: ParticipantId,
+) -> Result<convene_proto::Participant, ApiError> {
+    let mut tx = ctx.store.write().await?;
+    let conv = load_conversation(&mut tx, principal, id).await?;
+    conv.require(Action::MakeOwner)?;
+    let person = rows::participant(&mut tx, id, target)
+        .await?
+        .ok_or(ApiError::NotFound("participant"))?;
+    if person.state != ParticipantState::Joined || person.agent_id.is_none() {
+        return Err(ApiError::Conflict {
+            field: None,
+            message: "only a joined agent can be made an owner".to_owned(),
+        });
+    }
+    if person.role != ParticipantRole::Owner {
+        sqlx::query("UPDATE participants SET role = 'owner', updated_at = ? WHERE id = ?")
+            .bind(now_ms())
+            .bind(s(target))
+            .execute(&mut *tx)
+            .await?;
+        record_event(
+            &mut tx,
+            &conv,
+            "owner_added",
+            principal.name(),
+            &format!("{} made {} an owner", principal.name(), person.name),
+        )
+        .await?;
+        record_change(&mut tx, &conv, "conversation", None, None).await?;
+    }
+    let updated = rows::participant(&mut tx, id, target)
+        .await?
+        .ok_or(ApiError::NotFound("participant"))?;
+    tx.commit().await?;
+    Ok(updated)
+}

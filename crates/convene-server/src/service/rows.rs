@@ -1,0 +1,299 @@
+//! Reading the domain's rows into the API's types. One query per list, names joined in.
+
+use convene_proto::{
+    Conversation, ConversationId, Event, Invite, InviteeKind, Message, Participant, ServiceRequest,
+};
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, SqliteConnection};
+
+use crate::clock::from_ms;
+use crate::error::ApiError;
+
+/// Parses a stored value; a failure means corrupt data, an internal error.
+pub fn parse<T: std::str::FromStr>(s: &str) -> Result<T, ApiError>
+where
+    T::Err: std::fmt::Display,
+{
+    s.parse()
+        .map_err(|e: T::Err| ApiError::Internal(anyhow::anyhow!("corrupt stored value {s:?}: {e}")))
+}
+
+fn opt<T: std::str::FromStr>(s: Option<&str>) -> Result<Option<T>, ApiError>
+where
+    T::Err: std::fmt::Display,
+{
+    s.map(parse).transpose()
+}
+
+/// The conversation as `viewer_participant`'s owner sees it.
+pub async fn conversation(
+    tx: &mut SqliteConnection,
+    id: ConversationId,
+    my_role: Option<convene_proto::ParticipantRole>,
+) -> Result<Conversation, ApiError> {
+    let r = sqlx::query(
+        "SELECT c.id, c.subject, c.status, c.created_by, c.created_at, c.updated_at,
+                (SELECT COUNT(*) FROM participants q WHERE q.conversation_id = c.id AND q.state = 'joined')
+         FROM conversations c WHERE c.id = ?",
+    )
+    .bind(id.to_string())
+    .fetch_one(&mut *tx)
+    .await?;
+    Ok(Conversation {
+        id: parse(r.get::<&str, _>(0))?,
+        subject: r.get(1),
+        status: parse(r.get::<&str, _>(2))?,
+        created_by: parse(r.get::<&str, _>(3))?,
+        created_at: from_ms(r.get(4)),
+        updated_at: from_ms(r.get(5)),
+        my_role,
+        participant_count: r.get(6),
+    })
+}
+
+const PARTICIPANT_SELECT: &str = "SELECT p.id, p.conversation_id, p.agent_id, p.contact_id,
+        COALESCE(a.name, k.name), COALESCE(a.email, k.email), p.role, p.state,
+        COALESCE(ba.name, bk.name), p.via, p.updated_at
+     FROM participants p
+     LEFT JOIN agents a ON a.id = p.agent_id
+     LEFT JOIN contacts k ON k.id = p.contact_id
+     LEFT JOIN agents ba ON ba.id = p.added_by
+     LEFT JOIN contacts bk ON bk.id = p.added_by";
+
+fn participant_row(r: &SqliteRow) -> Result<Participant, ApiError> {
+    let agent_id: Option<&str> = r.get(2);
+    Ok(Participant {
+        id: parse(r.get::<&str, _>(0))?,
+        conversation_id: parse(r.get::<&str, _>(1))?,
+        kind: if agent_id.is_some() {
+            InviteeKind::Agent
+        } else {
+            InviteeKind::Contact
+        },
+        agent_id: opt(agent_id)?,
+        contact_id: opt(r.get::<Option<&str>, _>(3))?,
+        name: r.get(4),
+        email: r.get(5),
+        role: parse(r.get::<&str, _>(6))?,
+        state: parse(r.get::<&str, _>(7))?,
+        added_by: r.get(8),
+        via: parse(r.get::<&str, _>(9))?,
+        updated_at: from_ms(r.get(10)),
+    })
+}
+
+/// Joined participants of a conversation, owners first, then by name.
+pub async fn participants(
+    tx: &mut SqliteConnection,
+    id: ConversationId,
+) -> Result<Vec<Participant>, ApiError> {
+    let sql = format!(
+        "{PARTICIPANT_SELECT} WHERE p.conversation_id = ? AND p.state = 'joined'
+         ORDER BY CASE p.role WHEN 'owner' THEN 0 WHEN 'agent' THEN 1 ELSE 2 END, 5"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id.to_string())
+        .fetch_all(&mut *tx)
+        .await?;
+    rows.iter().map(participant_row).collect()
+}
+
+/// Participants who joined through the Shareable Link.
+pub async fn joined_via_link(
+    tx: &mut SqliteConnection,
+    id: ConversationId,
+) -> Result<Vec<Participant>, ApiError> {
+    let sql = format!("{PARTICIPANT_SELECT} WHERE p.conversation_id = ? AND p.via = 'shareable_link' ORDER BY p.created_at");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id.to_string())
+        .fetch_all(&mut *tx)
+        .await?;
+    rows.iter().map(participant_row).collect()
+}
+
+/// One participant by id, in a conversation.
+pub async fn participant(
+    tx: &mut SqliteConnection,
+    conversation: ConversationId,
+    id: convene_proto::ParticipantId,
+) -> Result<Option<Participant>, ApiError> {
+    let sql = format!("{PARTICIPANT_SELECT} WHERE p.conversation_id = ? AND p.id = ?");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(conversation.to_string())
+        .bind(id.to_string())
+        .fetch_optional(&mut *tx)
+        .await?;
+    row.as_ref().map(participant_row).transpose()
+}
+
+const INVITE_SELECT: &str =
+    "SELECT i.id, i.conversation_id, c.subject, i.kind, i.participant_id, p.agent_id, p.contact_id,
+        COALESCE(a.name, k.name), COALESCE(a.email, k.email), COALESCE(ba.name, bk.name, ''),
+        i.status, i.delivery, i.delivery_error, i.send_count, i.last_sent_at, i.expires_at,
+        i.service_request_id, i.created_at
+     FROM invites i
+     JOIN conversations c ON c.id = i.conversation_id
+     JOIN participants p ON p.id = i.participant_id
+     LEFT JOIN agents a ON a.id = p.agent_id
+     LEFT JOIN contacts k ON k.id = p.contact_id
+     LEFT JOIN agents ba ON ba.id = i.invited_by_agent
+     LEFT JOIN contacts bk ON bk.id = i.invited_by_contact";
+
+fn invite_row(r: &SqliteRow) -> Result<Invite, ApiError> {
+    Ok(Invite {
+        id: parse(r.get::<&str, _>(0))?,
+        conversation_id: parse(r.get::<&str, _>(1))?,
+        conversation_subject: r.get(2),
+        kind: parse(r.get::<&str, _>(3))?,
+        participant_id: parse(r.get::<&str, _>(4))?,
+        agent_id: opt(r.get::<Option<&str>, _>(5))?,
+        contact_id: opt(r.get::<Option<&str>, _>(6))?,
+        invitee_name: r.get(7),
+        invitee_email: r.get(8),
+        invited_by: r.get(9),
+        status: parse(r.get::<&str, _>(10))?,
+        delivery: opt(r.get::<Option<&str>, _>(11))?,
+        delivery_error: r.get(12),
+        send_count: r.get(13),
+        last_sent_at: r.get::<Option<i64>, _>(14).map(from_ms),
+        expires_at: r.get::<Option<i64>, _>(15).map(from_ms),
+        service_request_id: opt(r.get::<Option<&str>, _>(16))?,
+        created_at: from_ms(r.get(17)),
+    })
+}
+
+/// Pending invites of a conversation, oldest first.
+pub async fn pending_invites(
+    tx: &mut SqliteConnection,
+    id: ConversationId,
+) -> Result<Vec<Invite>, ApiError> {
+    let sql = format!("{INVITE_SELECT} WHERE i.conversation_id = ? AND i.status = 'pending' ORDER BY i.created_at");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id.to_string())
+        .fetch_all(&mut *tx)
+        .await?;
+    rows.iter().map(invite_row).collect()
+}
+
+/// One invite by id.
+pub async fn invite(
+    tx: &mut SqliteConnection,
+    id: convene_proto::InviteId,
+) -> Result<Option<Invite>, ApiError> {
+    let sql = format!("{INVITE_SELECT} WHERE i.id = ?");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id.to_string())
+        .fetch_optional(&mut *tx)
+        .await?;
+    row.as_ref().map(invite_row).transpose()
+}
+
+/// Service requests of a conversation, newest first.
+pub async fn service_requests(
+    tx: &mut SqliteConnection,
+    id: ConversationId,
+) -> Result<Vec<ServiceRequest>, ApiError> {
+    let rows = sqlx::query(
+        "SELECT s.id, s.conversation_id, s.crew_id, cr.name, COALESCE(ra.name, rk.name, ''), s.created_at,
+                s.notified, s.status, fa.name, s.fulfilled_at
+         FROM service_requests s
+         JOIN crews cr ON cr.id = s.crew_id
+         LEFT JOIN agents ra ON ra.id = s.requested_by_agent
+         LEFT JOIN contacts rk ON rk.id = s.requested_by_contact
+         LEFT JOIN agents fa ON fa.id = s.fulfilled_by
+         WHERE s.conversation_id = ? ORDER BY s.created_at DESC",
+    )
+    .bind(id.to_string())
+    .fetch_all(&mut *tx)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(ServiceRequest {
+                id: parse(r.get::<&str, _>(0))?,
+                conversation_id: parse(r.get::<&str, _>(1))?,
+                crew_id: parse(r.get::<&str, _>(2))?,
+                crew_name: r.get(3),
+                requested_by: r.get(4),
+                created_at: from_ms(r.get(5)),
+                notified: r.get(6),
+                status: parse(r.get::<&str, _>(7))?,
+                fulfilled_by: r.get(8),
+                fulfilled_at: r.get::<Option<i64>, _>(9).map(from_ms),
+            })
+        })
+        .collect()
+}
+
+const MESSAGE_SELECT: &str = "SELECT m.id, m.conversation_id, COALESCE(a.name, k.name), m.author_agent_id, m.body, m.created_at
+     FROM messages m LEFT JOIN agents a ON a.id = m.author_agent_id LEFT JOIN contacts k ON k.id = m.author_contact_id";
+
+fn message_row(r: &SqliteRow) -> Result<Message, ApiError> {
+    Ok(Message {
+        id: parse(r.get::<&str, _>(0))?,
+        conversation_id: parse(r.get::<&str, _>(1))?,
+        author_name: r.get(2),
+        author_kind: if r.get::<Option<&str>, _>(3).is_some() {
+            InviteeKind::Agent
+        } else {
+            InviteeKind::Contact
+        },
+        body: r.get(4),
+        created_at: from_ms(r.get(5)),
+    })
+}
+
+/// Messages of a conversation in order.
+pub async fn messages(
+    tx: &mut SqliteConnection,
+    id: ConversationId,
+) -> Result<Vec<Message>, ApiError> {
+    let sql = format!("{MESSAGE_SELECT} WHERE m.conversation_id = ? ORDER BY m.created_at, m.id");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id.to_string())
+        .fetch_all(&mut *tx)
+        .await?;
+    rows.iter().map(message_row).collect()
+}
+
+/// One message by id.
+pub async fn message(tx: &mut SqliteConnection, id: &str) -> Result<Option<Message>, ApiError> {
+    let sql = format!("{MESSAGE_SELECT} WHERE m.id = ?");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    row.as_ref().map(message_row).transpose()
+}
+
+const EVENT_SELECT: &str = "SELECT id, conversation_id, kind, actor, text, created_at FROM events";
+
+fn event_row(r: &SqliteRow) -> Result<Event, ApiError> {
+    Ok(Event {
+        id: parse(r.get::<&str, _>(0))?,
+        conversation_id: parse(r.get::<&str, _>(1))?,
+        kind: r.get(2),
+        actor: r.get(3),
+        text: r.get(4),
+        created_at: from_ms(r.get(5)),
+    })
+}
+
+/// Timeline events of a conversation in order.
+pub async fn events(tx: &mut SqliteConnection, id: ConversationId) -> Result<Vec<Event>, ApiError> {
+    let sql = format!("{EVENT_SELECT} WHERE conversation_id = ? ORDER BY created_at, id");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id.to_string())
+        .fetch_all(&mut *tx)
+        .await?;
+    rows.iter().map(event_row).collect()
+}
+
+/// One event by id.
+pub async fn event(tx: &mut SqliteConnection, id: &str) -> Result<Option<Event>, ApiError> {
+    let sql = format!("{EVENT_SELECT} WHERE id = ?");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    row.as_ref().map(event_row).transpose()
+}
