@@ -42,6 +42,20 @@ pub async fn load_conversation(
     principal: &Principal,
     id: ConversationId,
 ) -> Result<ConversationRow, ApiError> {
+    let conv = actor_in(tx, principal, id).await?;
+    if !allowed(&conv.actor, Action::See) {
+        return Err(ApiError::NotFound("conversation"));
+    }
+    Ok(conv)
+}
+
+/// Loads conversation `id` of the caller's account with the caller's place in it, whether or not
+/// they may see it (for acting on an invite addressed to them). 404 only for other accounts.
+pub async fn actor_in(
+    tx: &mut SqliteConnection,
+    principal: &Principal,
+    id: ConversationId,
+) -> Result<ConversationRow, ApiError> {
     let row = sqlx::query(
         "SELECT c.subject, a.contacts_may_invite FROM conversations c JOIN accounts a ON a.id = c.account_id
          WHERE c.id = ? AND c.account_id = ?",
@@ -95,9 +109,6 @@ pub async fn load_conversation(
         pending_invite,
         contacts_may_invite,
     };
-    if !allowed(&actor, Action::See) {
-        return Err(ApiError::NotFound("conversation"));
-    }
     Ok(ConversationRow {
         id,
         account_id: principal.account_id(),

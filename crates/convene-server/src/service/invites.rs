@@ -8,7 +8,7 @@ use convene_proto::{
 };
 use sqlx::{Row, SqliteConnection};
 
-use super::actor::load_conversation;
+use super::actor::{actor_in, load_conversation};
 use super::{record_change, record_event, rows, s, ConversationRow, Ctx, Member, Principal};
 use crate::clock::now_ms;
 use crate::email;
@@ -643,7 +643,12 @@ pub async fn answer(
     accept: bool,
 ) -> Result<Invite, ApiError> {
     let mut tx = ctx.store.write().await?;
-    let (invite, conv) = load_invite(&mut tx, principal, id).await?;
+    // The invitee may act on their own invite even when it no longer lets them see the
+    // conversation (superseded, revoked): they get a clear 409 rather than a 404.
+    let invite = rows::invite(&mut tx, id)
+        .await?
+        .ok_or(ApiError::NotFound("invite"))?;
+    let conv = actor_in(&mut tx, principal, invite.conversation_id).await?;
     if conv.my_participant != Some(invite.participant_id) {
         return Err(ApiError::NotFound("invite"));
     }

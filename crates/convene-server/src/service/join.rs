@@ -6,7 +6,7 @@ use convene_proto::{
 };
 use sqlx::{Row, SqliteConnection};
 
-use super::actor::load_conversation;
+use super::actor::{actor_in, load_conversation};
 use super::{invites, record_change, record_event, rows, s, Ctx, Member, Principal};
 use crate::auth::{hash_token, new_token, SESSION_DAYS};
 use crate::clock::now_ms;
@@ -159,7 +159,7 @@ pub async fn redeem(ctx: &Ctx, token: &str, req: JoinRequest) -> Result<JoinResp
                 .contact_id
                 .ok_or(ApiError::LinkInvalid { ask: None })?;
             let principal = contact_principal(&mut tx, contact).await?;
-            let conv = load_conversation(&mut tx, &principal, found.conversation).await?;
+            let conv = actor_in(&mut tx, &principal, found.conversation).await?;
             invites::accept_or_decline(&mut tx, &conv, &invite, principal.name(), true).await?;
             contact
         }

@@ -20,7 +20,7 @@ use crate::error::ApiError;
 use crate::secret::Secret;
 use crate::store::Store;
 
-pub use actor::{load_conversation, ConversationRow};
+pub use actor::{actor_in, load_conversation, ConversationRow};
 
 /// Who is making a request: a signed-in agent or a contact.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,0 +1,198 @@
+//! A small client for the API in tests: JSON in, status and JSON out; and the realtime stream.
+
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use serde_json::Value;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+
+/// A response: status, content type, JSON body (or the text as a JSON string; Null when empty).
+#[derive(Debug, Clone)]
+pub struct Answer {
+    pub status: u16,
+    pub content_type: String,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Answer {
+    /// Asserts a problem document with this status and code; answers its `detail`.
+    pub fn problem(&self, status: u16, code: &str) -> String {
+        assert_eq!(self.status, status, "status; body: {}", self.body);
+        assert_eq!(
+            self.content_type, "application/problem+json",
+            "content type; body: {}",
+            self.body
+        );
+        assert_eq!(self.body["code"], code, "code; body: {}", self.body);
+        self.body["detail"].as_str().unwrap_or_default().to_owned()
+    }
+
+    /// Asserts a 2xx status and answers the body.
+    pub fn ok(&self) -> &Value {
+        assert!(
+            (200..300).contains(&self.status),
+            "expected success, got {}: {}",
+            self.status,
+            self.body
+        );
+        &self.body
+    }
+}
+
+/// A client, signed in or not.
+#[derive(Clone)]
+pub struct Api {
+    pub base: String,
+    pub token: Option<String>,
+    http: reqwest::Client,
+}
+
+impl Api {
+    pub fn new(base: &str, token: Option<String>) -> Self {
+        Self {
+            base: base.trim_end_matches('/').to_owned(),
+            token,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// The same server as someone else.
+    pub fn with_token(&self, token: &str) -> Self {
+        Self::new(&self.base, Some(token.to_owned()))
+    }
+
+    /// Sends a request with optional JSON body and extra headers.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> Answer {
+        let mut req = self.http.request(method, format!("{}{path}", self.base));
+        if let Some(t) = &self.token {
+            req = req.bearer_auth(t);
+        }
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let response = req.send().await.expect("request reaches the server");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let content_type = headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let text = response.text().await.expect("body");
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        Answer {
+            status,
+            content_type,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Answer {
+        self.send(reqwest::Method::GET, path, None, &[]).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Answer {
+        self.send(reqwest::Method::POST, path, Some(body), &[])
+            .await
+    }
+
+    pub async fn patch(&self, path: &str, body: Value) -> Answer {
+        self.send(reqwest::Method::PATCH, path, Some(body), &[])
+            .await
+    }
+
+    pub async fn delete(&self, path: &str) -> Answer {
+        self.send(reqwest::Method::DELETE, path, None, &[]).await
+    }
+
+    /// Opens the realtime stream.
+    pub async fn stream(&self) -> Stream {
+        let url = format!("{}/api/v1/stream", self.base.replacen("http", "ws", 1));
+        let mut request = url.into_client_request().expect("ws request");
+        if let Some(t) = &self.token {
+            request.headers_mut().insert(
+                "authorization",
+                format!("Bearer {t}").parse().expect("header"),
+            );
+        }
+        let (socket, _) = tokio_tungstenite::connect_async(request)
+            .await
+            .expect("stream connects");
+        let mut stream = Stream { socket };
+        let hello = stream
+            .next(Duration::from_secs(5))
+            .await
+            .expect("hello frame");
+        assert_eq!(hello["type"], "hello", "first frame: {hello}");
+        stream
+    }
+
+    /// The id of this conversation's participant for the person with `email`.
+    pub async fn participant_id(&self, conversation: &str, email: &str) -> String {
+        let people = self
+            .get(&format!(
+                "/api/v1/conversations/{conversation}/participants"
+            ))
+            .await;
+        people.ok()["participants"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|p| p["email"] == email)
+            .and_then(|p| p["id"].as_str())
+            .unwrap_or_else(|| panic!("{email} is not a participant: {}", people.body))
+            .to_owned()
+    }
+}
+
+/// The realtime stream of one user.
+pub struct Stream {
+    socket: tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+}
+
+impl Stream {
+    /// The next JSON frame, or `None` after `timeout` or when the stream closes.
+    pub async fn next(&mut self, timeout: Duration) -> Option<Value> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            match tokio::time::timeout_at(deadline, self.socket.next()).await {
+                Ok(Some(Ok(Message::Text(t)))) => return serde_json::from_str(&t).ok(),
+                Ok(Some(Ok(Message::Close(_)))) | Ok(None) | Ok(Some(Err(_))) | Err(_) => {
+                    return None
+                }
+                Ok(Some(Ok(_))) => continue,
+            }
+        }
+    }
+
+    /// Waits for a frame of `kind` (skipping others) within `timeout`.
+    pub async fn expect(&mut self, kind: &str, timeout: Duration) -> Value {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            match self.next(left).await {
+                Some(frame) if frame["type"] == kind => return frame,
+                Some(_) => continue,
+                None => panic!("no {kind:?} frame within {timeout:?}"),
+            }
+        }
+    }
+}

@@ -1,0 +1,58 @@
+//! Real parts for tests: a real SMTP sink listening on loopback ([`smtp::SmtpSink`]), a JSON/WebSocket
+//! client for the API ([`api::Api`]), and a server started in-process on a temp data folder
+//! ([`TestServer`]).
+
+pub mod api;
+pub mod smtp;
+
+pub use api::{Answer, Api, Stream};
+pub use smtp::{ReceivedEmail, SmtpSink};
+
+use convene_server::{RunningServer, ServeConfig, Server};
+
+/// A server on a free loopback port with the demo account, its data in a temp folder.
+pub struct TestServer {
+    pub server: RunningServer,
+    pub dir: tempfile::TempDir,
+}
+
+impl TestServer {
+    /// Starts a demo server whose emails go to `smtp` (or to `.eml` files when `None`).
+    pub async fn start(smtp: Option<&SmtpSink>) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut config = ServeConfig::for_test(dir.path().to_path_buf());
+        config.demo = true;
+        config.smtp_url = smtp.map(SmtpSink::url);
+        // Links must carry the real port, so the public URL is set once the port is known: bind first.
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+        let addr = probe.local_addr().expect("addr");
+        drop(probe);
+        config.listen = addr;
+        config.public_url = format!("http://{addr}");
+        let server = Server::new(config)
+            .await
+            .expect("server")
+            .start()
+            .await
+            .expect("start");
+        Self { server, dir }
+    }
+
+    /// An unauthenticated client.
+    pub fn anonymous(&self) -> Api {
+        Api::new(&self.server.url(), None)
+    }
+
+    /// A client signed in as a demo agent.
+    pub async fn agent(&self, email: &str) -> Api {
+        let api = self.anonymous();
+        let answer = api
+            .post("/api/v1/auth/login", serde_json::json!({"email": email, "password": convene_server::demo::DEMO_PASSWORD}))
+            .await;
+        assert_eq!(answer.status, 200, "sign-in of {email}: {}", answer.body);
+        Api::new(
+            &self.server.url(),
+            Some(answer.body["token"].as_str().expect("token").to_owned()),
+        )
+    }
+}
