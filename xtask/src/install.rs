@@ -128,6 +128,46 @@ pub fn tauri_driver() -> Result<()> {
     sh(cargo().args(["install", "tauri-driver", "--version", "^2", "--locked"]))
 }
 
+/// The schemathesis release the API fuzzing step uses (pinned, so runs are comparable).
+pub const SCHEMATHESIS_VERSION: &str = "4.32.5";
+
+/// Installs schemathesis from PyPI into a virtualenv under `target/` unless it is already there;
+/// answers the path of its `st` command.
+pub fn schemathesis(root: &Path) -> Result<std::path::PathBuf> {
+    let venv = root
+        .join("target/schemathesis")
+        .join(format!("venv-{SCHEMATHESIS_VERSION}"));
+    let bin = venv.join(if cfg!(windows) { "Scripts" } else { "bin" });
+    let exe = |name: &str| bin.join(if cfg!(windows) { format!("{name}.exe") } else { name.to_owned() });
+    let st = exe("st");
+    let installed = Command::new(&st)
+        .arg("--version")
+        .output()
+        .map(|o| o.status.success() && String::from_utf8_lossy(&o.stdout).contains(SCHEMATHESIS_VERSION))
+        .unwrap_or(false);
+    if installed {
+        return Ok(st);
+    }
+    let python = ["python3", "python"]
+        .into_iter()
+        .find(|p| on_path(p))
+        .ok_or_else(|| anyhow::anyhow!("Python 3 is required for the API fuzzing step (schemathesis)"))?;
+    if venv.exists() {
+        // A half-made environment from an interrupted install: start again.
+        std::fs::remove_dir_all(&venv)?;
+    }
+    sh(Command::new(python).args(["-m", "venv"]).arg(&venv))?;
+    sh(Command::new(exe("python")).args([
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        &format!("schemathesis=={SCHEMATHESIS_VERSION}"),
+    ]))?;
+    Ok(st)
+}
+
 /// Where `cargo install` puts binaries.
 pub fn cargo_bin(name: &str) -> std::path::PathBuf {
     let home = std::env::var_os("CARGO_HOME")

@@ -8,7 +8,7 @@ use crate::ids::*;
 use crate::roles::*;
 
 /// An agent as others see them.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Agent {
     pub id: AgentId,
     pub email: String,
@@ -18,22 +18,25 @@ pub struct Agent {
 }
 
 /// `GET /api/v1/agents`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AgentList {
     pub agents: Vec<Agent>,
 }
 
 /// `POST /api/v1/agents`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CreateAgent {
+    #[schema(max_length = 254)]
     pub email: String,
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     pub role: AccountRole,
+    #[schema(min_length = 8, max_length = 1024)]
     pub password: String,
 }
 
 /// A named team of agents.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Crew {
     pub id: CrewId,
     pub name: String,
@@ -43,22 +46,24 @@ pub struct Crew {
 }
 
 /// `GET /api/v1/crews`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CrewList {
     pub crews: Vec<Crew>,
 }
 
 /// `POST /api/v1/crews`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CreateCrew {
+    #[schema(min_length = 1, max_length = 100)]
     pub name: String,
+    #[schema(min_length = 1, max_length = 100)]
     pub call_to_action: String,
     #[serde(default)]
     pub customer_requestable: bool,
 }
 
 /// A person outside the business.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Contact {
     pub id: ContactId,
     pub email: String,
@@ -66,13 +71,13 @@ pub struct Contact {
 }
 
 /// `GET /api/v1/contacts`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ContactList {
     pub contacts: Vec<Contact>,
 }
 
 /// A person's membership of a conversation.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Participant {
     pub id: ParticipantId,
     pub conversation_id: ConversationId,
@@ -91,7 +96,7 @@ pub struct Participant {
 }
 
 /// A request for someone to join.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Invite {
     pub id: InviteId,
     pub conversation_id: ConversationId,
@@ -119,31 +124,35 @@ pub struct Invite {
 }
 
 /// `GET /api/v1/conversations/{id}/participants`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ParticipantsView {
     pub participants: Vec<Participant>,
     pub invites: Vec<Invite>,
 }
 
 /// `POST /api/v1/conversations/{id}/agent-invites`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AgentInviteRequest {
     pub agent_id: AgentId,
 }
 
 /// `POST /api/v1/conversations/{id}/contact-invites`: a new or known email, or a known contact.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ContactInviteRequest {
+    /// A new or known email address (with an optional `name`); or give `contact_id`.
     #[serde(default)]
+    #[schema(max_length = 254)]
     pub email: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 100)]
     pub name: Option<String>,
+    /// A known contact of the account, instead of `email`.
     #[serde(default)]
     pub contact_id: Option<ContactId>,
 }
 
 /// The answer to an invite request: the invite, and whether it is new.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct InviteOutcome {
     pub invite: Option<Invite>,
     /// `already_joined`, `already_invited` or `invited`.
@@ -151,13 +160,13 @@ pub struct InviteOutcome {
 }
 
 /// `POST /api/v1/conversations/{id}/service-requests`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ServiceRequestCreate {
     pub crew_id: CrewId,
 }
 
 /// A "Request Service" call and its live status.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ServiceRequest {
     pub id: ServiceRequestId,
     pub conversation_id: ConversationId,
@@ -175,7 +184,7 @@ pub struct ServiceRequest {
 }
 
 /// The Shareable Link of a conversation.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ShareLink {
     pub url: String,
     pub enabled: bool,
@@ -188,21 +197,26 @@ pub struct ShareLink {
 }
 
 /// `PATCH /api/v1/conversations/{id}/share-link`: only the fields present change; `null` clears.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ShareLinkPatch {
+    /// Turns the link on or off; absent keeps it.
     #[serde(default)]
     pub enabled: Option<bool>,
+    /// When the link stops working (RFC 3339, in the future); `null` clears it, absent keeps it.
     #[serde(
         default,
         deserialize_with = "present",
         skip_serializing_if = "Option::is_none"
     )]
+    #[schema(value_type = Option<String>, format = DateTime)]
     pub expires_at: Option<Option<String>>,
+    /// How many joins the link allows (1 to 1000000); `null` removes the limit, absent keeps it.
     #[serde(
         default,
         deserialize_with = "present",
         skip_serializing_if = "Option::is_none"
     )]
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 1000000)]
     pub max_uses: Option<Option<i64>>,
 }
 
@@ -214,7 +228,7 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 }
 
 /// A message in the timeline.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Message {
     pub id: MessageId,
     pub conversation_id: ConversationId,
@@ -226,19 +240,20 @@ pub struct Message {
 }
 
 /// `GET /api/v1/conversations/{id}/messages`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct MessageList {
     pub messages: Vec<Message>,
 }
 
 /// `POST /api/v1/conversations/{id}/messages`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct PostMessage {
+    #[schema(min_length = 1, max_length = 10000)]
     pub body: String,
 }
 
 /// One immutable line of membership, invite or link history.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Event {
     pub id: EventId,
     pub conversation_id: ConversationId,
@@ -252,22 +267,24 @@ pub struct Event {
 }
 
 /// `GET /api/v1/conversations/{id}/events`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct EventList {
     pub events: Vec<Event>,
 }
 
 /// `POST /api/v1/join/{token}`: a Shareable Link needs a name and email; an invite needs nothing.
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct JoinRequest {
     #[serde(default)]
+    #[schema(max_length = 100)]
     pub name: Option<String>,
     #[serde(default)]
+    #[schema(max_length = 254)]
     pub email: Option<String>,
 }
 
 /// The contact session a redeemed token yields.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct JoinResponse {
     pub token: String,
     pub conversation_id: ConversationId,

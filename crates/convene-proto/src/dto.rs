@@ -6,14 +6,16 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 /// `POST /api/v1/auth/login`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LoginRequest {
+    #[schema(max_length = 254)]
     pub email: String,
+    #[schema(max_length = 1024)]
     pub password: String,
 }
 
 /// The answer to a successful sign-in.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct LoginResponse {
     /// Bearer token for `Authorization: Bearer …`. Shown once; the server keeps only its hash.
     pub token: String,
@@ -21,7 +23,7 @@ pub struct LoginResponse {
 }
 
 /// Who the caller is: an agent of an account, or a contact.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Me {
     Agent {
@@ -51,13 +53,14 @@ impl Me {
 }
 
 /// `POST /api/v1/conversations`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CreateConversation {
+    #[schema(min_length = 1, max_length = 200)]
     pub subject: String,
 }
 
 /// A conversation as its members see it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Conversation {
     pub id: ConversationId,
     pub subject: String,
@@ -75,13 +78,13 @@ pub struct Conversation {
 }
 
 /// `GET /api/v1/conversations`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ConversationList {
     pub conversations: Vec<Conversation>,
 }
 
 /// `GET /healthz`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Health {
     pub status: String,
     pub version: String,

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Stable machine-readable error codes. Clients branch on these, never on the human text.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// Missing, unknown or expired credentials.
@@ -43,12 +43,16 @@ impl ErrorCode {
 }
 
 /// An RFC 9457 problem document (`application/problem+json`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Problem {
+    /// A URI naming the kind of problem; one per `code`.
     #[serde(rename = "type")]
     pub type_uri: String,
+    /// A short, human-readable summary of the kind of problem.
     pub title: String,
+    /// The HTTP status code of the response.
     pub status: u16,
+    /// A human-readable explanation of this occurrence.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub detail: Option<String>,
     pub code: ErrorCode,

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::roles::{AccountRole, ParticipantRole, ParticipantState};
 
 /// Who is asking, relative to one conversation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Actor {
     /// `Some(role)` for an agent of the account, `None` for a contact.
     pub account_role: Option<AccountRole>,
@@ -24,7 +24,7 @@ pub struct Actor {
 }
 
 /// A participant's role and state.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Participation {
     pub role: ParticipantRole,
     pub state: ParticipantState,

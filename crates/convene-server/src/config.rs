@@ -18,6 +18,8 @@ pub struct ServeConfig {
     pub smtp_url: Option<String>,
     /// Seed the demo account on start (idempotent).
     pub demo: bool,
+    /// Rate limits (defaults for production).
+    pub limits: crate::ratelimit::Limits,
 }
 
 impl ServeConfig {
@@ -30,6 +32,7 @@ impl ServeConfig {
             database_url: None,
             smtp_url: None,
             demo: false,
+            limits: crate::ratelimit::Limits::default(),
         }
     }
 }

@@ -26,13 +26,19 @@ pub const MAX_ATTEMPTS: i64 = 8;
 /// How long a worker may hold an email before another may take it.
 const LEASE_MS: i64 = 60_000;
 
+/// Stands for the join link in stored emails. The link carries the invite's token, which must never
+/// be stored: the worker puts the link in (rebuilt from the server secret) just before sending.
+pub const LINK_MARKER: &str = "{{join-link}}";
+
+/// Purpose string of invite link tokens (see [`crate::secret`]).
+pub const INVITE_TOKEN: &str = "invite";
+
 /// What an invite email says.
 pub struct InviteEmail<'a> {
     pub to_name: &'a str,
     pub to_address: &'a str,
     pub inviter: &'a str,
     pub subject: &'a str,
-    pub link: &'a str,
     pub expires_at: i64,
     pub resent: bool,
 }
@@ -61,7 +67,7 @@ fn header_safe(s: &str) -> String {
 }
 
 /// Renders the subject, text and HTML parts of an invite email.
-pub fn render(mail: &InviteEmail<'_>) -> (String, String, String) {
+pub fn render(mail: &InviteEmail<'_>, link: &str) -> (String, String, String) {
     let expires = from_ms(mail.expires_at)
         .format(&time::macros::format_description!(
             "[day padding:none] [month repr:long] [year] at [hour]:[minute] UTC"
@@ -79,7 +85,7 @@ pub fn render(mail: &InviteEmail<'_>) -> (String, String, String) {
         to = mail.to_name,
         inviter = mail.inviter,
         subject = mail.subject,
-        link = mail.link,
+        link = link,
     );
     let html = format!(
         "<!doctype html><html><body style=\"font-family:sans-serif;color:#1d2433\">\
@@ -91,7 +97,7 @@ pub fn render(mail: &InviteEmail<'_>) -> (String, String, String) {
         to = escape_html(mail.to_name),
         inviter = escape_html(mail.inviter),
         subject = escape_html(mail.subject),
-        link = escape_html(mail.link),
+        link = escape_html(link),
         expires = escape_html(&expires),
     );
     (subject, text, html)
@@ -103,7 +109,7 @@ pub async fn enqueue_invite(
     invite: InviteId,
     mail: &InviteEmail<'_>,
 ) -> Result<(), sqlx::Error> {
-    let (subject, text, html) = render(mail);
+    let (subject, text, html) = render(mail, LINK_MARKER);
     let now = now_ms();
     let to = format!(
         "{} <{}>",
@@ -158,6 +164,7 @@ impl Delivery {
 struct Claimed {
     id: String,
     invite_id: Option<String>,
+    token_nonce: Option<String>,
     to: String,
     subject: String,
     text: String,
@@ -172,7 +179,8 @@ async fn claim(store: &Store, limit: i64) -> Result<Vec<Claimed>, sqlx::Error> {
         "UPDATE outbox_emails SET claimed_until = ?
          WHERE id IN (SELECT id FROM outbox_emails WHERE status = 'queued' AND next_attempt_at <= ?
                       AND (claimed_until IS NULL OR claimed_until < ?) ORDER BY next_attempt_at LIMIT ?)
-         RETURNING id, invite_id, to_address, subject, text_body, html_body, attempts",
+         RETURNING id, invite_id, to_address, subject, text_body, html_body, attempts,
+                   (SELECT token_nonce FROM invites i WHERE i.id = outbox_emails.invite_id)",
     )
     .bind(now + LEASE_MS)
     .bind(now)
@@ -190,11 +198,29 @@ async fn claim(store: &Store, limit: i64) -> Result<Vec<Claimed>, sqlx::Error> {
             text: r.get(4),
             html: r.get(5),
             attempts: r.get(6),
+            token_nonce: r.get(7),
         })
         .collect())
 }
 
-fn build(email: &Claimed) -> Result<Message, String> {
+/// Rebuilds join links from the server secret, for the worker.
+#[derive(Clone)]
+pub struct Links {
+    pub secret: crate::secret::Secret,
+    pub public_url: String,
+}
+
+impl Links {
+    fn join_link(&self, email: &Claimed) -> Option<String> {
+        let (invite, nonce) = (email.invite_id.as_deref()?, email.token_nonce.as_deref()?);
+        Some(format!("{}/j/{}", self.public_url, self.secret.derive(INVITE_TOKEN, invite, nonce)))
+    }
+}
+
+fn build(email: &Claimed, links: &Links) -> Result<Message, String> {
+    let link = links.join_link(email).unwrap_or_default();
+    let text = email.text.replace(LINK_MARKER, &link);
+    let html = email.html.replace(LINK_MARKER, &escape_html(&link));
     let from: Mailbox = FROM.parse().map_err(|e| format!("sender: {e}"))?;
     let to: Mailbox = email
         .to
@@ -209,19 +235,19 @@ fn build(email: &Claimed) -> Result<Message, String> {
                 .singlepart(
                     SinglePart::builder()
                         .header(ContentType::TEXT_PLAIN)
-                        .body(email.text.clone()),
+                        .body(text),
                 )
                 .singlepart(
                     SinglePart::builder()
                         .header(ContentType::TEXT_HTML)
-                        .body(email.html.clone()),
+                        .body(html),
                 ),
         )
         .map_err(|e| e.to_string())
 }
 
-async fn deliver(delivery: &Delivery, email: &Claimed) -> Result<(), String> {
-    let message = build(email)?;
+async fn deliver(delivery: &Delivery, links: &Links, email: &Claimed) -> Result<(), String> {
+    let message = build(email, links)?;
     match delivery {
         Delivery::Smtp(transport) => transport
             .send(message)
@@ -299,7 +325,7 @@ async fn record(
 }
 
 /// Sends every due email once; answers the accounts whose invites changed (sent or given up on).
-pub async fn deliver_due(store: &Store, delivery: &Delivery) -> Result<Vec<String>, sqlx::Error> {
+pub async fn deliver_due(store: &Store, delivery: &Delivery, links: &Links) -> Result<Vec<String>, sqlx::Error> {
     let mut settled = Vec::new();
     loop {
         let batch = claim(store, 20).await?;
@@ -307,7 +333,7 @@ pub async fn deliver_due(store: &Store, delivery: &Delivery) -> Result<Vec<Strin
             return Ok(settled);
         }
         for email in &batch {
-            let result = deliver(delivery, email).await;
+            let result = deliver(delivery, links, email).await;
             if let Err(e) = &result {
                 tracing::warn!(email = %email.id, attempt = email.attempts + 1, error = %e, "email delivery failed");
             }
@@ -319,9 +345,9 @@ pub async fn deliver_due(store: &Store, delivery: &Delivery) -> Result<Vec<Strin
 }
 
 /// The outbox worker: delivers due emails whenever woken, and at least every second.
-pub async fn run_worker(store: Store, delivery: Delivery, wake: Arc<Notify>, hub: Hub) {
+pub async fn run_worker(store: Store, delivery: Delivery, links: Links, wake: Arc<Notify>, hub: Hub) {
     loop {
-        match deliver_due(&store, &delivery).await {
+        match deliver_due(&store, &delivery, &links).await {
             Ok(accounts) => {
                 for account in accounts {
                     if let Ok(id) = account.parse() {
@@ -348,7 +374,6 @@ mod tests {
             to_address: "carol@example.com",
             inviter,
             subject,
-            link: "https://convene.example/j/abc",
             expires_at: 1_800_000_000_000,
             resent: false,
         }
@@ -356,7 +381,7 @@ mod tests {
 
     #[test]
     fn the_email_names_inviter_subject_expiry_and_carries_one_link() {
-        let (subject, text, html) = render(&mail("Order #1042", "Ana Lima"));
+        let (subject, text, html) = render(&mail("Order #1042", "Ana Lima"), "https://convene.example/j/abc");
         assert_eq!(subject, "Ana Lima invited you to “Order #1042”");
         assert!(text.contains("https://convene.example/j/abc"));
         assert!(text.contains("2027"), "expiry date in the text: {text}");
@@ -365,10 +390,13 @@ mod tests {
 
     #[test]
     fn user_text_is_escaped_in_html_and_cannot_break_headers() {
-        let (subject, _, html) = render(&mail(
+        let (subject, _, html) = render(
+            &mail(
             "<script>alert(1)</script>\r\nBcc: evil@example.com",
             "Eve \"<b>\"",
-        ));
+            ),
+            "https://x/j/t",
+        );
         assert!(!html.contains("<script>"));
         assert!(html.contains("&lt;script&gt;"));
         assert!(!subject.contains('\r') && !subject.contains('\n'));

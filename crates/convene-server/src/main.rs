@@ -87,6 +87,7 @@ async fn main() -> anyhow::Result<()> {
                 database_url: cli.database_url,
                 smtp_url,
                 demo,
+                limits: Default::default(),
             };
             let running = Server::new(config).await?.start().await?;
             tokio::select! {

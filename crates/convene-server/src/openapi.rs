@@ -1,10 +1,321 @@
 //! The OpenAPI 3.1 document of the API, generated from the code.
+//!
+//! Every handler carries a `#[utoipa::path(...)]` annotation next to its code; [`ApiDoc`] gathers
+//! them with the shared pieces defined here: the problem responses every route can answer (RFC 9457,
+//! `application/problem+json`), the `Idempotency-Key` header of mutating routes, and the bearer
+//! security scheme.
 
-use axum::Json;
+use std::sync::OnceLock;
 
-/// `GET /api/v1/openapi.json`.
-pub async fn serve() -> Json<serde_json::Value> {
-    Json(
-        serde_json::json!({"openapi": "3.1.0", "info": {"title": "Convene", "version": env!("CARGO_PKG_VERSION")}, "paths": {}}),
+use axum::http::header;
+use axum::response::IntoResponse;
+use convene_proto::{ErrorCode, Problem, PROBLEM_CONTENT_TYPE};
+use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{
+    ContentBuilder, HeaderBuilder, ObjectBuilder, Ref, RefOr, Required, Response,
+    ResponseBuilder, Type,
+};
+use utoipa::{IntoParams, Modify, OpenApi, ToResponse};
+
+/// The name of the bearer security scheme in the document.
+pub const BEARER: &str = "bearer";
+
+/// The generated document.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Convene API",
+        description = "The HTTP API of the Convene server. Authenticated routes take \
+            `Authorization: Bearer TOKEN` (from `POST /api/v1/auth/login` or `POST /api/v1/join/{token}`). \
+            Errors are RFC 9457 problem documents (`application/problem+json`) with a stable `code`. \
+            Every mutating route accepts an `Idempotency-Key` header.",
+        license(name = "MIT", identifier = "MIT"),
+    ),
+    paths(
+        crate::api::healthz,
+        serve,
+        crate::api::auth::login,
+        crate::api::auth::logout,
+        crate::api::auth::me,
+        crate::api::directory::search_agents,
+        crate::api::directory::create_agent,
+        crate::api::directory::crews,
+        crate::api::directory::create_crew,
+        crate::api::directory::add_crew_member,
+        crate::api::directory::remove_crew_member,
+        crate::api::directory::search_contacts,
+        crate::api::conversations::list,
+        crate::api::conversations::create,
+        crate::api::conversations::get,
+        crate::api::conversations::participants,
+        crate::api::conversations::remove,
+        crate::api::conversations::make_owner,
+        crate::api::conversations::leave,
+        crate::api::invites::invite_agent,
+        crate::api::invites::request_service,
+        crate::api::invites::invite_contact,
+        crate::api::invites::get_link,
+        crate::api::invites::patch_link,
+        crate::api::invites::rotate_link,
+        crate::api::conversations::messages,
+        crate::api::conversations::post_message,
+        crate::api::conversations::events,
+        crate::api::invites::resend,
+        crate::api::invites::revoke,
+        crate::api::invites::accept,
+        crate::api::invites::decline,
+        crate::api::invites::join,
+        crate::api::sync::sync,
+        crate::api::stream::stream,
+        web_page::join_page,
+        web_page::join_form,
+    ),
+    components(
+        schemas(Problem, ErrorCode, convene_proto::StreamEvent),
+        responses(
+            problem::BadRequest,
+            problem::Unauthenticated,
+            problem::Forbidden,
+            problem::NotFound,
+            problem::Conflict,
+            problem::LinkInvalid,
+            problem::PayloadTooLarge,
+            problem::InvalidInput,
+            problem::RateLimited,
+        ),
+    ),
+    modifiers(&Security),
+    tags(
+        (name = "meta", description = "Liveness and this document"),
+        (name = "auth", description = "Sign-in, sign-out and who am I"),
+        (name = "directory", description = "Agents, crews and contacts of the account"),
+        (name = "conversations", description = "Conversations, their participants, messages and timeline"),
+        (name = "invites", description = "Add Agent, Request Service, contact invites and their lifecycle"),
+        (name = "share-link", description = "The Shareable Link of a conversation"),
+        (name = "join", description = "Redeeming invite and Shareable Link tokens"),
+        (name = "sync", description = "Incremental sync and the realtime stream"),
     )
+)]
+pub struct ApiDoc;
+
+/// Adds the bearer security scheme.
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            BEARER,
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "A session token from `POST /api/v1/auth/login` (agents) or \
+                         `POST /api/v1/join/{token}` (contacts).",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The document as JSON, built once.
+pub fn document() -> &'static str {
+    static DOC: OnceLock<String> = OnceLock::new();
+    DOC.get_or_init(|| {
+        ApiDoc::openapi()
+            .to_json()
+            .unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    })
+}
+
+/// This OpenAPI 3.1 document.
+#[utoipa::path(
+    get,
+    path = "/api/v1/openapi.json",
+    operation_id = "openapi",
+    tag = "meta",
+    responses(
+        (status = 200, description = "The OpenAPI 3.1 document of this API", body = Object, content_type = "application/json"),
+    )
+)]
+pub async fn serve() -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, "application/json")], document())
+}
+
+/// `/j/{token}`, the HTML page an email invite or a Shareable Link opens (handlers in
+/// [`crate::web`]), documented here beside the JSON API.
+#[allow(dead_code)]
+mod web_page {
+    use super::{problem, IdempotencyKey};
+    use convene_proto::{JoinRequest, Problem};
+
+    /// The join page
+    ///
+    /// Who invited you to what, and a "Join conversation" form; opening it changes nothing.
+    #[utoipa::path(
+        get,
+        path = "/j/{token}",
+        operation_id = "join_page",
+        tag = "join",
+        params(("token" = String, Path, description = "An invite or Shareable Link token")),
+        responses(
+            (status = 200, description = "The page", body = String, content_type = "text/html"),
+            (status = 410, description = "The link no longer works", body = String, content_type = "text/html"),
+        )
+    )]
+    pub fn join_page() {}
+
+    /// The join page's form
+    ///
+    /// Redeems the token, as `POST /api/v1/join/{token}` does, and answers a page.
+    #[utoipa::path(
+        post,
+        path = "/j/{token}",
+        operation_id = "join_form",
+        tag = "join",
+        params(("token" = String, Path, description = "An invite or Shareable Link token"), IdempotencyKey),
+        request_body(content = Option<JoinRequest>, description = "Who is joining (Shareable Link only)", content_type = "application/x-www-form-urlencoded"),
+        responses(
+            (status = 200, description = "Joined", body = String, content_type = "text/html"),
+            (status = 409, response = problem::Conflict),
+            (status = 410, description = "The link no longer works", body = String, content_type = "text/html"),
+            (status = 413, response = problem::PayloadTooLarge),
+            (status = 422, description = "A field is missing or malformed (a page), or a malformed `Idempotency-Key` (a problem document)", content(
+                (String = "text/html"),
+                (Problem = "application/problem+json"),
+            )),
+            (status = 429, response = problem::RateLimited),
+        )
+    )]
+    pub fn join_form() {}
+}
+
+/// The optional `Idempotency-Key` header of mutating routes.
+pub struct IdempotencyKey;
+
+impl IntoParams for IdempotencyKey {
+    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
+        vec![ParameterBuilder::new()
+            .name("Idempotency-Key")
+            .parameter_in(ParameterIn::Header)
+            .required(Required::False)
+            .description(Some(
+                "Makes a retry safe: the same key with the same request answers the stored response \
+                 without doing anything again; the same key with a different request answers 422, and \
+                 while the first request still runs, 409. Keys are scoped to the session; a UUID is a \
+                 good choice.",
+            ))
+            .schema(Some(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .min_length(Some(1))
+                    .max_length(Some(255))
+                    .pattern(Some("^[!-~]+$")),
+            ))
+            .build()]
+    }
+}
+
+/// The problem documents routes answer, as reusable responses.
+pub mod problem {
+    use super::*;
+
+    fn response(description: &str, retry_after: Option<&str>) -> RefOr<Response> {
+        let mut builder = ResponseBuilder::new().description(description).content(
+            PROBLEM_CONTENT_TYPE,
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        );
+        if let Some(retry_after) = retry_after {
+            builder = builder.header(
+                "Retry-After",
+                HeaderBuilder::new()
+                    .schema(
+                        ObjectBuilder::new()
+                            .schema_type(Type::Integer)
+                            .minimum(Some(0)),
+                    )
+                    .description(Some(retry_after))
+                    .build(),
+            );
+        }
+        RefOr::T(builder.build())
+    }
+
+    macro_rules! problem_response {
+        ($(#[$doc:meta])* $name:ident, $description:literal $(, retry_after = $retry:literal)?) => {
+            $(#[$doc])*
+            pub struct $name;
+
+            impl<'r> ToResponse<'r> for $name {
+                fn response() -> (&'r str, RefOr<Response>) {
+                    (stringify!($name), response($description, None $(.or(Some($retry)))?))
+                }
+            }
+        };
+    }
+
+    problem_response!(
+        /// 400 `malformed_body`.
+        BadRequest,
+        "The body is not JSON, not `Content-Type: application/json`, or not of the expected shape (`malformed_body`)"
+    );
+    problem_response!(
+        /// 401 `unauthenticated`.
+        Unauthenticated,
+        "Missing, unknown or expired credentials (`unauthenticated`)"
+    );
+    problem_response!(
+        /// 403 `forbidden`.
+        Forbidden,
+        "Signed in, but not allowed to do this (`forbidden`); `detail` says who may"
+    );
+    problem_response!(
+        /// 404 `not_found`.
+        NotFound,
+        "No such thing, or not visible to the caller (`not_found`)"
+    );
+    problem_response!(
+        /// 409 `conflict`.
+        Conflict,
+        "The request conflicts with the current state, or a request with the same `Idempotency-Key` is still running (`conflict`)",
+        retry_after = "Seconds to wait before retrying (sent while an idempotent request is still running)"
+    );
+    problem_response!(
+        /// 410 `link_invalid`.
+        LinkInvalid,
+        "The join token is unknown, expired, revoked or used up (`link_invalid`)"
+    );
+    problem_response!(
+        /// 413 `payload_too_large`.
+        PayloadTooLarge,
+        "The body is larger than the server accepts, 64 KiB (`payload_too_large`)"
+    );
+    problem_response!(
+        /// 422 `invalid_input`.
+        InvalidInput,
+        "A field, query parameter or the `Idempotency-Key` is missing or malformed (`invalid_input`); `field` names it"
+    );
+    problem_response!(
+        /// 429 `rate_limited`.
+        RateLimited,
+        "Too many requests (`rate_limited`); retry after `Retry-After` seconds",
+        retry_after = "Seconds to wait before retrying"
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_document_is_openapi_3_1_json() {
+        let doc: serde_json::Value = serde_json::from_str(document()).expect("json");
+        assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.1")));
+        assert!(doc["components"]["securitySchemes"][BEARER].is_object());
+        assert!(doc["components"]["schemas"]["Problem"].is_object());
+    }
 }

@@ -12,24 +12,36 @@ pub struct Limit {
     pub what: &'static str,
 }
 
-/// Sign-in attempts per email address.
-pub const LOGIN: Limit = Limit {
-    max: 10,
-    window_secs: 60,
-    what: "sign-in attempts",
-};
-/// Invites (agent, crew, contact) per person.
-pub const INVITES: Limit = Limit {
-    max: 60,
-    window_secs: 60,
-    what: "invites",
-};
-/// Join-token redemptions per client address.
-pub const REDEEM: Limit = Limit {
-    max: 30,
-    window_secs: 60,
-    what: "join attempts",
-};
+/// The limits a server enforces (configurable, so load tests and the permission-table test can
+/// raise them; the defaults are what production uses).
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Sign-in attempts per email address.
+    pub login: Limit,
+    /// Invites (agent, crew, contact) per person.
+    pub invites: Limit,
+    /// Join-token redemptions per client address.
+    pub redeem: Limit,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            login: Limit { max: 10, window_secs: 60, what: "sign-in attempts" },
+            invites: Limit { max: 60, window_secs: 60, what: "invites" },
+            redeem: Limit { max: 30, window_secs: 60, what: "join attempts" },
+        }
+    }
+}
+
+impl Limits {
+    /// Every limit multiplied by `factor` (for tests that act faster than people do).
+    pub fn scaled(factor: i64) -> Self {
+        let d = Self::default();
+        let scale = |l: Limit| Limit { max: l.max * factor, ..l };
+        Self { login: scale(d.login), invites: scale(d.invites), redeem: scale(d.redeem) }
+    }
+}
 
 /// Counts a hit on `bucket`; 429 with `Retry-After` when over the limit.
 pub async fn hit(store: &Store, limit: Limit, bucket: &str) -> Result<(), ApiError> {
@@ -52,8 +64,8 @@ pub async fn hit(store: &Store, limit: Limit, bucket: &str) -> Result<(), ApiErr
         return Err(ApiError::RateLimited {
             retry_after_secs: u64::try_from(wait).unwrap_or(60),
             message: format!(
-                "too many {}: at most {} a minute; try again in {wait} s",
-                limit.what, limit.max
+                "too many {}: at most {} in {} s; try again in {wait} s",
+                limit.what, limit.max, limit.window_secs
             ),
         });
     }

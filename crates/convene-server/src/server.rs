@@ -100,10 +100,14 @@ impl Server {
         })?;
         let hub = Hub::new();
         let outbox = Arc::new(Notify::new());
-        let state = AppState::new(self.ctx.clone(), hub.clone(), outbox.clone());
+        let state = AppState::new(self.ctx.clone(), hub.clone(), outbox.clone(), self.config.limits);
         let worker = tokio::spawn(crate::email::run_worker(
             self.ctx.store.clone(),
             self.delivery,
+            crate::email::Links {
+                secret: self.ctx.secret.clone(),
+                public_url: self.ctx.public_url.clone(),
+            },
             outbox,
             hub,
         ));

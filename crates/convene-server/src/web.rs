@@ -103,7 +103,7 @@ pub async fn join_form(
 ) -> Response {
     if let Err(e) = ratelimit::hit(
         state.store(),
-        ratelimit::REDEEM,
+        state.limits().redeem,
         &format!("redeem:{}", client.ip()),
     )
     .await

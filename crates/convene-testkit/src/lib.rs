@@ -3,9 +3,11 @@
 //! ([`TestServer`]).
 
 pub mod api;
+pub mod process;
 pub mod smtp;
 
 pub use api::{Answer, Api, Stream};
+pub use process::ServerProcess;
 pub use smtp::{ReceivedEmail, SmtpSink};
 
 use convene_server::{RunningServer, ServeConfig, Server};
@@ -19,6 +21,11 @@ pub struct TestServer {
 impl TestServer {
     /// Starts a demo server whose emails go to `smtp` (or to `.eml` files when `None`).
     pub async fn start(smtp: Option<&SmtpSink>) -> Self {
+        Self::start_with(smtp, |_| {}).await
+    }
+
+    /// Like [`TestServer::start`], with a chance to adjust the configuration first.
+    pub async fn start_with(smtp: Option<&SmtpSink>, adjust: impl FnOnce(&mut ServeConfig)) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut config = ServeConfig::for_test(dir.path().to_path_buf());
         config.demo = true;
@@ -29,6 +36,7 @@ impl TestServer {
         drop(probe);
         config.listen = addr;
         config.public_url = format!("http://{addr}");
+        adjust(&mut config);
         let server = Server::new(config)
             .await
             .expect("server")

@@ -9,6 +9,7 @@ use super::{ApiJson, AppState, Authed};
 use crate::auth::{dummy_hash, new_token, verify_password, SESSION_DAYS};
 use crate::clock::now_ms;
 use crate::error::ApiError;
+use crate::openapi::{problem, IdempotencyKey};
 use crate::service::Principal;
 use crate::{ratelimit, validate};
 
@@ -17,6 +18,27 @@ fn bad_credentials() -> ApiError {
     ApiError::Unauthenticated("wrong email or password".to_owned())
 }
 
+/// Agent sign-in
+///
+/// Answers a bearer token for `Authorization: Bearer …` and who signed in. Wrong email and wrong
+/// password answer the same 401.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/login",
+    operation_id = "login",
+    tag = "auth",
+    params(IdempotencyKey),
+    request_body = LoginRequest,
+    responses(
+        (status = 200, description = "Signed in", body = LoginResponse),
+        (status = 400, response = problem::BadRequest),
+        (status = 401, response = problem::Unauthenticated),
+        (status = 409, response = problem::Conflict),
+        (status = 413, response = problem::PayloadTooLarge),
+        (status = 422, response = problem::InvalidInput),
+        (status = 429, response = problem::RateLimited),
+    )
+)]
 pub async fn login(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<LoginRequest>,
@@ -28,7 +50,7 @@ pub async fn login(
             "password must be at most 1024 characters",
         ));
     }
-    ratelimit::hit(state.store(), ratelimit::LOGIN, &format!("login:{email}")).await?;
+    ratelimit::hit(state.store(), state.limits().login, &format!("login:{email}")).await?;
     let found = state.store().agent_login(&email).await?;
     let password = req.password;
     let (hash, candidate) = match &found {
@@ -60,11 +82,43 @@ pub async fn login(
     }))
 }
 
+/// Sign out
+///
+/// Ends the session of the bearer token; the token no longer works afterwards.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/logout",
+    operation_id = "logout",
+    tag = "auth",
+    params(IdempotencyKey),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Signed out"),
+        (status = 401, response = problem::Unauthenticated),
+        (status = 409, response = problem::Conflict),
+        (status = 413, response = problem::PayloadTooLarge),
+        (status = 422, response = problem::InvalidInput),
+    )
+)]
 pub async fn logout(State(state): State<AppState>, authed: Authed) -> Result<StatusCode, ApiError> {
     state.store().delete_session(&authed.token_hash).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Who am I
+///
+/// The signed-in agent (with their account role) or contact.
+#[utoipa::path(
+    get,
+    path = "/api/v1/me",
+    operation_id = "me",
+    tag = "auth",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller", body = Me),
+        (status = 401, response = problem::Unauthenticated),
+    )
+)]
 pub async fn me(State(state): State<AppState>, authed: Authed) -> Result<Json<Me>, ApiError> {
     Ok(Json(me_of(&state, &authed.principal).await?))
 }

@@ -4,15 +4,30 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use convene_proto::{
-    Conversation, ConversationList, CreateConversation, EventList, Message, MessageList,
-    Participant, ParticipantsView, PostMessage,
+    Conversation, ConversationId, ConversationList, CreateConversation, EventList, Message,
+    MessageList, Participant, ParticipantId, ParticipantsView, PostMessage,
 };
 
 use super::{ApiJson, AppState, Authed};
 use crate::error::ApiError;
+use crate::openapi::{problem, IdempotencyKey};
 use crate::service::{messages, parse_id, participants};
 use crate::validate::{self, MAX_SUBJECT};
 
+/// My conversations
+///
+/// The conversations the caller is in (or, for admins, may see).
+#[utoipa::path(
+    get,
+    path = "/api/v1/conversations",
+    operation_id = "list_conversations",
+    tag = "conversations",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The conversations", body = ConversationList),
+        (status = 401, response = problem::Unauthenticated),
+    )
+)]
 pub async fn list(
     State(state): State<AppState>,
     authed: Authed,
@@ -21,6 +36,27 @@ pub async fn list(
     Ok(Json(ConversationList { conversations }))
 }
 
+/// Create a conversation
+///
+/// Agents only; the caller becomes its owner.
+#[utoipa::path(
+    post,
+    path = "/api/v1/conversations",
+    operation_id = "create_conversation",
+    tag = "conversations",
+    params(IdempotencyKey),
+    request_body = CreateConversation,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The new conversation", body = Conversation),
+        (status = 400, response = problem::BadRequest),
+        (status = 401, response = problem::Unauthenticated),
+        (status = 403, response = problem::Forbidden),
+        (status = 409, response = problem::Conflict),
+        (status = 413, response = problem::PayloadTooLarge),
+        (status = 422, response = problem::InvalidInput),
+    )
+)]
 pub async fn create(
     State(state): State<AppState>,
     authed: Authed,
@@ -32,6 +68,21 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(conversation)))
 }
 
+/// One conversation
+#[utoipa::path(
+    get,
+    path = "/api/v1/conversations/{id}",
+    operation_id = "get_conversation",
+    tag = "conversations",
+    params(("id" = ConversationId, Path, description = "The conversation")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The conversation", body = Conversation),
+        (status = 401, response = problem::Unauthenticated),
+        (status = 403, response = problem::Forbidden),
+        (status = 404, response = problem::NotFound),
+    )
+)]
 pub async fn get(
     State(state): State<AppState>,
     authed: Authed,
@@ -47,6 +98,21 @@ pub async fn get(
     ))
 }
 
+/// Participants and pending invites
+#[utoipa::path(
+    get,
+    path = "/api/v1/conversations/{id}/participants",
+    operation_id = "list_participants",
+    tag = "conversations",
+    params(("id" = ConversationId, Path, description = "The conversation")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Participants and invites", body = ParticipantsView),
+        (status = 401, response = problem::Unauthenticated),
+        (status = 403, response = problem::Forbidden),
+        (status = 404, response = problem::NotFound),
+    )
+)]
 pub async fn participants(
     State(state): State<AppState>,
     authed: Authed,
@@ -62,6 +128,27 @@ pub async fn participants(
     ))
 }
 
+/// Remove User
+///
+/// Superadmins and conversation owners; owners never remove another owner, and nobody removes the
+/// last owner.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/conversations/{id}/participants/{participant}",
+    operation_id = "remove_participant",
+    tag = "conversations",
+    params(("id" = ConversationId, Path, description = "The conversation"), ("participant" = ParticipantId, Path, description = "The participant (not the agent or contact)"), IdempotencyKey),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 401, response = problem::Unauthenticated),
+        (status = 403, response = problem::Forbidden),
+        (status = 404, response = problem::NotFound),
+        (status = 409, response = problem::Conflict),
+        (status = 413, response = problem::PayloadTooLarge),
+        (status = 422, response = problem::InvalidInput),
+    )
+)]
 pub async fn remove(
     State(state): State<AppState>,
     authed: Authed,
@@ -79,6 +166,24 @@ pub async fn remove(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Make a joined agent an owner too
+#[utoipa::path(
+    post,
+    path = "/api/v1/conversations/{id}/participants/{participant}/make-owner",
+    operation_id = "make_owner",
+    tag = "conversations",
+    params(("id" = ConversationId, Path, description = "The conversation"), ("participant" = ParticipantId, Path, description = "The participant (not the agent or contact)"), IdempotencyKey),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The participant, now an owner", body = Participant),
+        (status = 401, response = problem::Unauthenticated),
+        (status = 403, response = problem::Forbidden),
+        (status = 404, response = problem::NotFound),
+        (status = 409, response = problem::Conflict),
+        (status = 413, response = problem::PayloadTooLarge),
+        (status = 422, response = problem::InvalidInput),
+    )
+)]
 pub async fn make_owner(
     State(state): State<AppState>,
     authed: Authed,
@@ -96,6 +201,26 @@ pub async fn make_owner(
     Ok(Json(updated))
 }
 
+/// Leave the conversation
+///
+/// An owner may leave only if another owner remains.
+#[utoipa::path(
+    post,
+    path = "/api/v1/conversations/{id}/leave",
+    operation_id = "leave_conversation",
+    tag = "conversations",
+    params(("id" = ConversationId, Path, description = "The conversation"), IdempotencyKey),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Left"),
+        (status = 401, response = problem::Unauthenticated),
+        (status = 403, response = problem::Forbidden),
+        (status = 404, response = problem::NotFound),
+        (status = 409, response = problem::Conflict),
+        (status = 413, response = problem::PayloadTooLarge),
+        (status = 422, response = problem::InvalidInput),
+    )
+)]
 pub async fn leave(
     State(state): State<AppState>,
     authed: Authed,
@@ -111,6 +236,21 @@ pub async fn leave(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Timeline messages
+#[utoipa::path(
+    get,
+    path = "/api/v1/conversations/{id}/messages",
+    operation_id = "list_messages",
+    tag = "conversations",
+    params(("id" = ConversationId, Path, description = "The conversation")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The messages, oldest first", body = MessageList),
+        (status = 401, response = problem::Unauthenticated),
+        (status = 403, response = problem::Forbidden),
+        (status = 404, response = problem::NotFound),
+    )
+)]
 pub async fn messages(
     State(state): State<AppState>,
     authed: Authed,
@@ -125,6 +265,26 @@ pub async fn messages(
     Ok(Json(MessageList { messages }))
 }
 
+/// Post a message
+#[utoipa::path(
+    post,
+    path = "/api/v1/conversations/{id}/messages",
+    operation_id = "post_message",
+    tag = "conversations",
+    params(("id" = ConversationId, Path, description = "The conversation"), IdempotencyKey),
+    request_body = PostMessage,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The new message", body = Message),
+        (status = 400, response = problem::BadRequest),
+        (status = 401, response = problem::Unauthenticated),
+        (status = 403, response = problem::Forbidden),
+        (status = 404, response = problem::NotFound),
+        (status = 409, response = problem::Conflict),
+        (status = 413, response = problem::PayloadTooLarge),
+        (status = 422, response = problem::InvalidInput),
+    )
+)]
 pub async fn post_message(
     State(state): State<AppState>,
     authed: Authed,
@@ -142,6 +302,21 @@ pub async fn post_message(
     Ok((StatusCode::CREATED, Json(message)))
 }
 
+/// Membership events (audit)
+#[utoipa::path(
+    get,
+    path = "/api/v1/conversations/{id}/events",
+    operation_id = "list_events",
+    tag = "conversations",
+    params(("id" = ConversationId, Path, description = "The conversation")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The events, oldest first", body = EventList),
+        (status = 401, response = problem::Unauthenticated),
+        (status = 403, response = problem::Forbidden),
+        (status = 404, response = problem::NotFound),
+    )
+)]
 pub async fn events(
     State(state): State<AppState>,
     authed: Authed,

@@ -3,17 +3,23 @@
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::Json;
-use convene_proto::{Agent, AgentList, ContactList, CreateAgent, CreateCrew, Crew, CrewList};
+use convene_proto::{
+    Agent, AgentId, AgentList, ContactList, CreateAgent, CreateCrew, Crew, CrewId, CrewList,
+};
 use serde::Deserialize;
 
 use super::{ApiJson, AppState, Authed};
 use crate::error::ApiError;
+use crate::openapi::{problem, IdempotencyKey};
 use crate::service::{directory, parse_id};
 
 /// `?q=` of the searches.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct Search {
+    /// Prefix of a name (any word) or email; empty or absent matches everyone.
     #[serde(default)]
+    #[param(max_length = 254)]
     pub q: String,
 }
 
@@ -24,6 +30,23 @@ fn query(
         .map_err(|e| ApiError::invalid("q", e.body_text()))
 }
 
+/// Search agents
+///
+/// Active agents of the account whose name (any word) or email starts with `q`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/agents",
+    operation_id = "search_agents",
+    tag = "directory",
+    params(Search),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Matching active agents", body = AgentList),
+        (status = 401, response = problem::Unauthenticated),
+        (status = 403, response = problem::Forbidden),
+        (status = 422, response = problem::InvalidInput),
+    )
+)]
 pub async fn search_agents(
     State(state): State<AppState>,
     authed: Authed,
@@ -33,6 +56,27 @@ pub async fn search_agents(
     Ok(Json(AgentList { agents }))
 }
 
+/// Create an agent
+///
+/// Admins and superadmins only; only a superadmin may create admins and superadmins.
+#[utoipa::path(
+    post,
+    path = "/api/v1/agents",
+    operation_id = "create_agent",
+    tag = "directory",
+    params(IdempotencyKey),
+    request_body = CreateAgent,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The new agent", body = Agent),
+        (status = 400, response = problem::BadRequest),
+        (status = 401, response = problem::Unauthenticated),
+        (status = 403, response = problem::Forbidden),
+        (status = 409, response = problem::Conflict),
+        (status = 413, response = problem::PayloadTooLarge),
+        (status = 422, response = problem::InvalidInput),
+    )
+)]
 pub async fn create_agent(
     State(state): State<AppState>,
     authed: Authed,
@@ -44,6 +88,21 @@ pub async fn create_agent(
     ))
 }
 
+/// List crews
+///
+/// The account's crews and their members.
+#[utoipa::path(
+    get,
+    path = "/api/v1/crews",
+    operation_id = "list_crews",
+    tag = "directory",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The crews", body = CrewList),
+        (status = 401, response = problem::Unauthenticated),
+        (status = 403, response = problem::Forbidden),
+    )
+)]
 pub async fn crews(
     State(state): State<AppState>,
     authed: Authed,
@@ -53,6 +112,27 @@ pub async fn crews(
     }))
 }
 
+/// Create a crew
+///
+/// Admins and superadmins only.
+#[utoipa::path(
+    post,
+    path = "/api/v1/crews",
+    operation_id = "create_crew",
+    tag = "directory",
+    params(IdempotencyKey),
+    request_body = CreateCrew,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The new crew", body = Crew),
+        (status = 400, response = problem::BadRequest),
+        (status = 401, response = problem::Unauthenticated),
+        (status = 403, response = problem::Forbidden),
+        (status = 409, response = problem::Conflict),
+        (status = 413, response = problem::PayloadTooLarge),
+        (status = 422, response = problem::InvalidInput),
+    )
+)]
 pub async fn create_crew(
     State(state): State<AppState>,
     authed: Authed,
@@ -64,6 +144,26 @@ pub async fn create_crew(
     ))
 }
 
+/// Add a crew member
+///
+/// Admins and superadmins only; adding a member twice changes nothing.
+#[utoipa::path(
+    put,
+    path = "/api/v1/crews/{crew}/members/{agent}",
+    operation_id = "add_crew_member",
+    tag = "directory",
+    params(("crew" = CrewId, Path, description = "The crew"), ("agent" = AgentId, Path, description = "The agent"), IdempotencyKey),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The crew with its members", body = Crew),
+        (status = 401, response = problem::Unauthenticated),
+        (status = 403, response = problem::Forbidden),
+        (status = 404, response = problem::NotFound),
+        (status = 409, response = problem::Conflict),
+        (status = 413, response = problem::PayloadTooLarge),
+        (status = 422, response = problem::InvalidInput),
+    )
+)]
 pub async fn add_crew_member(
     State(state): State<AppState>,
     authed: Authed,
@@ -80,6 +180,26 @@ pub async fn add_crew_member(
     Ok(Json(crew))
 }
 
+/// Remove a crew member
+///
+/// Admins and superadmins only; removing a non-member changes nothing.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/crews/{crew}/members/{agent}",
+    operation_id = "remove_crew_member",
+    tag = "directory",
+    params(("crew" = CrewId, Path, description = "The crew"), ("agent" = AgentId, Path, description = "The agent"), IdempotencyKey),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The crew with its members", body = Crew),
+        (status = 401, response = problem::Unauthenticated),
+        (status = 403, response = problem::Forbidden),
+        (status = 404, response = problem::NotFound),
+        (status = 409, response = problem::Conflict),
+        (status = 413, response = problem::PayloadTooLarge),
+        (status = 422, response = problem::InvalidInput),
+    )
+)]
 pub async fn remove_crew_member(
     State(state): State<AppState>,
     authed: Authed,
@@ -96,6 +216,23 @@ pub async fn remove_crew_member(
     Ok(Json(crew))
 }
 
+/// Search contacts
+///
+/// Contacts of the account whose name (any word) or email starts with `q`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/contacts",
+    operation_id = "search_contacts",
+    tag = "directory",
+    params(Search),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Matching contacts", body = ContactList),
+        (status = 401, response = problem::Unauthenticated),
+        (status = 403, response = problem::Forbidden),
+        (status = 422, response = problem::InvalidInput),
+    )
+)]
 pub async fn search_contacts(
     State(state): State<AppState>,
     authed: Authed,

@@ -7,13 +7,14 @@ use axum::extract::{ConnectInfo, Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use convene_proto::{
-    AgentInviteRequest, ContactInviteRequest, Invite, InviteOutcome, JoinRequest, JoinResponse,
-    ServiceRequest, ServiceRequestCreate, ShareLink, ShareLinkPatch,
+    AgentInviteRequest, ContactInviteRequest, ConversationId, Invite, InviteId, InviteOutcome,
+    JoinRequest, JoinResponse, ServiceRequest, ServiceRequestCreate, ShareLink, ShareLinkPatch,
 };
 
 use super::extract::json_or_default;
 use super::{ApiJson, AppState, Authed};
 use crate::error::ApiError;
+use crate::openapi::{problem, IdempotencyKey};
 use crate::ratelimit;
 use crate::service::{invites, join as joining, links, parse_id};
 
@@ -25,6 +26,31 @@ fn created(outcome: &InviteOutcome) -> StatusCode {
     }
 }
 
+/// Add Agent (Send invite)
+///
+/// Invites an agent of the account; answers 201 with the new invite, or 200 when the agent is
+/// already joined or invited.
+#[utoipa::path(
+    post,
+    path = "/api/v1/conversations/{id}/agent-invites",
+    operation_id = "invite_agent",
+    tag = "invites",
+    params(("id" = ConversationId, Path, description = "The conversation"), IdempotencyKey),
+    request_body = AgentInviteRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Invited (`outcome` is `invited`)", body = InviteOutcome),
+        (status = 200, description = "Nothing to do: `outcome` is `already_joined` or `already_invited`", body = InviteOutcome),
+        (status = 400, response = problem::BadRequest),
+        (status = 401, response = problem::Unauthenticated),
+        (status = 403, response = problem::Forbidden),
+        (status = 404, response = problem::NotFound),
+        (status = 409, response = problem::Conflict),
+        (status = 413, response = problem::PayloadTooLarge),
+        (status = 422, response = problem::InvalidInput),
+        (status = 429, response = problem::RateLimited),
+    )
+)]
 pub async fn invite_agent(
     State(state): State<AppState>,
     authed: Authed,
@@ -33,7 +59,7 @@ pub async fn invite_agent(
 ) -> Result<(StatusCode, Json<InviteOutcome>), ApiError> {
     ratelimit::hit(
         state.store(),
-        ratelimit::INVITES,
+        state.limits().invites,
         &format!("invite:{}", authed.principal.key()),
     )
     .await?;
@@ -48,6 +74,29 @@ pub async fn invite_agent(
     Ok((created(&outcome), Json(outcome)))
 }
 
+/// Request Service
+///
+/// Invites every active member of a crew (a `customer_requestable` crew for contacts).
+#[utoipa::path(
+    post,
+    path = "/api/v1/conversations/{id}/service-requests",
+    operation_id = "request_service",
+    tag = "invites",
+    params(("id" = ConversationId, Path, description = "The conversation"), IdempotencyKey),
+    request_body = ServiceRequestCreate,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "The service request", body = ServiceRequest),
+        (status = 400, response = problem::BadRequest),
+        (status = 401, response = problem::Unauthenticated),
+        (status = 403, response = problem::Forbidden),
+        (status = 404, response = problem::NotFound),
+        (status = 409, response = problem::Conflict),
+        (status = 413, response = problem::PayloadTooLarge),
+        (status = 422, response = problem::InvalidInput),
+        (status = 429, response = problem::RateLimited),
+    )
+)]
 pub async fn request_service(
     State(state): State<AppState>,
     authed: Authed,
@@ -56,7 +105,7 @@ pub async fn request_service(
 ) -> Result<(StatusCode, Json<ServiceRequest>), ApiError> {
     ratelimit::hit(
         state.store(),
-        ratelimit::INVITES,
+        state.limits().invites,
         &format!("invite:{}", authed.principal.key()),
     )
     .await?;
@@ -71,6 +120,32 @@ pub async fn request_service(
     Ok((StatusCode::CREATED, Json(request)))
 }
 
+/// Add to Conversation
+///
+/// Invites a contact by email (`{email, name?}`, a new or known address) or a known contact
+/// (`{contact_id}`); the invite email goes out through the outbox. Answers 201 with the new
+/// invite, or 200 when the contact is already joined or invited.
+#[utoipa::path(
+    post,
+    path = "/api/v1/conversations/{id}/contact-invites",
+    operation_id = "invite_contact",
+    tag = "invites",
+    params(("id" = ConversationId, Path, description = "The conversation"), IdempotencyKey),
+    request_body = ContactInviteRequest,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Invited (`outcome` is `invited`)", body = InviteOutcome),
+        (status = 200, description = "Nothing to do: `outcome` is `already_joined` or `already_invited`", body = InviteOutcome),
+        (status = 400, response = problem::BadRequest),
+        (status = 401, response = problem::Unauthenticated),
+        (status = 403, response = problem::Forbidden),
+        (status = 404, response = problem::NotFound),
+        (status = 409, response = problem::Conflict),
+        (status = 413, response = problem::PayloadTooLarge),
+        (status = 422, response = problem::InvalidInput),
+        (status = 429, response = problem::RateLimited),
+    )
+)]
 pub async fn invite_contact(
     State(state): State<AppState>,
     authed: Authed,
@@ -79,7 +154,7 @@ pub async fn invite_contact(
 ) -> Result<(StatusCode, Json<InviteOutcome>), ApiError> {
     ratelimit::hit(
         state.store(),
-        ratelimit::INVITES,
+        state.limits().invites,
         &format!("invite:{}", authed.principal.key()),
     )
     .await?;
@@ -94,6 +169,27 @@ pub async fn invite_contact(
     Ok((created(&outcome), Json(outcome)))
 }
 
+/// Resend an invite
+///
+/// Sends a pending contact invite's email again.
+#[utoipa::path(
+    post,
+    path = "/api/v1/invites/{invite}/resend",
+    operation_id = "resend_invite",
+    tag = "invites",
+    params(("invite" = InviteId, Path, description = "The invite"), IdempotencyKey),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The invite", body = Invite),
+        (status = 401, response = problem::Unauthenticated),
+        (status = 403, response = problem::Forbidden),
+        (status = 404, response = problem::NotFound),
+        (status = 409, response = problem::Conflict),
+        (status = 413, response = problem::PayloadTooLarge),
+        (status = 422, response = problem::InvalidInput),
+        (status = 429, response = problem::RateLimited),
+    )
+)]
 pub async fn resend(
     State(state): State<AppState>,
     authed: Authed,
@@ -105,6 +201,24 @@ pub async fn resend(
     Ok(Json(invite))
 }
 
+/// Revoke an invite
+#[utoipa::path(
+    post,
+    path = "/api/v1/invites/{invite}/revoke",
+    operation_id = "revoke_invite",
+    tag = "invites",
+    params(("invite" = InviteId, Path, description = "The invite"), IdempotencyKey),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The invite, now revoked", body = Invite),
+        (status = 401, response = problem::Unauthenticated),
+        (status = 403, response = problem::Forbidden),
+        (status = 404, response = problem::NotFound),
+        (status = 409, response = problem::Conflict),
+        (status = 413, response = problem::PayloadTooLarge),
+        (status = 422, response = problem::InvalidInput),
+    )
+)]
 pub async fn revoke(
     State(state): State<AppState>,
     authed: Authed,
@@ -116,6 +230,24 @@ pub async fn revoke(
     Ok(Json(invite))
 }
 
+/// Accept my invite
+#[utoipa::path(
+    post,
+    path = "/api/v1/invites/{invite}/accept",
+    operation_id = "accept_invite",
+    tag = "invites",
+    params(("invite" = InviteId, Path, description = "The invite"), IdempotencyKey),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The invite, now accepted", body = Invite),
+        (status = 401, response = problem::Unauthenticated),
+        (status = 403, response = problem::Forbidden),
+        (status = 404, response = problem::NotFound),
+        (status = 409, response = problem::Conflict),
+        (status = 413, response = problem::PayloadTooLarge),
+        (status = 422, response = problem::InvalidInput),
+    )
+)]
 pub async fn accept(
     State(state): State<AppState>,
     authed: Authed,
@@ -132,6 +264,24 @@ pub async fn accept(
     Ok(Json(invite))
 }
 
+/// Decline my invite
+#[utoipa::path(
+    post,
+    path = "/api/v1/invites/{invite}/decline",
+    operation_id = "decline_invite",
+    tag = "invites",
+    params(("invite" = InviteId, Path, description = "The invite"), IdempotencyKey),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The invite, now declined", body = Invite),
+        (status = 401, response = problem::Unauthenticated),
+        (status = 403, response = problem::Forbidden),
+        (status = 404, response = problem::NotFound),
+        (status = 409, response = problem::Conflict),
+        (status = 413, response = problem::PayloadTooLarge),
+        (status = 422, response = problem::InvalidInput),
+    )
+)]
 pub async fn decline(
     State(state): State<AppState>,
     authed: Authed,
@@ -148,6 +298,21 @@ pub async fn decline(
     Ok(Json(invite))
 }
 
+/// The Shareable Link
+#[utoipa::path(
+    get,
+    path = "/api/v1/conversations/{id}/share-link",
+    operation_id = "get_share_link",
+    tag = "share-link",
+    params(("id" = ConversationId, Path, description = "The conversation")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The link and who joined through it", body = ShareLink),
+        (status = 401, response = problem::Unauthenticated),
+        (status = 403, response = problem::Forbidden),
+        (status = 404, response = problem::NotFound),
+    )
+)]
 pub async fn get_link(
     State(state): State<AppState>,
     authed: Authed,
@@ -163,6 +328,28 @@ pub async fn get_link(
     ))
 }
 
+/// Change the Shareable Link
+///
+/// Only the fields present change; `null` clears `expires_at` or `max_uses`.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/conversations/{id}/share-link",
+    operation_id = "patch_share_link",
+    tag = "share-link",
+    params(("id" = ConversationId, Path, description = "The conversation"), IdempotencyKey),
+    request_body = ShareLinkPatch,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The link", body = ShareLink),
+        (status = 400, response = problem::BadRequest),
+        (status = 401, response = problem::Unauthenticated),
+        (status = 403, response = problem::Forbidden),
+        (status = 404, response = problem::NotFound),
+        (status = 409, response = problem::Conflict),
+        (status = 413, response = problem::PayloadTooLarge),
+        (status = 422, response = problem::InvalidInput),
+    )
+)]
 pub async fn patch_link(
     State(state): State<AppState>,
     authed: Authed,
@@ -180,6 +367,26 @@ pub async fn patch_link(
     Ok(Json(link))
 }
 
+/// Rotate the Shareable Link
+///
+/// A new URL; the old one stops working.
+#[utoipa::path(
+    post,
+    path = "/api/v1/conversations/{id}/share-link/rotate",
+    operation_id = "rotate_share_link",
+    tag = "share-link",
+    params(("id" = ConversationId, Path, description = "The conversation"), IdempotencyKey),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The link with its new URL", body = ShareLink),
+        (status = 401, response = problem::Unauthenticated),
+        (status = 403, response = problem::Forbidden),
+        (status = 404, response = problem::NotFound),
+        (status = 409, response = problem::Conflict),
+        (status = 413, response = problem::PayloadTooLarge),
+        (status = 422, response = problem::InvalidInput),
+    )
+)]
 pub async fn rotate_link(
     State(state): State<AppState>,
     authed: Authed,
@@ -195,7 +402,30 @@ pub async fn rotate_link(
     Ok(Json(link))
 }
 
-/// Redeems an invite or Shareable Link token into a contact session.
+/// Join with a token
+///
+/// Redeems an invite or Shareable Link token into a contact session. An invite needs no body; a
+/// Shareable Link needs `{name, email}`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/join/{token}",
+    operation_id = "join",
+    tag = "join",
+    params(
+        ("token" = String, Path, description = "An invite or Shareable Link token, as in the link `/j/{token}`"),
+        IdempotencyKey
+    ),
+    request_body(content = Option<JoinRequest>, description = "Who is joining (Shareable Link only); may be empty for an invite", content_type = "application/json"),
+    responses(
+        (status = 200, description = "Joined: a contact session", body = JoinResponse),
+        (status = 400, response = problem::BadRequest),
+        (status = 409, response = problem::Conflict),
+        (status = 410, response = problem::LinkInvalid),
+        (status = 413, response = problem::PayloadTooLarge),
+        (status = 422, response = problem::InvalidInput),
+        (status = 429, response = problem::RateLimited),
+    )
+)]
 pub async fn join(
     State(state): State<AppState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
@@ -204,7 +434,7 @@ pub async fn join(
 ) -> Result<Json<JoinResponse>, ApiError> {
     ratelimit::hit(
         state.store(),
-        ratelimit::REDEEM,
+        state.limits().redeem,
         &format!("redeem:{}", client.ip()),
     )
     .await?;

@@ -1,12 +1,14 @@
 //! The HTTP API under `/api/v1`: the router and the state every handler shares.
 
-mod auth;
-mod conversations;
-mod directory;
+// The handler modules are visible to the crate so that `crate::openapi` can gather their
+// `#[utoipa::path]` annotations.
+pub(crate) mod auth;
+pub(crate) mod conversations;
+pub(crate) mod directory;
 mod extract;
-mod invites;
-mod stream;
-mod sync;
+pub(crate) mod invites;
+pub(crate) mod stream;
+pub(crate) mod sync;
 
 use std::sync::Arc;
 
@@ -34,13 +36,19 @@ struct Inner {
     ctx: Ctx,
     hub: Hub,
     outbox: Arc<Notify>,
+    limits: crate::ratelimit::Limits,
 }
 
 impl AppState {
-    pub fn new(ctx: Ctx, hub: Hub, outbox: Arc<Notify>) -> Self {
+    pub fn new(ctx: Ctx, hub: Hub, outbox: Arc<Notify>, limits: crate::ratelimit::Limits) -> Self {
         Self {
-            inner: Arc::new(Inner { ctx, hub, outbox }),
+            inner: Arc::new(Inner { ctx, hub, outbox, limits }),
         }
+    }
+
+    /// The rate limits in force.
+    pub fn limits(&self) -> &crate::ratelimit::Limits {
+        &self.inner.limits
     }
 
     pub fn ctx(&self) -> &Ctx {
@@ -147,7 +155,15 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-async fn healthz() -> Json<Health> {
+/// Liveness
+#[utoipa::path(
+    get,
+    path = "/healthz",
+    operation_id = "healthz",
+    tag = "meta",
+    responses((status = 200, description = "The server is up", body = Health))
+)]
+pub(crate) async fn healthz() -> Json<Health> {
     Json(Health {
         status: "ok".to_owned(),
         version: env!("CARGO_PKG_VERSION").to_owned(),

@@ -14,8 +14,27 @@ use convene_proto::{InviteId, InviteStatus, StreamEvent};
 
 use super::{AppState, Authed};
 use crate::error::ApiError;
+use crate::openapi::problem;
 use crate::service::{current_cursor, sync, Principal};
 
+/// Realtime stream (WebSocket)
+///
+/// Upgrades to a WebSocket of JSON text frames (`StreamEvent`): `hello` first, then `changed`,
+/// `invited` and `access_lost` as they happen. Browsers may pass the token as the
+/// `Authorization` header of the upgrade request.
+#[utoipa::path(
+    get,
+    path = "/api/v1/stream",
+    operation_id = "stream",
+    tag = "sync",
+    security(("bearer" = [])),
+    responses(
+        (status = 101, description = "Switching to the WebSocket protocol; frames are `StreamEvent` JSON texts"),
+        (status = 400, description = "Not a WebSocket upgrade request", body = String, content_type = "text/plain"),
+        (status = 426, description = "The connection cannot be upgraded", body = String, content_type = "text/plain"),
+        (status = 401, response = problem::Unauthenticated),
+    )
+)]
 pub async fn stream(
     State(state): State<AppState>,
     authed: Authed,

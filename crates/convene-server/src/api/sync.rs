@@ -7,14 +7,34 @@ use serde::Deserialize;
 
 use super::{AppState, Authed};
 use crate::error::ApiError;
+use crate::openapi::problem;
 use crate::service::sync;
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SyncQuery {
+    /// The `cursor` of the previous page; absent or empty starts from the beginning.
     #[serde(default)]
     pub cursor: Option<String>,
 }
 
+/// Incremental sync
+///
+/// One page of what changed after `cursor`, for what the caller may see. When `has_more` is true,
+/// ask again at once with the new cursor.
+#[utoipa::path(
+    get,
+    path = "/api/v1/sync",
+    operation_id = "sync",
+    tag = "sync",
+    params(SyncQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "One page of changes", body = SyncPage),
+        (status = 401, response = problem::Unauthenticated),
+        (status = 422, response = problem::InvalidInput),
+    )
+)]
 pub async fn sync(
     State(state): State<AppState>,
     authed: Authed,

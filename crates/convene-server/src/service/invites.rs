@@ -22,8 +22,7 @@ pub const INVITE_TTL_MS: i64 = 14 * 24 * 3600 * 1000;
 pub const RESEND_INTERVAL_MS: i64 = 60 * 1000;
 /// …and at most this many resends a day.
 pub const RESENDS_PER_DAY: i64 = 10;
-/// Purpose string for invite link tokens.
-pub const INVITE_TOKEN: &str = "invite";
+pub use crate::email::INVITE_TOKEN;
 
 /// The invitee's existing participant row, if any: (id, state).
 async fn existing(
@@ -417,7 +416,6 @@ pub async fn invite_contact(
             to_address: &email_address,
             inviter: principal.name(),
             subject: &conv.subject,
-            link: &ctx.join_url(&token),
             expires_at: expires,
             resent: false,
         },
@@ -522,11 +520,6 @@ pub async fn resend(ctx: &Ctx, principal: &Principal, id: InviteId) -> Result<In
     .execute(&mut *tx)
     .await?;
     if let Some(expires_at) = expires {
-        let nonce: String = sqlx::query_scalar("SELECT token_nonce FROM invites WHERE id = ?")
-            .bind(s(id))
-            .fetch_one(&mut *tx)
-            .await?;
-        let token = ctx.secret.derive(INVITE_TOKEN, &s(id), &nonce);
         email::enqueue_invite(
             &mut tx,
             id,
@@ -535,7 +528,6 @@ pub async fn resend(ctx: &Ctx, principal: &Principal, id: InviteId) -> Result<In
                 to_address: &invite.invitee_email,
                 inviter: principal.name(),
                 subject: &conv.subject,
-                link: &ctx.join_url(&token),
                 expires_at,
                 resent: true,
             },
