@@ -79,7 +79,12 @@ impl Drop for SmtpSink {
 impl SmtpSink {
     /// Listens on a free loopback port.
     pub async fn start() -> Self {
-        let listener = TcpListener::bind("127.0.0.1:0")
+        Self::start_on(0).await
+    }
+
+    /// Listens on loopback port `port` (0: any free one).
+    pub async fn start_on(port: u16) -> Self {
+        let listener = TcpListener::bind(("127.0.0.1", port))
             .await
             .expect("bind smtp sink");
         let port = listener.local_addr().expect("addr").port();
