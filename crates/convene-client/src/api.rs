@@ -93,6 +93,46 @@ impl Api {
         Self::send(self.request(Method::GET, "/me")).await
     }
 
+    /// Performs a request with an idempotency key; answers the JSON body (Null when empty).
+    pub async fn perform(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&serde_json::Value>,
+        idempotency_key: &str,
+    ) -> Result<serde_json::Value, ClientError> {
+        let mut req = self.request(method, path).header("Idempotency-Key", idempotency_key);
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        let response = check(req.send().await.map_err(ClientError::Network)?).await?;
+        let text = response.text().await.map_err(ClientError::Network)?;
+        if text.is_empty() {
+            return Ok(serde_json::Value::Null);
+        }
+        serde_json::from_str(&text).map_err(|e| ClientError::Protocol(e.to_string()))
+    }
+
+    /// One page of changes after `cursor`.
+    pub async fn sync(&self, cursor: Option<&str>) -> Result<convene_proto::SyncPage, ClientError> {
+        let mut req = self.request(Method::GET, "/sync");
+        if let Some(c) = cursor {
+            req = req.query(&[("cursor", c)]);
+        }
+        Self::send(req).await
+    }
+
+    /// A GET of any API path, decoded.
+    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
+        Self::send(self.request(Method::GET, path)).await
+    }
+
+    /// The WebSocket URL of the realtime stream and the bearer token for it.
+    pub fn stream_request(&self) -> (String, Option<String>) {
+        let url = format!("{}/api/v1/stream", self.base.replacen("http", "ws", 1));
+        (url, self.token.clone())
+    }
+
     /// The conversations the user has joined.
     pub async fn conversations(&self) -> Result<Vec<Conversation>, ClientError> {
         let list: ConversationList =

@@ -1,17 +1,21 @@
 //! [`Client`]: the façade the desktop shell calls. Reads always come from the cache, so they work
-//! offline; refreshes go to the server and write through the cache.
+//! offline; sync writes server changes into the cache; user actions go through the durable outbox.
 
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
-use convene_proto::{Conversation, Me};
+use convene_proto::policy::Actor;
+use convene_proto::{Conversation, ConversationId, Invite, InviteeKind, Me, Message};
 use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
+use tokio::sync::broadcast;
 
 use crate::api::Api;
-use crate::cache::{Cache, StoredSession};
+use crate::cache::{Cache, ConversationView, QueuedAction, StoredSession, Timeline};
 use crate::error::ClientError;
+use crate::events::{ClientEvent, SyncState};
+use crate::outbox::{classify, Action, Failure};
 
 /// The cache file's name inside the app's data folder.
 pub const CACHE_FILE: &str = "convene-cache.db";
@@ -36,23 +40,48 @@ pub struct SyncOutcome {
     pub conversations: Vec<Conversation>,
 }
 
-/// The client core for one signed-in user (or none yet) and one data folder.
+/// What one pass over the outbox did.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct FlushReport {
+    pub sent: usize,
+    pub failed: usize,
+    /// Set when the queue stopped because the server could not be reached (or asked to wait).
+    pub paused: Option<String>,
+}
+
+/// The client core for one data folder.
 pub struct Client {
     cache_path: PathBuf,
     cache: Mutex<Cache>,
+    events: broadcast::Sender<ClientEvent>,
+    sync_lock: tokio::sync::Mutex<()>,
+    flush_lock: tokio::sync::Mutex<()>,
+    state: Mutex<SyncState>,
+}
+
+fn now() -> String {
+    OffsetDateTime::now_utc().format(&Rfc3339).unwrap_or_default()
+}
+
+fn new_key() -> String {
+    uuid::Uuid::new_v4().to_string()
 }
 
 impl Client {
     /// Opens the cache in `data_dir`, creating the folder and file if needed. Never touches the network.
     pub fn open(data_dir: &Path) -> Result<Self, ClientError> {
-        std::fs::create_dir_all(data_dir).map_err(|e| {
-            ClientError::Corrupt(format!("cannot create {}: {e}", data_dir.display()))
-        })?;
+        std::fs::create_dir_all(data_dir)
+            .map_err(|e| ClientError::Corrupt(format!("cannot create {}: {e}", data_dir.display())))?;
         let cache_path = data_dir.join(CACHE_FILE);
         let cache = Cache::open(&cache_path)?;
+        let (events, _) = broadcast::channel(256);
         Ok(Self {
             cache_path,
             cache: Mutex::new(cache),
+            events,
+            sync_lock: tokio::sync::Mutex::new(()),
+            flush_lock: tokio::sync::Mutex::new(()),
+            state: Mutex::new(SyncState::Offline),
         })
     }
 
@@ -63,48 +92,71 @@ impl Client {
 
     fn cache(&self) -> MutexGuard<'_, Cache> {
         // A panic while holding the lock leaves the cache consistent (every write is a transaction).
-        self.cache
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    fn api(&self) -> Result<Api, ClientError> {
+    pub(crate) fn api(&self) -> Result<Api, ClientError> {
         let session = self.cache().session()?.ok_or(ClientError::NotSignedIn)?;
         Api::new(&session.server_url, Some(session.token))
     }
 
-    /// The stored session, if signed in. Works offline.
-    pub fn session(&self) -> Result<Option<SessionInfo>, ClientError> {
-        Ok(self.cache().session()?.map(|s| SessionInfo {
-            server_url: s.server_url,
-            me: s.me,
-        }))
+    /// Events as they happen (invites, changes, connection state, refused actions).
+    pub fn subscribe(&self) -> broadcast::Receiver<ClientEvent> {
+        self.events.subscribe()
     }
 
-    /// Signs in to `server_url`, remembers the session and fetches the conversation list.
-    pub async fn sign_in(
-        &self,
-        server_url: &str,
-        email: &str,
-        password: &str,
-    ) -> Result<SessionInfo, ClientError> {
+    pub(crate) fn emit(&self, event: ClientEvent) {
+        let _ = self.events.send(event);
+    }
+
+    /// The connection state as last seen.
+    pub fn sync_state(&self) -> SyncState {
+        *self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn set_state(&self, state: SyncState) {
+        let changed = {
+            let mut current = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            let changed = *current != state;
+            *current = state;
+            changed
+        };
+        if changed {
+            self.emit(ClientEvent::SyncState { state });
+        }
+    }
+
+    /// The stored session, if signed in. Works offline.
+    pub fn session(&self) -> Result<Option<SessionInfo>, ClientError> {
+        Ok(self.cache().session()?.map(|s| SessionInfo { server_url: s.server_url, me: s.me }))
+    }
+
+    /// Signs in to `server_url`, remembers the session and syncs.
+    pub async fn sign_in(&self, server_url: &str, email: &str, password: &str) -> Result<SessionInfo, ClientError> {
         let api = Api::new(server_url, None)?;
         let login = api.login(email, password).await?;
-        let session = StoredSession {
-            server_url: api.base().to_owned(),
-            token: login.token,
-            me: login.me,
-        };
+        let session = StoredSession { server_url: api.base().to_owned(), token: login.token, me: login.me };
         {
             let mut cache = self.cache();
             cache.wipe()?;
             cache.save_session(&session)?;
         }
         self.refresh().await;
-        Ok(SessionInfo {
-            server_url: session.server_url,
-            me: session.me,
-        })
+        Ok(SessionInfo { server_url: session.server_url, me: session.me })
+    }
+
+    /// Signs in with a session token obtained elsewhere (a redeemed join link).
+    pub async fn adopt_session(&self, server_url: &str, token: &str) -> Result<SessionInfo, ClientError> {
+        let api = Api::new(server_url, Some(token.to_owned()))?;
+        let me = api.me().await?;
+        let session = StoredSession { server_url: api.base().to_owned(), token: token.to_owned(), me };
+        {
+            let mut cache = self.cache();
+            cache.wipe()?;
+            cache.save_session(&session)?;
+        }
+        self.refresh().await;
+        Ok(SessionInfo { server_url: session.server_url, me: session.me })
     }
 
     /// Ends the session on the server when reachable, and deletes the local cache either way.
@@ -117,43 +169,197 @@ impl Client {
         self.cache().wipe()
     }
 
-    /// The cached conversation list. Works offline.
+    /// The cached conversations the user has joined, most recently updated first. Works offline.
     pub fn cached_conversations(&self) -> Result<Vec<Conversation>, ClientError> {
-        self.cache().conversations()
+        Ok(self.cache().conversation_list()?.into_iter().filter(|(c, _)| c.my_role.is_some()).map(|(c, _)| c).collect())
     }
 
-    /// Fetches the conversation list into the cache. Never fails: an unreachable server is reported
-    /// as `online: false` with the cached list.
-    pub async fn refresh(&self) -> SyncOutcome {
-        let fetched = match self.api() {
-            Ok(api) => api.conversations().await,
-            Err(e) => Err(e),
+    /// Every cached conversation with the user's place in it.
+    pub fn conversation_list(&self) -> Result<Vec<(Conversation, Actor)>, ClientError> {
+        self.cache().conversation_list()
+    }
+
+    /// One cached conversation with its people. Works offline.
+    pub fn conversation(&self, id: &ConversationId) -> Result<Option<ConversationView>, ClientError> {
+        self.cache().conversation(id)
+    }
+
+    /// Messages (with pending local copies) and events of a conversation. Works offline.
+    pub fn timeline(&self, id: &ConversationId) -> Result<Timeline, ClientError> {
+        self.cache().timeline(id)
+    }
+
+    /// Pending invites addressed to the user. Works offline.
+    pub fn my_invites(&self) -> Result<Vec<Invite>, ClientError> {
+        let me = match self.cache().session()? {
+            Some(s) => match s.me {
+                Me::Agent { id, .. } => id.to_string(),
+                Me::Contact { id, .. } => id.to_string(),
+            },
+            None => return Ok(Vec::new()),
         };
-        let (online, error) = match fetched {
-            Ok(list) => {
-                let now = OffsetDateTime::now_utc()
-                    .format(&Rfc3339)
-                    .unwrap_or_default();
-                match self.cache().replace_conversations(&list, &now) {
-                    Ok(()) => (true, None),
-                    Err(e) => (true, Some(e.to_string())),
+        self.cache().my_invites(&me)
+    }
+
+    /// Queued and failed actions, oldest first.
+    pub fn queued(&self) -> Result<Vec<QueuedAction>, ClientError> {
+        self.cache().queued()
+    }
+
+    /// Brings the cache up to date page by page from the stored cursor; each page is stored whole
+    /// with its cursor, so an interruption resumes where it stopped.
+    pub async fn sync_now(&self) -> Result<usize, ClientError> {
+        let _guard = self.sync_lock.lock().await;
+        let api = self.api()?;
+        let mut pages = 0;
+        loop {
+            let cursor = self.cache().cursor()?;
+            let page = match api.sync(cursor.as_deref()).await {
+                Ok(page) => page,
+                Err(e) => {
+                    if e.is_offline() {
+                        self.set_state(SyncState::Offline);
+                    }
+                    return Err(e);
                 }
+            };
+            self.cache().apply_page(&page)?;
+            pages += 1;
+            for snapshot in &page.conversations {
+                self.emit(ClientEvent::ConversationChanged { conversation_id: snapshot.conversation.id });
             }
-            Err(e) => (!e.is_offline(), Some(e.to_string())),
-        };
-        let cache = self.cache();
-        SyncOutcome {
-            online,
-            error,
-            last_synced_at: cache.last_synced_at().ok().flatten(),
-            conversations: cache.conversations().unwrap_or_default(),
+            for id in page.messages.iter().map(|m| m.conversation_id).chain(page.events.iter().map(|e| e.conversation_id)) {
+                self.emit(ClientEvent::ConversationChanged { conversation_id: id });
+            }
+            for id in &page.lost {
+                self.emit(ClientEvent::AccessLost { conversation_id: *id });
+            }
+            if !page.has_more {
+                return Ok(pages);
+            }
         }
     }
 
-    /// Creates a conversation on the server and refreshes the cache.
+    /// Syncs and sends what is queued. Never fails: an unreachable server is reported as
+    /// `online: false` with the cached list.
+    pub async fn refresh(&self) -> SyncOutcome {
+        let synced = self.sync_now().await;
+        let (online, error) = match &synced {
+            Ok(_) => (true, None),
+            Err(e) => (!e.is_offline(), Some(e.to_string())),
+        };
+        if online {
+            self.set_state(SyncState::Online);
+            self.flush().await;
+        }
+        let conversations = self.cached_conversations().unwrap_or_default();
+        SyncOutcome { online, error, last_synced_at: self.cache().last_synced_at().ok().flatten(), conversations }
+    }
+
+    /// Queues an action durably (with a fresh idempotency key); the caller may then `flush`.
+    pub fn enqueue(&self, action: Action) -> Result<i64, ClientError> {
+        let seq = self.cache().enqueue(&action, &new_key(), &now())?;
+        self.emit(ClientEvent::OutboxChanged);
+        if let Some(id) = action.conversation_id() {
+            self.emit(ClientEvent::ConversationChanged { conversation_id: id });
+        }
+        Ok(seq)
+    }
+
+    /// Queues a message as the signed-in user, with its local copy shown as pending.
+    pub fn post_message(&self, conversation_id: ConversationId, body: &str) -> Result<i64, ClientError> {
+        let session = self.cache().session()?.ok_or(ClientError::NotSignedIn)?;
+        let author_kind = match session.me {
+            Me::Agent { .. } => InviteeKind::Agent,
+            Me::Contact { .. } => InviteeKind::Contact,
+        };
+        self.enqueue(Action::PostMessage {
+            conversation_id,
+            local_id: convene_proto::MessageId::new(),
+            body: body.to_owned(),
+            author_name: session.me.name().to_owned(),
+            author_kind,
+        })
+    }
+
+    /// Sends queued actions in order until the queue is empty or the server cannot be reached.
+    pub async fn flush(&self) -> FlushReport {
+        let _guard = self.flush_lock.lock().await;
+        let mut report = FlushReport::default();
+        let api = match self.api() {
+            Ok(api) => api,
+            Err(e) => {
+                report.paused = Some(e.to_string());
+                return report;
+            }
+        };
+        loop {
+            let next = match self.cache().next_pending() {
+                Ok(Some(next)) => next,
+                Ok(None) => break,
+                Err(e) => {
+                    report.paused = Some(e.to_string());
+                    break;
+                }
+            };
+            let (method, path, body) = next.action.request();
+            match api.perform(method, &path, body.as_ref(), &next.idempotency_key).await {
+                Ok(answer) => {
+                    let message: Option<Message> = matches!(next.action, Action::PostMessage { .. })
+                        .then(|| serde_json::from_value(answer).ok())
+                        .flatten();
+                    if let Err(e) = self.cache().acknowledge(next.seq, message.as_ref()) {
+                        report.paused = Some(e.to_string());
+                        break;
+                    }
+                    report.sent += 1;
+                    self.set_state(SyncState::Online);
+                }
+                Err(error) => match classify(&error) {
+                    Failure::Transient(reason) => {
+                        let _ = self.cache().note_attempt(next.seq, &reason);
+                        if error.is_offline() {
+                            self.set_state(SyncState::Offline);
+                        }
+                        report.paused = Some(reason);
+                        break;
+                    }
+                    Failure::Permanent(reason) => {
+                        if let Err(e) = self.cache().fail(next.seq, &reason) {
+                            report.paused = Some(e.to_string());
+                            break;
+                        }
+                        report.failed += 1;
+                        self.emit(ClientEvent::ActionFailed { seq: next.seq, label: next.action.label().to_owned(), reason });
+                    }
+                },
+            }
+            if let Some(id) = next.action.conversation_id() {
+                self.emit(ClientEvent::ConversationChanged { conversation_id: id });
+            }
+            self.emit(ClientEvent::OutboxChanged);
+        }
+        report
+    }
+
+    /// Forgets a failed action.
+    pub fn dismiss(&self, seq: i64) -> Result<bool, ClientError> {
+        let done = self.cache().dismiss(seq)?;
+        self.emit(ClientEvent::OutboxChanged);
+        Ok(done)
+    }
+
+    /// Queues a failed action again (with a new idempotency key).
+    pub fn retry(&self, seq: i64) -> Result<bool, ClientError> {
+        let done = self.cache().retry(seq, &new_key(), &now())?;
+        self.emit(ClientEvent::OutboxChanged);
+        Ok(done)
+    }
+
+    /// Creates a conversation on the server (online only: its id comes from the server) and syncs.
     pub async fn create_conversation(&self, subject: &str) -> Result<Conversation, ClientError> {
         let created = self.api()?.create_conversation(subject).await?;
-        self.refresh().await;
+        let _ = self.sync_now().await;
         Ok(created)
     }
 }

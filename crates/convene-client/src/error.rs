@@ -20,6 +20,9 @@ pub enum ClientError {
     /// The local cache holds data it cannot read.
     #[error("local cache is corrupt: {0}")]
     Corrupt(String),
+    /// The realtime stream failed or closed.
+    #[error("realtime stream: {0}")]
+    Stream(String),
     /// An operation needs a signed-in user.
     #[error("not signed in")]
     NotSignedIn,

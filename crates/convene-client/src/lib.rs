@@ -1,12 +1,18 @@
 //! The Convene client core: what the desktop app does, without any Tauri inside.
 //!
 //! It keeps an offline SQLite cache of what the user may see ([`cache`]), talks to the server
-//! ([`api`]), and ties both together in [`Client`], whose methods the desktop shell calls one to one.
+//! ([`api`]), queues user actions durably ([`outbox`]), follows the server's realtime stream
+//! ([`realtime`]), and ties it together in [`Client`], whose methods the desktop shell calls one to one.
 
 pub mod api;
 pub mod cache;
 mod client;
 pub mod error;
+pub mod events;
+pub mod outbox;
+pub mod realtime;
 
-pub use client::{Client, SessionInfo, SyncOutcome};
+pub use client::{Client, FlushReport, SessionInfo, SyncOutcome};
 pub use error::ClientError;
+pub use events::{ClientEvent, SyncState};
+pub use outbox::Action;

@@ -200,7 +200,7 @@ pub struct ShareLink {
 #[derive(Clone, Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ShareLinkPatch {
     /// Turns the link on or off; absent keeps it.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
     /// When the link stops working (RFC 3339, in the future); `null` clears it, absent keeps it.
     #[serde(

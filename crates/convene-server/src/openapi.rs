@@ -85,7 +85,7 @@ pub const BEARER: &str = "bearer";
             problem::RateLimited,
         ),
     ),
-    modifiers(&Security),
+    modifiers(&Security, &OptionalBodies),
     tags(
         (name = "meta", description = "Liveness and this document"),
         (name = "auth", description = "Sign-in, sign-out and who am I"),
@@ -117,6 +117,27 @@ impl Modify for Security {
                     .build(),
             ),
         );
+    }
+}
+
+/// Marks the bodies that may be left out (the join routes: an invite needs none) as optional.
+///
+/// Annotating them as `Option<T>` would also make the schema nullable, but a `null` body is refused.
+struct OptionalBodies;
+
+impl Modify for OptionalBodies {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        for path in ["/api/v1/join/{token}", "/j/{token}"] {
+            if let Some(body) = openapi
+                .paths
+                .paths
+                .get_mut(path)
+                .and_then(|item| item.post.as_mut())
+                .and_then(|op| op.request_body.as_mut())
+            {
+                body.required = Some(Required::False);
+            }
+        }
     }
 }
 
@@ -176,7 +197,7 @@ mod web_page {
         operation_id = "join_form",
         tag = "join",
         params(("token" = String, Path, description = "An invite or Shareable Link token"), IdempotencyKey),
-        request_body(content = Option<JoinRequest>, description = "Who is joining (Shareable Link only)", content_type = "application/x-www-form-urlencoded"),
+        request_body(content = JoinRequest, description = "Who is joining (Shareable Link only); may be empty for an invite", content_type = "application/x-www-form-urlencoded"),
         responses(
             (status = 200, description = "Joined", body = String, content_type = "text/html"),
             (status = 409, response = problem::Conflict),

@@ -57,6 +57,7 @@ pub struct RunningServer {
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
     worker: JoinHandle<()>,
+    hub: Hub,
 }
 
 impl Server {
@@ -109,7 +110,7 @@ impl Server {
                 public_url: self.ctx.public_url.clone(),
             },
             outbox,
-            hub,
+            hub.clone(),
         ));
         let app = api::router(state).layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
@@ -134,6 +135,7 @@ impl Server {
             shutdown: Some(tx),
             task,
             worker,
+            hub,
         })
     }
 }
@@ -158,6 +160,7 @@ impl RunningServer {
 
     /// Stops accepting connections and waits for the open ones to finish.
     pub async fn stop(mut self) {
+        self.hub.close();
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }

@@ -264,7 +264,17 @@ impl Store {
         .bind(customer_requestable)
         .bind(now_ms())
         .execute(&mut *tx)
-        .await?;
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                StoreError::Duplicate {
+                    field: "name",
+                    message: format!("a crew named {name} already exists"),
+                }
+            } else {
+                e.into()
+            }
+        })?;
         for agent in members {
             sqlx::query("INSERT INTO crew_members (crew_id, agent_id) VALUES (?, ?)")
                 .bind(id.to_string())

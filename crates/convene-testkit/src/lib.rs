@@ -4,10 +4,12 @@
 
 pub mod api;
 pub mod process;
+pub mod proxy;
 pub mod smtp;
 
 pub use api::{Answer, Api, Stream};
 pub use process::ServerProcess;
+pub use proxy::Proxy;
 pub use smtp::{ReceivedEmail, SmtpSink};
 
 use convene_server::{RunningServer, ServeConfig, Server};

@@ -415,7 +415,8 @@ pub async fn rotate_link(
         ("token" = String, Path, description = "An invite or Shareable Link token, as in the link `/j/{token}`"),
         IdempotencyKey
     ),
-    request_body(content = Option<JoinRequest>, description = "Who is joining (Shareable Link only); may be empty for an invite", content_type = "application/json"),
+    // Optional (an invite needs no body): `crate::openapi::OptionalBodies` marks it so.
+    request_body(content = JoinRequest, description = "Who is joining (Shareable Link only); may be empty for an invite", content_type = "application/json"),
     responses(
         (status = 200, description = "Joined: a contact session", body = JoinResponse),
         (status = 400, response = problem::BadRequest),

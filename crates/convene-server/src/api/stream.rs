@@ -62,6 +62,7 @@ async fn run(
     mut cursor: i64,
 ) -> anyhow::Result<()> {
     let mut wake = state.hub().subscribe();
+    let mut closing = state.hub().closing();
     let account = authed.principal.account_id();
     let mut announced: HashSet<InviteId> = HashSet::new();
     send(
@@ -92,6 +93,10 @@ async fn run(
                     None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return Ok(()),
                     Some(Ok(_)) => {}
                 }
+            }
+            _ = closing.changed() => {
+                let _ = socket.send(Message::Close(None)).await;
+                return Ok(());
             }
             _ = ping.tick() => {
                 socket.send(Message::Ping(Vec::new().into())).await?;

@@ -5,10 +5,26 @@
 
 use std::path::Path;
 
-use convene_proto::{Conversation, Me};
+use convene_proto::Me;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::error::ClientError;
+
+mod data;
+mod outbox;
+
+pub use data::{ConversationView, Timeline};
+pub use outbox::QueuedAction;
+
+/// JSON for a cached row.
+pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<String, ClientError> {
+    serde_json::to_string(value).map_err(|e| ClientError::Corrupt(e.to_string()))
+}
+
+/// A cached row's JSON, parsed.
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, ClientError> {
+    serde_json::from_str(text).map_err(|e| ClientError::Corrupt(e.to_string()))
+}
 
 /// Schema migrations, in order. Entry `i` brings the schema from version `i` to `i + 1`.
 const MIGRATIONS: &[&str] = &[
@@ -29,6 +45,59 @@ const MIGRATIONS: &[&str] = &[
          id             INTEGER PRIMARY KEY CHECK (id = 1),
          last_synced_at TEXT NOT NULL
      );",
+    // 2: everything the app shows offline, the sync cursor, and the durable outbox of actions.
+    "DROP TABLE conversations;
+     CREATE TABLE conversations (
+         id          TEXT PRIMARY KEY NOT NULL,
+         updated_at  TEXT NOT NULL,
+         body        TEXT NOT NULL,          -- JSON of convene_proto::Conversation
+         me          TEXT NOT NULL           -- JSON of convene_proto::policy::Actor
+     );
+     CREATE INDEX conversations_updated ON conversations(updated_at DESC);
+     CREATE TABLE participants (
+         id               TEXT PRIMARY KEY NOT NULL,
+         conversation_id  TEXT NOT NULL,
+         body             TEXT NOT NULL
+     );
+     CREATE INDEX participants_conversation ON participants(conversation_id);
+     CREATE TABLE invites (
+         id               TEXT PRIMARY KEY NOT NULL,
+         conversation_id  TEXT NOT NULL,
+         body             TEXT NOT NULL
+     );
+     CREATE INDEX invites_conversation ON invites(conversation_id);
+     CREATE TABLE service_requests (
+         id               TEXT PRIMARY KEY NOT NULL,
+         conversation_id  TEXT NOT NULL,
+         body             TEXT NOT NULL
+     );
+     CREATE INDEX service_requests_conversation ON service_requests(conversation_id);
+     CREATE TABLE messages (
+         id               TEXT PRIMARY KEY NOT NULL,
+         conversation_id  TEXT NOT NULL,
+         created_at       TEXT NOT NULL,
+         body             TEXT NOT NULL,
+         outbox_seq       INTEGER            -- set while the message is only a pending local copy
+     );
+     CREATE INDEX messages_conversation ON messages(conversation_id, created_at);
+     CREATE TABLE events (
+         id               TEXT PRIMARY KEY NOT NULL,
+         conversation_id  TEXT NOT NULL,
+         created_at       TEXT NOT NULL,
+         body             TEXT NOT NULL
+     );
+     CREATE INDEX events_conversation ON events(conversation_id, created_at);
+     ALTER TABLE sync_state ADD COLUMN cursor TEXT;
+     CREATE TABLE outbox (
+         seq              INTEGER PRIMARY KEY AUTOINCREMENT,
+         idempotency_key  TEXT NOT NULL UNIQUE,
+         conversation_id  TEXT,
+         action           TEXT NOT NULL,     -- JSON of crate::outbox::Action
+         state            TEXT NOT NULL CHECK (state IN ('pending', 'failed')),
+         attempts         INTEGER NOT NULL DEFAULT 0,
+         last_error       TEXT,
+         created_at       TEXT NOT NULL
+     );",
 ];
 
 /// The session stored in the cache.
@@ -41,7 +110,7 @@ pub struct StoredSession {
 
 /// An open cache file.
 pub struct Cache {
-    conn: Connection,
+    pub(crate) conn: Connection,
 }
 
 impl Cache {
@@ -111,60 +180,6 @@ impl Cache {
         .transpose()
     }
 
-    /// Replaces the cached conversation list with `list`, in one transaction.
-    pub fn replace_conversations(
-        &mut self,
-        list: &[Conversation],
-        synced_at: &str,
-    ) -> Result<(), ClientError> {
-        let tx = self.conn.transaction()?;
-        tx.execute("DELETE FROM conversations", [])?;
-        {
-            let mut insert =
-                tx.prepare("INSERT INTO conversations (id, updated_at, body) VALUES (?1, ?2, ?3)")?;
-            for c in list {
-                let body =
-                    serde_json::to_string(c).map_err(|e| ClientError::Corrupt(e.to_string()))?;
-                let updated = c
-                    .updated_at
-                    .format(&time::format_description::well_known::Rfc3339)
-                    .map_err(|e| ClientError::Corrupt(e.to_string()))?;
-                insert.execute(params![c.id.to_string(), updated, body])?;
-            }
-        }
-        tx.execute(
-            "INSERT INTO sync_state (id, last_synced_at) VALUES (1, ?1)
-             ON CONFLICT(id) DO UPDATE SET last_synced_at = excluded.last_synced_at",
-            params![synced_at],
-        )?;
-        tx.commit()?;
-        Ok(())
-    }
-
-    /// The cached conversations, most recently updated first.
-    pub fn conversations(&self) -> Result<Vec<Conversation>, ClientError> {
-        let mut stmt = self
-            .conn
-            .prepare("SELECT body FROM conversations ORDER BY updated_at DESC, id DESC")?;
-        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-        rows.map(|body| {
-            serde_json::from_str(&body?).map_err(|e| ClientError::Corrupt(e.to_string()))
-        })
-        .collect()
-    }
-
-    /// When the list was last fetched from the server.
-    pub fn last_synced_at(&self) -> Result<Option<String>, ClientError> {
-        Ok(self
-            .conn
-            .query_row(
-                "SELECT last_synced_at FROM sync_state WHERE id = 1",
-                [],
-                |r| r.get(0),
-            )
-            .optional()?)
-    }
-
     /// Deletes everything the cache holds (sign-out), in one transaction.
     pub fn wipe(&mut self) -> Result<(), ClientError> {
         let tx = self.conn.transaction()?;
@@ -202,8 +217,30 @@ fn migrate(conn: &mut Connection) -> Result<(), ClientError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use convene_proto::{AccountId, AgentId, ConversationId, ConversationStatus, ParticipantRole};
+    use convene_proto::{AccountId, AgentId, Conversation, ConversationId, ConversationStatus, ParticipantRole};
     use time::OffsetDateTime;
+
+    pub(crate) fn page_with(c: Conversation) -> convene_proto::SyncPage {
+        convene_proto::SyncPage {
+            cursor: "c1".into(),
+            has_more: false,
+            conversations: vec![convene_proto::ConversationSnapshot {
+                conversation: c,
+                me: convene_proto::policy::Actor {
+                    account_role: Some(convene_proto::AccountRole::Agent),
+                    participation: None,
+                    pending_invite: false,
+                    contacts_may_invite: true,
+                },
+                participants: vec![],
+                invites: vec![],
+                service_requests: vec![],
+            }],
+            messages: vec![],
+            events: vec![],
+            lost: vec![],
+        }
+    }
 
     fn conversation(subject: &str, updated_secs: i64) -> Conversation {
         let t = OffsetDateTime::from_unix_timestamp(updated_secs).expect("time");
@@ -231,32 +268,6 @@ mod tests {
     }
 
     #[test]
-    fn conversations_come_back_newest_first_and_replace_the_old_list() {
-        let mut cache = Cache::in_memory().expect("cache");
-        cache
-            .replace_conversations(
-                &[conversation("old", 1_000), conversation("new", 2_000)],
-                "now",
-            )
-            .expect("store");
-        let subjects: Vec<_> = cache
-            .conversations()
-            .expect("read")
-            .into_iter()
-            .map(|c| c.subject)
-            .collect();
-        assert_eq!(subjects, ["new", "old"]);
-        cache
-            .replace_conversations(&[conversation("only", 3_000)], "later")
-            .expect("store");
-        assert_eq!(cache.conversations().expect("read").len(), 1);
-        assert_eq!(
-            cache.last_synced_at().expect("read").as_deref(),
-            Some("later")
-        );
-    }
-
-    #[test]
     fn wipe_forgets_the_session_and_the_list() {
         let mut cache = Cache::in_memory().expect("cache");
         cache
@@ -272,9 +283,8 @@ mod tests {
                 },
             })
             .expect("save");
-        cache
-            .replace_conversations(&[conversation("x", 1)], "now")
-            .expect("store");
+        cache.apply_page(&page_with(conversation("x", 1))).expect("store");
+        assert_eq!(cache.conversations().expect("read").len(), 1);
         cache.wipe().expect("wipe");
         assert!(cache.session().expect("read").is_none());
         assert!(cache.conversations().expect("read").is_empty());

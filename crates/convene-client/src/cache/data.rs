@@ -1,0 +1,214 @@
+//! The cached copy of what the user may see, kept up to date by applying sync pages.
+//!
+//! A page is applied in one transaction together with its cursor, so an interrupted sync resumes
+//! from the last page that was stored whole, and a lost conversation is purged in that same
+//! transaction.
+
+use convene_proto::policy::Actor;
+use convene_proto::{
+    Conversation, ConversationId, ConversationSnapshot, Event, Invite, Message, Participant, ServiceRequest, SyncPage,
+};
+use rusqlite::{params, OptionalExtension, Transaction};
+use serde::Serialize;
+use time::format_description::well_known::Rfc3339;
+
+use super::{from_json, to_json, Cache};
+use crate::error::ClientError;
+
+/// One conversation with everything the app shows about it.
+#[derive(Clone, Debug, Serialize)]
+pub struct ConversationView {
+    pub conversation: Conversation,
+    /// The user relative to it, for the shared permission table.
+    pub me: Actor,
+    pub participants: Vec<Participant>,
+    pub invites: Vec<Invite>,
+    pub service_requests: Vec<ServiceRequest>,
+}
+
+/// Messages and events of a conversation, each in time order.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Timeline {
+    pub messages: Vec<Message>,
+    /// Outbox sequence numbers of messages that are only local copies, by message id.
+    pub pending: Vec<(String, i64)>,
+    pub events: Vec<Event>,
+}
+
+fn rfc3339(t: time::OffsetDateTime) -> Result<String, ClientError> {
+    t.format(&Rfc3339).map_err(|e| ClientError::Corrupt(e.to_string()))
+}
+
+fn replace_children<T: Serialize>(
+    tx: &Transaction<'_>,
+    table: &str,
+    conversation: &str,
+    rows: &[(String, T)],
+) -> Result<(), ClientError> {
+    tx.execute(&format!("DELETE FROM {table} WHERE conversation_id = ?1"), params![conversation])?;
+    let mut insert = tx.prepare(&format!("INSERT INTO {table} (id, conversation_id, body) VALUES (?1, ?2, ?3)"))?;
+    for (id, row) in rows {
+        insert.execute(params![id, conversation, to_json(row)?])?;
+    }
+    Ok(())
+}
+
+fn store_snapshot(tx: &Transaction<'_>, s: &ConversationSnapshot) -> Result<(), ClientError> {
+    let id = s.conversation.id.to_string();
+    tx.execute(
+        "INSERT INTO conversations (id, updated_at, body, me) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT(id) DO UPDATE SET updated_at = excluded.updated_at, body = excluded.body, me = excluded.me",
+        params![id, rfc3339(s.conversation.updated_at)?, to_json(&s.conversation)?, to_json(&s.me)?],
+    )?;
+    let participants: Vec<_> = s.participants.iter().map(|p| (p.id.to_string(), p)).collect();
+    replace_children(tx, "participants", &id, &participants)?;
+    let invites: Vec<_> = s.invites.iter().map(|i| (i.id.to_string(), i)).collect();
+    replace_children(tx, "invites", &id, &invites)?;
+    let requests: Vec<_> = s.service_requests.iter().map(|r| (r.id.to_string(), r)).collect();
+    replace_children(tx, "service_requests", &id, &requests)?;
+    Ok(())
+}
+
+/// Deletes every cached row of a conversation (not its outbox actions: those are reported).
+fn purge(tx: &Transaction<'_>, id: &ConversationId) -> Result<(), ClientError> {
+    let id = id.to_string();
+    for table in ["participants", "invites", "service_requests", "messages", "events"] {
+        tx.execute(&format!("DELETE FROM {table} WHERE conversation_id = ?1"), params![id])?;
+    }
+    tx.execute("DELETE FROM conversations WHERE id = ?1", params![id])?;
+    Ok(())
+}
+
+impl Cache {
+    /// Applies one sync page and stores its cursor, all in one transaction.
+    pub fn apply_page(&mut self, page: &SyncPage) -> Result<(), ClientError> {
+        let tx = self.conn.transaction()?;
+        for snapshot in &page.conversations {
+            store_snapshot(&tx, snapshot)?;
+        }
+        for m in &page.messages {
+            tx.execute(
+                "INSERT INTO messages (id, conversation_id, created_at, body, outbox_seq) VALUES (?1, ?2, ?3, ?4, NULL)
+                 ON CONFLICT(id) DO UPDATE SET body = excluded.body, outbox_seq = NULL",
+                params![m.id.to_string(), m.conversation_id.to_string(), rfc3339(m.created_at)?, to_json(m)?],
+            )?;
+        }
+        for e in &page.events {
+            tx.execute(
+                "INSERT INTO events (id, conversation_id, created_at, body) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(id) DO NOTHING",
+                params![e.id.to_string(), e.conversation_id.to_string(), rfc3339(e.created_at)?, to_json(e)?],
+            )?;
+        }
+        for lost in &page.lost {
+            purge(&tx, lost)?;
+        }
+        let now = rfc3339(time::OffsetDateTime::now_utc())?;
+        tx.execute(
+            "INSERT INTO sync_state (id, last_synced_at, cursor) VALUES (1, ?1, ?2)
+             ON CONFLICT(id) DO UPDATE SET last_synced_at = excluded.last_synced_at, cursor = excluded.cursor",
+            params![now, page.cursor],
+        )?;
+        tx.commit()?;
+        Ok(())
+    }
+
+    /// The cursor to sync from (`None`: never synced).
+    pub fn cursor(&self) -> Result<Option<String>, ClientError> {
+        Ok(self
+            .conn
+            .query_row("SELECT cursor FROM sync_state WHERE id = 1", [], |r| r.get::<_, Option<String>>(0))
+            .optional()?
+            .flatten())
+    }
+
+    /// When the cache was last brought up to date.
+    pub fn last_synced_at(&self) -> Result<Option<String>, ClientError> {
+        Ok(self
+            .conn
+            .query_row("SELECT last_synced_at FROM sync_state WHERE id = 1", [], |r| r.get(0))
+            .optional()?)
+    }
+
+    /// Every cached conversation (joined or invited to), most recently updated first.
+    pub fn conversation_list(&self) -> Result<Vec<(Conversation, Actor)>, ClientError> {
+        let mut stmt = self.conn.prepare("SELECT body, me FROM conversations ORDER BY updated_at DESC, id DESC")?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        rows.map(|row| {
+            let (body, me) = row?;
+            Ok((from_json(&body)?, from_json(&me)?))
+        })
+        .collect()
+    }
+
+    /// The cached conversations, most recently updated first.
+    pub fn conversations(&self) -> Result<Vec<Conversation>, ClientError> {
+        Ok(self.conversation_list()?.into_iter().map(|(c, _)| c).collect())
+    }
+
+    fn children<T: serde::de::DeserializeOwned>(&self, table: &str, id: &str) -> Result<Vec<T>, ClientError> {
+        let mut stmt = self.conn.prepare(&format!("SELECT body FROM {table} WHERE conversation_id = ?1 ORDER BY rowid"))?;
+        let rows = stmt.query_map(params![id], |r| r.get::<_, String>(0))?;
+        rows.map(|b| from_json(&b?)).collect()
+    }
+
+    /// One cached conversation with its people, invites and service requests.
+    pub fn conversation(&self, id: &ConversationId) -> Result<Option<ConversationView>, ClientError> {
+        let key = id.to_string();
+        let row = self
+            .conn
+            .query_row("SELECT body, me FROM conversations WHERE id = ?1", params![key], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })
+            .optional()?;
+        let Some((body, me)) = row else { return Ok(None) };
+        Ok(Some(ConversationView {
+            conversation: from_json(&body)?,
+            me: from_json(&me)?,
+            participants: self.children("participants", &key)?,
+            invites: self.children("invites", &key)?,
+            service_requests: self.children("service_requests", &key)?,
+        }))
+    }
+
+    /// Pending invites addressed to the user, across conversations.
+    pub fn my_invites(&self, me: &str) -> Result<Vec<Invite>, ClientError> {
+        let mut stmt = self.conn.prepare("SELECT body FROM invites ORDER BY rowid")?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        let mut mine = Vec::new();
+        for body in rows {
+            let invite: Invite = from_json(&body?)?;
+            let to_me = invite.agent_id.map(|a| a.to_string()).as_deref() == Some(me)
+                || invite.contact_id.map(|c| c.to_string()).as_deref() == Some(me);
+            if to_me && invite.status == convene_proto::InviteStatus::Pending {
+                mine.push(invite);
+            }
+        }
+        Ok(mine)
+    }
+
+    /// Messages (including pending local copies) and events of a conversation.
+    pub fn timeline(&self, id: &ConversationId) -> Result<Timeline, ClientError> {
+        let key = id.to_string();
+        let mut timeline = Timeline::default();
+        let mut stmt = self
+            .conn
+            .prepare("SELECT id, body, outbox_seq FROM messages WHERE conversation_id = ?1 ORDER BY created_at, id")?;
+        let rows = stmt.query_map(params![key], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<i64>>(2)?))
+        })?;
+        for row in rows {
+            let (mid, body, seq) = row?;
+            timeline.messages.push(from_json(&body)?);
+            if let Some(seq) = seq {
+                timeline.pending.push((mid, seq));
+            }
+        }
+        let mut stmt = self.conn.prepare("SELECT body FROM events WHERE conversation_id = ?1 ORDER BY created_at, id")?;
+        let rows = stmt.query_map(params![key], |r| r.get::<_, String>(0))?;
+        for body in rows {
+            timeline.events.push(from_json(&body?)?);
+        }
+        Ok(timeline)
+    }
+}

@@ -1,0 +1,33 @@
+//! What the client core tells the app, as it happens.
+
+use convene_proto::{ConversationId, Invite};
+use serde::Serialize;
+
+/// Whether the client is in touch with the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncState {
+    Online,
+    Offline,
+    Syncing,
+}
+
+/// An event for the app (notifications, badges, refreshing what is on screen).
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientEvent {
+    /// The connection state changed.
+    SyncState { state: SyncState },
+    /// A new invite addressed to the user (Add Agent).
+    Invited { invite: Invite },
+    /// A crew the user belongs to was called in (Request Service) and the user was invited.
+    ServiceRequested { invite: Invite },
+    /// Something in a conversation changed (people, invites, messages, link); re-read it from the cache.
+    ConversationChanged { conversation_id: ConversationId },
+    /// The user can no longer see a conversation; it was removed from the cache.
+    AccessLost { conversation_id: ConversationId },
+    /// The outbox changed (an action was queued, sent, or refused).
+    OutboxChanged,
+    /// The server refused a queued action.
+    ActionFailed { seq: i64, label: String, reason: String },
+}

@@ -1,0 +1,76 @@
+//! The realtime stream: a WebSocket to the server that turns pushed changes into syncs and app
+//! events, reconnecting with backoff and resyncing from the cursor after every gap.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use convene_proto::StreamEvent;
+use futures_util::StreamExt;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::client::Client;
+use crate::error::ClientError;
+use crate::events::{ClientEvent, SyncState};
+
+/// Longest wait between reconnection attempts.
+const MAX_BACKOFF: Duration = Duration::from_secs(30);
+
+/// Keeps the stream open for as long as the task runs (abort it on sign-out).
+pub async fn run(client: Arc<Client>) {
+    let mut backoff = Duration::from_millis(500);
+    loop {
+        match connect_and_follow(&client).await {
+            Ok(()) => backoff = Duration::from_millis(500),
+            Err(e) => tracing::debug!(error = %e, "realtime stream unavailable"),
+        }
+        client.set_state(SyncState::Offline);
+        // Keep trying to send queued actions while waiting: the server may be reachable over HTTP.
+        tokio::time::sleep(backoff).await;
+        backoff = (backoff * 2).min(MAX_BACKOFF);
+    }
+}
+
+async fn connect_and_follow(client: &Client) -> Result<(), ClientError> {
+    let api = client.api()?;
+    let (url, token) = api.stream_request();
+    let stream_error = |e: &dyn std::fmt::Display| ClientError::Stream(e.to_string());
+    let mut request = url.into_client_request().map_err(|e| stream_error(&e))?;
+    if let Some(token) = token {
+        let value = format!("Bearer {token}").parse().map_err(|e| stream_error(&e))?;
+        request.headers_mut().insert("authorization", value);
+    }
+    let (mut socket, _) = tokio::time::timeout(Duration::from_secs(10), tokio_tungstenite::connect_async(request))
+        .await
+        .map_err(|e| stream_error(&e))?
+        .map_err(|e| stream_error(&e))?;
+    // Connected: catch up on whatever happened during the gap, then send what was queued.
+    client.set_state(SyncState::Syncing);
+    client.sync_now().await?;
+    client.set_state(SyncState::Online);
+    client.flush().await;
+    while let Some(frame) = socket.next().await {
+        let text = match frame.map_err(|e| stream_error(&e))? {
+            Message::Text(t) => t,
+            Message::Close(_) => return Ok(()),
+            _ => continue,
+        };
+        let Ok(event) = serde_json::from_str::<StreamEvent>(&text) else { continue };
+        match event {
+            StreamEvent::Hello { .. } => {}
+            StreamEvent::Invited { invite } => {
+                let _ = client.sync_now().await;
+                if invite.service_request_id.is_some() {
+                    client.emit(ClientEvent::ServiceRequested { invite });
+                } else {
+                    client.emit(ClientEvent::Invited { invite });
+                }
+            }
+            StreamEvent::Changed { .. } | StreamEvent::AccessLost { .. } => {
+                let _ = client.sync_now().await;
+            }
+        }
+        client.flush().await;
+    }
+    Ok(())
+}
