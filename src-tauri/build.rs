@@ -10,6 +10,18 @@ fn main() {
         "cached_conversations",
         "refresh",
         "create_conversation",
+        "home",
+        "conversation_screen",
+        "queue_action",
+        "post_message",
+        "dismiss_action",
+        "retry_action",
+        "search_agents",
+        "search_contacts",
+        "crews",
+        "share_link",
+        "copy_share_link",
+        "tray_badge",
     ];
     let attributes = tauri_build::Attributes::new()
         .config_path("../tauri.conf.json")

@@ -1,9 +1,15 @@
-//! IPC commands: each one adapts a [`Client`] method, and errors cross IPC as one serialisable type.
+//! IPC commands: each adapts one [`Client`] method; errors cross IPC as one serialisable type.
 
-use convene_client::{Client, ClientError, SessionInfo, SyncOutcome};
-use convene_proto::Conversation;
+use std::sync::Arc;
+
+use convene_client::screen::{ConversationScreen, Home};
+use convene_client::{Action, Client, ClientError, SessionInfo, SyncOutcome};
+use convene_proto::{Agent, Contact, Conversation, ConversationId, Crew, ShareLink};
 use serde::Serialize;
-use tauri::State;
+use tauri::{AppHandle, State};
+use tauri_plugin_clipboard_manager::ClipboardExt;
+
+use crate::background;
 
 /// The error every command returns to the UI.
 #[derive(Debug, Serialize)]
@@ -41,7 +47,16 @@ impl From<ClientError> for CommandError {
     }
 }
 
+fn local(message: impl Into<String>) -> CommandError {
+    CommandError {
+        code: "local".to_owned(),
+        message: message.into(),
+        field: None,
+    }
+}
+
 type Result<T> = std::result::Result<T, CommandError>;
+type ClientState<'a> = State<'a, Arc<Client>>;
 
 /// Values to pre-fill the sign-in form with (the run command points them at the demo server).
 #[derive(Debug, Serialize)]
@@ -67,39 +82,130 @@ pub fn app_defaults() -> AppDefaults {
 }
 
 #[tauri::command]
-pub fn session_state(client: State<'_, Client>) -> Result<Option<SessionInfo>> {
+pub fn session_state(client: ClientState<'_>) -> Result<Option<SessionInfo>> {
     Ok(client.session()?)
 }
 
 #[tauri::command]
 pub async fn sign_in(
-    client: State<'_, Client>,
+    app: AppHandle,
+    client: ClientState<'_>,
     server_url: String,
     email: String,
     password: String,
 ) -> Result<SessionInfo> {
-    Ok(client.sign_in(&server_url, &email, &password).await?)
+    let session = client.sign_in(&server_url, &email, &password).await?;
+    background::start_realtime(&app);
+    Ok(session)
 }
 
 #[tauri::command]
-pub async fn sign_out(client: State<'_, Client>) -> Result<()> {
+pub async fn sign_out(app: AppHandle, client: ClientState<'_>) -> Result<()> {
+    background::stop_realtime(&app);
     Ok(client.sign_out().await?)
 }
 
 #[tauri::command]
-pub fn cached_conversations(client: State<'_, Client>) -> Result<Vec<Conversation>> {
+pub fn cached_conversations(client: ClientState<'_>) -> Result<Vec<Conversation>> {
     Ok(client.cached_conversations()?)
 }
 
 #[tauri::command]
-pub async fn refresh(client: State<'_, Client>) -> Result<SyncOutcome> {
+pub async fn refresh(client: ClientState<'_>) -> Result<SyncOutcome> {
     Ok(client.refresh().await)
 }
 
 #[tauri::command]
-pub async fn create_conversation(
-    client: State<'_, Client>,
-    subject: String,
-) -> Result<Conversation> {
+pub async fn create_conversation(client: ClientState<'_>, subject: String) -> Result<Conversation> {
     Ok(client.create_conversation(&subject).await?)
+}
+
+#[tauri::command]
+pub fn home(client: ClientState<'_>) -> Result<Home> {
+    Ok(client.home()?)
+}
+
+#[tauri::command]
+pub fn conversation_screen(
+    client: ClientState<'_>,
+    id: ConversationId,
+) -> Result<Option<ConversationScreen>> {
+    Ok(client.conversation_screen(&id)?)
+}
+
+/// Queues any user action durably, then tries to send the queue.
+#[tauri::command]
+pub fn queue_action(client: ClientState<'_>, action: Action) -> Result<i64> {
+    let seq = client.enqueue(action)?;
+    background::flush_soon(client.inner().clone());
+    Ok(seq)
+}
+
+#[tauri::command]
+pub fn post_message(
+    client: ClientState<'_>,
+    conversation_id: ConversationId,
+    body: String,
+) -> Result<i64> {
+    if body.trim().is_empty() {
+        return Err(local("Write a message first"));
+    }
+    let seq = client.post_message(conversation_id, &body)?;
+    background::flush_soon(client.inner().clone());
+    Ok(seq)
+}
+
+#[tauri::command]
+pub fn dismiss_action(client: ClientState<'_>, seq: i64) -> Result<bool> {
+    Ok(client.dismiss(seq)?)
+}
+
+#[tauri::command]
+pub fn retry_action(client: ClientState<'_>, seq: i64) -> Result<bool> {
+    let done = client.retry(seq)?;
+    background::flush_soon(client.inner().clone());
+    Ok(done)
+}
+
+#[tauri::command]
+pub async fn search_agents(client: ClientState<'_>, q: String) -> Result<Vec<Agent>> {
+    Ok(client.search_agents(&q).await?)
+}
+
+#[tauri::command]
+pub async fn search_contacts(client: ClientState<'_>, q: String) -> Result<Vec<Contact>> {
+    Ok(client.search_contacts(&q).await?)
+}
+
+#[tauri::command]
+pub async fn crews(client: ClientState<'_>) -> Result<Vec<Crew>> {
+    Ok(client.crews().await?)
+}
+
+#[tauri::command]
+pub async fn share_link(
+    client: ClientState<'_>,
+    conversation_id: ConversationId,
+) -> Result<ShareLink> {
+    Ok(client.share_link(&conversation_id).await?)
+}
+
+/// Copy Shareable Link: the app itself puts the URL on the clipboard, and answers it.
+#[tauri::command]
+pub async fn copy_share_link(
+    app: AppHandle,
+    client: ClientState<'_>,
+    conversation_id: ConversationId,
+) -> Result<String> {
+    let link = client.share_link(&conversation_id).await?;
+    app.clipboard()
+        .write_text(link.url.clone())
+        .map_err(|e| local(format!("could not write to the clipboard: {e}")))?;
+    Ok(link.url)
+}
+
+/// The tray's pending-invite count, as shown on the tray icon.
+#[tauri::command]
+pub fn tray_badge(app: AppHandle) -> Option<String> {
+    crate::tray::badge(&app)
 }

@@ -1,15 +1,20 @@
-//! `convene`, the desktop app: a Tauri window over the web UI, a tray icon, and IPC commands that
-//! are one-line adapters over [`convene_client::Client`]. No business logic lives here.
+//! `convene`, the desktop app: a Tauri window over the web UI, a tray icon, native notifications,
+//! and IPC commands that are one-line adapters over [`convene_client::Client`]. No business logic
+//! lives here.
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod background;
 mod commands;
+mod deeplink;
+mod notify;
 mod tray;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use convene_client::Client;
-use tauri::Manager;
+use tauri::{Manager, WindowEvent};
 
 /// Environment variable that overrides the app's data folder (tests give each instance its own).
 const DATA_DIR_ENV: &str = "CONVENE_APP_DATA_DIR";
@@ -22,17 +27,48 @@ fn main() {
         .with_writer(std::io::stderr)
         .init();
 
-    let result = tauri::Builder::default()
+    let separate_instances = std::env::var_os(DATA_DIR_ENV).is_some();
+    let mut builder = tauri::Builder::default();
+    if !separate_instances {
+        // One app per user: a second launch (e.g. from a convene:// link) hands over to the first.
+        builder = builder.plugin(tauri_plugin_single_instance::init(|app, args, _cwd| {
+            deeplink::handle_args(app, &args);
+            if let Some(window) = app.get_webview_window("main") {
+                let _ = window.show();
+                let _ = window.set_focus();
+            }
+        }));
+    }
+    let result = builder
+        .plugin(tauri_plugin_deep_link::init())
+        .plugin(tauri_plugin_clipboard_manager::init())
+        .manage(background::Realtime::default())
+        .manage(tray::Badge::default())
         .setup(|app| {
             let data_dir = match std::env::var_os(DATA_DIR_ENV) {
                 Some(dir) => PathBuf::from(dir),
                 None => app.path().app_data_dir()?,
             };
-            let client = Client::open(&data_dir)?;
+            let client = Arc::new(Client::open(&data_dir)?);
             tracing::info!(cache = %client.cache_path().display(), "cache opened");
+            let signed_in = client.session().ok().flatten().is_some();
             app.manage(client);
             tray::install(app.handle())?;
+            background::pump_events(app.handle().clone());
+            if signed_in {
+                background::start_realtime(app.handle());
+            }
+            deeplink::install(app.handle());
             Ok(())
+        })
+        .on_window_event(|window, event| {
+            // Closing the window keeps Convene running in the tray.
+            if let WindowEvent::CloseRequested { api, .. } = event {
+                if window.label() == "main" {
+                    api.prevent_close();
+                    let _ = window.hide();
+                }
+            }
         })
         .invoke_handler(tauri::generate_handler![
             commands::app_defaults,
@@ -42,6 +78,18 @@ fn main() {
             commands::cached_conversations,
             commands::refresh,
             commands::create_conversation,
+            commands::home,
+            commands::conversation_screen,
+            commands::queue_action,
+            commands::post_message,
+            commands::dismiss_action,
+            commands::retry_action,
+            commands::search_agents,
+            commands::search_contacts,
+            commands::crews,
+            commands::share_link,
+            commands::copy_share_link,
+            commands::tray_badge,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"));
     if let Err(error) = result {

@@ -1,7 +1,20 @@
 // The one interface the UI talks to. Two implementations: Tauri IPC (desktop, offline cache) and
 // HTTP (contacts in a browser). Nothing outside src/backends/ knows which one is in use.
 
-import type { AppDefaults, Conversation, SessionInfo, SyncOutcome } from "./types";
+import type {
+  Agent,
+  AppDefaults,
+  Contact,
+  Conversation,
+  ConversationScreen,
+  CoreEvent,
+  Crew,
+  Home,
+  OutboxAction,
+  SessionInfo,
+  ShareLink,
+  SyncOutcome,
+} from "./types";
 
 export interface Backend {
   /** Whether reads come from an offline cache (desktop) or straight from the server (browser). */
@@ -13,6 +26,21 @@ export interface Backend {
   cachedConversations(): Promise<Conversation[]>;
   refresh(): Promise<SyncOutcome>;
   createConversation(subject: string): Promise<Conversation>;
+  home(): Promise<Home>;
+  conversation(id: string): Promise<ConversationScreen | null>;
+  queue(action: OutboxAction): Promise<number>;
+  postMessage(conversationId: string, body: string): Promise<number>;
+  dismiss(seq: number): Promise<boolean>;
+  retry(seq: number): Promise<boolean>;
+  searchAgents(q: string): Promise<Agent[]>;
+  searchContacts(q: string): Promise<Contact[]>;
+  crews(): Promise<Crew[]>;
+  shareLink(conversationId: string): Promise<ShareLink>;
+  /** Puts the Shareable Link on the clipboard (by the app on desktop) and answers the URL. */
+  copyShareLink(conversationId: string): Promise<string>;
+  /** Subscribes to core events, to "open this conversation" requests, and to join links. */
+  onEvent(handler: (event: CoreEvent) => void): void;
+  onOpenConversation(handler: (id: string) => void): void;
 }
 
 /** Picks the backend for where the UI runs. */

@@ -138,12 +138,20 @@ pub fn schemathesis(root: &Path) -> Result<std::path::PathBuf> {
         .join("target/schemathesis")
         .join(format!("venv-{SCHEMATHESIS_VERSION}"));
     let bin = venv.join(if cfg!(windows) { "Scripts" } else { "bin" });
-    let exe = |name: &str| bin.join(if cfg!(windows) { format!("{name}.exe") } else { name.to_owned() });
+    let exe = |name: &str| {
+        bin.join(if cfg!(windows) {
+            format!("{name}.exe")
+        } else {
+            name.to_owned()
+        })
+    };
     let st = exe("st");
     let installed = Command::new(&st)
         .arg("--version")
         .output()
-        .map(|o| o.status.success() && String::from_utf8_lossy(&o.stdout).contains(SCHEMATHESIS_VERSION))
+        .map(|o| {
+            o.status.success() && String::from_utf8_lossy(&o.stdout).contains(SCHEMATHESIS_VERSION)
+        })
         .unwrap_or(false);
     if installed {
         return Ok(st);
@@ -151,7 +159,9 @@ pub fn schemathesis(root: &Path) -> Result<std::path::PathBuf> {
     let python = ["python3", "python"]
         .into_iter()
         .find(|p| on_path(p))
-        .ok_or_else(|| anyhow::anyhow!("Python 3 is required for the API fuzzing step (schemathesis)"))?;
+        .ok_or_else(|| {
+            anyhow::anyhow!("Python 3 is required for the API fuzzing step (schemathesis)")
+        })?;
     if venv.exists() {
         // A half-made environment from an interrupted install: start again.
         std::fs::remove_dir_all(&venv)?;

@@ -14,9 +14,10 @@ pub fn test(root: &Path, args: &[String]) -> Result<()> {
     let skip_e2e = args.iter().any(|a| a == "--no-e2e");
     let started = Instant::now();
     if args.iter().any(|a| a == "--only-schemathesis") {
-        step("API fuzzing (schemathesis against the OpenAPI document)", || {
-            schemathesis(root)
-        })?;
+        step(
+            "API fuzzing (schemathesis against the OpenAPI document)",
+            || schemathesis(root),
+        )?;
         eprintln!("\nschemathesis passed in {:.0?}", started.elapsed());
         return Ok(());
     }
@@ -132,8 +133,14 @@ impl Drop for FuzzServer {
 /// answer 5xx, and every response must match the document (status, content type, schema).
 fn schemathesis(root: &Path) -> Result<()> {
     let st = install::schemathesis(root)?;
-    let python = st.with_file_name(if cfg!(windows) { "python.exe" } else { "python" });
-    sh(cargo().args(["build", "-p", "convene-server"]).current_dir(root))?;
+    let python = st.with_file_name(if cfg!(windows) {
+        "python.exe"
+    } else {
+        "python"
+    });
+    sh(cargo()
+        .args(["build", "-p", "convene-server"])
+        .current_dir(root))?;
 
     let work = root.join("target/schemathesis");
     let data = work.join(format!("data-{}", std::process::id()));
@@ -196,7 +203,10 @@ fn schemathesis(root: &Path) -> Result<()> {
         .arg("--report-ndjson-path")
         .arg(&events)
         .args(["--generation-database", "none"])
-        .env("SCHEMATHESIS_HOOKS", root.join("xtask/schemathesis_hooks.py"))
+        .env(
+            "SCHEMATHESIS_HOOKS",
+            root.join("xtask/schemathesis_hooks.py"),
+        )
         .current_dir(&work);
     for path in FUZZ_EXCLUDED_PATHS {
         cmd.args(["--exclude-path", path]);

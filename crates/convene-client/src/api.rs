@@ -101,7 +101,9 @@ impl Api {
         body: Option<&serde_json::Value>,
         idempotency_key: &str,
     ) -> Result<serde_json::Value, ClientError> {
-        let mut req = self.request(method, path).header("Idempotency-Key", idempotency_key);
+        let mut req = self
+            .request(method, path)
+            .header("Idempotency-Key", idempotency_key);
         if let Some(b) = body {
             req = req.json(b);
         }

@@ -60,7 +60,21 @@ pub struct Client {
 }
 
 fn now() -> String {
-    OffsetDateTime::now_utc().format(&Rfc3339).unwrap_or_default()
+    OffsetDateTime::now_utc()
+        .format(&Rfc3339)
+        .unwrap_or_default()
+}
+
+/// Percent-encodes a query value.
+fn encode(q: &str) -> String {
+    q.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 fn new_key() -> String {
@@ -70,8 +84,9 @@ fn new_key() -> String {
 impl Client {
     /// Opens the cache in `data_dir`, creating the folder and file if needed. Never touches the network.
     pub fn open(data_dir: &Path) -> Result<Self, ClientError> {
-        std::fs::create_dir_all(data_dir)
-            .map_err(|e| ClientError::Corrupt(format!("cannot create {}: {e}", data_dir.display())))?;
+        std::fs::create_dir_all(data_dir).map_err(|e| {
+            ClientError::Corrupt(format!("cannot create {}: {e}", data_dir.display()))
+        })?;
         let cache_path = data_dir.join(CACHE_FILE);
         let cache = Cache::open(&cache_path)?;
         let (events, _) = broadcast::channel(256);
@@ -92,7 +107,9 @@ impl Client {
 
     fn cache(&self) -> MutexGuard<'_, Cache> {
         // A panic while holding the lock leaves the cache consistent (every write is a transaction).
-        self.cache.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.cache
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub(crate) fn api(&self) -> Result<Api, ClientError> {
@@ -128,35 +145,61 @@ impl Client {
 
     /// The stored session, if signed in. Works offline.
     pub fn session(&self) -> Result<Option<SessionInfo>, ClientError> {
-        Ok(self.cache().session()?.map(|s| SessionInfo { server_url: s.server_url, me: s.me }))
+        Ok(self.cache().session()?.map(|s| SessionInfo {
+            server_url: s.server_url,
+            me: s.me,
+        }))
     }
 
     /// Signs in to `server_url`, remembers the session and syncs.
-    pub async fn sign_in(&self, server_url: &str, email: &str, password: &str) -> Result<SessionInfo, ClientError> {
+    pub async fn sign_in(
+        &self,
+        server_url: &str,
+        email: &str,
+        password: &str,
+    ) -> Result<SessionInfo, ClientError> {
         let api = Api::new(server_url, None)?;
         let login = api.login(email, password).await?;
-        let session = StoredSession { server_url: api.base().to_owned(), token: login.token, me: login.me };
+        let session = StoredSession {
+            server_url: api.base().to_owned(),
+            token: login.token,
+            me: login.me,
+        };
         {
             let mut cache = self.cache();
             cache.wipe()?;
             cache.save_session(&session)?;
         }
         self.refresh().await;
-        Ok(SessionInfo { server_url: session.server_url, me: session.me })
+        Ok(SessionInfo {
+            server_url: session.server_url,
+            me: session.me,
+        })
     }
 
     /// Signs in with a session token obtained elsewhere (a redeemed join link).
-    pub async fn adopt_session(&self, server_url: &str, token: &str) -> Result<SessionInfo, ClientError> {
+    pub async fn adopt_session(
+        &self,
+        server_url: &str,
+        token: &str,
+    ) -> Result<SessionInfo, ClientError> {
         let api = Api::new(server_url, Some(token.to_owned()))?;
         let me = api.me().await?;
-        let session = StoredSession { server_url: api.base().to_owned(), token: token.to_owned(), me };
+        let session = StoredSession {
+            server_url: api.base().to_owned(),
+            token: token.to_owned(),
+            me,
+        };
         {
             let mut cache = self.cache();
             cache.wipe()?;
             cache.save_session(&session)?;
         }
         self.refresh().await;
-        Ok(SessionInfo { server_url: session.server_url, me: session.me })
+        Ok(SessionInfo {
+            server_url: session.server_url,
+            me: session.me,
+        })
     }
 
     /// Ends the session on the server when reachable, and deletes the local cache either way.
@@ -171,7 +214,13 @@ impl Client {
 
     /// The cached conversations the user has joined, most recently updated first. Works offline.
     pub fn cached_conversations(&self) -> Result<Vec<Conversation>, ClientError> {
-        Ok(self.cache().conversation_list()?.into_iter().filter(|(c, _)| c.my_role.is_some()).map(|(c, _)| c).collect())
+        Ok(self
+            .cache()
+            .conversation_list()?
+            .into_iter()
+            .filter(|(c, _)| c.my_role.is_some())
+            .map(|(c, _)| c)
+            .collect())
     }
 
     /// Every cached conversation with the user's place in it.
@@ -180,7 +229,10 @@ impl Client {
     }
 
     /// One cached conversation with its people. Works offline.
-    pub fn conversation(&self, id: &ConversationId) -> Result<Option<ConversationView>, ClientError> {
+    pub fn conversation(
+        &self,
+        id: &ConversationId,
+    ) -> Result<Option<ConversationView>, ClientError> {
         self.cache().conversation(id)
     }
 
@@ -199,6 +251,46 @@ impl Client {
             None => return Ok(Vec::new()),
         };
         self.cache().my_invites(&me)
+    }
+
+    /// When the cache was last brought up to date.
+    pub fn last_synced_at(&self) -> Result<Option<String>, ClientError> {
+        self.cache().last_synced_at()
+    }
+
+    /// Agents of the account whose name or email starts with `q` (online).
+    pub async fn search_agents(&self, q: &str) -> Result<Vec<convene_proto::Agent>, ClientError> {
+        let list: convene_proto::AgentList =
+            self.api()?.get(&format!("/agents?q={}", encode(q))).await?;
+        Ok(list.agents)
+    }
+
+    /// Known contacts whose name or email starts with `q` (online).
+    pub async fn search_contacts(
+        &self,
+        q: &str,
+    ) -> Result<Vec<convene_proto::Contact>, ClientError> {
+        let list: convene_proto::ContactList = self
+            .api()?
+            .get(&format!("/contacts?q={}", encode(q)))
+            .await?;
+        Ok(list.contacts)
+    }
+
+    /// The account's crews (online).
+    pub async fn crews(&self) -> Result<Vec<convene_proto::Crew>, ClientError> {
+        let list: convene_proto::CrewList = self.api()?.get("/crews").await?;
+        Ok(list.crews)
+    }
+
+    /// A conversation's Shareable Link (online).
+    pub async fn share_link(
+        &self,
+        id: &ConversationId,
+    ) -> Result<convene_proto::ShareLink, ClientError> {
+        self.api()?
+            .get(&format!("/conversations/{id}/share-link"))
+            .await
     }
 
     /// Queued and failed actions, oldest first.
@@ -226,13 +318,24 @@ impl Client {
             self.cache().apply_page(&page)?;
             pages += 1;
             for snapshot in &page.conversations {
-                self.emit(ClientEvent::ConversationChanged { conversation_id: snapshot.conversation.id });
+                self.emit(ClientEvent::ConversationChanged {
+                    conversation_id: snapshot.conversation.id,
+                });
             }
-            for id in page.messages.iter().map(|m| m.conversation_id).chain(page.events.iter().map(|e| e.conversation_id)) {
-                self.emit(ClientEvent::ConversationChanged { conversation_id: id });
+            for id in page
+                .messages
+                .iter()
+                .map(|m| m.conversation_id)
+                .chain(page.events.iter().map(|e| e.conversation_id))
+            {
+                self.emit(ClientEvent::ConversationChanged {
+                    conversation_id: id,
+                });
             }
             for id in &page.lost {
-                self.emit(ClientEvent::AccessLost { conversation_id: *id });
+                self.emit(ClientEvent::AccessLost {
+                    conversation_id: *id,
+                });
             }
             if !page.has_more {
                 return Ok(pages);
@@ -253,7 +356,12 @@ impl Client {
             self.flush().await;
         }
         let conversations = self.cached_conversations().unwrap_or_default();
-        SyncOutcome { online, error, last_synced_at: self.cache().last_synced_at().ok().flatten(), conversations }
+        SyncOutcome {
+            online,
+            error,
+            last_synced_at: self.cache().last_synced_at().ok().flatten(),
+            conversations,
+        }
     }
 
     /// Queues an action durably (with a fresh idempotency key); the caller may then `flush`.
@@ -261,13 +369,19 @@ impl Client {
         let seq = self.cache().enqueue(&action, &new_key(), &now())?;
         self.emit(ClientEvent::OutboxChanged);
         if let Some(id) = action.conversation_id() {
-            self.emit(ClientEvent::ConversationChanged { conversation_id: id });
+            self.emit(ClientEvent::ConversationChanged {
+                conversation_id: id,
+            });
         }
         Ok(seq)
     }
 
     /// Queues a message as the signed-in user, with its local copy shown as pending.
-    pub fn post_message(&self, conversation_id: ConversationId, body: &str) -> Result<i64, ClientError> {
+    pub fn post_message(
+        &self,
+        conversation_id: ConversationId,
+        body: &str,
+    ) -> Result<i64, ClientError> {
         let session = self.cache().session()?.ok_or(ClientError::NotSignedIn)?;
         let author_kind = match session.me {
             Me::Agent { .. } => InviteeKind::Agent,
@@ -303,11 +417,15 @@ impl Client {
                 }
             };
             let (method, path, body) = next.action.request();
-            match api.perform(method, &path, body.as_ref(), &next.idempotency_key).await {
+            match api
+                .perform(method, &path, body.as_ref(), &next.idempotency_key)
+                .await
+            {
                 Ok(answer) => {
-                    let message: Option<Message> = matches!(next.action, Action::PostMessage { .. })
-                        .then(|| serde_json::from_value(answer).ok())
-                        .flatten();
+                    let message: Option<Message> =
+                        matches!(next.action, Action::PostMessage { .. })
+                            .then(|| serde_json::from_value(answer).ok())
+                            .flatten();
                     if let Err(e) = self.cache().acknowledge(next.seq, message.as_ref()) {
                         report.paused = Some(e.to_string());
                         break;
@@ -330,12 +448,18 @@ impl Client {
                             break;
                         }
                         report.failed += 1;
-                        self.emit(ClientEvent::ActionFailed { seq: next.seq, label: next.action.label().to_owned(), reason });
+                        self.emit(ClientEvent::ActionFailed {
+                            seq: next.seq,
+                            label: next.action.label().to_owned(),
+                            reason,
+                        });
                     }
                 },
             }
             if let Some(id) = next.action.conversation_id() {
-                self.emit(ClientEvent::ConversationChanged { conversation_id: id });
+                self.emit(ClientEvent::ConversationChanged {
+                    conversation_id: id,
+                });
             }
             self.emit(ClientEvent::OutboxChanged);
         }

@@ -29,5 +29,9 @@ pub enum ClientEvent {
     /// The outbox changed (an action was queued, sent, or refused).
     OutboxChanged,
     /// The server refused a queued action.
-    ActionFailed { seq: i64, label: String, reason: String },
+    ActionFailed {
+        seq: i64,
+        label: String,
+        reason: String,
+    },
 }

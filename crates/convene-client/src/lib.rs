@@ -11,6 +11,7 @@ pub mod error;
 pub mod events;
 pub mod outbox;
 pub mod realtime;
+pub mod screen;
 
 pub use client::{Client, FlushReport, SessionInfo, SyncOutcome};
 pub use error::ClientError;

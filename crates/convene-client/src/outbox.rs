@@ -9,8 +9,8 @@
 //! the server's reason and roll back its local effect.
 
 use convene_proto::{
-    AgentId, ContactInviteRequest, ConversationId, CrewId, InviteId, InviteeKind, Message, MessageId, ParticipantId,
-    ShareLinkPatch,
+    AgentId, ContactInviteRequest, ConversationId, CrewId, InviteId, InviteeKind, Message,
+    MessageId, ParticipantId, ShareLinkPatch,
 };
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
@@ -29,36 +29,92 @@ pub enum Action {
         author_name: String,
         author_kind: InviteeKind,
     },
-    InviteAgent { conversation_id: ConversationId, agent_id: AgentId },
-    RequestService { conversation_id: ConversationId, crew_id: CrewId },
-    InviteContact { conversation_id: ConversationId, request: ContactInviteRequest },
-    ResendInvite { conversation_id: ConversationId, invite_id: InviteId },
-    RevokeInvite { conversation_id: ConversationId, invite_id: InviteId },
-    AcceptInvite { conversation_id: ConversationId, invite_id: InviteId },
-    DeclineInvite { conversation_id: ConversationId, invite_id: InviteId },
-    RemoveParticipant { conversation_id: ConversationId, participant_id: ParticipantId },
-    MakeOwner { conversation_id: ConversationId, participant_id: ParticipantId },
-    Leave { conversation_id: ConversationId },
-    PatchShareLink { conversation_id: ConversationId, patch: ShareLinkPatch },
-    RotateShareLink { conversation_id: ConversationId },
+    InviteAgent {
+        conversation_id: ConversationId,
+        agent_id: AgentId,
+    },
+    RequestService {
+        conversation_id: ConversationId,
+        crew_id: CrewId,
+    },
+    InviteContact {
+        conversation_id: ConversationId,
+        request: ContactInviteRequest,
+    },
+    ResendInvite {
+        conversation_id: ConversationId,
+        invite_id: InviteId,
+    },
+    RevokeInvite {
+        conversation_id: ConversationId,
+        invite_id: InviteId,
+    },
+    AcceptInvite {
+        conversation_id: ConversationId,
+        invite_id: InviteId,
+    },
+    DeclineInvite {
+        conversation_id: ConversationId,
+        invite_id: InviteId,
+    },
+    RemoveParticipant {
+        conversation_id: ConversationId,
+        participant_id: ParticipantId,
+    },
+    MakeOwner {
+        conversation_id: ConversationId,
+        participant_id: ParticipantId,
+    },
+    Leave {
+        conversation_id: ConversationId,
+    },
+    PatchShareLink {
+        conversation_id: ConversationId,
+        patch: ShareLinkPatch,
+    },
+    RotateShareLink {
+        conversation_id: ConversationId,
+    },
 }
 
 impl Action {
     /// The conversation the action is about.
     pub fn conversation_id(&self) -> Option<ConversationId> {
         Some(match self {
-            Action::PostMessage { conversation_id, .. }
-            | Action::InviteAgent { conversation_id, .. }
-            | Action::RequestService { conversation_id, .. }
-            | Action::InviteContact { conversation_id, .. }
-            | Action::ResendInvite { conversation_id, .. }
-            | Action::RevokeInvite { conversation_id, .. }
-            | Action::AcceptInvite { conversation_id, .. }
-            | Action::DeclineInvite { conversation_id, .. }
-            | Action::RemoveParticipant { conversation_id, .. }
-            | Action::MakeOwner { conversation_id, .. }
+            Action::PostMessage {
+                conversation_id, ..
+            }
+            | Action::InviteAgent {
+                conversation_id, ..
+            }
+            | Action::RequestService {
+                conversation_id, ..
+            }
+            | Action::InviteContact {
+                conversation_id, ..
+            }
+            | Action::ResendInvite {
+                conversation_id, ..
+            }
+            | Action::RevokeInvite {
+                conversation_id, ..
+            }
+            | Action::AcceptInvite {
+                conversation_id, ..
+            }
+            | Action::DeclineInvite {
+                conversation_id, ..
+            }
+            | Action::RemoveParticipant {
+                conversation_id, ..
+            }
+            | Action::MakeOwner {
+                conversation_id, ..
+            }
             | Action::Leave { conversation_id }
-            | Action::PatchShareLink { conversation_id, .. }
+            | Action::PatchShareLink {
+                conversation_id, ..
+            }
             | Action::RotateShareLink { conversation_id } => *conversation_id,
         })
     }
@@ -85,14 +141,23 @@ impl Action {
     /// The local copy a pending message shows in the timeline.
     pub fn local_message(&self, now: &str) -> Option<Message> {
         match self {
-            Action::PostMessage { conversation_id, local_id, body, author_name, author_kind } => Some(Message {
+            Action::PostMessage {
+                conversation_id,
+                local_id,
+                body,
+                author_name,
+                author_kind,
+            } => Some(Message {
                 id: *local_id,
                 conversation_id: *conversation_id,
                 author_name: author_name.clone(),
                 author_kind: *author_kind,
                 body: body.clone(),
-                created_at: time::OffsetDateTime::parse(now, &time::format_description::well_known::Rfc3339)
-                    .unwrap_or_else(|_| time::OffsetDateTime::now_utc()),
+                created_at: time::OffsetDateTime::parse(
+                    now,
+                    &time::format_description::well_known::Rfc3339,
+                )
+                .unwrap_or_else(|_| time::OffsetDateTime::now_utc()),
             }),
             _ => None,
         }
@@ -102,41 +167,96 @@ impl Action {
     pub fn request(&self) -> (Method, String, Option<Value>) {
         let c = |id: &ConversationId| format!("/conversations/{id}");
         match self {
-            Action::PostMessage { conversation_id, body, .. } => {
-                (Method::POST, format!("{}/messages", c(conversation_id)), Some(json!({ "body": body })))
-            }
-            Action::InviteAgent { conversation_id, agent_id } => {
-                (Method::POST, format!("{}/agent-invites", c(conversation_id)), Some(json!({ "agent_id": agent_id })))
-            }
-            Action::RequestService { conversation_id, crew_id } => {
-                (Method::POST, format!("{}/service-requests", c(conversation_id)), Some(json!({ "crew_id": crew_id })))
-            }
-            Action::InviteContact { conversation_id, request } => (
+            Action::PostMessage {
+                conversation_id,
+                body,
+                ..
+            } => (
+                Method::POST,
+                format!("{}/messages", c(conversation_id)),
+                Some(json!({ "body": body })),
+            ),
+            Action::InviteAgent {
+                conversation_id,
+                agent_id,
+            } => (
+                Method::POST,
+                format!("{}/agent-invites", c(conversation_id)),
+                Some(json!({ "agent_id": agent_id })),
+            ),
+            Action::RequestService {
+                conversation_id,
+                crew_id,
+            } => (
+                Method::POST,
+                format!("{}/service-requests", c(conversation_id)),
+                Some(json!({ "crew_id": crew_id })),
+            ),
+            Action::InviteContact {
+                conversation_id,
+                request,
+            } => (
                 Method::POST,
                 format!("{}/contact-invites", c(conversation_id)),
                 Some(serde_json::to_value(request).unwrap_or(Value::Null)),
             ),
-            Action::ResendInvite { invite_id, .. } => (Method::POST, format!("/invites/{invite_id}/resend"), Some(json!({}))),
-            Action::RevokeInvite { invite_id, .. } => (Method::POST, format!("/invites/{invite_id}/revoke"), Some(json!({}))),
-            Action::AcceptInvite { invite_id, .. } => (Method::POST, format!("/invites/{invite_id}/accept"), Some(json!({}))),
-            Action::DeclineInvite { invite_id, .. } => (Method::POST, format!("/invites/{invite_id}/decline"), Some(json!({}))),
-            Action::RemoveParticipant { conversation_id, participant_id } => {
-                (Method::DELETE, format!("{}/participants/{participant_id}", c(conversation_id)), None)
-            }
-            Action::MakeOwner { conversation_id, participant_id } => (
+            Action::ResendInvite { invite_id, .. } => (
                 Method::POST,
-                format!("{}/participants/{participant_id}/make-owner", c(conversation_id)),
+                format!("/invites/{invite_id}/resend"),
                 Some(json!({})),
             ),
-            Action::Leave { conversation_id } => (Method::POST, format!("{}/leave", c(conversation_id)), Some(json!({}))),
-            Action::PatchShareLink { conversation_id, patch } => (
+            Action::RevokeInvite { invite_id, .. } => (
+                Method::POST,
+                format!("/invites/{invite_id}/revoke"),
+                Some(json!({})),
+            ),
+            Action::AcceptInvite { invite_id, .. } => (
+                Method::POST,
+                format!("/invites/{invite_id}/accept"),
+                Some(json!({})),
+            ),
+            Action::DeclineInvite { invite_id, .. } => (
+                Method::POST,
+                format!("/invites/{invite_id}/decline"),
+                Some(json!({})),
+            ),
+            Action::RemoveParticipant {
+                conversation_id,
+                participant_id,
+            } => (
+                Method::DELETE,
+                format!("{}/participants/{participant_id}", c(conversation_id)),
+                None,
+            ),
+            Action::MakeOwner {
+                conversation_id,
+                participant_id,
+            } => (
+                Method::POST,
+                format!(
+                    "{}/participants/{participant_id}/make-owner",
+                    c(conversation_id)
+                ),
+                Some(json!({})),
+            ),
+            Action::Leave { conversation_id } => (
+                Method::POST,
+                format!("{}/leave", c(conversation_id)),
+                Some(json!({})),
+            ),
+            Action::PatchShareLink {
+                conversation_id,
+                patch,
+            } => (
                 Method::PATCH,
                 format!("{}/share-link", c(conversation_id)),
                 Some(serde_json::to_value(patch).unwrap_or(Value::Null)),
             ),
-            Action::RotateShareLink { conversation_id } => {
-                (Method::POST, format!("{}/share-link/rotate", c(conversation_id)), Some(json!({})))
-            }
+            Action::RotateShareLink { conversation_id } => (
+                Method::POST,
+                format!("{}/share-link/rotate", c(conversation_id)),
+                Some(json!({})),
+            ),
         }
     }
 }
@@ -154,9 +274,17 @@ pub enum Failure {
 pub fn classify(error: &ClientError) -> Failure {
     match error {
         ClientError::Refused(problem) => {
-            let reason = problem.detail.clone().unwrap_or_else(|| problem.title.clone());
-            let still_running = problem.status == 409 && problem.field.as_deref() == Some("Idempotency-Key");
-            if problem.status >= 500 || problem.status == 429 || problem.status == 401 || still_running {
+            let reason = problem
+                .detail
+                .clone()
+                .unwrap_or_else(|| problem.title.clone());
+            let still_running =
+                problem.status == 409 && problem.field.as_deref() == Some("Idempotency-Key");
+            if problem.status >= 500
+                || problem.status == 429
+                || problem.status == 401
+                || still_running
+            {
                 Failure::Transient(reason)
             } else {
                 Failure::Permanent(reason)
@@ -186,23 +314,39 @@ mod tests {
     #[test]
     fn refusals_are_permanent_and_outages_transient() {
         for status in [400, 403, 404, 409, 410, 413, 422] {
-            assert_eq!(classify(&refused(status, None)), Failure::Permanent(format!("reason {status}")));
+            assert_eq!(
+                classify(&refused(status, None)),
+                Failure::Permanent(format!("reason {status}"))
+            );
         }
         for status in [401, 429, 500, 503] {
-            assert!(matches!(classify(&refused(status, None)), Failure::Transient(_)), "{status}");
+            assert!(
+                matches!(classify(&refused(status, None)), Failure::Transient(_)),
+                "{status}"
+            );
         }
-        assert!(matches!(classify(&refused(409, Some("Idempotency-Key"))), Failure::Transient(_)));
+        assert!(matches!(
+            classify(&refused(409, Some("Idempotency-Key"))),
+            Failure::Transient(_)
+        ));
     }
 
     #[test]
     fn actions_round_trip_through_their_stored_json() {
         let action = Action::PatchShareLink {
             conversation_id: ConversationId::new(),
-            patch: ShareLinkPatch { enabled: None, expires_at: Some(None), max_uses: Some(Some(3)) },
+            patch: ShareLinkPatch {
+                enabled: None,
+                expires_at: Some(None),
+                max_uses: Some(Some(3)),
+            },
         };
         let stored = serde_json::to_string(&action).expect("json");
         let back: Action = serde_json::from_str(&stored).expect("parse");
         assert_eq!(back.request().2, action.request().2);
-        assert_eq!(back.request().2, Some(json!({"expires_at": null, "max_uses": 3})));
+        assert_eq!(
+            back.request().2,
+            Some(json!({"expires_at": null, "max_uses": 3}))
+        );
     }
 }

@@ -37,13 +37,18 @@ async fn connect_and_follow(client: &Client) -> Result<(), ClientError> {
     let stream_error = |e: &dyn std::fmt::Display| ClientError::Stream(e.to_string());
     let mut request = url.into_client_request().map_err(|e| stream_error(&e))?;
     if let Some(token) = token {
-        let value = format!("Bearer {token}").parse().map_err(|e| stream_error(&e))?;
+        let value = format!("Bearer {token}")
+            .parse()
+            .map_err(|e| stream_error(&e))?;
         request.headers_mut().insert("authorization", value);
     }
-    let (mut socket, _) = tokio::time::timeout(Duration::from_secs(10), tokio_tungstenite::connect_async(request))
-        .await
-        .map_err(|e| stream_error(&e))?
-        .map_err(|e| stream_error(&e))?;
+    let (mut socket, _) = tokio::time::timeout(
+        Duration::from_secs(10),
+        tokio_tungstenite::connect_async(request),
+    )
+    .await
+    .map_err(|e| stream_error(&e))?
+    .map_err(|e| stream_error(&e))?;
     // Connected: catch up on whatever happened during the gap, then send what was queued.
     client.set_state(SyncState::Syncing);
     client.sync_now().await?;
@@ -55,7 +60,9 @@ async fn connect_and_follow(client: &Client) -> Result<(), ClientError> {
             Message::Close(_) => return Ok(()),
             _ => continue,
         };
-        let Ok(event) = serde_json::from_str::<StreamEvent>(&text) else { continue };
+        let Ok(event) = serde_json::from_str::<StreamEvent>(&text) else {
+            continue;
+        };
         match event {
             StreamEvent::Hello { .. } => {}
             StreamEvent::Invited { invite } => {

@@ -213,7 +213,11 @@ pub struct Links {
 impl Links {
     fn join_link(&self, email: &Claimed) -> Option<String> {
         let (invite, nonce) = (email.invite_id.as_deref()?, email.token_nonce.as_deref()?);
-        Some(format!("{}/j/{}", self.public_url, self.secret.derive(INVITE_TOKEN, invite, nonce)))
+        Some(format!(
+            "{}/j/{}",
+            self.public_url,
+            self.secret.derive(INVITE_TOKEN, invite, nonce)
+        ))
     }
 }
 
@@ -325,7 +329,11 @@ async fn record(
 }
 
 /// Sends every due email once; answers the accounts whose invites changed (sent or given up on).
-pub async fn deliver_due(store: &Store, delivery: &Delivery, links: &Links) -> Result<Vec<String>, sqlx::Error> {
+pub async fn deliver_due(
+    store: &Store,
+    delivery: &Delivery,
+    links: &Links,
+) -> Result<Vec<String>, sqlx::Error> {
     let mut settled = Vec::new();
     loop {
         let batch = claim(store, 20).await?;
@@ -345,7 +353,13 @@ pub async fn deliver_due(store: &Store, delivery: &Delivery, links: &Links) -> R
 }
 
 /// The outbox worker: delivers due emails whenever woken, and at least every second.
-pub async fn run_worker(store: Store, delivery: Delivery, links: Links, wake: Arc<Notify>, hub: Hub) {
+pub async fn run_worker(
+    store: Store,
+    delivery: Delivery,
+    links: Links,
+    wake: Arc<Notify>,
+    hub: Hub,
+) {
     loop {
         match deliver_due(&store, &delivery, &links).await {
             Ok(accounts) => {
@@ -381,7 +395,10 @@ mod tests {
 
     #[test]
     fn the_email_names_inviter_subject_expiry_and_carries_one_link() {
-        let (subject, text, html) = render(&mail("Order #1042", "Ana Lima"), "https://convene.example/j/abc");
+        let (subject, text, html) = render(
+            &mail("Order #1042", "Ana Lima"),
+            "https://convene.example/j/abc",
+        );
         assert_eq!(subject, "Ana Lima invited you to “Order #1042”");
         assert!(text.contains("https://convene.example/j/abc"));
         assert!(text.contains("2027"), "expiry date in the text: {text}");
@@ -392,8 +409,8 @@ mod tests {
     fn user_text_is_escaped_in_html_and_cannot_break_headers() {
         let (subject, _, html) = render(
             &mail(
-            "<script>alert(1)</script>\r\nBcc: evil@example.com",
-            "Eve \"<b>\"",
+                "<script>alert(1)</script>\r\nBcc: evil@example.com",
+                "Eve \"<b>\"",
             ),
             "https://x/j/t",
         );

@@ -13,8 +13,8 @@ use convene_proto::{ErrorCode, Problem, PROBLEM_CONTENT_TYPE};
 use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::openapi::{
-    ContentBuilder, HeaderBuilder, ObjectBuilder, Ref, RefOr, Required, Response,
-    ResponseBuilder, Type,
+    ContentBuilder, HeaderBuilder, ObjectBuilder, Ref, RefOr, Required, Response, ResponseBuilder,
+    Type,
 };
 use utoipa::{IntoParams, Modify, OpenApi, ToResponse};
 
@@ -335,7 +335,9 @@ mod tests {
     #[test]
     fn the_document_is_openapi_3_1_json() {
         let doc: serde_json::Value = serde_json::from_str(document()).expect("json");
-        assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.1")));
+        assert!(doc["openapi"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("3.1")));
         assert!(doc["components"]["securitySchemes"][BEARER].is_object());
         assert!(doc["components"]["schemas"]["Problem"].is_object());
     }

@@ -27,9 +27,21 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Self {
-            login: Limit { max: 10, window_secs: 60, what: "sign-in attempts" },
-            invites: Limit { max: 60, window_secs: 60, what: "invites" },
-            redeem: Limit { max: 30, window_secs: 60, what: "join attempts" },
+            login: Limit {
+                max: 10,
+                window_secs: 60,
+                what: "sign-in attempts",
+            },
+            invites: Limit {
+                max: 60,
+                window_secs: 60,
+                what: "invites",
+            },
+            redeem: Limit {
+                max: 30,
+                window_secs: 60,
+                what: "join attempts",
+            },
         }
     }
 }
@@ -38,8 +50,15 @@ impl Limits {
     /// Every limit multiplied by `factor` (for tests that act faster than people do).
     pub fn scaled(factor: i64) -> Self {
         let d = Self::default();
-        let scale = |l: Limit| Limit { max: l.max * factor, ..l };
-        Self { login: scale(d.login), invites: scale(d.invites), redeem: scale(d.redeem) }
+        let scale = |l: Limit| Limit {
+            max: l.max * factor,
+            ..l
+        };
+        Self {
+            login: scale(d.login),
+            invites: scale(d.invites),
+            redeem: scale(d.redeem),
+        }
     }
 }
 

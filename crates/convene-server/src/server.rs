@@ -101,7 +101,12 @@ impl Server {
         })?;
         let hub = Hub::new();
         let outbox = Arc::new(Notify::new());
-        let state = AppState::new(self.ctx.clone(), hub.clone(), outbox.clone(), self.config.limits);
+        let state = AppState::new(
+            self.ctx.clone(),
+            hub.clone(),
+            outbox.clone(),
+            self.config.limits,
+        );
         let worker = tokio::spawn(crate::email::run_worker(
             self.ctx.store.clone(),
             self.delivery,

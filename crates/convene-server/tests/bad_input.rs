@@ -9,11 +9,27 @@ async fn snapshot(t: &TestServer) -> Vec<(String, i64)> {
     let pool = t.server.store.pool();
     let mut counts = Vec::new();
     for table in [
-        "accounts", "agents", "contacts", "crews", "crew_members", "conversations", "participants", "invites",
-        "invite_sends", "service_requests", "share_links", "messages", "events", "changes", "outbox_emails",
+        "accounts",
+        "agents",
+        "contacts",
+        "crews",
+        "crew_members",
+        "conversations",
+        "participants",
+        "invites",
+        "invite_sends",
+        "service_requests",
+        "share_links",
+        "messages",
+        "events",
+        "changes",
+        "outbox_emails",
     ] {
         let sql = format!("SELECT COUNT(*) FROM {table}");
-        let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).fetch_one(pool).await.expect("count");
+        let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .fetch_one(pool)
+            .await
+            .expect("count");
         counts.push((table.to_owned(), n));
     }
     counts
@@ -22,10 +38,27 @@ async fn snapshot(t: &TestServer) -> Vec<(String, i64)> {
 fn check(case: &str, answer: &Answer, status: u16, field: Option<&str>) {
     assert_eq!(answer.status, status, "{case}: {}", answer.body);
     assert_eq!(answer.content_type, "application/problem+json", "{case}");
-    assert!(answer.body["detail"].as_str().is_some_and(|d| !d.is_empty()), "{case}: a message");
+    assert!(
+        answer.body["detail"]
+            .as_str()
+            .is_some_and(|d| !d.is_empty()),
+        "{case}: a message"
+    );
     if let Some(field) = field {
-        assert_eq!(answer.body["field"], field, "{case}: names the field; {}", answer.body);
-        assert!(answer.body["detail"].as_str().unwrap_or_default().contains(field.trim_end_matches("_id")) || field == "body", "{case}: the message names {field}: {}", answer.body);
+        assert_eq!(
+            answer.body["field"], field,
+            "{case}: names the field; {}",
+            answer.body
+        );
+        assert!(
+            answer.body["detail"]
+                .as_str()
+                .unwrap_or_default()
+                .contains(field.trim_end_matches("_id"))
+                || field == "body",
+            "{case}: the message names {field}: {}",
+            answer.body
+        );
     }
 }
 
@@ -41,16 +74,31 @@ async fn raw(api: &Api, path: &str, content_type: &str, body: String) -> Answer 
         .expect("send");
     let status = response.status().as_u16();
     let headers = response.headers().clone();
-    let content_type = headers.get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let content_type = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
     let body: Value = response.json().await.unwrap_or(Value::Null);
-    Answer { status, content_type, headers, body }
+    Answer {
+        status,
+        content_type,
+        headers,
+        body,
+    }
 }
 
 #[tokio::test]
 async fn bad_input_is_refused_with_a_problem_naming_the_field_and_changes_nothing() {
     let t = TestServer::start(None).await;
     let ana = t.agent("ana@demo.convene.test").await;
-    let conversation = ana.post("/api/v1/conversations", json!({"subject": "Bad input"})).await.ok()["id"].as_str().expect("id").to_owned();
+    let conversation = ana
+        .post("/api/v1/conversations", json!({"subject": "Bad input"}))
+        .await
+        .ok()["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
     let c = format!("/api/v1/conversations/{conversation}");
     let before = snapshot(&t).await;
     let long_local = format!("{}@example.com", "a".repeat(65));
@@ -108,7 +156,13 @@ async fn repeated_failed_sign_ins_are_rate_limited_with_retry_after() {
     let anon = t.anonymous();
     let mut last = None;
     for _ in 0..12 {
-        last = Some(anon.post("/api/v1/auth/login", json!({"email": "ana@demo.convene.test", "password": "guess-guess"})).await);
+        last = Some(
+            anon.post(
+                "/api/v1/auth/login",
+                json!({"email": "ana@demo.convene.test", "password": "guess-guess"}),
+            )
+            .await,
+        );
     }
     let last = last.expect("answers");
     last.problem(429, "rate_limited");

@@ -39,7 +39,7 @@ fn expected(p: Persona, a: Act) -> Result<(), u16> {
     use Act::*;
     use Persona::*;
     let hidden = match p {
-        Stranger => return if matches!(a, Create) { Err(401) } else { Err(401) },
+        Stranger => return Err(401),
         OtherAgent => !matches!(a, Create),
         _ => false,
     };
@@ -50,7 +50,10 @@ fn expected(p: Persona, a: Act) -> Result<(), u16> {
         (_, See) => true,
         (JoinedContact, Create) => false,
         (_, Create) => true,
-        (SuperAdmin | Admin | Owner | JoinedAgent, AddAgent | RequestAnyCrew | InviteContact | CopyLink | Resend | Post) => true,
+        (
+            SuperAdmin | Admin | Owner | JoinedAgent,
+            AddAgent | RequestAnyCrew | InviteContact | CopyLink | Resend | Post,
+        ) => true,
         (SuperAdmin | Admin | Owner | JoinedAgent | JoinedContact, RequestCustomerCrew) => true,
         (JoinedContact, InviteContact | CopyLink | Post) => true,
         (SuperAdmin | Admin | Owner, ManageLink | RevokeOthersInvite) => true,
@@ -89,23 +92,49 @@ struct World {
 }
 
 async fn id(api: &Api) -> String {
-    api.get("/api/v1/me").await.ok()["id"].as_str().expect("id").to_owned()
+    api.get("/api/v1/me").await.ok()["id"]
+        .as_str()
+        .expect("id")
+        .to_owned()
 }
 
 impl World {
     async fn new() -> Self {
         // The table test acts far faster than people: raise the per-minute limits.
-        let t = TestServer::start_with(None, |c| c.limits = convene_server::ratelimit::Limits::scaled(100)).await;
+        let t = TestServer::start_with(None, |c| {
+            c.limits = convene_server::ratelimit::Limits::scaled(100)
+        })
+        .await;
         let ana = t.agent("ana@demo.convene.test").await;
         // A target for Add Agent and a free member for a customer-requestable crew.
         let gus = ana.post("/api/v1/agents", json!({"email": "gus@demo.convene.test", "name": "Gus Target", "role": "agent", "password": "long-password-1"})).await;
         let hal = ana.post("/api/v1/agents", json!({"email": "hal@demo.convene.test", "name": "Hal Sales", "role": "agent", "password": "long-password-2"})).await;
         let sales = ana.post("/api/v1/crews", json!({"name": "Sales", "call_to_action": "Talk to Sales", "customer_requestable": true})).await;
         let sales_id = sales.ok()["id"].as_str().expect("id").to_owned();
-        ana.send(reqwest::Method::PUT, &format!("/api/v1/crews/{sales_id}/members/{}", hal.ok()["id"].as_str().expect("id")), None, &[]).await.ok();
+        ana.send(
+            reqwest::Method::PUT,
+            &format!(
+                "/api/v1/crews/{sales_id}/members/{}",
+                hal.ok()["id"].as_str().expect("id")
+            ),
+            None,
+            &[],
+        )
+        .await
+        .ok();
         let support = ana.post("/api/v1/crews", json!({"name": "Night shift", "call_to_action": "Get help", "customer_requestable": false})).await;
         let support_id = support.ok()["id"].as_str().expect("id").to_owned();
-        ana.send(reqwest::Method::PUT, &format!("/api/v1/crews/{support_id}/members/{}", gus.ok()["id"].as_str().expect("id")), None, &[]).await.ok();
+        ana.send(
+            reqwest::Method::PUT,
+            &format!(
+                "/api/v1/crews/{support_id}/members/{}",
+                gus.ok()["id"].as_str().expect("id")
+            ),
+            None,
+            &[],
+        )
+        .await
+        .ok();
         let chloe = t.agent("chloe@demo.convene.test").await;
         let dev = t.agent("dev@demo.convene.test").await;
         Self {
@@ -127,20 +156,73 @@ impl World {
     /// A conversation owned by Eva, with Chloe joined, Dev invited, a contact joined through the
     /// link, and a pending contact invite sent by Eva.
     async fn setup(&self) -> Setup {
-        let conversation = self.eva.post("/api/v1/conversations", json!({"subject": "Permission check"})).await.ok()["id"].as_str().expect("id").to_owned();
+        let conversation = self
+            .eva
+            .post(
+                "/api/v1/conversations",
+                json!({"subject": "Permission check"}),
+            )
+            .await
+            .ok()["id"]
+            .as_str()
+            .expect("id")
+            .to_owned();
         let base = format!("/api/v1/conversations/{conversation}");
-        let invite = self.eva.post(&format!("{base}/agent-invites"), json!({"agent_id": self.chloe_id})).await;
+        let invite = self
+            .eva
+            .post(
+                &format!("{base}/agent-invites"),
+                json!({"agent_id": self.chloe_id}),
+            )
+            .await;
         let invite_id = invite.ok()["invite"]["id"].as_str().expect("id").to_owned();
-        self.chloe.post(&format!("/api/v1/invites/{invite_id}/accept"), json!({})).await.ok();
-        self.eva.post(&format!("{base}/agent-invites"), json!({"agent_id": self.dev_id})).await.ok();
+        self.chloe
+            .post(&format!("/api/v1/invites/{invite_id}/accept"), json!({}))
+            .await
+            .ok();
+        self.eva
+            .post(
+                &format!("{base}/agent-invites"),
+                json!({"agent_id": self.dev_id}),
+            )
+            .await
+            .ok();
         let link = self.eva.get(&format!("{base}/share-link")).await;
-        let token = link.ok()["url"].as_str().expect("url").rsplit("/j/").next().expect("token").to_owned();
-        let joined = self.t.anonymous().post(&format!("/api/v1/join/{token}"), json!({"name": "Cleo Contact", "email": "cleo@example.com"})).await;
-        let contact = self.t.anonymous().with_token(joined.ok()["token"].as_str().expect("token"));
-        let pending = self.eva.post(&format!("{base}/contact-invites"), json!({"email": "pending@example.com"})).await;
+        let token = link.ok()["url"]
+            .as_str()
+            .expect("url")
+            .rsplit("/j/")
+            .next()
+            .expect("token")
+            .to_owned();
+        let joined = self
+            .t
+            .anonymous()
+            .post(
+                &format!("/api/v1/join/{token}"),
+                json!({"name": "Cleo Contact", "email": "cleo@example.com"}),
+            )
+            .await;
+        let contact = self
+            .t
+            .anonymous()
+            .with_token(joined.ok()["token"].as_str().expect("token"));
+        let pending = self
+            .eva
+            .post(
+                &format!("{base}/contact-invites"),
+                json!({"email": "pending@example.com"}),
+            )
+            .await;
         Setup {
-            pending_contact_invite: pending.ok()["invite"]["id"].as_str().expect("id").to_owned(),
-            chloe_participant: self.eva.participant_id(&conversation, "chloe@demo.convene.test").await,
+            pending_contact_invite: pending.ok()["invite"]["id"]
+                .as_str()
+                .expect("id")
+                .to_owned(),
+            chloe_participant: self
+                .eva
+                .participant_id(&conversation, "chloe@demo.convene.test")
+                .await,
             conversation,
             contact,
         }
@@ -163,18 +245,66 @@ impl World {
         let base = format!("/api/v1/conversations/{}", s.conversation);
         match a {
             Act::See => api.get(&base).await,
-            Act::Create => api.post("/api/v1/conversations", json!({"subject": "Mine"})).await,
-            Act::AddAgent => api.post(&format!("{base}/agent-invites"), json!({"agent_id": self.target_agent})).await,
-            Act::RequestAnyCrew => api.post(&format!("{base}/service-requests"), json!({"crew_id": self.any_crew})).await,
-            Act::RequestCustomerCrew => api.post(&format!("{base}/service-requests"), json!({"crew_id": self.customer_crew})).await,
-            Act::InviteContact => api.post(&format!("{base}/contact-invites"), json!({"email": "newbie@example.com"})).await,
+            Act::Create => {
+                api.post("/api/v1/conversations", json!({"subject": "Mine"}))
+                    .await
+            }
+            Act::AddAgent => {
+                api.post(
+                    &format!("{base}/agent-invites"),
+                    json!({"agent_id": self.target_agent}),
+                )
+                .await
+            }
+            Act::RequestAnyCrew => {
+                api.post(
+                    &format!("{base}/service-requests"),
+                    json!({"crew_id": self.any_crew}),
+                )
+                .await
+            }
+            Act::RequestCustomerCrew => {
+                api.post(
+                    &format!("{base}/service-requests"),
+                    json!({"crew_id": self.customer_crew}),
+                )
+                .await
+            }
+            Act::InviteContact => {
+                api.post(
+                    &format!("{base}/contact-invites"),
+                    json!({"email": "newbie@example.com"}),
+                )
+                .await
+            }
             Act::CopyLink => api.get(&format!("{base}/share-link")).await,
-            Act::ManageLink => api.patch(&format!("{base}/share-link"), json!({"enabled": false})).await,
-            Act::Resend => api.post(&format!("/api/v1/invites/{}/resend", s.pending_contact_invite), json!({})).await,
-            Act::RevokeOthersInvite => api.post(&format!("/api/v1/invites/{}/revoke", s.pending_contact_invite), json!({})).await,
-            Act::RemoveUser => api.delete(&format!("{base}/participants/{}", s.chloe_participant)).await,
+            Act::ManageLink => {
+                api.patch(&format!("{base}/share-link"), json!({"enabled": false}))
+                    .await
+            }
+            Act::Resend => {
+                api.post(
+                    &format!("/api/v1/invites/{}/resend", s.pending_contact_invite),
+                    json!({}),
+                )
+                .await
+            }
+            Act::RevokeOthersInvite => {
+                api.post(
+                    &format!("/api/v1/invites/{}/revoke", s.pending_contact_invite),
+                    json!({}),
+                )
+                .await
+            }
+            Act::RemoveUser => {
+                api.delete(&format!("{base}/participants/{}", s.chloe_participant))
+                    .await
+            }
             Act::Leave => api.post(&format!("{base}/leave"), json!({})).await,
-            Act::Post => api.post(&format!("{base}/messages"), json!({"body": "hello"})).await,
+            Act::Post => {
+                api.post(&format!("{base}/messages"), json!({"body": "hello"}))
+                    .await
+            }
         }
     }
 }
@@ -214,18 +344,33 @@ async fn every_persona_against_every_action_matches_the_permission_table() {
             let setup = world.setup().await;
             let api = world.client(persona, &setup);
             let answer = world.act(&api, act, &setup).await;
-            let got = if (200..300).contains(&answer.status) { Ok(()) } else { Err(answer.status) };
+            let got = if (200..300).contains(&answer.status) {
+                Ok(())
+            } else {
+                Err(answer.status)
+            };
             let want = expected(persona, act);
             if got != want {
-                mismatches.push(format!("{persona:?} {act:?}: want {want:?}, got {got:?} {}", answer.body));
+                mismatches.push(format!(
+                    "{persona:?} {act:?}: want {want:?}, got {got:?} {}",
+                    answer.body
+                ));
             }
             if got.is_err() {
-                assert_eq!(answer.content_type, "application/problem+json", "{persona:?} {act:?}");
+                assert_eq!(
+                    answer.content_type, "application/problem+json",
+                    "{persona:?} {act:?}"
+                );
             }
             checked += 1;
         }
     }
-    assert!(mismatches.is_empty(), "{} of {checked} cells differ from the table:\n{}", mismatches.len(), mismatches.join("\n"));
+    assert!(
+        mismatches.is_empty(),
+        "{} of {checked} cells differ from the table:\n{}",
+        mismatches.len(),
+        mismatches.join("\n")
+    );
 }
 
 #[tokio::test]
@@ -234,9 +379,23 @@ async fn the_account_setting_can_stop_contacts_inviting_contacts() {
     let world = World::new().await;
     let setup = world.setup().await;
     let base = format!("/api/v1/conversations/{}", setup.conversation);
-    setup.contact.post(&format!("{base}/contact-invites"), json!({"email": "friend@example.com"})).await.ok();
+    setup
+        .contact
+        .post(
+            &format!("{base}/contact-invites"),
+            json!({"email": "friend@example.com"}),
+        )
+        .await
+        .ok();
     sqlx_free_toggle(&world, false).await;
-    setup.contact.post(&format!("{base}/contact-invites"), json!({"email": "friend2@example.com"})).await.problem(403, "forbidden");
+    setup
+        .contact
+        .post(
+            &format!("{base}/contact-invites"),
+            json!({"email": "friend2@example.com"}),
+        )
+        .await
+        .problem(403, "forbidden");
 }
 
 async fn sqlx_free_toggle(world: &World, on: bool) {

@@ -27,7 +27,10 @@ impl TestServer {
     }
 
     /// Like [`TestServer::start`], with a chance to adjust the configuration first.
-    pub async fn start_with(smtp: Option<&SmtpSink>, adjust: impl FnOnce(&mut ServeConfig)) -> Self {
+    pub async fn start_with(
+        smtp: Option<&SmtpSink>,
+        adjust: impl FnOnce(&mut ServeConfig),
+    ) -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
         let mut config = ServeConfig::for_test(dir.path().to_path_buf());
         config.demo = true;

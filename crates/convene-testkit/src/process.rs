@@ -20,7 +20,11 @@ impl Drop for ServerProcess {
 
 /// A free loopback port (bound and released; good enough for tests).
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr").port()
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
 }
 
 impl ServerProcess {
@@ -28,7 +32,10 @@ impl ServerProcess {
     /// `data_dir/../server-PORT.log`, and waits until `/healthz` answers.
     pub async fn start(bin: &Path, data_dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Self {
         let port = free_port();
-        let log = data_dir.parent().unwrap_or(data_dir).join(format!("server-{port}.log"));
+        let log = data_dir
+            .parent()
+            .unwrap_or(data_dir)
+            .join(format!("server-{port}.log"));
         let file = std::fs::File::create(&log).expect("log file");
         let mut cmd = Command::new(bin);
         cmd.args(["serve", "--listen", &format!("127.0.0.1:{port}")])
@@ -41,7 +48,11 @@ impl ServerProcess {
             cmd.env(k, v);
         }
         let child = cmd.spawn().expect("spawn convene-server");
-        let process = Self { child, url: format!("http://127.0.0.1:{port}"), log };
+        let process = Self {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+            log,
+        };
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Ok(r) = reqwest::get(format!("{}/healthz", process.url)).await {
@@ -49,7 +60,11 @@ impl ServerProcess {
                     return process;
                 }
             }
-            assert!(Instant::now() < deadline, "server did not become healthy; log: {}", std::fs::read_to_string(&process.log).unwrap_or_default());
+            assert!(
+                Instant::now() < deadline,
+                "server did not become healthy; log: {}",
+                std::fs::read_to_string(&process.log).unwrap_or_default()
+            );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }

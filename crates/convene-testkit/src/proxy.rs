@@ -75,7 +75,11 @@ impl Proxy {
     }
 }
 
-async fn serve(mut client: TcpStream, upstream: SocketAddr, mode: Arc<Mutex<Mode>>) -> std::io::Result<()> {
+async fn serve(
+    mut client: TcpStream,
+    upstream: SocketAddr,
+    mode: Arc<Mutex<Mode>>,
+) -> std::io::Result<()> {
     if mode.lock().map(|m| m.offline).unwrap_or(false) {
         return Ok(());
     }

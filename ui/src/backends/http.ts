@@ -1,7 +1,26 @@
 // The browser backend: plain fetch against the Convene HTTP API, with no offline cache.
 
 import type { Backend } from "../backend";
-import type { AppDefaults, BackendError, Conversation, Me, SessionInfo, SyncOutcome } from "../types";
+import type {
+  Agent,
+  AppDefaults,
+  BackendError,
+  Contact,
+  Conversation,
+  ConversationScreen,
+  CoreEvent,
+  Crew,
+  Home,
+  Me,
+  Message,
+  OutboxAction,
+  Participant,
+  SessionInfo,
+  ShareLink,
+  SyncOutcome,
+  TimelineEvent,
+  Invite,
+} from "../types";
 
 const TOKEN_KEY = "convene.token";
 
@@ -80,4 +99,92 @@ export class HttpBackend implements Backend {
   createConversation(subject: string): Promise<Conversation> {
     return this.call("POST", "/conversations", { subject });
   }
+
+  async home(): Promise<Home> {
+    const outcome = await this.refresh();
+    return {
+      conversations: outcome.conversations.map((conversation) => ({ conversation, invited: false, pending_actions: 0 })),
+      invites: [],
+      queued: [],
+      state: outcome.online ? "online" : "offline",
+      last_synced_at: outcome.last_synced_at,
+    };
+  }
+
+  // The browser reads straight from the server. Its permissions come with the contact web client
+  // (a later issue); until then every control that needs one stays disabled here.
+  async conversation(id: string): Promise<ConversationScreen | null> {
+    const base = `/conversations/${encodeURIComponent(id)}`;
+    const [conversation, people, messages, events] = await Promise.all([
+      this.call<Conversation>("GET", base),
+      this.call<{ participants: Participant[]; invites: Invite[] }>("GET", `${base}/participants`),
+      this.call<{ messages: Message[] }>("GET", `${base}/messages`),
+      this.call<{ events: TimelineEvent[] }>("GET", `${base}/events`),
+    ]);
+    return {
+      view: { conversation, me: null, participants: people.participants, invites: people.invites, service_requests: [] },
+      timeline: { messages: messages.messages, pending: [], events: events.events },
+      permissions: [],
+      removals: [],
+      queued: [],
+    };
+  }
+
+  async queue(action: OutboxAction): Promise<number> {
+    const { kind, conversation_id } = action;
+    const c = `/conversations/${encodeURIComponent(conversation_id)}`;
+    switch (action.kind) {
+      case "invite_contact":
+        await this.call("POST", `${c}/contact-invites`, action.request);
+        break;
+      case "request_service":
+        await this.call("POST", `${c}/service-requests`, { crew_id: action.crew_id });
+        break;
+      case "leave":
+        await this.call("POST", `${c}/leave`, {});
+        break;
+      default:
+        throw { code: "local", message: `${kind} is not available in the browser`, field: null } satisfies BackendError;
+    }
+    return 0;
+  }
+
+  async postMessage(conversationId: string, body: string): Promise<number> {
+    await this.call("POST", `/conversations/${encodeURIComponent(conversationId)}/messages`, { body });
+    return 0;
+  }
+
+  async dismiss(): Promise<boolean> {
+    return false;
+  }
+
+  async retry(): Promise<boolean> {
+    return false;
+  }
+
+  async searchAgents(q: string): Promise<Agent[]> {
+    return (await this.call<{ agents: Agent[] }>("GET", `/agents?q=${encodeURIComponent(q)}`)).agents;
+  }
+
+  async searchContacts(q: string): Promise<Contact[]> {
+    return (await this.call<{ contacts: Contact[] }>("GET", `/contacts?q=${encodeURIComponent(q)}`)).contacts;
+  }
+
+  async crews(): Promise<Crew[]> {
+    return (await this.call<{ crews: Crew[] }>("GET", "/crews")).crews;
+  }
+
+  shareLink(conversationId: string): Promise<ShareLink> {
+    return this.call("GET", `/conversations/${encodeURIComponent(conversationId)}/share-link`);
+  }
+
+  async copyShareLink(conversationId: string): Promise<string> {
+    const link = await this.shareLink(conversationId);
+    await navigator.clipboard.writeText(link.url);
+    return link.url;
+  }
+
+  onEvent(_handler: (event: CoreEvent) => void): void {}
+
+  onOpenConversation(_handler: (id: string) => void): void {}
 }

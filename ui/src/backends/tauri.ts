@@ -2,8 +2,22 @@
 // This is the only module that imports @tauri-apps/*.
 
 import { invoke } from "@tauri-apps/api/core";
+import { listen } from "@tauri-apps/api/event";
 import type { Backend } from "../backend";
-import type { AppDefaults, Conversation, SessionInfo, SyncOutcome } from "../types";
+import type {
+  Agent,
+  AppDefaults,
+  Contact,
+  Conversation,
+  ConversationScreen,
+  CoreEvent,
+  Crew,
+  Home,
+  OutboxAction,
+  SessionInfo,
+  ShareLink,
+  SyncOutcome,
+} from "../types";
 
 export class TauriBackend implements Backend {
   readonly hasOfflineCache = true;
@@ -28,5 +42,44 @@ export class TauriBackend implements Backend {
   }
   createConversation(subject: string): Promise<Conversation> {
     return invoke("create_conversation", { subject });
+  }
+  home(): Promise<Home> {
+    return invoke("home");
+  }
+  conversation(id: string): Promise<ConversationScreen | null> {
+    return invoke("conversation_screen", { id });
+  }
+  queue(action: OutboxAction): Promise<number> {
+    return invoke("queue_action", { action });
+  }
+  postMessage(conversationId: string, body: string): Promise<number> {
+    return invoke("post_message", { conversationId, body });
+  }
+  dismiss(seq: number): Promise<boolean> {
+    return invoke("dismiss_action", { seq });
+  }
+  retry(seq: number): Promise<boolean> {
+    return invoke("retry_action", { seq });
+  }
+  searchAgents(q: string): Promise<Agent[]> {
+    return invoke("search_agents", { q });
+  }
+  searchContacts(q: string): Promise<Contact[]> {
+    return invoke("search_contacts", { q });
+  }
+  crews(): Promise<Crew[]> {
+    return invoke("crews");
+  }
+  shareLink(conversationId: string): Promise<ShareLink> {
+    return invoke("share_link", { conversationId });
+  }
+  copyShareLink(conversationId: string): Promise<string> {
+    return invoke("copy_share_link", { conversationId });
+  }
+  onEvent(handler: (event: CoreEvent) => void): void {
+    void listen<CoreEvent>("convene-event", (e) => handler(e.payload));
+  }
+  onOpenConversation(handler: (id: string) => void): void {
+    void listen<string>("convene-open", (e) => handler(e.payload));
   }
 }

@@ -6,7 +6,8 @@
 
 use convene_proto::policy::Actor;
 use convene_proto::{
-    Conversation, ConversationId, ConversationSnapshot, Event, Invite, Message, Participant, ServiceRequest, SyncPage,
+    Conversation, ConversationId, ConversationSnapshot, Event, Invite, Message, Participant,
+    ServiceRequest, SyncPage,
 };
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde::Serialize;
@@ -36,7 +37,8 @@ pub struct Timeline {
 }
 
 fn rfc3339(t: time::OffsetDateTime) -> Result<String, ClientError> {
-    t.format(&Rfc3339).map_err(|e| ClientError::Corrupt(e.to_string()))
+    t.format(&Rfc3339)
+        .map_err(|e| ClientError::Corrupt(e.to_string()))
 }
 
 fn replace_children<T: Serialize>(
@@ -45,8 +47,13 @@ fn replace_children<T: Serialize>(
     conversation: &str,
     rows: &[(String, T)],
 ) -> Result<(), ClientError> {
-    tx.execute(&format!("DELETE FROM {table} WHERE conversation_id = ?1"), params![conversation])?;
-    let mut insert = tx.prepare(&format!("INSERT INTO {table} (id, conversation_id, body) VALUES (?1, ?2, ?3)"))?;
+    tx.execute(
+        &format!("DELETE FROM {table} WHERE conversation_id = ?1"),
+        params![conversation],
+    )?;
+    let mut insert = tx.prepare(&format!(
+        "INSERT INTO {table} (id, conversation_id, body) VALUES (?1, ?2, ?3)"
+    ))?;
     for (id, row) in rows {
         insert.execute(params![id, conversation, to_json(row)?])?;
     }
@@ -60,11 +67,19 @@ fn store_snapshot(tx: &Transaction<'_>, s: &ConversationSnapshot) -> Result<(), 
          ON CONFLICT(id) DO UPDATE SET updated_at = excluded.updated_at, body = excluded.body, me = excluded.me",
         params![id, rfc3339(s.conversation.updated_at)?, to_json(&s.conversation)?, to_json(&s.me)?],
     )?;
-    let participants: Vec<_> = s.participants.iter().map(|p| (p.id.to_string(), p)).collect();
+    let participants: Vec<_> = s
+        .participants
+        .iter()
+        .map(|p| (p.id.to_string(), p))
+        .collect();
     replace_children(tx, "participants", &id, &participants)?;
     let invites: Vec<_> = s.invites.iter().map(|i| (i.id.to_string(), i)).collect();
     replace_children(tx, "invites", &id, &invites)?;
-    let requests: Vec<_> = s.service_requests.iter().map(|r| (r.id.to_string(), r)).collect();
+    let requests: Vec<_> = s
+        .service_requests
+        .iter()
+        .map(|r| (r.id.to_string(), r))
+        .collect();
     replace_children(tx, "service_requests", &id, &requests)?;
     Ok(())
 }
@@ -72,8 +87,17 @@ fn store_snapshot(tx: &Transaction<'_>, s: &ConversationSnapshot) -> Result<(), 
 /// Deletes every cached row of a conversation (not its outbox actions: those are reported).
 fn purge(tx: &Transaction<'_>, id: &ConversationId) -> Result<(), ClientError> {
     let id = id.to_string();
-    for table in ["participants", "invites", "service_requests", "messages", "events"] {
-        tx.execute(&format!("DELETE FROM {table} WHERE conversation_id = ?1"), params![id])?;
+    for table in [
+        "participants",
+        "invites",
+        "service_requests",
+        "messages",
+        "events",
+    ] {
+        tx.execute(
+            &format!("DELETE FROM {table} WHERE conversation_id = ?1"),
+            params![id],
+        )?;
     }
     tx.execute("DELETE FROM conversations WHERE id = ?1", params![id])?;
     Ok(())
@@ -97,7 +121,12 @@ impl Cache {
             tx.execute(
                 "INSERT INTO events (id, conversation_id, created_at, body) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT(id) DO NOTHING",
-                params![e.id.to_string(), e.conversation_id.to_string(), rfc3339(e.created_at)?, to_json(e)?],
+                params![
+                    e.id.to_string(),
+                    e.conversation_id.to_string(),
+                    rfc3339(e.created_at)?,
+                    to_json(e)?
+                ],
             )?;
         }
         for lost in &page.lost {
@@ -117,7 +146,9 @@ impl Cache {
     pub fn cursor(&self) -> Result<Option<String>, ClientError> {
         Ok(self
             .conn
-            .query_row("SELECT cursor FROM sync_state WHERE id = 1", [], |r| r.get::<_, Option<String>>(0))
+            .query_row("SELECT cursor FROM sync_state WHERE id = 1", [], |r| {
+                r.get::<_, Option<String>>(0)
+            })
             .optional()?
             .flatten())
     }
@@ -126,13 +157,19 @@ impl Cache {
     pub fn last_synced_at(&self) -> Result<Option<String>, ClientError> {
         Ok(self
             .conn
-            .query_row("SELECT last_synced_at FROM sync_state WHERE id = 1", [], |r| r.get(0))
+            .query_row(
+                "SELECT last_synced_at FROM sync_state WHERE id = 1",
+                [],
+                |r| r.get(0),
+            )
             .optional()?)
     }
 
     /// Every cached conversation (joined or invited to), most recently updated first.
     pub fn conversation_list(&self) -> Result<Vec<(Conversation, Actor)>, ClientError> {
-        let mut stmt = self.conn.prepare("SELECT body, me FROM conversations ORDER BY updated_at DESC, id DESC")?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT body, me FROM conversations ORDER BY updated_at DESC, id DESC")?;
         let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
         rows.map(|row| {
             let (body, me) = row?;
@@ -143,25 +180,42 @@ impl Cache {
 
     /// The cached conversations, most recently updated first.
     pub fn conversations(&self) -> Result<Vec<Conversation>, ClientError> {
-        Ok(self.conversation_list()?.into_iter().map(|(c, _)| c).collect())
+        Ok(self
+            .conversation_list()?
+            .into_iter()
+            .map(|(c, _)| c)
+            .collect())
     }
 
-    fn children<T: serde::de::DeserializeOwned>(&self, table: &str, id: &str) -> Result<Vec<T>, ClientError> {
-        let mut stmt = self.conn.prepare(&format!("SELECT body FROM {table} WHERE conversation_id = ?1 ORDER BY rowid"))?;
+    fn children<T: serde::de::DeserializeOwned>(
+        &self,
+        table: &str,
+        id: &str,
+    ) -> Result<Vec<T>, ClientError> {
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT body FROM {table} WHERE conversation_id = ?1 ORDER BY rowid"
+        ))?;
         let rows = stmt.query_map(params![id], |r| r.get::<_, String>(0))?;
         rows.map(|b| from_json(&b?)).collect()
     }
 
     /// One cached conversation with its people, invites and service requests.
-    pub fn conversation(&self, id: &ConversationId) -> Result<Option<ConversationView>, ClientError> {
+    pub fn conversation(
+        &self,
+        id: &ConversationId,
+    ) -> Result<Option<ConversationView>, ClientError> {
         let key = id.to_string();
         let row = self
             .conn
-            .query_row("SELECT body, me FROM conversations WHERE id = ?1", params![key], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
-            })
+            .query_row(
+                "SELECT body, me FROM conversations WHERE id = ?1",
+                params![key],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
+            )
             .optional()?;
-        let Some((body, me)) = row else { return Ok(None) };
+        let Some((body, me)) = row else {
+            return Ok(None);
+        };
         Ok(Some(ConversationView {
             conversation: from_json(&body)?,
             me: from_json(&me)?,
@@ -173,7 +227,9 @@ impl Cache {
 
     /// Pending invites addressed to the user, across conversations.
     pub fn my_invites(&self, me: &str) -> Result<Vec<Invite>, ClientError> {
-        let mut stmt = self.conn.prepare("SELECT body FROM invites ORDER BY rowid")?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT body FROM invites ORDER BY rowid")?;
         let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
         let mut mine = Vec::new();
         for body in rows {
@@ -195,7 +251,11 @@ impl Cache {
             .conn
             .prepare("SELECT id, body, outbox_seq FROM messages WHERE conversation_id = ?1 ORDER BY created_at, id")?;
         let rows = stmt.query_map(params![key], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, Option<i64>>(2)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<i64>>(2)?,
+            ))
         })?;
         for row in rows {
             let (mid, body, seq) = row?;
@@ -204,7 +264,9 @@ impl Cache {
                 timeline.pending.push((mid, seq));
             }
         }
-        let mut stmt = self.conn.prepare("SELECT body FROM events WHERE conversation_id = ?1 ORDER BY created_at, id")?;
+        let mut stmt = self.conn.prepare(
+            "SELECT body FROM events WHERE conversation_id = ?1 ORDER BY created_at, id",
+        )?;
         let rows = stmt.query_map(params![key], |r| r.get::<_, String>(0))?;
         for body in rows {
             timeline.events.push(from_json(&body?)?);

@@ -217,7 +217,9 @@ fn migrate(conn: &mut Connection) -> Result<(), ClientError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use convene_proto::{AccountId, AgentId, Conversation, ConversationId, ConversationStatus, ParticipantRole};
+    use convene_proto::{
+        AccountId, AgentId, Conversation, ConversationId, ConversationStatus, ParticipantRole,
+    };
     use time::OffsetDateTime;
 
     pub(crate) fn page_with(c: Conversation) -> convene_proto::SyncPage {
@@ -283,7 +285,9 @@ mod tests {
                 },
             })
             .expect("save");
-        cache.apply_page(&page_with(conversation("x", 1))).expect("store");
+        cache
+            .apply_page(&page_with(conversation("x", 1)))
+            .expect("store");
         assert_eq!(cache.conversations().expect("read").len(), 1);
         cache.wipe().expect("wipe");
         assert!(cache.session().expect("read").is_none());

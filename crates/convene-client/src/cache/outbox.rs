@@ -22,23 +22,44 @@ pub struct QueuedAction {
     pub created_at: String,
 }
 
-fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<(i64, String, Option<String>, String, String, i64, Option<String>, String)> {
-    Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
+/// An outbox row as read: seq, key, conversation, action JSON, state, attempts, last error, created.
+type RawRow = (
+    i64,
+    String,
+    Option<String>,
+    String,
+    String,
+    i64,
+    Option<String>,
+    String,
+);
+
+fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawRow> {
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        r.get(2)?,
+        r.get(3)?,
+        r.get(4)?,
+        r.get(5)?,
+        r.get(6)?,
+        r.get(7)?,
+    ))
 }
 
 fn to_queued(
-    (seq, idempotency_key, conversation_id, action, state, attempts, last_error, created_at): (
-        i64,
-        String,
-        Option<String>,
-        String,
-        String,
-        i64,
-        Option<String>,
-        String,
-    ),
+    (seq, idempotency_key, conversation_id, action, state, attempts, last_error, created_at): RawRow,
 ) -> Result<QueuedAction, ClientError> {
-    Ok(QueuedAction { seq, idempotency_key, conversation_id, action: from_json(&action)?, state, attempts, last_error, created_at })
+    Ok(QueuedAction {
+        seq,
+        idempotency_key,
+        conversation_id,
+        action: from_json(&action)?,
+        state,
+        attempts,
+        last_error,
+        created_at,
+    })
 }
 
 const SELECT: &str = "SELECT seq, idempotency_key, conversation_id, action, state, attempts, last_error, created_at FROM outbox";
@@ -65,7 +86,11 @@ impl Cache {
     /// The oldest pending action, if any.
     pub fn next_pending(&self) -> Result<Option<QueuedAction>, ClientError> {
         let sql = format!("{SELECT} WHERE state = 'pending' ORDER BY seq LIMIT 1");
-        self.conn.query_row(&sql, [], row).optional()?.map(to_queued).transpose()
+        self.conn
+            .query_row(&sql, [], row)
+            .optional()?
+            .map(to_queued)
+            .transpose()
     }
 
     /// Every queued or failed action, oldest first.
@@ -77,7 +102,11 @@ impl Cache {
 
     /// The server acknowledged the action: remove it (its local message copy stays until sync
     /// brings the real one; `acked_message` replaces it at once when the answer carries it).
-    pub fn acknowledge(&mut self, seq: i64, acked_message: Option<&convene_proto::Message>) -> Result<(), ClientError> {
+    pub fn acknowledge(
+        &mut self,
+        seq: i64,
+        acked_message: Option<&convene_proto::Message>,
+    ) -> Result<(), ClientError> {
         let tx = self.conn.transaction()?;
         if let Some(m) = acked_message {
             tx.execute("DELETE FROM messages WHERE outbox_seq = ?1", params![seq])?;
@@ -108,13 +137,19 @@ impl Cache {
 
     /// Counts a failed attempt to reach the server.
     pub fn note_attempt(&self, seq: i64, error: &str) -> Result<(), ClientError> {
-        self.conn.execute("UPDATE outbox SET attempts = attempts + 1, last_error = ?2 WHERE seq = ?1", params![seq, error])?;
+        self.conn.execute(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?2 WHERE seq = ?1",
+            params![seq, error],
+        )?;
         Ok(())
     }
 
     /// Forgets a failed action (the user dismissed it).
     pub fn dismiss(&self, seq: i64) -> Result<bool, ClientError> {
-        Ok(self.conn.execute("DELETE FROM outbox WHERE seq = ?1 AND state = 'failed'", params![seq])? == 1)
+        Ok(self.conn.execute(
+            "DELETE FROM outbox WHERE seq = ?1 AND state = 'failed'",
+            params![seq],
+        )? == 1)
     }
 
     /// Puts a failed action back in the queue, at its place, with a fresh idempotency key (the
@@ -122,9 +157,15 @@ impl Cache {
     pub fn retry(&mut self, seq: i64, new_key: &str, now: &str) -> Result<bool, ClientError> {
         let tx = self.conn.transaction()?;
         let action: Option<String> = tx
-            .query_row("SELECT action FROM outbox WHERE seq = ?1 AND state = 'failed'", params![seq], |r| r.get(0))
+            .query_row(
+                "SELECT action FROM outbox WHERE seq = ?1 AND state = 'failed'",
+                params![seq],
+                |r| r.get(0),
+            )
             .optional()?;
-        let Some(action) = action else { return Ok(false) };
+        let Some(action) = action else {
+            return Ok(false);
+        };
         tx.execute(
             "UPDATE outbox SET state = 'pending', last_error = NULL, idempotency_key = ?2 WHERE seq = ?1",
             params![seq, new_key],

@@ -50,7 +50,12 @@ pub async fn login(
             "password must be at most 1024 characters",
         ));
     }
-    ratelimit::hit(state.store(), state.limits().login, &format!("login:{email}")).await?;
+    ratelimit::hit(
+        state.store(),
+        state.limits().login,
+        &format!("login:{email}"),
+    )
+    .await?;
     let found = state.store().agent_login(&email).await?;
     let password = req.password;
     let (hash, candidate) = match &found {

@@ -42,7 +42,12 @@ struct Inner {
 impl AppState {
     pub fn new(ctx: Ctx, hub: Hub, outbox: Arc<Notify>, limits: crate::ratelimit::Limits) -> Self {
         Self {
-            inner: Arc::new(Inner { ctx, hub, outbox, limits }),
+            inner: Arc::new(Inner {
+                ctx,
+                hub,
+                outbox,
+                limits,
+            }),
         }
     }
 

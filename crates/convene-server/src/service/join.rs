@@ -41,9 +41,14 @@ struct Found {
     subject: String,
     account_name: String,
     inviter: String,
-    invite: Option<(InviteId, String, Option<i64>, String, Option<String>)>,
-    link: Option<(bool, Option<i64>, Option<i64>, i64)>,
+    invite: Option<FoundInvite>,
+    link: Option<FoundLink>,
 }
+
+/// An invite a token names: id, status, expiry, kind, the invitee contact's name.
+type FoundInvite = (InviteId, String, Option<i64>, String, Option<String>);
+/// A Shareable Link a token names: enabled, expiry, maximum uses, uses.
+type FoundLink = (bool, Option<i64>, Option<i64>, i64);
 
 async fn find(tx: &mut SqliteConnection, token: &str) -> Result<Option<Found>, ApiError> {
     let hash = hash_token(token);

@@ -1,0 +1,151 @@
+//! What the desktop screens show, computed in one place from the cache and the shared permission
+//! table, so the shell stays a thin adapter and the UI only renders.
+
+use convene_proto::policy::{allowed, may_remove, Action, Actor, RemoveRefusal};
+use convene_proto::{
+    Conversation, ConversationId, Invite, ParticipantId, ParticipantRole, ParticipantState,
+};
+use serde::Serialize;
+
+use crate::cache::{ConversationView, QueuedAction, Timeline};
+use crate::client::Client;
+use crate::error::ClientError;
+use crate::events::SyncState;
+
+/// Whether the user may do one thing, and who may when they may not (for the tooltip).
+#[derive(Clone, Debug, Serialize)]
+pub struct Permission {
+    pub action: Action,
+    pub allowed: bool,
+    pub who_may: &'static str,
+}
+
+/// Every action of the table for this actor.
+pub fn permissions(actor: &Actor) -> Vec<Permission> {
+    Action::ALL
+        .iter()
+        .map(|a| Permission {
+            action: *a,
+            allowed: allowed(actor, *a),
+            who_may: a.who_may(),
+        })
+        .collect()
+}
+
+/// Whether the user may remove one participant, and why not.
+#[derive(Clone, Debug, Serialize)]
+pub struct Removal {
+    pub participant_id: ParticipantId,
+    pub allowed: bool,
+    pub reason: Option<&'static str>,
+}
+
+/// A row of the conversation list.
+#[derive(Clone, Debug, Serialize)]
+pub struct ListEntry {
+    pub conversation: Conversation,
+    /// The user holds a pending invite to it (shown under "Invites").
+    pub invited: bool,
+    /// Actions about it still waiting in the outbox.
+    pub pending_actions: usize,
+}
+
+/// The home screen: the list, the invites, the outbox, the connection.
+#[derive(Clone, Debug, Serialize)]
+pub struct Home {
+    pub conversations: Vec<ListEntry>,
+    pub invites: Vec<Invite>,
+    pub queued: Vec<QueuedAction>,
+    pub state: SyncState,
+    pub last_synced_at: Option<String>,
+}
+
+/// One conversation on screen.
+#[derive(Clone, Debug, Serialize)]
+pub struct ConversationScreen {
+    pub view: ConversationView,
+    pub timeline: Timeline,
+    pub permissions: Vec<Permission>,
+    pub removals: Vec<Removal>,
+    /// Queued or failed actions about this conversation.
+    pub queued: Vec<QueuedAction>,
+}
+
+fn removal_reason(r: RemoveRefusal) -> &'static str {
+    match r {
+        RemoveRefusal::NotAllowed => Action::RemoveUser.who_may(),
+        RemoveRefusal::TargetIsOwner => "Owners cannot remove another owner; a SuperAdmin can",
+        RemoveRefusal::LastOwner => "The last owner cannot be removed",
+    }
+}
+
+impl Client {
+    /// The home screen, from the cache.
+    pub fn home(&self) -> Result<Home, ClientError> {
+        let queued = self.queued()?;
+        let conversations = self
+            .conversation_list()?
+            .into_iter()
+            .map(|(conversation, me)| {
+                let id = conversation.id.to_string();
+                ListEntry {
+                    invited: me.pending_invite && conversation.my_role.is_none(),
+                    pending_actions: queued
+                        .iter()
+                        .filter(|q| {
+                            q.state == "pending" && q.conversation_id.as_deref() == Some(&id)
+                        })
+                        .count(),
+                    conversation,
+                }
+            })
+            .filter(|e| e.invited || e.conversation.my_role.is_some())
+            .collect();
+        Ok(Home {
+            conversations,
+            invites: self.my_invites()?,
+            queued,
+            state: self.sync_state(),
+            last_synced_at: self.last_synced_at()?,
+        })
+    }
+
+    /// One conversation's screen, from the cache; `None` when it is not (or no longer) cached.
+    pub fn conversation_screen(
+        &self,
+        id: &ConversationId,
+    ) -> Result<Option<ConversationScreen>, ClientError> {
+        let Some(view) = self.conversation(id)? else {
+            return Ok(None);
+        };
+        let owners = view
+            .participants
+            .iter()
+            .filter(|p| p.role == ParticipantRole::Owner && p.state == ParticipantState::Joined)
+            .count();
+        let removals = view
+            .participants
+            .iter()
+            .map(|p| {
+                let verdict = may_remove(&view.me, p.role, owners);
+                Removal {
+                    participant_id: p.id,
+                    allowed: verdict.is_ok(),
+                    reason: verdict.err().map(removal_reason),
+                }
+            })
+            .collect();
+        let key = id.to_string();
+        Ok(Some(ConversationScreen {
+            permissions: permissions(&view.me),
+            removals,
+            timeline: self.timeline(id)?,
+            queued: self
+                .queued()?
+                .into_iter()
+                .filter(|q| q.conversation_id.as_deref() == Some(&key))
+                .collect(),
+            view,
+        }))
+    }
+}

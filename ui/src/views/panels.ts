@@ -1,0 +1,325 @@
+// The three side panels of a conversation: Service (Request Service, Add Agent), Contacts
+// (Add to Conversation, Shareable Link) and People (participants, invites, ⋯ menu).
+
+import type { Backend } from "../backend";
+import { h } from "../dom";
+import { relativeTime, roleLabel } from "../format";
+import type { ConversationScreen, Invite, OutboxAction, Participant, ShareLink } from "../types";
+import { can, confirmDialog, guarded, messageOf, toast } from "./shared";
+
+export type PanelName = "Service" | "Contacts" | "People";
+
+/** Queues an action and says so; the outbox sends it now or when back online. */
+async function queue(backend: Backend, action: OutboxAction, done: string): Promise<void> {
+  try {
+    await backend.queue(action);
+    toast(done);
+  } catch (e) {
+    toast(messageOf(e), "error");
+  }
+}
+
+function debounce<T extends unknown[]>(fn: (...args: T) => void, ms: number): (...args: T) => void {
+  let timer: number | undefined;
+  return (...args: T) => {
+    window.clearTimeout(timer);
+    timer = window.setTimeout(() => fn(...args), ms);
+  };
+}
+
+export function servicePanel(backend: Backend, screen: ConversationScreen, tab: "request" | "agent", onTab: (t: "request" | "agent") => void): HTMLElement {
+  const id = screen.view.conversation.id;
+  const tabs = h(
+    "div",
+    { class: "tabs", role: "tablist" },
+    h("button", { type: "button", role: "tab", "aria-selected": String(tab === "request"), onclick: () => onTab("request") }, "Request Service"),
+    h("button", { type: "button", role: "tab", "aria-selected": String(tab === "agent"), onclick: () => onTab("agent") }, "Add Agent"),
+  );
+  const body = h("div", { class: "tab-body", role: "tabpanel" });
+  if (tab === "request") {
+    const crews = h("ul", { class: "rows", "aria-label": "Crews" }, h("li", { class: "muted" }, "Loading crews…"));
+    backend
+      .crews()
+      .then((list) => {
+        crews.replaceChildren(
+          ...list.map((crew) => {
+            const allowed = can(screen, "invite_agents").allowed || (crew.customer_requestable && can(screen, "request_customer_crew").allowed);
+            return h(
+              "li",
+              { class: "row", "data-testid": "crew" },
+              h("span", { class: "grow" }, h("strong", {}, crew.name), h("span", { class: "muted" }, ` · ${crew.members.length || ""}${crew.members.length ? " agents" : ""}`)),
+              guarded(crew.call_to_action, { allowed, why: can(screen, "invite_agents").why }, () =>
+                queue(backend, { kind: "request_service", conversation_id: id, crew_id: crew.id }, `Requested ${crew.name}`),
+              ),
+            );
+          }),
+        );
+        if (list.length === 0) crews.replaceChildren(h("li", { class: "muted" }, "No crews yet."));
+      })
+      .catch((e) => crews.replaceChildren(h("li", { class: "form-error" }, `Crews load when online: ${messageOf(e)}`)));
+    const status = screen.view.service_requests.map((r) =>
+      h(
+        "li",
+        { class: "row request", "data-testid": "service-request" },
+        h(
+          "span",
+          { class: "grow" },
+          h("strong", {}, r.crew_name),
+          ` requested by ${r.requested_by} ${relativeTime(r.created_at)} · ${r.notified} notified · `,
+          r.status === "fulfilled" ? h("span", { class: "ok" }, `Answered by ${r.fulfilled_by ?? "someone"}`) : h("span", { class: "warn" }, "Waiting for an agent"),
+        ),
+      ),
+    );
+    body.append(crews);
+    if (status.length) body.append(h("h3", {}, "Requests"), h("ul", { class: "rows" }, ...status));
+  } else {
+    const input = h("input", { type: "search", placeholder: "Name or email", "aria-label": "Search agents", autocomplete: "off" });
+    const results = h("ul", { class: "rows", "aria-label": "Agents" });
+    const inConversation = new Set(screen.view.participants.map((p) => p.agent_id));
+    const invited = new Set(screen.view.invites.map((i) => i.agent_id));
+    const search = debounce(async () => {
+      try {
+        const agents = await backend.searchAgents(input.value);
+        results.replaceChildren(
+          ...agents.map((a) =>
+            h(
+              "li",
+              { class: "row", "data-testid": "agent-result" },
+              h("span", { class: "grow" }, h("strong", {}, a.name), h("span", { class: "muted" }, ` ${a.email}`)),
+              inConversation.has(a.id)
+                ? h("span", { class: "muted" }, "In the conversation")
+                : invited.has(a.id)
+                  ? h("span", { class: "muted" }, "Invited")
+                  : guarded("Send invite", can(screen, "invite_agents"), () =>
+                      queue(backend, { kind: "invite_agent", conversation_id: id, agent_id: a.id }, `Invite sent to ${a.name}`),
+                    ),
+            ),
+          ),
+        );
+        if (agents.length === 0) results.replaceChildren(h("li", { class: "muted" }, "No agent matches."));
+      } catch (e) {
+        results.replaceChildren(h("li", { class: "form-error" }, messageOf(e)));
+      }
+    }, 150);
+    input.addEventListener("input", search);
+    body.append(h("label", {}, "Agent", input), results);
+    queueMicrotask(() => input.focus());
+    search();
+  }
+  return h("section", { class: "panel", "aria-label": "Service" }, h("h2", {}, "Service"), tabs, body);
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+export function contactsPanel(backend: Backend, screen: ConversationScreen, isAgent: boolean, onChanged: () => void): HTMLElement {
+  const id = screen.view.conversation.id;
+  const input = h("input", { type: "text", placeholder: "Email, or search by name", "aria-label": "Contact email or name", autocomplete: "off" });
+  const results = h("ul", { class: "rows", "aria-label": "Known contacts" });
+  let chosen: { id: string; name: string } | null = null;
+  const add = guarded("Add to Conversation", can(screen, "invite_contact"), async () => {
+    const value = input.value.trim();
+    if (chosen) {
+      await queue(backend, { kind: "invite_contact", conversation_id: id, request: { contact_id: chosen.id } }, `Invite sent to ${chosen.name}`);
+    } else if (EMAIL.test(value)) {
+      await queue(backend, { kind: "invite_contact", conversation_id: id, request: { email: value } }, `Invite sent to ${value}`);
+    } else {
+      toast("Enter an email address, or pick a known contact", "error");
+      return;
+    }
+    input.value = "";
+    chosen = null;
+    results.replaceChildren();
+  });
+  const search = debounce(async () => {
+    chosen = null;
+    if (!isAgent || input.value.trim().length < 2) {
+      results.replaceChildren();
+      return;
+    }
+    try {
+      const found = await backend.searchContacts(input.value);
+      results.replaceChildren(
+        ...found.map((c) => {
+          const pick = h("button", { type: "button", class: "link" }, `${c.name} · ${c.email}`);
+          pick.addEventListener("click", () => {
+            chosen = { id: c.id, name: c.name };
+            input.value = c.email;
+            results.replaceChildren(h("li", { class: "muted" }, `Selected ${c.name}`));
+          });
+          return h("li", { class: "row" }, pick);
+        }),
+      );
+    } catch {
+      results.replaceChildren();
+    }
+  }, 150);
+  input.addEventListener("input", search);
+  input.addEventListener("keydown", (e) => {
+    if ((e as KeyboardEvent).key === "Enter") (add.querySelector("button") ?? add).dispatchEvent(new MouseEvent("click"));
+  });
+
+  const copy = guarded("Copy Shareable Link", can(screen, "copy_share_link"), async () => {
+    try {
+      await backend.copyShareLink(id);
+      toast("Link copied to the clipboard");
+    } catch (e) {
+      toast(messageOf(e), "error");
+    }
+  });
+  const section = h(
+    "section",
+    { class: "panel", "aria-label": "Contacts" },
+    h("h2", {}, "Contacts"),
+    h("label", {}, "Invite a contact", input),
+    results,
+    add,
+    h("h3", {}, "Shareable Link"),
+    h("p", { class: "warning", role: "note" }, "Anyone with this URL will be able to access this Conversation."),
+    copy,
+  );
+  if (can(screen, "manage_share_link").allowed) {
+    const settings = h("div", { class: "link-settings", "data-testid": "link-settings" }, h("p", { class: "muted" }, "Loading link settings…"));
+    section.append(settings);
+    backend
+      .shareLink(id)
+      .then((link) => settings.replaceChildren(linkSettings(backend, id, link, onChanged)))
+      .catch((e) => settings.replaceChildren(h("p", { class: "muted" }, `Link settings load when online: ${messageOf(e)}`)));
+  }
+  return section;
+}
+
+function linkSettings(backend: Backend, id: string, link: ShareLink, onChanged: () => void): HTMLElement {
+  const enabled = h("input", { type: "checkbox", id: "link-enabled" });
+  enabled.checked = link.enabled;
+  enabled.addEventListener("change", () =>
+    queue(backend, { kind: "patch_share_link", conversation_id: id, patch: { enabled: enabled.checked } }, enabled.checked ? "Link enabled" : "Link disabled").then(onChanged),
+  );
+  const maxUses = h("input", { type: "number", min: "1", id: "link-max-uses", placeholder: "No limit" });
+  if (link.max_uses !== null) maxUses.value = String(link.max_uses);
+  maxUses.addEventListener("change", () => {
+    const n = maxUses.value.trim() === "" ? null : Number(maxUses.value);
+    void queue(backend, { kind: "patch_share_link", conversation_id: id, patch: { max_uses: n } }, n === null ? "Use limit removed" : `Limited to ${n} uses`);
+  });
+  const expires = h("input", { type: "datetime-local", id: "link-expires" });
+  if (link.expires_at) expires.value = link.expires_at.slice(0, 16);
+  expires.addEventListener("change", () => {
+    const at = expires.value ? new Date(expires.value).toISOString() : null;
+    void queue(backend, { kind: "patch_share_link", conversation_id: id, patch: { expires_at: at } }, at ? "Expiry set" : "Expiry removed");
+  });
+  const rotate = h("button", { type: "button" }, "Rotate link");
+  rotate.addEventListener("click", async () => {
+    if (await confirmDialog("Rotate the Shareable Link?", "The current URL stops working at once. People who already joined stay.", "Rotate link")) {
+      await queue(backend, { kind: "rotate_share_link", conversation_id: id }, "Link rotated: copy it again to share");
+    }
+  });
+  return h(
+    "div",
+    {},
+    h("label", { class: "inline" }, enabled, " Link enabled"),
+    h("label", {}, "Expires", expires),
+    h("label", {}, "Maximum uses", maxUses),
+    h("p", { class: "muted" }, `Used ${link.uses} time${link.uses === 1 ? "" : "s"}`),
+    rotate,
+    link.joined.length ? h("h3", {}, "Joined through the link") : null,
+    link.joined.length ? h("ul", { class: "rows" }, ...link.joined.map((p) => h("li", { class: "row" }, `${p.name} · ${p.email}`))) : null,
+  );
+}
+
+function inviteState(i: Invite): string {
+  const parts: string[] = [];
+  if (i.kind === "contact") {
+    parts.push(i.delivery === "failed" ? `Email failed${i.delivery_error ? `: ${i.delivery_error}` : ""}` : i.delivery === "sent" ? "Invited · email sent" : "Invited · sending");
+  } else {
+    parts.push("Invited");
+  }
+  parts.push(`sent ${i.send_count}×`);
+  if (i.last_sent_at) parts.push(`last sent ${relativeTime(i.last_sent_at)}`);
+  if (i.expires_at) {
+    const left = new Date(i.expires_at).getTime() - Date.now();
+    parts.push(left <= 0 ? "expired" : `expires ${relativeTime(i.expires_at)}`);
+  }
+  return parts.join(" · ");
+}
+
+/** The ⋯ menu next to a person. */
+function moreMenu(name: string, items: HTMLElement[]): HTMLElement {
+  const menu = h("div", { class: "menu", role: "menu", hidden: true }, ...items);
+  const toggle = h("button", { type: "button", class: "more", "aria-haspopup": "menu", "aria-label": `More actions for ${name}`, title: "More actions" }, "⋯");
+  toggle.addEventListener("click", (e) => {
+    e.stopPropagation();
+    menu.hidden = !menu.hidden;
+    toggle.setAttribute("aria-expanded", String(!menu.hidden));
+    if (!menu.hidden) (menu.querySelector("button:not([disabled])") as HTMLElement | null)?.focus();
+  });
+  menu.addEventListener("keydown", (e) => {
+    if ((e as KeyboardEvent).key === "Escape") {
+      menu.hidden = true;
+      toggle.focus();
+    }
+  });
+  return h("span", { class: "more-wrap" }, toggle, menu);
+}
+
+export function peoplePanel(backend: Backend, screen: ConversationScreen): HTMLElement {
+  const id = screen.view.conversation.id;
+  const removal = (participantId: string) => screen.removals.find((r) => r.participant_id === participantId);
+  const removeItem = (participantId: string, name: string, invited: boolean) => {
+    const r = removal(participantId);
+    const rule = can(screen, "remove_user");
+    const allowed = invited ? rule : { allowed: r?.allowed ?? false, why: r?.reason ? `Only: ${r.reason}` : rule.why };
+    return guarded(
+      "Remove User",
+      allowed,
+      async () => {
+        const text = invited
+          ? `${name}'s invite is revoked and the link in their email stops working.`
+          : `${name} loses access to this conversation at once: its messages, its people and any pending invites.`;
+        if (await confirmDialog(`Remove ${name}?`, text, "Remove User")) {
+          await queue(backend, { kind: "remove_participant", conversation_id: id, participant_id: participantId }, `${name} removed`);
+        }
+      },
+      { role: "menuitem" },
+    );
+  };
+  const person = (p: Participant) =>
+    h(
+      "li",
+      { class: "row person", "data-testid": "person", "data-name": p.name },
+      h("span", { class: "grow" }, h("strong", {}, p.name), h("span", { class: "muted" }, ` ${p.email}`), " ", h("span", { class: "badge" }, roleLabel(p.role)), " ", h("span", { class: "state" }, "Joined")),
+      moreMenu(p.name, [removeItem(p.id, p.name, false)]),
+    );
+  const invitee = (i: Invite) => {
+    const mine = false;
+    const revoke = guarded(
+      "Revoke invite",
+      can(screen, "revoke_any_invite").allowed || mine ? { allowed: true, why: "" } : can(screen, "revoke_any_invite"),
+      () => queue(backend, { kind: "revoke_invite", conversation_id: id, invite_id: i.id }, `Invite to ${i.invitee_name} revoked`),
+      { role: "menuitem" },
+    );
+    return h(
+      "li",
+      { class: "row person invited", "data-testid": "person", "data-name": i.invitee_name },
+      h(
+        "span",
+        { class: "grow" },
+        h("strong", {}, i.invitee_name),
+        h("span", { class: "muted" }, ` ${i.invitee_email}`),
+        " ",
+        h("span", { class: "state", "data-testid": "invite-state" }, inviteState(i)),
+      ),
+      moreMenu(i.invitee_name, [
+        guarded("Resend Invite", can(screen, "resend_invite"), () => queue(backend, { kind: "resend_invite", conversation_id: id, invite_id: i.id }, `Invite resent to ${i.invitee_name}`), { role: "menuitem" }),
+        revoke,
+        removeItem(i.participant_id, i.invitee_name, true),
+      ]),
+    );
+  };
+  return h(
+    "section",
+    { class: "panel", "aria-label": "People" },
+    h("h2", {}, "People"),
+    h("ul", { class: "rows", "aria-label": "Participants" }, ...screen.view.participants.map(person)),
+    screen.view.invites.length ? h("h3", {}, "Invited") : null,
+    h("ul", { class: "rows", "aria-label": "Pending invites" }, ...screen.view.invites.map(invitee)),
+  );
+}

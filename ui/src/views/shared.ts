@@ -1,0 +1,93 @@
+// Small pieces the screens share: permission lookups, toasts, dialogs, icons.
+
+import { h } from "../dom";
+import { isBackendError, type ConversationScreen, type PolicyAction } from "../types";
+
+/** Whether the user may do `action` here, and who may when not. */
+export function can(screen: ConversationScreen, action: PolicyAction): { allowed: boolean; why: string } {
+  const p = screen.permissions.find((x) => x.action === action);
+  return { allowed: p?.allowed ?? false, why: p ? `Only: ${p.who_may}` : "Not available here" };
+}
+
+/** A button that is disabled (with a tooltip saying who may) when the user may not use it. */
+export function guarded(label: string, allowed: { allowed: boolean; why: string }, onClick: () => void, attrs: Record<string, string> = {}): HTMLElement {
+  const button = h("button", { type: "button", ...attrs }, label);
+  if (allowed.allowed) {
+    button.addEventListener("click", onClick);
+    return button;
+  }
+  button.disabled = true;
+  button.setAttribute("aria-disabled", "true");
+  button.title = allowed.why;
+  // Disabled buttons show no tooltip in every engine: the wrapper carries it too.
+  return h("span", { class: "guard", title: allowed.why }, button);
+}
+
+let toastTimer: number | undefined;
+
+/** A short confirmation at the bottom of the window ("Link copied to the clipboard"). */
+export function toast(message: string, kind: "ok" | "error" = "ok"): void {
+  let el = document.getElementById("toast");
+  if (!el) {
+    el = h("div", { id: "toast", role: "status", "aria-live": "polite" });
+    document.body.append(el);
+  }
+  el.textContent = message;
+  el.className = `toast ${kind} show`;
+  window.clearTimeout(toastTimer);
+  toastTimer = window.setTimeout(() => el?.classList.remove("show"), 4000);
+}
+
+/** The message of whatever a backend call rejected with. */
+export function messageOf(e: unknown): string {
+  return isBackendError(e) ? e.message : String(e);
+}
+
+/** Asks for confirmation in a modal dialog; resolves true on confirm. */
+export function confirmDialog(title: string, text: string, confirmLabel: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const cancel = h("button", { type: "button" }, "Cancel");
+    const confirm = h("button", { type: "button", class: "danger" }, confirmLabel);
+    const dialog = h(
+      "div",
+      { class: "dialog-backdrop" },
+      h(
+        "div",
+        { class: "dialog", role: "alertdialog", "aria-modal": "true", "aria-labelledby": "dialog-title", "aria-describedby": "dialog-text" },
+        h("h2", { id: "dialog-title" }, title),
+        h("p", { id: "dialog-text" }, text),
+        h("div", { class: "dialog-buttons" }, cancel, confirm),
+      ),
+    );
+    const close = (answer: boolean) => {
+      dialog.remove();
+      resolve(answer);
+    };
+    cancel.addEventListener("click", () => close(false));
+    confirm.addEventListener("click", () => close(true));
+    dialog.addEventListener("keydown", (e) => {
+      if ((e as KeyboardEvent).key === "Escape") close(false);
+    });
+    document.body.append(dialog);
+    confirm.focus();
+  });
+}
+
+const ICONS: Record<string, string> = {
+  Service: "M4 13h3l3 7 4-16 3 9h3",
+  Contacts: "M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zm-7 8a7 7 0 0 1 14 0",
+  People: "M8 11a3 3 0 1 0 0-6 3 3 0 0 0 0 6zm8 0a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM2 20a6 6 0 0 1 12 0m-2-1a6 6 0 0 1 10 1",
+};
+
+/** An icon button with an accessible name and visible text. */
+export function iconButton(name: string, pressed: boolean, onClick: () => void): HTMLButtonElement {
+  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("aria-hidden", "true");
+  const path = document.createElementNS("http://www.w3.org/2000/svg", "path");
+  path.setAttribute("d", ICONS[name] ?? "");
+  svg.append(path);
+  const button = h("button", { type: "button", class: "icon", "aria-label": name, "aria-pressed": String(pressed), title: name }, svg, h("span", { class: "icon-label" }, name));
+  button.addEventListener("click", onClick);
+  return button;
+}
