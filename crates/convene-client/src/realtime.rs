@@ -14,7 +14,7 @@ use crate::error::ClientError;
 use crate::events::{ClientEvent, SyncState};
 
 /// Longest wait between reconnection attempts.
-const MAX_BACKOFF: Duration = Duration::from_secs(30);
+const MAX_BACKOFF: Duration = Duration::from_secs(8);
 
 /// Keeps the stream open for as long as the task runs (abort it on sign-out).
 pub async fn run(client: Arc<Client>) {

@@ -6,6 +6,7 @@
 //! `dbus-run-session`.
 
 pub mod desktop;
+pub mod notifications;
 pub mod webdriver;
 
 pub use desktop::Desktop;

@@ -59,8 +59,38 @@ impl WebDriver {
 
     /// All elements matching a CSS selector, right now.
     pub async fn find_all(&self, css: &str) -> Result<Vec<Element>> {
+        self.find_by("css selector", css).await
+    }
+
+    /// All elements matching an XPath (to find controls by their visible text).
+    pub async fn find_all_xpath(&self, xpath: &str) -> Result<Vec<Element>> {
+        self.find_by("xpath", xpath).await
+    }
+
+    /// Waits for the first element matching an XPath.
+    pub async fn wait_for_xpath(&self, xpath: &str, timeout: Duration) -> Result<Element> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            if let Some(first) = self.find_all_xpath(xpath).await?.into_iter().next() {
+                return Ok(first);
+            }
+            if Instant::now() > deadline {
+                bail!("no element matched {xpath:?} within {timeout:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Clicks the first enabled button whose visible text is `text` (waiting for it).
+    pub async fn click_button(&self, text: &str, timeout: Duration) -> Result<()> {
+        let xpath = format!("//button[normalize-space()='{text}' and not(@disabled)]");
+        let el = self.wait_for_xpath(&xpath, timeout).await?;
+        self.click(&el).await
+    }
+
+    async fn find_by(&self, using: &str, value: &str) -> Result<Vec<Element>> {
         let found = self
-            .post("/elements", json!({"using": "css selector", "value": css}))
+            .post("/elements", json!({"using": using, "value": value}))
             .await?;
         Ok(found
             .as_array()
@@ -139,6 +169,29 @@ impl WebDriver {
     pub async fn execute(&self, script: &str) -> Result<Value> {
         self.post("/execute/sync", json!({"script": script, "args": []}))
             .await
+    }
+
+    /// Runs an async script (the last argument is the callback) and returns what it passes back.
+    pub async fn execute_async(&self, script: &str) -> Result<Value> {
+        self.post("/execute/async", json!({"script": script, "args": []})).await
+    }
+
+    /// An element's attribute.
+    pub async fn attribute(&self, el: &Element, name: &str) -> Result<Option<String>> {
+        let v = self.get(&format!("/element/{}/attribute/{name}", el.0)).await?;
+        Ok(v.as_str().map(str::to_owned))
+    }
+
+    /// Waits until nothing matches `css`.
+    pub async fn wait_gone(&self, css: &str, timeout: Duration) -> Result<()> {
+        let deadline = Instant::now() + timeout;
+        while !self.find_all(css).await?.is_empty() {
+            if Instant::now() > deadline {
+                bail!("{css:?} still present after {timeout:?}");
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Ok(())
     }
 
     /// Saves a PNG screenshot of the window to `path`.

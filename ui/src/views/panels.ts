@@ -4,7 +4,7 @@
 import type { Backend } from "../backend";
 import { h } from "../dom";
 import { relativeTime, roleLabel } from "../format";
-import type { ConversationScreen, Invite, OutboxAction, Participant, ShareLink } from "../types";
+import { isBackendError, type ConversationScreen, type Invite, type OutboxAction, type Participant, type ShareLink } from "../types";
 import { can, confirmDialog, guarded, messageOf, toast } from "./shared";
 
 export type PanelName = "Service" | "Contacts" | "People";
@@ -17,6 +17,11 @@ async function queue(backend: Backend, action: OutboxAction, done: string): Prom
   } catch (e) {
     toast(messageOf(e), "error");
   }
+}
+
+/** A short sentence when offline, else the error's own message. */
+function offlineOr(e: unknown, offline: string): string {
+  return isBackendError(e) && e.code === "offline" ? offline : messageOf(e);
 }
 
 function debounce<T extends unknown[]>(fn: (...args: T) => void, ms: number): (...args: T) => void {
@@ -56,7 +61,7 @@ export function servicePanel(backend: Backend, screen: ConversationScreen, tab: 
         );
         if (list.length === 0) crews.replaceChildren(h("li", { class: "muted" }, "No crews yet."));
       })
-      .catch((e) => crews.replaceChildren(h("li", { class: "form-error" }, `Crews load when online: ${messageOf(e)}`)));
+      .catch((e) => crews.replaceChildren(h("li", { class: "form-error" }, offlineOr(e, "Crews load when the server can be reached."))));
     const status = screen.view.service_requests.map((r) =>
       h(
         "li",
@@ -183,7 +188,7 @@ export function contactsPanel(backend: Backend, screen: ConversationScreen, isAg
     backend
       .shareLink(id)
       .then((link) => settings.replaceChildren(linkSettings(backend, id, link, onChanged)))
-      .catch((e) => settings.replaceChildren(h("p", { class: "muted" }, `Link settings load when online: ${messageOf(e)}`)));
+      .catch((e) => settings.replaceChildren(h("p", { class: "muted" }, offlineOr(e, "Link settings need a connection to the server."))));
   }
   return section;
 }

@@ -1,0 +1,359 @@
+// The signed-in window: conversation list (with Invites) on the left, the open conversation with
+// its timeline, composer and panels on the right, and the connection and outbox state throughout.
+
+import type { Backend } from "../backend";
+import { h } from "../dom";
+import { initials, peopleCount, relativeTime, roleLabel } from "../format";
+import type { ConversationScreen, Home, Invite, Message, QueuedAction, SessionInfo, TimelineEvent } from "../types";
+import { contactsPanel, peoplePanel, servicePanel, type PanelName } from "./panels";
+import { can, iconButton, messageOf, toast } from "./shared";
+
+const SEEN_KEY = "convene.seen";
+
+/** When each conversation was last opened here (for unread markers). */
+function seen(): Record<string, string> {
+  try {
+    return JSON.parse(localStorage.getItem(SEEN_KEY) ?? "{}") as Record<string, string>;
+  } catch {
+    return {};
+  }
+}
+
+function markSeen(id: string, at: string): void {
+  const all = seen();
+  all[id] = at;
+  localStorage.setItem(SEEN_KEY, JSON.stringify(all));
+}
+
+/** Messages and events in one time-ordered list. */
+export function mergeTimeline(messages: Message[], events: TimelineEvent[]): ({ kind: "message"; item: Message } | { kind: "event"; item: TimelineEvent })[] {
+  const all = [
+    ...messages.map((item) => ({ kind: "message" as const, item, at: item.created_at })),
+    ...events.map((item) => ({ kind: "event" as const, item, at: item.created_at })),
+  ];
+  all.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  return all.map(({ kind, item }) => ({ kind, item }) as { kind: "message"; item: Message } | { kind: "event"; item: TimelineEvent });
+}
+
+function describeAction(q: QueuedAction): string {
+  const labels: Record<string, string> = {
+    post_message: "Send message",
+    invite_agent: "Send invite",
+    request_service: "Request Service",
+    invite_contact: "Add to Conversation",
+    resend_invite: "Resend Invite",
+    revoke_invite: "Revoke invite",
+    accept_invite: "Join",
+    decline_invite: "Decline",
+    remove_participant: "Remove User",
+    make_owner: "Make owner",
+    leave: "Leave",
+    patch_share_link: "Change the Shareable Link",
+    rotate_share_link: "Rotate the Shareable Link",
+  };
+  return labels[q.action.kind] ?? q.action.kind;
+}
+
+export class AppView {
+  readonly element: HTMLElement;
+  private readonly status = h("div", { class: "status", role: "status", "data-testid": "connection-status" }, "Loading…");
+  private readonly sidebar = h("nav", { class: "sidebar", "aria-label": "Conversations" });
+  private readonly main = h("main", { class: "conversation-pane" });
+  private readonly search = h("input", { type: "search", placeholder: "Search conversations", "aria-label": "Search conversations", class: "search" });
+  private home: Home | null = null;
+  private selected: string | null = null;
+  private panel: PanelName | null = null;
+  private serviceTab: "request" | "agent" = "request";
+  private reloadTimer: number | undefined;
+  private draft = "";
+
+  constructor(
+    private readonly backend: Backend,
+    private readonly session: SessionInfo,
+    onSignedOut: () => void,
+  ) {
+    const me = session.me;
+    const signOut = h("button", { type: "button", class: "link" }, "Sign out");
+    signOut.addEventListener("click", async () => {
+      await backend.signOut().catch(() => undefined);
+      onSignedOut();
+    });
+    this.search.addEventListener("input", () => this.renderSidebar());
+    this.element = h(
+      "div",
+      { class: "app" },
+      h(
+        "header",
+        { class: "topbar" },
+        h("div", { class: "brand" }, h("span", { class: "brand-mark", "aria-hidden": "true" }), "Convene"),
+        h("span", { class: "account" }, me.account_name),
+        this.status,
+        h(
+          "div",
+          { class: "me" },
+          h("span", { class: "avatar", "aria-hidden": "true" }, initials(me.name)),
+          h("span", { "data-testid": "me-name" }, me.name),
+          me.kind === "agent" ? h("span", { class: "badge" }, roleLabel(me.role)) : null,
+          signOut,
+        ),
+      ),
+      h("div", { class: "body" }, this.sidebar, this.main),
+    );
+    this.main.append(h("p", { class: "empty-pane" }, "Select a conversation."));
+    backend.onEvent((event) => {
+      if (event.type === "action_failed") toast(`${event.label} failed: ${event.reason}`, "error");
+      if (event.type === "access_lost" && event.conversation_id === this.selected) {
+        toast("You no longer have access to that conversation", "error");
+        this.selected = null;
+      }
+      this.scheduleReload();
+    });
+    backend.onOpenConversation((id) => void this.open(id));
+  }
+
+  /** First paint from the cache, then a refresh from the server. */
+  async start(): Promise<void> {
+    await this.reload();
+    const outcome = await this.backend.refresh().catch(() => null);
+    if (outcome && !outcome.online) this.renderStatus(false);
+    await this.reload();
+  }
+
+  private scheduleReload(): void {
+    window.clearTimeout(this.reloadTimer);
+    this.reloadTimer = window.setTimeout(() => void this.reload(), 60);
+  }
+
+  private async reload(): Promise<void> {
+    try {
+      this.home = await this.backend.home();
+    } catch (e) {
+      toast(messageOf(e), "error");
+      return;
+    }
+    this.renderStatus(this.home.state !== "offline");
+    this.renderSidebar();
+    if (this.selected) await this.loadConversation(this.selected);
+  }
+
+  private renderStatus(online: boolean): void {
+    const home = this.home;
+    const pending = home?.queued.filter((q) => q.state === "pending").length ?? 0;
+    this.status.classList.toggle("offline", !online);
+    if (online) {
+      this.status.textContent = pending ? `Online — sending ${pending}…` : "Online";
+    } else {
+      const when = home?.last_synced_at ? ` (last synced ${relativeTime(home.last_synced_at)})` : "";
+      const queued = pending ? ` · ${pending} pending` : "";
+      this.status.textContent = `Offline — showing cached conversations${when}${queued}`;
+    }
+  }
+
+  private renderSidebar(): void {
+    const home = this.home;
+    if (!home) return;
+    const q = this.search.value.trim().toLowerCase();
+    const lastSeen = seen();
+    const entries = home.conversations.filter((e) => !e.invited && (!q || e.conversation.subject.toLowerCase().includes(q)));
+    const list = h(
+      "ul",
+      { class: "conversations", "data-testid": "conversation-list", "aria-label": "Conversations" },
+      ...entries.map((e) => {
+        const c = e.conversation;
+        const unread = c.id !== this.selected && (!lastSeen[c.id] || lastSeen[c.id]! < c.updated_at);
+        const item = h(
+          "li",
+          {
+            class: `conversation${c.id === this.selected ? " selected" : ""}${unread ? " unread" : ""}`,
+            "data-testid": "conversation-item",
+            "data-id": c.id,
+            tabindex: "0",
+            role: "button",
+            "aria-current": c.id === this.selected ? "true" : undefined,
+          },
+          h("span", { class: "subject" }, c.subject),
+          h(
+            "span",
+            { class: "meta" },
+            h("span", { class: `badge role-${c.my_role ?? "none"}` }, roleLabel(c.my_role)),
+            h("span", {}, peopleCount(c.participant_count)),
+            h("time", { datetime: c.updated_at }, relativeTime(c.updated_at)),
+            unread ? h("span", { class: "dot", "aria-label": "unread" }) : null,
+            e.pending_actions ? h("span", { class: "pending", "data-testid": "pending-marker" }, `${e.pending_actions} pending`) : null,
+          ),
+        );
+        const open = () => void this.open(c.id);
+        item.addEventListener("click", open);
+        item.addEventListener("keydown", (ev) => {
+          if ((ev as KeyboardEvent).key === "Enter" || (ev as KeyboardEvent).key === " ") open();
+        });
+        return item;
+      }),
+    );
+    if (entries.length === 0) list.append(h("li", { class: "empty" }, q ? "No conversation matches your search." : "No conversations yet."));
+    const invites = home.invites.length
+      ? h(
+          "section",
+          { class: "invites", "aria-label": "Invites" },
+          h("h2", {}, `Invites (${home.invites.length})`),
+          h("ul", { class: "rows" }, ...home.invites.map((i) => this.inviteRow(i))),
+        )
+      : null;
+    const subject = h("input", { name: "subject", placeholder: "New conversation subject", "aria-label": "New conversation subject", maxlength: "200", required: true });
+    const create = h("form", { class: "new-conversation" }, subject, h("button", { type: "submit", class: "primary" }, "New conversation"));
+    create.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      try {
+        const c = await this.backend.createConversation(subject.value);
+        subject.value = "";
+        await this.reload();
+        await this.open(c.id);
+      } catch (e) {
+        toast(messageOf(e), "error");
+      }
+    });
+    this.sidebar.replaceChildren(invites ?? "", h("h2", {}, "Conversations"), this.search, list, this.session.me.kind === "agent" ? create : "");
+  }
+
+  private inviteRow(i: Invite): HTMLElement {
+    const join = h("button", { type: "button", class: "primary" }, "Join");
+    const decline = h("button", { type: "button" }, "Decline");
+    join.addEventListener("click", async () => {
+      await this.backend.queue({ kind: "accept_invite", conversation_id: i.conversation_id, invite_id: i.id }).catch((e) => toast(messageOf(e), "error"));
+      toast(`Joining “${i.conversation_subject}”`);
+      this.selected = i.conversation_id;
+      this.scheduleReload();
+    });
+    decline.addEventListener("click", async () => {
+      await this.backend.queue({ kind: "decline_invite", conversation_id: i.conversation_id, invite_id: i.id }).catch((e) => toast(messageOf(e), "error"));
+      toast("Invite declined");
+    });
+    return h(
+      "li",
+      { class: "row invite", "data-testid": "invite" },
+      h("span", { class: "grow" }, h("strong", {}, i.conversation_subject), h("span", { class: "muted" }, ` from ${i.invited_by}${i.service_request_id ? " (crew request)" : ""}`)),
+      join,
+      decline,
+    );
+  }
+
+  async open(id: string): Promise<void> {
+    if (this.selected !== id) {
+      this.selected = id;
+      this.panel = null;
+      this.draft = "";
+    }
+    this.renderSidebar();
+    await this.loadConversation(id);
+  }
+
+  private async loadConversation(id: string): Promise<void> {
+    let screen: ConversationScreen | null;
+    try {
+      screen = await this.backend.conversation(id);
+    } catch (e) {
+      toast(messageOf(e), "error");
+      return;
+    }
+    if (this.selected !== id) return;
+    if (!screen) {
+      this.main.replaceChildren(h("p", { class: "empty-pane" }, "This conversation is not available."));
+      return;
+    }
+    markSeen(id, screen.view.conversation.updated_at);
+    this.renderConversation(screen);
+  }
+
+  private renderConversation(screen: ConversationScreen): void {
+    const c = screen.view.conversation;
+    const toggle = (name: PanelName) => () => {
+      this.panel = this.panel === name ? null : name;
+      this.renderConversation(screen);
+    };
+    const header = h(
+      "header",
+      { class: "conversation-header" },
+      h("div", { class: "grow" }, h("h1", { "data-testid": "conversation-subject" }, c.subject), h("span", { class: "muted" }, peopleCount(c.participant_count))),
+      h("div", { class: "header-icons", role: "toolbar", "aria-label": "Conversation tools" }, ...(["Service", "Contacts", "People"] as PanelName[]).map((n) => iconButton(n, this.panel === n, toggle(n)))),
+    );
+    const pendingIds = new Set(screen.timeline.pending.map(([id]) => id));
+    const timeline = h(
+      "ol",
+      { class: "timeline", "data-testid": "timeline", "aria-label": "Timeline" },
+      ...mergeTimeline(screen.timeline.messages, screen.timeline.events).map((entry) =>
+        entry.kind === "event"
+          ? h("li", { class: "event", "data-testid": "event" }, h("span", {}, entry.item.text), " ", h("time", { datetime: entry.item.created_at }, relativeTime(entry.item.created_at)))
+          : h(
+              "li",
+              { class: `message ${entry.item.author_kind}${pendingIds.has(entry.item.id) ? " pending" : ""}`, "data-testid": "message" },
+              h("div", { class: "message-head" }, h("strong", {}, entry.item.author_name), " ", h("time", { datetime: entry.item.created_at }, relativeTime(entry.item.created_at)), pendingIds.has(entry.item.id) ? h("span", { class: "pending", "data-testid": "pending-marker" }, "pending") : null),
+              h("p", { class: "body" }, entry.item.body),
+            ),
+      ),
+    );
+    const queued = screen.queued.filter((q) => q.action.kind !== "post_message" || q.state === "failed");
+    const outbox = queued.length
+      ? h(
+          "ul",
+          { class: "outbox", "aria-label": "Queued actions", "data-testid": "outbox" },
+          ...queued.map((q) => {
+            if (q.state === "pending") return h("li", { class: "queued", "data-testid": "queued-action" }, `${describeAction(q)} — pending`);
+            const dismiss = h("button", { type: "button", class: "link" }, "Dismiss");
+            const retry = h("button", { type: "button", class: "link" }, "Retry");
+            dismiss.addEventListener("click", () => void this.backend.dismiss(q.seq).then(() => this.scheduleReload()));
+            retry.addEventListener("click", () => void this.backend.retry(q.seq).then(() => this.scheduleReload()));
+            return h("li", { class: "failed", "data-testid": "failed-action", role: "alert" }, `${describeAction(q)} failed: ${q.last_error ?? "refused"} `, retry, dismiss);
+          }),
+        )
+      : null;
+    const input = h("textarea", { "aria-label": "Message", placeholder: "Write a message", rows: "2", maxlength: "10000" });
+    input.value = this.draft;
+    input.addEventListener("input", () => (this.draft = input.value));
+    const composer = h("form", { class: "composer" }, input, h("button", { type: "submit", class: "primary" }, "Send"));
+    const send = async () => {
+      const body = input.value;
+      if (!body.trim()) return;
+      try {
+        await this.backend.postMessage(c.id, body);
+        this.draft = "";
+        input.value = "";
+        this.scheduleReload();
+      } catch (e) {
+        toast(messageOf(e), "error");
+      }
+    };
+    composer.addEventListener("submit", (ev) => {
+      ev.preventDefault();
+      void send();
+    });
+    input.addEventListener("keydown", (ev) => {
+      const k = ev as KeyboardEvent;
+      if (k.key === "Enter" && !k.shiftKey) {
+        k.preventDefault();
+        void send();
+      }
+    });
+    if (!can(screen, "post_message").allowed) {
+      input.disabled = true;
+      input.placeholder = can(screen, "post_message").why;
+    }
+    let panel: HTMLElement | null = null;
+    if (this.panel === "Service") {
+      panel = servicePanel(this.backend, screen, this.serviceTab, (t) => {
+        this.serviceTab = t;
+        this.renderConversation(screen);
+      });
+    } else if (this.panel === "Contacts") {
+      panel = contactsPanel(this.backend, screen, this.session.me.kind === "agent", () => this.scheduleReload());
+    } else if (this.panel === "People") {
+      panel = peoplePanel(this.backend, screen);
+    }
+    const focused = document.activeElement;
+    const keepFocus = focused instanceof HTMLTextAreaElement && this.main.contains(focused);
+    this.main.replaceChildren(
+      h("div", { class: `conversation-layout${panel ? " with-panel" : ""}` }, h("div", { class: "conversation-column" }, header, timeline, outbox ?? "", composer), panel ?? ""),
+    );
+    timeline.scrollTop = timeline.scrollHeight;
+    if (keepFocus) input.focus();
+  }
+}
