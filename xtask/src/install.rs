@@ -22,7 +22,15 @@ const BUILD_PACKAGES: &[&str] = &[
 ];
 
 /// Extra packages the tests need: a virtual display, a session bus and the WebKit WebDriver.
-const TEST_PACKAGES: &[&str] = &["xvfb", "xauth", "dbus", "dbus-x11", "webkit2gtk-driver"];
+const TEST_PACKAGES: &[&str] = &[
+    "xvfb",
+    "xauth",
+    "dbus",
+    "dbus-x11",
+    "webkit2gtk-driver",
+    "xclip",
+    "python3-venv",
+];
 
 /// Everything both commands need.
 pub fn everything(root: &Path) -> Result<()> {

@@ -39,7 +39,13 @@ impl Server {
     ) -> u32 {
         let mut list = self.received.lock().unwrap_or_else(|p| p.into_inner());
         let id = u32::try_from(list.len()).unwrap_or(u32::MAX - 1) + 1;
-        list.push(Received { id, app_name, summary, body, actions });
+        list.push(Received {
+            id,
+            app_name,
+            summary,
+            body,
+            actions,
+        });
         id
     }
 
@@ -48,13 +54,22 @@ impl Server {
     }
 
     fn get_server_information(&self) -> (String, String, String, String) {
-        ("convene-test-recorder".into(), "convene".into(), "1.0".into(), "1.2".into())
+        (
+            "convene-test-recorder".into(),
+            "convene".into(),
+            "1.0".into(),
+            "1.2".into(),
+        )
     }
 
     fn close_notification(&self, _id: u32) {}
 
     #[zbus(signal)]
-    async fn action_invoked(emitter: &SignalEmitter<'_>, id: u32, action_key: &str) -> zbus::Result<()>;
+    async fn action_invoked(
+        emitter: &SignalEmitter<'_>,
+        id: u32,
+        action_key: &str,
+    ) -> zbus::Result<()>;
 }
 
 /// The running recorder.
@@ -72,10 +87,18 @@ impl Recorder {
         let received = Arc::new(Mutex::new(Vec::new()));
         let connection = zbus::connection::Builder::session()?
             .name("org.freedesktop.Notifications")?
-            .serve_at("/org/freedesktop/Notifications", Server { received: received.clone() })?
+            .serve_at(
+                "/org/freedesktop/Notifications",
+                Server {
+                    received: received.clone(),
+                },
+            )?
             .build()
             .await?;
-        Ok(Self { received, connection })
+        Ok(Self {
+            received,
+            connection,
+        })
     }
 
     /// Everything received so far.
@@ -87,11 +110,18 @@ impl Recorder {
     pub async fn wait_for(&self, text: &str, timeout: Duration) -> Result<Received> {
         let deadline = Instant::now() + timeout;
         loop {
-            if let Some(found) = self.received().into_iter().find(|n| n.summary.contains(text)) {
+            if let Some(found) = self
+                .received()
+                .into_iter()
+                .find(|n| n.summary.contains(text))
+            {
                 return Ok(found);
             }
             if Instant::now() > deadline {
-                bail!("no notification with {text:?} within {timeout:?}; got {:?}", self.received());
+                bail!(
+                    "no notification with {text:?} within {timeout:?}; got {:?}",
+                    self.received()
+                );
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }

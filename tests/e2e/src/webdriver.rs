@@ -83,9 +83,42 @@ impl WebDriver {
 
     /// Clicks the first enabled button whose visible text is `text` (waiting for it).
     pub async fn click_button(&self, text: &str, timeout: Duration) -> Result<()> {
-        let xpath = format!("//button[normalize-space()='{text}' and not(@disabled)]");
-        let el = self.wait_for_xpath(&xpath, timeout).await?;
-        self.click(&el).await
+        self.click_xpath(
+            &format!("//button[normalize-space()='{text}' and not(@disabled)]"),
+            timeout,
+        )
+        .await
+    }
+
+    /// Finds and clicks the first element matching `xpath`, finding it again if the page
+    /// re-rendered it in between (a stale element).
+    pub async fn click_xpath(&self, xpath: &str, timeout: Duration) -> Result<()> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let el = self.wait_for_xpath(xpath, timeout).await?;
+            match self.click(&el).await {
+                Ok(()) => return Ok(()),
+                Err(e) if e.to_string().contains("stale element") && Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Like [`WebDriver::click_xpath`], with a CSS selector.
+    pub async fn click_css(&self, css: &str, timeout: Duration) -> Result<()> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let el = self.wait_for(css, timeout).await?;
+            match self.click(&el).await {
+                Ok(()) => return Ok(()),
+                Err(e) if e.to_string().contains("stale element") && Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     async fn find_by(&self, using: &str, value: &str) -> Result<Vec<Element>> {
@@ -173,12 +206,15 @@ impl WebDriver {
 
     /// Runs an async script (the last argument is the callback) and returns what it passes back.
     pub async fn execute_async(&self, script: &str) -> Result<Value> {
-        self.post("/execute/async", json!({"script": script, "args": []})).await
+        self.post("/execute/async", json!({"script": script, "args": []}))
+            .await
     }
 
     /// An element's attribute.
     pub async fn attribute(&self, el: &Element, name: &str) -> Result<Option<String>> {
-        let v = self.get(&format!("/element/{}/attribute/{name}", el.0)).await?;
+        let v = self
+            .get(&format!("/element/{}/attribute/{name}", el.0))
+            .await?;
         Ok(v.as_str().map(str::to_owned))
     }
 

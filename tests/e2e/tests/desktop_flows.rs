@@ -14,18 +14,36 @@ const PASSWORD: &str = convene_server::demo::DEMO_PASSWORD;
 
 async fn sign_in(app: &Desktop, server_url: &str, email: &str) {
     let wd = &app.wd;
-    wd.wait_for("[data-testid=signin-form]", WAIT).await.expect("sign-in screen");
-    wd.fill(&wd.wait_for("#server-url", WAIT).await.expect("server"), server_url).await.expect("type");
-    wd.fill(&wd.wait_for("#email", WAIT).await.expect("email"), email).await.expect("type");
-    wd.fill(&wd.wait_for("#password", WAIT).await.expect("password"), PASSWORD).await.expect("type");
+    wd.wait_for("[data-testid=signin-form]", WAIT)
+        .await
+        .expect("sign-in screen");
+    wd.fill(
+        &wd.wait_for("#server-url", WAIT).await.expect("server"),
+        server_url,
+    )
+    .await
+    .expect("type");
+    wd.fill(&wd.wait_for("#email", WAIT).await.expect("email"), email)
+        .await
+        .expect("type");
+    wd.fill(
+        &wd.wait_for("#password", WAIT).await.expect("password"),
+        PASSWORD,
+    )
+    .await
+    .expect("type");
     wd.click_button("Sign in", WAIT).await.expect("sign in");
-    wd.wait_for("[data-testid=conversation-list]", WAIT).await.expect("list");
+    wd.wait_for("[data-testid=conversation-list]", WAIT)
+        .await
+        .expect("list");
 }
 
 async fn open_conversation(app: &Desktop, subject: &str) {
     let xpath = format!("//li[@data-testid='conversation-item'][.//span[@class='subject' and normalize-space()='{subject}']]");
-    let item = app.wd.wait_for_xpath(&xpath, WAIT).await.expect("conversation in the list");
-    app.wd.click(&item).await.expect("open");
+    app.wd
+        .click_xpath(&xpath, WAIT)
+        .await
+        .expect("open the conversation");
     app.wd
         .wait_for_text("[data-testid=conversation-subject]", WAIT, |t| t == subject)
         .await
@@ -33,15 +51,51 @@ async fn open_conversation(app: &Desktop, subject: &str) {
 }
 
 async fn open_panel(app: &Desktop, name: &str) {
-    let button = app.wd.wait_for(&format!("button[aria-label='{name}']"), WAIT).await.expect("icon");
-    app.wd.click(&button).await.expect("open panel");
-    app.wd.wait_for(&format!("section.panel[aria-label='{name}']"), WAIT).await.expect("panel");
+    app.wd
+        .click_css(
+            &format!("button[aria-label='{name}'][aria-pressed='false']"),
+            WAIT,
+        )
+        .await
+        .expect("open panel");
+    app.wd
+        .wait_for(&format!("section.panel[aria-label='{name}']"), WAIT)
+        .await
+        .expect("panel");
+}
+
+/// Opens the ⋯ menu of `name` in the People panel and clicks its item `item`.
+async fn click_menu_item(app: &Desktop, name: &str, item: &str) {
+    let xpath = format!("//li[@data-name='{name}']//div[@role='menu' and not(@hidden)]//button[normalize-space()='{item}']");
+    for _ in 0..5 {
+        app.wd
+            .click_css(
+                &format!("button[aria-label='More actions for {name}']"),
+                WAIT,
+            )
+            .await
+            .expect("open menu");
+        if app
+            .wd
+            .click_xpath(&xpath, Duration::from_secs(3))
+            .await
+            .is_ok()
+        {
+            return;
+        }
+    }
+    panic!("could not click {item} for {name}");
 }
 
 /// Opens the ⋯ menu of `name` in the People panel and answers the menu item labelled `item`.
 async fn menu_item(app: &Desktop, name: &str, item: &str) -> convene_e2e::Element {
-    let more = app.wd.wait_for(&format!("button[aria-label='More actions for {name}']"), WAIT).await.expect("⋯");
-    app.wd.click(&more).await.expect("open menu");
+    app.wd
+        .click_css(
+            &format!("button[aria-label='More actions for {name}']"),
+            WAIT,
+        )
+        .await
+        .expect("open menu");
     app.wd
         .wait_for_xpath(&format!("//li[@data-name='{name}']//div[@role='menu' and not(@hidden)]//button[normalize-space()='{item}']"), WAIT)
         .await
@@ -58,7 +112,10 @@ async fn tray_badge(app: &Desktop) -> Option<String> {
 }
 
 fn clipboard() -> String {
-    let out = std::process::Command::new("xclip").args(["-o", "-selection", "clipboard"]).output().expect("xclip (install it: cargo xtask test does)");
+    let out = std::process::Command::new("xclip")
+        .args(["-o", "-selection", "clipboard"])
+        .output()
+        .expect("xclip (install it: cargo xtask test does)");
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
@@ -71,54 +128,134 @@ async fn add_agent_notifies_the_other_app_which_joins_and_the_people_panel_shows
     let recorder = Recorder::start().await.expect("notification recorder");
     let t = TestServer::start(None).await;
     let ana_api = api_as(&t, "ana@demo.convene.test").await;
-    ana_api.post("/api/v1/conversations", json!({"subject": "Desktop add agent"})).await.ok();
+    ana_api
+        .post(
+            "/api/v1/conversations",
+            json!({"subject": "Desktop add agent"}),
+        )
+        .await
+        .ok();
     let dir_a = tempfile::tempdir().expect("tempdir");
     let dir_b = tempfile::tempdir().expect("tempdir");
-    let a = Desktop::launch("add-agent-a", dir_a.path(), &[]).await.expect("app A");
-    let b = Desktop::launch("add-agent-b", dir_b.path(), &[]).await.expect("app B");
+    let a = Desktop::launch("add-agent-a", dir_a.path(), &[])
+        .await
+        .expect("app A");
+    let b = Desktop::launch("add-agent-b", dir_b.path(), &[])
+        .await
+        .expect("app B");
     sign_in(&a, &t.server.url(), "ana@demo.convene.test").await;
     sign_in(&b, &t.server.url(), "femi@demo.convene.test").await;
-    b.wd.wait_for_text("[data-testid=connection-status]", WAIT, |s| s == "Online").await.expect("B online");
+    b.wd.wait_for_text("[data-testid=connection-status]", WAIT, |s| s == "Online")
+        .await
+        .expect("B online");
     assert_eq!(tray_badge(&b).await, None, "no pending invites yet");
 
     open_conversation(&a, "Desktop add agent").await;
     open_panel(&a, "Service").await;
     a.wd.click_button("Add Agent", WAIT).await.expect("tab");
-    let search = a.wd.wait_for("input[aria-label='Search agents']", WAIT).await.expect("search");
+    let search =
+        a.wd.wait_for("input[aria-label='Search agents']", WAIT)
+            .await
+            .expect("search");
     a.wd.fill(&search, "Femi").await.expect("type");
-    a.wd.wait_for_xpath("//li[@data-testid='agent-result'][.//strong[normalize-space()='Femi Adeyemi']]", WAIT).await.expect("result");
-    a.wd.click_button("Send invite", WAIT).await.expect("send invite");
+    a.wd.wait_for_xpath(
+        "//li[@data-testid='agent-result'][.//strong[normalize-space()='Femi Adeyemi']]",
+        WAIT,
+    )
+    .await
+    .expect("result");
+    a.wd.click_button("Send invite", WAIT)
+        .await
+        .expect("send invite");
 
-    let note = recorder.wait_for("Ana Lima invited you", WAIT).await.expect("a native notification");
+    let note = recorder
+        .wait_for("Ana Lima invited you", WAIT)
+        .await
+        .expect("a native notification");
     assert!(note.body.contains("Desktop add agent"), "{note:?}");
     assert_eq!(note.app_name, "Convene");
-    let invite = b.wd.wait_for("[data-testid=invite]", WAIT).await.expect("invite shown in B");
-    assert!(b.wd.text(&invite).await.expect("text").contains("Desktop add agent"));
-    assert_eq!(tray_badge(&b).await.as_deref(), Some("1"), "tray shows one pending invite");
-    b.wd.screenshot(&artifact_dir().join("add-agent-invite-in-b.png")).await.expect("shot");
+    let invite =
+        b.wd.wait_for("[data-testid=invite]", WAIT)
+            .await
+            .expect("invite shown in B");
+    assert!(b
+        .wd
+        .text(&invite)
+        .await
+        .expect("text")
+        .contains("Desktop add agent"));
+    assert_eq!(
+        tray_badge(&b).await.as_deref(),
+        Some("1"),
+        "tray shows one pending invite"
+    );
+    b.wd.screenshot(&artifact_dir().join("add-agent-invite-in-b.png"))
+        .await
+        .expect("shot");
     b.wd.click_button("Join", WAIT).await.expect("join");
 
     open_panel(&a, "People").await;
-    a.wd
-        .wait_for_text("[data-testid=person][data-name='Femi Adeyemi'] .state", WAIT, |s| s == "Joined")
+    a.wd.wait_for_text(
+        "[data-testid=person][data-name='Femi Adeyemi'] .state",
+        WAIT,
+        |s| s == "Joined",
+    )
+    .await
+    .expect("A sees B joined");
+    a.wd.screenshot(&artifact_dir().join("add-agent-people-in-a.png"))
         .await
-        .expect("A sees B joined");
-    a.wd.screenshot(&artifact_dir().join("add-agent-people-in-a.png")).await.expect("shot");
+        .expect("shot");
 
     // Femi is a joined agent, not an owner: Remove User is there but disabled, saying who may.
     open_conversation(&b, "Desktop add agent").await;
     open_panel(&b, "People").await;
     let remove = menu_item(&b, "Ana Lima", "Remove User").await;
-    assert!(b.wd.property(&remove, "disabled").await.expect("prop").as_bool().unwrap_or(false), "disabled for a joined agent");
-    let why = b.wd.attribute(&remove, "title").await.expect("attr").unwrap_or_default();
-    assert!(why.contains("SuperAdmins and conversation owners"), "tooltip says who may: {why}");
-    b.wd.screenshot(&artifact_dir().join("remove-disabled-for-agent.png")).await.expect("shot");
+    assert!(
+        b.wd.property(&remove, "disabled")
+            .await
+            .expect("prop")
+            .as_bool()
+            .unwrap_or(false),
+        "disabled for a joined agent"
+    );
+    let why =
+        b.wd.attribute(&remove, "title")
+            .await
+            .expect("attr")
+            .unwrap_or_default();
+    assert!(
+        why.contains("SuperAdmins and conversation owners"),
+        "tooltip says who may: {why}"
+    );
+    b.wd.screenshot(&artifact_dir().join("remove-disabled-for-agent.png"))
+        .await
+        .expect("shot");
     assert_eq!(tray_badge(&b).await, None, "badge cleared after joining");
 
     // Clicking a notification opens its conversation.
-    let second = ana_api.post("/api/v1/conversations", json!({"subject": "Opened from a notification"})).await;
-    let femi_id = t.agent("femi@demo.convene.test").await.get("/api/v1/me").await.ok()["id"].clone();
-    ana_api.post(&format!("/api/v1/conversations/{}/agent-invites", second.ok()["id"].as_str().expect("id")), json!({"agent_id": femi_id})).await.ok();
+    let second = ana_api
+        .post(
+            "/api/v1/conversations",
+            json!({"subject": "Opened from a notification"}),
+        )
+        .await;
+    let femi_id = t
+        .agent("femi@demo.convene.test")
+        .await
+        .get("/api/v1/me")
+        .await
+        .ok()["id"]
+        .clone();
+    ana_api
+        .post(
+            &format!(
+                "/api/v1/conversations/{}/agent-invites",
+                second.ok()["id"].as_str().expect("id")
+            ),
+            json!({"agent_id": femi_id}),
+        )
+        .await
+        .ok();
     let note = recorder
         .wait_for("Ana Lima invited you", WAIT)
         .await
@@ -127,17 +264,25 @@ async fn add_agent_notifies_the_other_app_which_joins_and_the_people_panel_shows
     let deadline = std::time::Instant::now() + WAIT;
     let latest = loop {
         let all = recorder.received();
-        if let Some(n) = all.iter().rev().find(|n| n.body.contains("Opened from a notification")) {
+        if let Some(n) = all
+            .iter()
+            .rev()
+            .find(|n| n.body.contains("Opened from a notification"))
+        {
             break n.clone();
         }
-        assert!(std::time::Instant::now() < deadline, "second notification: {all:?}");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "second notification: {all:?}"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     recorder.click(latest.id).await.expect("click");
-    b.wd
-        .wait_for_text("[data-testid=conversation-subject]", WAIT, |s| s == "Opened from a notification")
-        .await
-        .expect("the notification opened its conversation");
+    b.wd.wait_for_text("[data-testid=conversation-subject]", WAIT, |s| {
+        s == "Opened from a notification"
+    })
+    .await
+    .expect("the notification opened its conversation");
     a.close().await;
     b.close().await;
 }
@@ -147,120 +292,293 @@ async fn request_service_contacts_link_resend_and_remove_from_the_panels() {
     let sink = SmtpSink::start().await;
     let t = TestServer::start(Some(&sink)).await;
     let ana = api_as(&t, "ana@demo.convene.test").await;
-    let conversation = ana.post("/api/v1/conversations", json!({"subject": "Panels on the desktop"})).await.ok()["id"].as_str().expect("id").to_owned();
+    let conversation = ana
+        .post(
+            "/api/v1/conversations",
+            json!({"subject": "Panels on the desktop"}),
+        )
+        .await
+        .ok()["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
     let chloe = api_as(&t, "chloe@demo.convene.test").await;
     let chloe_id = chloe.get("/api/v1/me").await.ok()["id"].clone();
-    let invite = ana.post(&format!("/api/v1/conversations/{conversation}/agent-invites"), json!({"agent_id": chloe_id})).await;
-    chloe.post(&format!("/api/v1/invites/{}/accept", invite.ok()["invite"]["id"].as_str().expect("id")), json!({})).await.ok();
+    let invite = ana
+        .post(
+            &format!("/api/v1/conversations/{conversation}/agent-invites"),
+            json!({"agent_id": chloe_id}),
+        )
+        .await;
+    chloe
+        .post(
+            &format!(
+                "/api/v1/invites/{}/accept",
+                invite.ok()["invite"]["id"].as_str().expect("id")
+            ),
+            json!({}),
+        )
+        .await
+        .ok();
 
     let dir = tempfile::tempdir().expect("tempdir");
-    let app = Desktop::launch("panels", dir.path(), &[]).await.expect("app");
+    let app = Desktop::launch("panels", dir.path(), &[])
+        .await
+        .expect("app");
     sign_in(&app, &t.server.url(), "ana@demo.convene.test").await;
     open_conversation(&app, "Panels on the desktop").await;
 
     // Request Service.
     open_panel(&app, "Service").await;
-    app.wd.click_button("Get technical help", WAIT).await.expect("request Technical Support");
     app.wd
-        .wait_for_text("[data-testid=service-request]", WAIT, |s| s.contains("3 notified"))
+        .click_button("Get technical help", WAIT)
+        .await
+        .expect("request Technical Support");
+    app.wd
+        .wait_for_text("[data-testid=service-request]", WAIT, |s| {
+            s.contains("3 notified")
+        })
         .await
         .expect("request status");
-    app.wd.screenshot(&artifact_dir().join("request-service.png")).await.expect("shot");
+    app.wd
+        .screenshot(&artifact_dir().join("request-service.png"))
+        .await
+        .expect("shot");
 
     // Add to Conversation by email.
     open_panel(&app, "Contacts").await;
-    let field = app.wd.wait_for("input[aria-label='Contact email or name']", WAIT).await.expect("field");
+    let field = app
+        .wd
+        .wait_for("input[aria-label='Contact email or name']", WAIT)
+        .await
+        .expect("field");
     app.wd.fill(&field, "zed@example.com").await.expect("type");
-    app.wd.click_button("Add to Conversation", WAIT).await.expect("add");
+    app.wd
+        .click_button("Add to Conversation", WAIT)
+        .await
+        .expect("add");
     let mail = sink.wait_for(1, WAIT).await.remove(0);
     assert!(mail.rcpt_to.iter().any(|r| r.contains("zed@example.com")));
 
     // Copy Shareable Link: the X clipboard holds the URL the server reports.
     let warning = app.wd.wait_for(".warning", WAIT).await.expect("warning");
-    assert_eq!(app.wd.text(&warning).await.expect("t"), "Anyone with this URL will be able to access this Conversation.");
-    app.wd.click_button("Copy Shareable Link", WAIT).await.expect("copy");
-    app.wd.wait_for_text("#toast", WAIT, |s| s == "Link copied to the clipboard").await.expect("confirmation");
-    let url = ana.get(&format!("/api/v1/conversations/{conversation}/share-link")).await.ok()["url"].as_str().expect("url").to_owned();
+    assert_eq!(
+        app.wd.text(&warning).await.expect("t"),
+        "Anyone with this URL will be able to access this Conversation."
+    );
+    app.wd
+        .click_button("Copy Shareable Link", WAIT)
+        .await
+        .expect("copy");
+    app.wd
+        .wait_for_text("#toast", WAIT, |s| s == "Link copied to the clipboard")
+        .await
+        .expect("confirmation");
+    let url = ana
+        .get(&format!("/api/v1/conversations/{conversation}/share-link"))
+        .await
+        .ok()["url"]
+        .as_str()
+        .expect("url")
+        .to_owned();
     assert_eq!(clipboard(), url);
-    app.wd.screenshot(&artifact_dir().join("contacts-link-copied.png")).await.expect("shot");
+    app.wd
+        .screenshot(&artifact_dir().join("contacts-link-copied.png"))
+        .await
+        .expect("shot");
 
     // Resend Invite: a second email, and the count on screen.
     open_panel(&app, "People").await;
-    let resend = menu_item(&app, "zed", "Resend Invite").await;
-    app.wd.click(&resend).await.expect("resend");
+    click_menu_item(&app, "zed", "Resend Invite").await;
     sink.wait_for(2, WAIT).await;
     app.wd
-        .wait_for_text("[data-testid=person][data-name='zed'] [data-testid=invite-state]", WAIT, |s| s.contains("sent 2×"))
+        .wait_for_text(
+            "[data-testid=person][data-name='zed'] [data-testid=invite-state]",
+            WAIT,
+            |s| s.contains("sent 2×"),
+        )
         .await
         .expect("count shown");
 
     // Remove User as owner, with a confirmation that says what the person loses.
-    let remove = menu_item(&app, "Chloe Park", "Remove User").await;
-    app.wd.click(&remove).await.expect("remove");
-    let text = app.wd.wait_for("#dialog-text", WAIT).await.expect("confirmation");
-    assert!(app.wd.text(&text).await.expect("t").contains("loses access to this conversation"));
-    app.wd.screenshot(&artifact_dir().join("remove-confirmation.png")).await.expect("shot");
-    let confirm = app.wd.wait_for(".dialog button.danger", WAIT).await.expect("confirm");
-    app.wd.click(&confirm).await.expect("confirm");
-    app.wd.wait_gone("[data-testid=person][data-name='Chloe Park']", WAIT).await.expect("Chloe is gone");
-    chloe.get(&format!("/api/v1/conversations/{conversation}")).await.problem(404, "not_found");
+    click_menu_item(&app, "Chloe Park", "Remove User").await;
+    let text = app
+        .wd
+        .wait_for("#dialog-text", WAIT)
+        .await
+        .expect("confirmation");
+    assert!(app
+        .wd
+        .text(&text)
+        .await
+        .expect("t")
+        .contains("loses access to this conversation"));
+    app.wd
+        .screenshot(&artifact_dir().join("remove-confirmation.png"))
+        .await
+        .expect("shot");
+    app.wd
+        .click_css(".dialog button.danger", WAIT)
+        .await
+        .expect("confirm");
+    app.wd
+        .wait_gone("[data-testid=person][data-name='Chloe Park']", WAIT)
+        .await
+        .expect("Chloe is gone");
+    chloe
+        .get(&format!("/api/v1/conversations/{conversation}"))
+        .await
+        .problem(404, "not_found");
     app.close().await;
 }
 
 #[tokio::test]
-async fn offline_a_message_and_an_invite_are_queued_as_pending_and_land_once_when_the_server_returns() {
+async fn offline_a_message_and_an_invite_are_queued_as_pending_and_land_once_when_the_server_returns(
+) {
     let server_dir = tempfile::tempdir().expect("tempdir");
-    let addr = std::net::TcpListener::bind("127.0.0.1:0").expect("bind").local_addr().expect("addr");
+    let addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr");
     let start = |dir: std::path::PathBuf| async move {
         let mut config = convene_server::ServeConfig::for_test(dir);
         config.demo = true;
         config.listen = addr;
-        convene_server::Server::new(config).await.expect("server").start().await.expect("start")
+        convene_server::Server::new(config)
+            .await
+            .expect("server")
+            .start()
+            .await
+            .expect("start")
     };
     let server = start(server_dir.path().to_path_buf()).await;
     let url = format!("http://{addr}");
     let ana = Api::new(&url, None);
-    let token = ana.post("/api/v1/auth/login", json!({"email": "ana@demo.convene.test", "password": PASSWORD})).await;
+    let token = ana
+        .post(
+            "/api/v1/auth/login",
+            json!({"email": "ana@demo.convene.test", "password": PASSWORD}),
+        )
+        .await;
     let ana = ana.with_token(token.ok()["token"].as_str().expect("token"));
-    let conversation = ana.post("/api/v1/conversations", json!({"subject": "Offline on the desktop"})).await.ok()["id"].as_str().expect("id").to_owned();
+    let conversation = ana
+        .post(
+            "/api/v1/conversations",
+            json!({"subject": "Offline on the desktop"}),
+        )
+        .await
+        .ok()["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
 
     let dir = tempfile::tempdir().expect("tempdir");
-    let app = Desktop::launch("offline-1", dir.path(), &[]).await.expect("app");
+    let app = Desktop::launch("offline-1", dir.path(), &[])
+        .await
+        .expect("app");
     sign_in(&app, &url, "ana@demo.convene.test").await;
-    app.wd.wait_for_text("[data-testid=connection-status]", WAIT, |s| s == "Online").await.expect("online");
+    app.wd
+        .wait_for_text("[data-testid=connection-status]", WAIT, |s| s == "Online")
+        .await
+        .expect("online");
     app.close().await;
     server.stop().await;
 
-    let app = Desktop::launch("offline-2", dir.path(), &[]).await.expect("app again");
-    app.wd.wait_for_text("[data-testid=connection-status]", WAIT, |s| s.starts_with("Offline")).await.expect("offline");
+    let app = Desktop::launch("offline-2", dir.path(), &[])
+        .await
+        .expect("app again");
+    app.wd
+        .wait_for_text("[data-testid=connection-status]", WAIT, |s| {
+            s.starts_with("Offline")
+        })
+        .await
+        .expect("offline");
     open_conversation(&app, "Offline on the desktop").await;
-    let composer = app.wd.wait_for("textarea[aria-label='Message']", WAIT).await.expect("composer");
-    app.wd.fill(&composer, "Written while offline").await.expect("type");
+    let composer = app
+        .wd
+        .wait_for("textarea[aria-label='Message']", WAIT)
+        .await
+        .expect("composer");
+    app.wd
+        .fill(&composer, "Written while offline")
+        .await
+        .expect("type");
     app.wd.click_button("Send", WAIT).await.expect("send");
     app.wd.wait_for_xpath("//li[@data-testid='message'][.//p[normalize-space()='Written while offline']]//span[@data-testid='pending-marker']", WAIT).await.expect("message shown pending");
     open_panel(&app, "Contacts").await;
-    let field = app.wd.wait_for("input[aria-label='Contact email or name']", WAIT).await.expect("field");
-    app.wd.fill(&field, "offline-invite@example.com").await.expect("type");
-    app.wd.click_button("Add to Conversation", WAIT).await.expect("queue invite");
+    let field = app
+        .wd
+        .wait_for("input[aria-label='Contact email or name']", WAIT)
+        .await
+        .expect("field");
     app.wd
-        .wait_for_text("[data-testid=queued-action]", WAIT, |s| s.contains("Add to Conversation — pending"))
+        .fill(&field, "offline-invite@example.com")
+        .await
+        .expect("type");
+    app.wd
+        .click_button("Add to Conversation", WAIT)
+        .await
+        .expect("queue invite");
+    app.wd
+        .wait_for_text("[data-testid=queued-action]", WAIT, |s| {
+            s.contains("Add to Conversation — pending")
+        })
         .await
         .expect("invite shown pending");
-    app.wd.screenshot(&artifact_dir().join("offline-pending.png")).await.expect("shot");
+    app.wd
+        .screenshot(&artifact_dir().join("offline-pending.png"))
+        .await
+        .expect("shot");
 
     let server = start(server_dir.path().to_path_buf()).await;
-    app.wd.wait_for_text("[data-testid=connection-status]", Duration::from_secs(40), |s| s == "Online").await.expect("back online");
-    app.wd.wait_gone("[data-testid=queued-action]", WAIT).await.expect("queue drained");
-    app.wd.wait_gone("[data-testid=pending-marker]", WAIT).await.expect("nothing pending");
+    app.wd
+        .wait_for_text(
+            "[data-testid=connection-status]",
+            Duration::from_secs(40),
+            |s| s == "Online",
+        )
+        .await
+        .expect("back online");
+    app.wd
+        .wait_gone("[data-testid=queued-action]", WAIT)
+        .await
+        .expect("queue drained");
+    app.wd
+        .wait_gone("[data-testid=pending-marker]", WAIT)
+        .await
+        .expect("nothing pending");
     let ana = Api::new(&url, None);
-    let token = ana.post("/api/v1/auth/login", json!({"email": "ana@demo.convene.test", "password": PASSWORD})).await;
+    let token = ana
+        .post(
+            "/api/v1/auth/login",
+            json!({"email": "ana@demo.convene.test", "password": PASSWORD}),
+        )
+        .await;
     let ana = ana.with_token(token.ok()["token"].as_str().expect("token"));
-    let messages = ana.get(&format!("/api/v1/conversations/{conversation}/messages")).await;
-    let bodies: Vec<&str> = messages.ok()["messages"].as_array().expect("m").iter().filter_map(|m| m["body"].as_str()).collect();
+    let messages = ana
+        .get(&format!("/api/v1/conversations/{conversation}/messages"))
+        .await;
+    let bodies: Vec<&str> = messages.ok()["messages"]
+        .as_array()
+        .expect("m")
+        .iter()
+        .filter_map(|m| m["body"].as_str())
+        .collect();
     assert_eq!(bodies, ["Written while offline"], "landed once");
-    let people = ana.get(&format!("/api/v1/conversations/{conversation}/participants")).await;
-    assert_eq!(people.ok()["invites"].as_array().map(Vec::len), Some(1), "one invite");
-    app.wd.screenshot(&artifact_dir().join("offline-landed.png")).await.expect("shot");
+    let people = ana
+        .get(&format!(
+            "/api/v1/conversations/{conversation}/participants"
+        ))
+        .await;
+    assert_eq!(
+        people.ok()["invites"].as_array().map(Vec::len),
+        Some(1),
+        "one invite"
+    );
+    app.wd
+        .screenshot(&artifact_dir().join("offline-landed.png"))
+        .await
+        .expect("shot");
     app.close().await;
     server.stop().await;
 }

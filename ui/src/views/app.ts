@@ -65,6 +65,8 @@ export class AppView {
   private panel: PanelName | null = null;
   private serviceTab: "request" | "agent" = "request";
   private reloadTimer: number | undefined;
+  private lastHome = "";
+  private lastScreen = "";
   private draft = "";
 
   constructor(
@@ -132,8 +134,13 @@ export class AppView {
       return;
     }
     this.renderStatus(this.home.state !== "offline");
-    this.renderSidebar();
-    if (this.selected) await this.loadConversation(this.selected);
+    // Re-render only what changed, so an open menu or a half-typed search survives background syncs.
+    const homeJson = JSON.stringify(this.home);
+    if (homeJson !== this.lastHome) {
+      this.lastHome = homeJson;
+      this.renderSidebar();
+    }
+    if (this.selected) await this.loadConversation(this.selected, false);
   }
 
   private renderStatus(online: boolean): void {
@@ -244,10 +251,10 @@ export class AppView {
       this.draft = "";
     }
     this.renderSidebar();
-    await this.loadConversation(id);
+    await this.loadConversation(id, true);
   }
 
-  private async loadConversation(id: string): Promise<void> {
+  private async loadConversation(id: string, force: boolean): Promise<void> {
     let screen: ConversationScreen | null;
     try {
       screen = await this.backend.conversation(id);
@@ -261,6 +268,9 @@ export class AppView {
       return;
     }
     markSeen(id, screen.view.conversation.updated_at);
+    const screenJson = JSON.stringify(screen);
+    if (!force && screenJson === this.lastScreen) return;
+    this.lastScreen = screenJson;
     this.renderConversation(screen);
   }
 
