@@ -22,6 +22,7 @@ fn main() {
         "share_link",
         "copy_share_link",
         "tray_badge",
+        "join_link",
     ];
     let attributes = tauri_build::Attributes::new()
         .config_path("../tauri.conf.json")

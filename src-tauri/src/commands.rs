@@ -204,6 +204,21 @@ pub async fn copy_share_link(
     Ok(link.url)
 }
 
+/// Redeems a `convene://join` link and continues signed in as that contact.
+#[tauri::command]
+pub async fn join_link(
+    app: AppHandle,
+    client: ClientState<'_>,
+    server_url: String,
+    token: String,
+    name: Option<String>,
+    email: Option<String>,
+) -> Result<SessionInfo> {
+    let session = client.join_link(&server_url, &token, name.as_deref(), email.as_deref()).await?;
+    background::start_realtime(&app);
+    Ok(session)
+}
+
 /// The tray's pending-invite count, as shown on the tray icon.
 #[tauri::command]
 pub fn tray_badge(app: AppHandle) -> Option<String> {

@@ -7,6 +7,32 @@ use tauri_plugin_deep_link::DeepLinkExt;
 /// The UI event carrying a join token from a link.
 pub const JOIN_EVENT: &str = "convene-join";
 
+/// What a `convene://join` link asks for.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct JoinRequest {
+    pub token: String,
+    pub server_url: String,
+}
+
+/// Decodes `%XX` escapes (query values of links).
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
 /// Listens for links opened while the app runs (and the one it was started with).
 pub fn install(app: &AppHandle) {
     let handle = app.clone();
@@ -42,8 +68,19 @@ fn handle_url(app: &AppHandle, url: &str) {
                 crate::notify::open(app, id);
             }
         }
-        (Some("join"), Some(token)) if !token.is_empty() && token.len() < 200 => {
-            let _ = app.emit(JOIN_EVENT, token.to_owned());
+        (Some("join"), Some(rest)) => {
+            // convene://join/{token}?server={public URL of the server}
+            let (token, query) = rest.split_once('?').unwrap_or((rest, ""));
+            let server = query
+                .split('&')
+                .find_map(|kv| kv.strip_prefix("server="))
+                .map(percent_decode)
+                .unwrap_or_default();
+            if !token.is_empty() && token.len() < 200 && (server.starts_with("http://") || server.starts_with("https://")) {
+                let _ = app.emit(JOIN_EVENT, JoinRequest { token: token.to_owned(), server_url: server });
+            } else {
+                tracing::warn!("ignored a convene://join link without a token or server");
+            }
         }
         _ => tracing::warn!("ignored an unknown convene:// link"),
     }

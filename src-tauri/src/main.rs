@@ -90,6 +90,7 @@ fn main() {
             commands::share_link,
             commands::copy_share_link,
             commands::tray_badge,
+            commands::join_link,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"));
     if let Err(error) = result {

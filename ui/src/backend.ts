@@ -41,6 +41,10 @@ export interface Backend {
   /** Subscribes to core events, to "open this conversation" requests, and to join links. */
   onEvent(handler: (event: CoreEvent) => void): void;
   onOpenConversation(handler: (id: string) => void): void;
+  /** `convene://join` links opened while the app runs (desktop only). */
+  onJoinLink(handler: (link: { token: string; server_url: string }) => void): void;
+  /** Redeems a join link and continues as that contact. */
+  joinLink(serverUrl: string, token: string, name: string | null, email: string | null): Promise<SessionInfo>;
 }
 
 /** Picks the backend for where the UI runs. */

@@ -44,6 +44,16 @@ fn page(status: StatusCode, title: &str, body: &str) -> Response {
     response
 }
 
+/// Percent-encodes a query value.
+fn query_escape(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 fn refused(message: &str) -> Response {
     page(
         StatusCode::GONE,
@@ -62,7 +72,7 @@ pub async fn join_page(State(state): State<AppState>, Path(token): Path<String>)
     if let Some(why) = preview.refusal {
         return refused(&why);
     }
-    let deep_link = format!("convene://join/{}", token);
+    let deep_link = format!("convene://join/{token}?server={}", query_escape(&state.ctx().public_url));
     let intro = match preview.kind {
         PreviewKind::Invite => format!(
             "<p>{} invited {} to the conversation <strong>“{}”</strong> with {}.</p>",

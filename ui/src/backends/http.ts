@@ -187,4 +187,12 @@ export class HttpBackend implements Backend {
   onEvent(_handler: (event: CoreEvent) => void): void {}
 
   onOpenConversation(_handler: (id: string) => void): void {}
+
+  onJoinLink(): void {}
+
+  async joinLink(_serverUrl: string, token: string, name: string | null, email: string | null): Promise<SessionInfo> {
+    const joined = await this.call<{ token: string; me: Me }>("POST", `/join/${encodeURIComponent(token)}`, { name, email });
+    this.storage.setItem(TOKEN_KEY, joined.token);
+    return { server_url: this.origin, me: joined.me };
+  }
 }

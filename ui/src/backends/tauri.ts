@@ -79,6 +79,12 @@ export class TauriBackend implements Backend {
   onEvent(handler: (event: CoreEvent) => void): void {
     void listen<CoreEvent>("convene-event", (e) => handler(e.payload));
   }
+  onJoinLink(handler: (link: { token: string; server_url: string }) => void): void {
+    void listen<{ token: string; server_url: string }>("convene-join", (e) => handler(e.payload));
+  }
+  joinLink(serverUrl: string, token: string, name: string | null, email: string | null): Promise<SessionInfo> {
+    return invoke("join_link", { serverUrl, token, name, email });
+  }
   onOpenConversation(handler: (id: string) => void): void {
     void listen<string>("convene-open", (e) => handler(e.payload));
   }
