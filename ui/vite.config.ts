@@ -4,6 +4,8 @@ import { defineConfig } from "vite";
 // One UI for the desktop app (Tauri IPC backend) and for contacts in a browser (HTTP backend).
 export default defineConfig({
   clearScreen: false,
+  // Relative asset paths: the same build runs from the desktop app's root and from /app/ on the server.
+  base: "./",
   build: {
     outDir: "dist",
     emptyOutDir: true,

@@ -214,7 +214,9 @@ pub async fn join_link(
     name: Option<String>,
     email: Option<String>,
 ) -> Result<SessionInfo> {
-    let session = client.join_link(&server_url, &token, name.as_deref(), email.as_deref()).await?;
+    let session = client
+        .join_link(&server_url, &token, name.as_deref(), email.as_deref())
+        .await?;
     background::start_realtime(&app);
     Ok(session)
 }

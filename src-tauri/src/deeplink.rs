@@ -76,8 +76,17 @@ fn handle_url(app: &AppHandle, url: &str) {
                 .find_map(|kv| kv.strip_prefix("server="))
                 .map(percent_decode)
                 .unwrap_or_default();
-            if !token.is_empty() && token.len() < 200 && (server.starts_with("http://") || server.starts_with("https://")) {
-                let _ = app.emit(JOIN_EVENT, JoinRequest { token: token.to_owned(), server_url: server });
+            if !token.is_empty()
+                && token.len() < 200
+                && (server.starts_with("http://") || server.starts_with("https://"))
+            {
+                let _ = app.emit(
+                    JOIN_EVENT,
+                    JoinRequest {
+                        token: token.to_owned(),
+                        server_url: server,
+                    },
+                );
             } else {
                 tracing::warn!("ignored a convene://join link without a token or server");
             }

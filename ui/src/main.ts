@@ -17,6 +17,9 @@ async function showApp(root: HTMLElement, backend: Backend, session: SessionInfo
   const view = new AppView(backend, session, () => void showSignIn(root, backend));
   mount(root, view.element);
   await view.start();
+  // The web client opens on the conversation a join led to (`/app/#/c/{id}`).
+  const linked = /^#\/c\/([0-9a-f-]{36})$/.exec(window.location.hash);
+  if (linked?.[1]) await view.open(linked[1]);
 }
 
 /** A `convene://join` link: ask for a name and email (needed for Shareable Links) and join. */

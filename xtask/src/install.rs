@@ -30,6 +30,7 @@ const TEST_PACKAGES: &[&str] = &[
     "webkit2gtk-driver",
     "xclip",
     "python3-venv",
+    "chromium",
 ];
 
 /// Everything both commands need.
@@ -101,7 +102,12 @@ pub fn os_packages(packages: &[&str]) -> Result<()> {
 
 /// `npm ci` in `ui/` unless its packages are already installed from the current lock file.
 pub fn npm_packages(root: &Path) -> Result<()> {
-    let ui = root.join("ui");
+    npm_packages_in(&root.join("ui"))
+}
+
+/// `npm ci` in `dir` unless its packages are already installed from the current lock file.
+pub fn npm_packages_in(dir: &Path) -> Result<()> {
+    let ui = dir.to_path_buf();
     let lock = ui.join("package-lock.json");
     let stamp = ui.join("node_modules/.package-lock.json");
     let fresh = match (std::fs::metadata(&lock), std::fs::metadata(&stamp)) {

@@ -62,7 +62,14 @@ pub fn test(root: &Path, args: &[String]) -> Result<()> {
         || schemathesis(root),
     )?;
     if skip_e2e {
-        eprintln!("\nskipping the desktop end-to-end tests (--no-e2e)");
+        eprintln!("\nskipping the browser and desktop end-to-end tests (--no-e2e)");
+    } else {
+        step(
+            "browser end-to-end tests (join page and web client in headless Chromium)",
+            || browser(root),
+        )?;
+    }
+    if skip_e2e {
     } else if cfg!(target_os = "linux") {
         step(
             "desktop end-to-end tests (real app under Xvfb via tauri-driver)",
@@ -72,6 +79,22 @@ pub fn test(root: &Path, args: &[String]) -> Result<()> {
         eprintln!("\nnote: the desktop end-to-end tests run on Linux (tauri-driver + WebKitWebDriver); skipped here");
     }
     eprintln!("\nall checks passed in {:.0?}", started.elapsed());
+    Ok(())
+}
+
+/// The browser tests: node's test runner with playwright-core driving Debian's Chromium against the
+/// real server binary (the UI was built by an earlier step).
+fn browser(root: &Path) -> Result<()> {
+    sh(cargo()
+        .args(["build", "-p", "convene-server"])
+        .current_dir(root))?;
+    let dir = root.join("tests/browser");
+    install::npm_packages_in(&dir)?;
+    sh(Command::new(npm()).args(["test"]).current_dir(&dir))?;
+    eprintln!(
+        "screenshots: {}",
+        root.join("target/browser-artifacts").display()
+    );
     Ok(())
 }
 

@@ -89,9 +89,20 @@ impl Api {
     }
 
     /// Redeems an invite or Shareable Link token into a contact session.
-    pub async fn join(&self, token: &str, name: Option<&str>, email: Option<&str>) -> Result<convene_proto::JoinResponse, ClientError> {
-        let body = convene_proto::JoinRequest { name: name.map(str::to_owned), email: email.map(str::to_owned) };
-        let token: String = token.chars().filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect();
+    pub async fn join(
+        &self,
+        token: &str,
+        name: Option<&str>,
+        email: Option<&str>,
+    ) -> Result<convene_proto::JoinResponse, ClientError> {
+        let body = convene_proto::JoinRequest {
+            name: name.map(str::to_owned),
+            email: email.map(str::to_owned),
+        };
+        let token: String = token
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect();
         self.post(&format!("/join/{token}"), &body).await
     }
 

@@ -203,7 +203,13 @@ impl Client {
     }
 
     /// Opens a `convene://join` link: redeems the token on `server_url` and continues as that contact.
-    pub async fn join_link(&self, server_url: &str, token: &str, name: Option<&str>, email: Option<&str>) -> Result<SessionInfo, ClientError> {
+    pub async fn join_link(
+        &self,
+        server_url: &str,
+        token: &str,
+        name: Option<&str>,
+        email: Option<&str>,
+    ) -> Result<SessionInfo, ClientError> {
         let joined = Api::new(server_url, None)?.join(token, name, email).await?;
         self.adopt_session(server_url, &joined.token).await
     }

@@ -1,7 +1,7 @@
 //! What the desktop screens show, computed in one place from the cache and the shared permission
 //! table, so the shell stays a thin adapter and the UI only renders.
 
-use convene_proto::policy::{allowed, may_remove, Action, Actor, RemoveRefusal};
+use convene_proto::policy::{may_remove, Action, RemoveRefusal};
 use convene_proto::{
     Conversation, ConversationId, Invite, ParticipantId, ParticipantRole, ParticipantState,
 };
@@ -12,25 +12,7 @@ use crate::client::Client;
 use crate::error::ClientError;
 use crate::events::SyncState;
 
-/// Whether the user may do one thing, and who may when they may not (for the tooltip).
-#[derive(Clone, Debug, Serialize)]
-pub struct Permission {
-    pub action: Action,
-    pub allowed: bool,
-    pub who_may: &'static str,
-}
-
-/// Every action of the table for this actor.
-pub fn permissions(actor: &Actor) -> Vec<Permission> {
-    Action::ALL
-        .iter()
-        .map(|a| Permission {
-            action: *a,
-            allowed: allowed(actor, *a),
-            who_may: a.who_may(),
-        })
-        .collect()
-}
+pub use convene_proto::policy::{permissions, Permission};
 
 /// Whether the user may remove one participant, and why not.
 #[derive(Clone, Debug, Serialize)]

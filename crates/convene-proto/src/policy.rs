@@ -31,7 +31,7 @@ pub struct Participation {
 }
 
 /// Everything a person can try to do to a conversation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     See,
@@ -152,6 +152,32 @@ pub fn allowed(actor: &Actor, action: Action) -> bool {
         Action::AnswerInvite => actor.pending_invite,
         Action::MakeOwner => actor.is_superadmin() || owner,
     }
+}
+
+/// Whether an actor may do one action, and who may (for the tooltip of a disabled control).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Permission {
+    pub action: Action,
+    pub allowed: bool,
+    pub who_may: String,
+}
+
+/// The whole table for one actor.
+pub fn permissions(actor: &Actor) -> Vec<Permission> {
+    Action::ALL
+        .iter()
+        .map(|a| Permission {
+            action: *a,
+            allowed: allowed(actor, *a),
+            who_may: a.who_may().to_owned(),
+        })
+        .collect()
+}
+
+/// `GET /api/v1/conversations/{id}/permissions`.
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PermissionList {
+    pub permissions: Vec<Permission>,
 }
 
 /// Why a removal is refused, when the actor may remove people at all.

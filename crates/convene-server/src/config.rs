@@ -18,6 +18,8 @@ pub struct ServeConfig {
     pub smtp_url: Option<String>,
     /// Seed the demo account on start (idempotent).
     pub demo: bool,
+    /// The built web UI (`ui/dist`), served at `/app/` for contacts in a browser.
+    pub ui_dir: PathBuf,
     /// Rate limits (defaults for production).
     pub limits: crate::ratelimit::Limits,
 }
@@ -33,6 +35,7 @@ impl ServeConfig {
             smtp_url: None,
             demo: false,
             limits: crate::ratelimit::Limits::default(),
+            ui_dir: PathBuf::from("ui/dist"),
         }
     }
 }

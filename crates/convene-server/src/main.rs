@@ -42,6 +42,9 @@ enum Command {
         /// Seed a demo account (idempotent) and log its sign-ins.
         #[arg(long)]
         demo: bool,
+        /// The built web UI served to contacts at /app/.
+        #[arg(long, env = "CONVENE_UI_DIR", default_value = "ui/dist")]
+        ui_dir: PathBuf,
     },
     /// Manage accounts.
     Account {
@@ -79,6 +82,7 @@ async fn main() -> anyhow::Result<()> {
             public_url,
             smtp_url,
             demo,
+            ui_dir,
         } => {
             let config = ServeConfig {
                 data_dir: cli.data_dir,
@@ -88,6 +92,7 @@ async fn main() -> anyhow::Result<()> {
                 smtp_url,
                 demo,
                 limits: Default::default(),
+                ui_dir,
             };
             let running = Server::new(config).await?.start().await?;
             tokio::select! {

@@ -61,6 +61,7 @@ pub const BEARER: &str = "bearer";
         crate::api::conversations::messages,
         crate::api::conversations::post_message,
         crate::api::conversations::events,
+        crate::api::conversations::permissions,
         crate::api::invites::resend,
         crate::api::invites::revoke,
         crate::api::invites::accept,
@@ -199,7 +200,7 @@ mod web_page {
         params(("token" = String, Path, description = "An invite or Shareable Link token"), IdempotencyKey),
         request_body(content = JoinRequest, description = "Who is joining (Shareable Link only); may be empty for an invite", content_type = "application/x-www-form-urlencoded"),
         responses(
-            (status = 200, description = "Joined", body = String, content_type = "text/html"),
+            (status = 303, description = "Joined: the session is set as an HttpOnly cookie and the browser is sent to the conversation in the web client", headers(("Location" = String, description = "/app/#/c/{conversation}"), ("Set-Cookie" = String, description = "convene_session (HttpOnly; Secure; SameSite=Strict)"))),
             (status = 409, response = problem::Conflict),
             (status = 410, description = "The link no longer works", body = String, content_type = "text/html"),
             (status = 413, response = problem::PayloadTooLarge),

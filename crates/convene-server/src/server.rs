@@ -106,6 +106,7 @@ impl Server {
             hub.clone(),
             outbox.clone(),
             self.config.limits,
+            self.config.ui_dir.clone(),
         );
         let worker = tokio::spawn(crate::email::run_worker(
             self.ctx.store.clone(),

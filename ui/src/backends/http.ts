@@ -15,6 +15,7 @@ import type {
   Message,
   OutboxAction,
   Participant,
+  Permission,
   SessionInfo,
   ShareLink,
   SyncOutcome,
@@ -42,6 +43,7 @@ export class HttpBackend implements Backend {
       response = await fetch(`${this.origin}/api/v1${path}`, {
         method,
         headers,
+        credentials: "same-origin",
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch (e) {
@@ -63,9 +65,14 @@ export class HttpBackend implements Backend {
   }
 
   async session(): Promise<SessionInfo | null> {
-    if (!this.storage.getItem(TOKEN_KEY)) return null;
-    const me = await this.call<Me>("GET", "/me");
-    return { server_url: this.origin, me };
+    // A contact's session is an HttpOnly cookie (set when they joined); an agent's, a token here.
+    try {
+      const me = await this.call<Me>("GET", "/me");
+      return { server_url: this.origin, me };
+    } catch {
+      this.storage.removeItem(TOKEN_KEY);
+      return null;
+    }
   }
 
   async signIn(_serverUrl: string, email: string, password: string): Promise<SessionInfo> {
@@ -111,23 +118,29 @@ export class HttpBackend implements Backend {
     };
   }
 
-  // The browser reads straight from the server. Its permissions come with the contact web client
-  // (a later issue); until then every control that needs one stays disabled here.
+  // The browser reads straight from the server, permissions included (the server computes them
+  // from the same table the desktop app uses). A conversation the user lost answers 404: null.
   async conversation(id: string): Promise<ConversationScreen | null> {
     const base = `/conversations/${encodeURIComponent(id)}`;
-    const [conversation, people, messages, events] = await Promise.all([
-      this.call<Conversation>("GET", base),
-      this.call<{ participants: Participant[]; invites: Invite[] }>("GET", `${base}/participants`),
-      this.call<{ messages: Message[] }>("GET", `${base}/messages`),
-      this.call<{ events: TimelineEvent[] }>("GET", `${base}/events`),
-    ]);
-    return {
-      view: { conversation, me: null, participants: people.participants, invites: people.invites, service_requests: [] },
-      timeline: { messages: messages.messages, pending: [], events: events.events },
-      permissions: [],
-      removals: [],
-      queued: [],
-    };
+    try {
+      const [conversation, people, messages, events, permissions] = await Promise.all([
+        this.call<Conversation>("GET", base),
+        this.call<{ participants: Participant[]; invites: Invite[] }>("GET", `${base}/participants`),
+        this.call<{ messages: Message[] }>("GET", `${base}/messages`),
+        this.call<{ events: TimelineEvent[] }>("GET", `${base}/events`),
+        this.call<{ permissions: Permission[] }>("GET", `${base}/permissions`),
+      ]);
+      return {
+        view: { conversation, me: null, participants: people.participants, invites: people.invites, service_requests: [] },
+        timeline: { messages: messages.messages, pending: [], events: events.events },
+        permissions: permissions.permissions,
+        removals: [],
+        queued: [],
+      };
+    } catch (e) {
+      if ((e as BackendError).code === "not_found") return null;
+      throw e;
+    }
   }
 
   async queue(action: OutboxAction): Promise<number> {
@@ -142,6 +155,18 @@ export class HttpBackend implements Backend {
         break;
       case "leave":
         await this.call("POST", `${c}/leave`, {});
+        break;
+      case "resend_invite":
+        await this.call("POST", `/invites/${encodeURIComponent(action.invite_id)}/resend`, {});
+        break;
+      case "revoke_invite":
+        await this.call("POST", `/invites/${encodeURIComponent(action.invite_id)}/revoke`, {});
+        break;
+      case "remove_participant":
+        await this.call("DELETE", `${c}/participants/${encodeURIComponent(action.participant_id)}`);
+        break;
+      case "invite_agent":
+        await this.call("POST", `${c}/agent-invites`, { agent_id: action.agent_id });
         break;
       default:
         throw { code: "local", message: `${kind} is not available in the browser`, field: null } satisfies BackendError;
@@ -184,7 +209,29 @@ export class HttpBackend implements Backend {
     return link.url;
   }
 
-  onEvent(_handler: (event: CoreEvent) => void): void {}
+  /** The realtime stream over WebSocket (cookie sessions); reconnects with backoff. */
+  onEvent(handler: (event: CoreEvent) => void): void {
+    let backoff = 500;
+    const connect = () => {
+      const socket = new WebSocket(`${this.origin.replace(/^http/, "ws")}/api/v1/stream`);
+      socket.onopen = () => {
+        backoff = 500;
+        handler({ type: "sync_state", state: "online" });
+      };
+      socket.onmessage = (message) => {
+        const frame = JSON.parse(String(message.data)) as { type: string; conversation_id?: string; invite?: Invite };
+        if (frame.type === "changed" && frame.conversation_id) handler({ type: "conversation_changed", conversation_id: frame.conversation_id });
+        if (frame.type === "access_lost" && frame.conversation_id) handler({ type: "access_lost", conversation_id: frame.conversation_id });
+        if (frame.type === "invited" && frame.invite) handler({ type: "invited", invite: frame.invite });
+      };
+      socket.onclose = () => {
+        handler({ type: "sync_state", state: "offline" });
+        window.setTimeout(connect, backoff);
+        backoff = Math.min(backoff * 2, 10_000);
+      };
+    };
+    connect();
+  }
 
   onOpenConversation(_handler: (id: string) => void): void {}
 

@@ -107,6 +107,8 @@ export class AppView {
       if (event.type === "access_lost" && event.conversation_id === this.selected) {
         toast("You no longer have access to that conversation", "error");
         this.selected = null;
+        this.lastScreen = "";
+        this.main.replaceChildren(h("p", { class: "empty-pane", role: "status" }, "You no longer have access to that conversation."));
       }
       this.scheduleReload();
     });

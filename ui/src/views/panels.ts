@@ -319,10 +319,16 @@ export function peoplePanel(backend: Backend, screen: ConversationScreen): HTMLE
       ]),
     );
   };
+  const leave = guarded("Leave conversation", can(screen, "leave"), async () => {
+    if (await confirmDialog("Leave this conversation?", "You will no longer see its messages. Someone in it can invite you again.", "Leave")) {
+      await queue(backend, { kind: "leave", conversation_id: id }, "You left the conversation");
+    }
+  });
   return h(
     "section",
     { class: "panel", "aria-label": "People" },
     h("h2", {}, "People"),
+    leave,
     h("ul", { class: "rows", "aria-label": "Participants" }, ...screen.view.participants.map(person)),
     screen.view.invites.length ? h("h3", {}, "Invited") : null,
     h("ul", { class: "rows", "aria-label": "Pending invites" }, ...screen.view.invites.map(invitee)),

@@ -105,9 +105,15 @@ pub async fn login(
         (status = 422, response = problem::InvalidInput),
     )
 )]
-pub async fn logout(State(state): State<AppState>, authed: Authed) -> Result<StatusCode, ApiError> {
+pub async fn logout(
+    State(state): State<AppState>,
+    authed: Authed,
+) -> Result<(StatusCode, [(axum::http::HeaderName, String); 1]), ApiError> {
     state.store().delete_session(&authed.token_hash).await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(axum::http::header::SET_COOKIE, crate::web::clear_cookie())],
+    ))
 }
 
 /// Who am I

@@ -302,6 +302,34 @@ pub async fn post_message(
     Ok((StatusCode::CREATED, Json(message)))
 }
 
+/// What the caller may do here (the permission table, for greying out controls)
+#[utoipa::path(
+    get,
+    path = "/api/v1/conversations/{id}/permissions",
+    operation_id = "get_permissions",
+    tag = "conversations",
+    params(("id" = ConversationId, Path, description = "The conversation")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Every action with whether the caller may do it", body = convene_proto::policy::PermissionList),
+        (status = 401, response = problem::Unauthenticated),
+        (status = 404, response = problem::NotFound),
+    )
+)]
+pub async fn permissions(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(id): Path<String>,
+) -> Result<Json<convene_proto::policy::PermissionList>, ApiError> {
+    let permissions = participants::permissions(
+        state.ctx(),
+        &authed.principal,
+        parse_id(&id, "conversation")?,
+    )
+    .await?;
+    Ok(Json(convene_proto::policy::PermissionList { permissions }))
+}
+
 /// Membership events (audit)
 #[utoipa::path(
     get,

@@ -103,10 +103,30 @@ impl FromRequestParts<AppState> for Authed {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = bearer(parts).ok_or_else(|| {
-            ApiError::Unauthenticated("sign in first: missing bearer token".to_owned())
-        })?;
-        let token_hash = hash_token(token);
+        let token = match bearer(parts) {
+            Some(token) => token.to_owned(),
+            None => {
+                // Contacts in the browser carry their session in an HttpOnly cookie; a request that
+                // could change something (or open the stream) must then come from our own origin.
+                let token = crate::web::session_cookie(&parts.headers).ok_or_else(|| {
+                    ApiError::Unauthenticated("sign in first: missing bearer token".to_owned())
+                })?;
+                let safe = matches!(
+                    parts.method,
+                    axum::http::Method::GET | axum::http::Method::HEAD
+                ) && !parts.uri.path().ends_with("/stream");
+                if !safe
+                    && !crate::web::same_origin(&parts.headers, state.ctx().public_url.as_str())
+                {
+                    return Err(ApiError::Forbidden(
+                        "cross-site request refused: it must come from the Convene web page"
+                            .to_owned(),
+                    ));
+                }
+                token
+            }
+        };
+        let token_hash = hash_token(&token);
         let principal = state
             .store()
             .session_principal(&token_hash)

@@ -37,18 +37,31 @@ struct Inner {
     hub: Hub,
     outbox: Arc<Notify>,
     limits: crate::ratelimit::Limits,
+    ui_dir: std::path::PathBuf,
 }
 
 impl AppState {
-    pub fn new(ctx: Ctx, hub: Hub, outbox: Arc<Notify>, limits: crate::ratelimit::Limits) -> Self {
+    pub fn new(
+        ctx: Ctx,
+        hub: Hub,
+        outbox: Arc<Notify>,
+        limits: crate::ratelimit::Limits,
+        ui_dir: std::path::PathBuf,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 ctx,
                 hub,
                 outbox,
                 limits,
+                ui_dir,
             }),
         }
+    }
+
+    /// Where the built web UI is.
+    pub fn ui_dir(&self) -> &std::path::Path {
+        &self.inner.ui_dir
     }
 
     /// The rate limits in force.
@@ -136,6 +149,10 @@ pub fn router(state: AppState) -> Router {
             get(conversations::messages).post(conversations::post_message),
         )
         .route("/conversations/{id}/events", get(conversations::events))
+        .route(
+            "/conversations/{id}/permissions",
+            get(conversations::permissions),
+        )
         .route("/invites/{invite}/resend", post(invites::resend))
         .route("/invites/{invite}/revoke", post(invites::revoke))
         .route("/invites/{invite}/accept", post(invites::accept))
@@ -146,6 +163,9 @@ pub fn router(state: AppState) -> Router {
         .route("/openapi.json", get(crate::openapi::serve));
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/app", get(crate::web::app_index))
+        .route("/app/", get(crate::web::app_index))
+        .route("/app/assets/{file}", get(crate::web::app_asset))
         .route(
             "/j/{token}",
             get(crate::web::join_page).post(crate::web::join_form),

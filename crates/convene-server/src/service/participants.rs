@@ -101,6 +101,17 @@ pub async fn get(
     rows::conversation(&mut conn, id, role).await
 }
 
+/// The caller's row of the permission table for this conversation.
+pub async fn permissions(
+    ctx: &Ctx,
+    principal: &Principal,
+    id: ConversationId,
+) -> Result<Vec<convene_proto::policy::Permission>, ApiError> {
+    let mut conn = ctx.store.pool().acquire().await?;
+    let conv = load_conversation(&mut conn, principal, id).await?;
+    Ok(convene_proto::policy::permissions(&conv.actor))
+}
+
 /// Participants and pending invites.
 pub async fn list(
     ctx: &Ctx,

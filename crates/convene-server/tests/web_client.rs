@@ -1,0 +1,172 @@
+//! The contact's browser session: the join form sets an HttpOnly cookie and sends them to the web
+//! client; cookie-authenticated changes must come from the server's own origin; the web client is
+//! served with a strict CSP.
+
+use convene_testkit::TestServer;
+use reqwest::redirect::Policy;
+use serde_json::json;
+
+#[tokio::test]
+async fn joining_from_the_page_sets_a_strict_session_cookie_that_only_same_origin_requests_may_use()
+{
+    let t = TestServer::start(None).await;
+    let ana = t.agent("ana@demo.convene.test").await;
+    let conv = ana
+        .post("/api/v1/conversations", json!({"subject": "Cookies"}))
+        .await
+        .ok()["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let url = ana
+        .get(&format!("/api/v1/conversations/{conv}/share-link"))
+        .await
+        .ok()["url"]
+        .as_str()
+        .expect("url")
+        .to_owned();
+
+    let browser = reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .expect("client");
+    let joined = browser
+        .post(&url)
+        .form(&[("name", "Cora Cookie"), ("email", "cora@example.com")])
+        .send()
+        .await
+        .expect("join form");
+    assert_eq!(joined.status(), 303);
+    assert_eq!(
+        joined.headers()["location"],
+        format!("/app/#/c/{conv}").as_str()
+    );
+    let cookie = joined.headers()["set-cookie"]
+        .to_str()
+        .expect("cookie")
+        .to_owned();
+    for attribute in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/"] {
+        assert!(cookie.contains(attribute), "{attribute} in {cookie}");
+    }
+    let pair = cookie.split(';').next().expect("name=value").to_owned();
+
+    let me = browser
+        .get(t.server.url() + "/api/v1/me")
+        .header("cookie", &pair)
+        .send()
+        .await
+        .expect("me");
+    assert_eq!(me.status(), 200);
+    let me: serde_json::Value = me.json().await.expect("json");
+    assert_eq!(me["kind"], "contact");
+    assert_eq!(me["name"], "Cora Cookie");
+
+    let post = |origin: Option<&str>| {
+        let mut req = browser
+            .post(format!(
+                "{}/api/v1/conversations/{conv}/messages",
+                t.server.url()
+            ))
+            .header("cookie", &pair)
+            .json(&json!({"body": "hi"}));
+        if let Some(o) = origin {
+            req = req.header("origin", o);
+        }
+        req.send()
+    };
+    assert_eq!(
+        post(None).await.expect("send").status(),
+        403,
+        "no Origin: refused"
+    );
+    assert_eq!(
+        post(Some("https://evil.example"))
+            .await
+            .expect("send")
+            .status(),
+        403,
+        "another site: refused"
+    );
+    assert_eq!(
+        post(Some(&t.server.url())).await.expect("send").status(),
+        201,
+        "our own page: allowed"
+    );
+
+    let out = browser
+        .post(t.server.url() + "/api/v1/auth/logout")
+        .header("cookie", &pair)
+        .header("origin", t.server.url())
+        .send()
+        .await
+        .expect("logout");
+    assert_eq!(out.status(), 204);
+    assert!(out.headers()["set-cookie"]
+        .to_str()
+        .expect("c")
+        .contains("Max-Age=0"));
+    let after = browser
+        .get(t.server.url() + "/api/v1/me")
+        .header("cookie", &pair)
+        .send()
+        .await
+        .expect("me");
+    assert_eq!(after.status(), 401);
+}
+
+#[tokio::test]
+async fn the_web_client_is_served_with_a_strict_policy_and_no_path_tricks() {
+    let ui = tempfile::tempdir().expect("tempdir");
+    std::fs::create_dir_all(ui.path().join("assets")).expect("assets");
+    std::fs::write(
+        ui.path().join("index.html"),
+        "<!doctype html><title>Convene</title>",
+    )
+    .expect("index");
+    std::fs::write(ui.path().join("assets/app-1.js"), "console.log(1)").expect("js");
+    let dir = ui.path().to_path_buf();
+    let t = TestServer::start_with(None, move |c| c.ui_dir = dir).await;
+    let http = reqwest::Client::new();
+    let index = http
+        .get(t.server.url() + "/app/")
+        .send()
+        .await
+        .expect("index");
+    assert_eq!(index.status(), 200);
+    let csp = index.headers()["content-security-policy"]
+        .to_str()
+        .expect("csp")
+        .to_owned();
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"),
+        "{csp}"
+    );
+    assert_eq!(index.headers()["referrer-policy"], "no-referrer");
+    assert!(index
+        .text()
+        .await
+        .expect("html")
+        .contains("<title>Convene</title>"));
+    let js = http
+        .get(t.server.url() + "/app/assets/app-1.js")
+        .send()
+        .await
+        .expect("js");
+    assert_eq!(js.status(), 200);
+    assert!(js.headers()["content-type"]
+        .to_str()
+        .expect("ct")
+        .starts_with("text/javascript"));
+    for tricky in [
+        "/app/assets/..%2Findex.html",
+        "/app/assets/.env",
+        "/app/assets/%2e%2e%2f%2e%2e%2fCargo.toml",
+    ] {
+        let r = http
+            .get(t.server.url() + tricky)
+            .send()
+            .await
+            .expect("tricky");
+        assert_eq!(r.status(), 404, "{tricky}");
+    }
+}
