@@ -71,6 +71,9 @@ pub const BEARER: &str = "bearer";
         crate::api::stream::stream,
         web_page::join_page,
         web_page::join_form,
+        web_page::web_client,
+        web_page::web_client_bare,
+        web_page::web_client_asset,
     ),
     components(
         schemas(Problem, ErrorCode, convene_proto::StreamEvent),
@@ -212,6 +215,48 @@ mod web_page {
         )
     )]
     pub fn join_form() {}
+
+    /// The web client
+    ///
+    /// The same UI as the desktop app, over HTTP, for contacts in a browser.
+    #[utoipa::path(
+        get,
+        path = "/app/",
+        operation_id = "web_client",
+        tag = "web",
+        responses(
+            (status = 200, description = "The web client's page", body = String, content_type = "text/html"),
+            (status = 503, description = "The UI is not built on this server", body = String, content_type = "text/html"),
+        )
+    )]
+    pub fn web_client() {}
+
+    /// The web client (without the trailing slash)
+    #[utoipa::path(
+        get,
+        path = "/app",
+        operation_id = "web_client_bare",
+        tag = "web",
+        responses(
+            (status = 200, description = "The web client's page", body = String, content_type = "text/html"),
+            (status = 503, description = "The UI is not built on this server", body = String, content_type = "text/html"),
+        )
+    )]
+    pub fn web_client_bare() {}
+
+    /// The web client's scripts and styles
+    #[utoipa::path(
+        get,
+        path = "/app/assets/{file}",
+        operation_id = "web_client_asset",
+        tag = "web",
+        params(("file" = String, Path, description = "A file name of the built UI")),
+        responses(
+            (status = 200, description = "The file", body = String, content_type = "text/javascript"),
+            (status = 404, response = problem::NotFound),
+        )
+    )]
+    pub fn web_client_asset() {}
 }
 
 /// The optional `Idempotency-Key` header of mutating routes.

@@ -12,6 +12,9 @@ use serde_json::Value;
 const ROUTES: &[(&str, &[&str])] = &[
     ("/healthz", &["get"]),
     ("/j/{token}", &["get", "post"]),
+    ("/app", &["get"]),
+    ("/app/", &["get"]),
+    ("/app/assets/{file}", &["get"]),
     ("/api/v1/auth/login", &["post"]),
     ("/api/v1/auth/logout", &["post"]),
     ("/api/v1/me", &["get"]),
@@ -53,6 +56,9 @@ const ROUTES: &[(&str, &[&str])] = &[
 const PUBLIC: &[&str] = &[
     "/healthz",
     "/j/{token}",
+    "/app",
+    "/app/",
+    "/app/assets/{file}",
     "/api/v1/auth/login",
     "/api/v1/join/{token}",
     "/api/v1/openapi.json",
@@ -249,7 +255,9 @@ async fn operations_declare_auth_problems_and_idempotency() {
                 .map(String::as_str)
                 .collect();
             assert!(
-                statuses.iter().any(|s| s.starts_with('2') || *s == "101"),
+                statuses
+                    .iter()
+                    .any(|s| s.starts_with('2') || s.starts_with('3') || *s == "101"),
                 "{what}: no success response"
             );
             if secured {
