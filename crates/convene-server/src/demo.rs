@@ -81,7 +81,7 @@ async fn seat(
     let now = now_ms();
     sqlx::query(
         "INSERT INTO participants (id, conversation_id, agent_id, contact_id, role, state, added_by, via, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, 'joined', ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, 'joined', $6, $7, $8, $9)",
     )
     .bind(ParticipantId::new().to_string())
     .bind(conversation.to_string())

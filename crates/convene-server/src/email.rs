@@ -12,7 +12,7 @@ use std::time::Duration;
 use convene_proto::InviteId;
 use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use sqlx::{Row, SqliteConnection};
+use sqlx::{AnyConnection, Row};
 use tokio::sync::Notify;
 
 use crate::clock::{from_ms, now_ms};
@@ -105,7 +105,7 @@ pub fn render(mail: &InviteEmail<'_>, link: &str) -> (String, String, String) {
 
 /// Queues an invite's email in the caller's transaction and marks the invite `queued`.
 pub async fn enqueue_invite(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     invite: InviteId,
     mail: &InviteEmail<'_>,
 ) -> Result<(), sqlx::Error> {

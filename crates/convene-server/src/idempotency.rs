@@ -75,11 +75,12 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     let pool = state.ctx().store.pool();
     let inserted = sqlx::query(
         "INSERT INTO idempotency_keys (principal, key, request_hash, status, content_type, body, created_at)
-         VALUES (?, ?, ?, 0, '', x'', ?) ON CONFLICT DO NOTHING",
+         VALUES ($1, $2, $3, 0, '', $4, $5) ON CONFLICT DO NOTHING",
     )
     .bind(&scope)
     .bind(&key)
     .bind(&request_hash)
+    .bind(Vec::<u8>::new())
     .bind(now_ms())
     .execute(pool)
     .await;
@@ -98,7 +99,7 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     };
     let stored = if parts.status.is_server_error() {
         // Nothing was done (every action is one transaction): let a retry run it.
-        sqlx::query("DELETE FROM idempotency_keys WHERE principal = ? AND key = ?")
+        sqlx::query("DELETE FROM idempotency_keys WHERE principal = $1 AND key = $2")
             .bind(&scope)
             .bind(&key)
             .execute(pool)
@@ -109,7 +110,7 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .unwrap_or("");
-        sqlx::query("UPDATE idempotency_keys SET status = ?, content_type = ?, body = ? WHERE principal = ? AND key = ?")
+        sqlx::query("UPDATE idempotency_keys SET status = $1, content_type = $2, body = $3 WHERE principal = $4 AND key = $5")
             .bind(i64::from(parts.status.as_u16()))
             .bind(content_type)
             .bind(body.to_vec())
@@ -125,7 +126,7 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
 }
 
 async fn replay(state: &AppState, scope: &str, key: &str, request_hash: &str) -> Response {
-    let row = sqlx::query("SELECT request_hash, status, content_type, body FROM idempotency_keys WHERE principal = ? AND key = ?")
+    let row = sqlx::query("SELECT request_hash, status, content_type, body FROM idempotency_keys WHERE principal = $1 AND key = $2")
         .bind(scope)
         .bind(key)
         .fetch_optional(state.ctx().store.pool())

@@ -68,7 +68,7 @@ pub async fn hit(store: &Store, limit: Limit, bucket: &str) -> Result<(), ApiErr
     let window = limit.window_secs * 1000;
     let start = now - now.rem_euclid(window);
     let count: i64 = sqlx::query_scalar(
-        "INSERT INTO rate_buckets (bucket, window_start, count) VALUES (?, ?, 1)
+        "INSERT INTO rate_buckets (bucket, window_start, count) VALUES ($1, $2, 1)
          ON CONFLICT(bucket) DO UPDATE SET
            count = CASE WHEN window_start = excluded.window_start THEN count + 1 ELSE 1 END,
            window_start = excluded.window_start

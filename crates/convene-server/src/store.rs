@@ -1,14 +1,16 @@
 //! Storage: every read and write the server makes, behind one type.
 //!
-//! SQLite (a file in the data folder) is the embedded default. Each method that changes state
-//! runs in one transaction, so nothing half-done is ever stored.
+//! SQLite (a file in the data folder) is the embedded default; PostgreSQL serves several instances.
+//! Both are reached through sqlx's `Any` driver with one set of queries (`$1` placeholders, which
+//! SQLite reads positionally too) and a schema per dialect in `migrations/`. Each method that
+//! changes state runs in one transaction, so nothing half-done is ever stored.
 
 use std::path::Path;
 use std::str::FromStr;
 
 use convene_proto::{AccountId, AccountRole, AgentId, AgentStatus, ContactId, CrewId};
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Row, SqlitePool};
+use sqlx::any::AnyPoolOptions;
+use sqlx::{AnyPool, Row};
 
 use crate::clock::now_ms;
 use crate::service::Principal;
@@ -20,7 +22,7 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
-    #[error("unsupported DATABASE_URL {0:?}: use sqlite://… (PostgreSQL support is planned)")]
+    #[error("unsupported DATABASE_URL {0:?}: use sqlite:… or postgres://…")]
     UnsupportedUrl(String),
     #[error("{message}")]
     Duplicate {
@@ -51,9 +53,21 @@ pub struct NewAgent<'a> {
 }
 
 /// The server's database.
+/// Which database is behind the store.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// The embedded default: a file in the data folder.
+    Sqlite,
+    /// For several server instances sharing one database.
+    Postgres,
+}
+
+/// The server's database.
 #[derive(Clone)]
 pub struct Store {
-    pool: SqlitePool,
+    pool: AnyPool,
+    backend: Backend,
+    url: String,
 }
 
 fn parse<T: FromStr>(what: &str, s: &str) -> Result<T>
@@ -68,43 +82,103 @@ fn is_unique_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
 }
 
+/// The channel PostgreSQL notifications about account changes travel on.
+pub const CHANGES_CHANNEL: &str = "convene_changes";
+
 impl Store {
-    /// Opens (creating if needed) the database named by `database_url`, or `convene.db` in `data_dir`,
-    /// and brings its schema up to date.
+    /// Opens (creating if needed) the database named by `database_url` (`sqlite:…` or
+    /// `postgres://…`), or `convene.db` in `data_dir`, and brings its schema up to date.
     pub async fn open(data_dir: &Path, database_url: Option<&str>) -> Result<Self> {
-        let options = match database_url {
-            None => SqliteConnectOptions::new().filename(data_dir.join("convene.db")),
-            Some(url) if url.starts_with("sqlite:") => SqliteConnectOptions::from_str(url)?,
+        sqlx::any::install_default_drivers();
+        let (url, backend) = match database_url {
+            None => {
+                let dir =
+                    std::fs::canonicalize(data_dir).unwrap_or_else(|_| data_dir.to_path_buf());
+                (
+                    format!("sqlite://{}?mode=rwc", dir.join("convene.db").display()),
+                    Backend::Sqlite,
+                )
+            }
+            Some(url) if url.starts_with("sqlite:") => (url.to_owned(), Backend::Sqlite),
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                (url.to_owned(), Backend::Postgres)
+            }
             Some(url) => {
                 let scheme = url.split(':').next().unwrap_or_default();
                 return Err(StoreError::UnsupportedUrl(format!("{scheme}:…")));
             }
         };
-        let options = options
-            .create_if_missing(true)
-            .journal_mode(SqliteJournalMode::Wal)
-            .synchronous(SqliteSynchronous::Normal)
-            .foreign_keys(true)
-            .busy_timeout(std::time::Duration::from_secs(5));
-        let pool = SqlitePoolOptions::new()
-            .max_connections(8)
-            .connect_with(options)
-            .await?;
-        sqlx::migrate!("migrations/sqlite").run(&pool).await?;
-        Ok(Self { pool })
+        let options =
+            AnyPoolOptions::new().max_connections(if backend == Backend::Sqlite { 8 } else { 20 });
+        let pool = match backend {
+            Backend::Sqlite => {
+                let pool = options
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            sqlx::raw_sql(
+                                "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;",
+                            )
+                            .execute(conn)
+                            .await
+                            .map(|_| ())
+                        })
+                    })
+                    .connect(&url)
+                    .await?;
+                sqlx::raw_sql("PRAGMA journal_mode = WAL;")
+                    .execute(&pool)
+                    .await?;
+                sqlx::migrate!("migrations/sqlite").run(&pool).await?;
+                pool
+            }
+            Backend::Postgres => {
+                let pool = options.connect(&url).await?;
+                sqlx::migrate!("migrations/postgres").run(&pool).await?;
+                pool
+            }
+        };
+        Ok(Self { pool, backend, url })
     }
 
     /// The connection pool, for the domain's own queries.
-    pub fn pool(&self) -> &SqlitePool {
+    pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
 
-    /// Starts a write transaction. `BEGIN IMMEDIATE` takes SQLite's write lock up front, so two
-    /// writers queue (busy timeout) instead of failing when a reader upgrades.
+    /// Which database this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The database URL (PostgreSQL listeners open their own connection with it).
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// Starts a write transaction. On SQLite, `BEGIN IMMEDIATE` takes the write lock up front, so
+    /// two writers queue (busy timeout) instead of failing when a reader upgrades.
     pub async fn write(
         &self,
-    ) -> std::result::Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
-        self.pool.begin_with("BEGIN IMMEDIATE").await
+    ) -> std::result::Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+        match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
+            Backend::Postgres => self.pool.begin().await,
+        }
+    }
+
+    /// Tells the other server instances that an account's change feed moved (PostgreSQL only;
+    /// one SQLite file has one server).
+    pub async fn announce(&self, account: AccountId) {
+        if self.backend == Backend::Postgres {
+            let sent = sqlx::query("SELECT pg_notify($1, $2)")
+                .bind(CHANGES_CHANNEL)
+                .bind(account.to_string())
+                .execute(&self.pool)
+                .await;
+            if let Err(e) = sent {
+                tracing::warn!(error = %e, "could not notify the other instances");
+            }
+        }
     }
 
     /// Creates an account and its first superadmin in one transaction.
@@ -117,7 +191,7 @@ impl Store {
     ) -> Result<(AccountId, AgentId)> {
         let account = AccountId::new();
         let mut tx = self.pool.begin().await?;
-        sqlx::query("INSERT INTO accounts (id, name, created_at) VALUES (?, ?, ?)")
+        sqlx::query("INSERT INTO accounts (id, name, created_at) VALUES ($1, $2, $3)")
             .bind(account.to_string())
             .bind(name)
             .bind(now_ms())
@@ -148,7 +222,7 @@ impl Store {
 
     /// The account named `name`, if one exists (used to keep demo seeding idempotent).
     pub async fn account_by_name(&self, name: &str) -> Result<Option<AccountId>> {
-        let row = sqlx::query("SELECT id FROM accounts WHERE name = ?")
+        let row = sqlx::query("SELECT id FROM accounts WHERE name = $1")
             .bind(name)
             .fetch_optional(&self.pool)
             .await?;
@@ -158,7 +232,7 @@ impl Store {
 
     /// What sign-in needs to know about the agent with this (normalised) email.
     pub async fn agent_login(&self, email: &str) -> Result<Option<AgentLogin>> {
-        let row = sqlx::query("SELECT id, password_hash, status FROM agents WHERE email = ?")
+        let row = sqlx::query("SELECT id, password_hash, status FROM agents WHERE email = $1")
             .bind(email)
             .fetch_optional(&self.pool)
             .await?;
@@ -180,7 +254,7 @@ impl Store {
         expires_at: i64,
     ) -> Result<()> {
         sqlx::query(
-            "INSERT INTO sessions (token_hash, agent_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO sessions (token_hash, agent_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
         )
         .bind(token_hash)
         .bind(agent.to_string())
@@ -198,7 +272,7 @@ impl Store {
              FROM sessions s
              LEFT JOIN agents a ON a.id = s.agent_id AND a.status = 'active'
              LEFT JOIN contacts k ON k.id = s.contact_id
-             WHERE s.token_hash = ? AND s.expires_at > ?",
+             WHERE s.token_hash = $1 AND s.expires_at > $2",
         )
         .bind(token_hash)
         .bind(now_ms())
@@ -227,15 +301,17 @@ impl Store {
 
     /// The account's name.
     pub async fn account_name(&self, account: AccountId) -> Result<String> {
-        Ok(sqlx::query_scalar("SELECT name FROM accounts WHERE id = ?")
-            .bind(account.to_string())
-            .fetch_one(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT name FROM accounts WHERE id = $1")
+                .bind(account.to_string())
+                .fetch_one(&self.pool)
+                .await?,
+        )
     }
 
     /// Ends a session. Answers whether there was one.
     pub async fn delete_session(&self, token_hash: &str) -> Result<bool> {
-        let done = sqlx::query("DELETE FROM sessions WHERE token_hash = ?")
+        let done = sqlx::query("DELETE FROM sessions WHERE token_hash = $1")
             .bind(token_hash)
             .execute(&self.pool)
             .await?;
@@ -255,13 +331,13 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         sqlx::query(
             "INSERT INTO crews (id, account_id, name, call_to_action, customer_requestable, created_at)
-             VALUES (?, ?, ?, ?, ?, ?)",
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(id.to_string())
         .bind(account.to_string())
         .bind(name)
         .bind(call_to_action)
-        .bind(customer_requestable)
+        .bind(i64::from(customer_requestable))
         .bind(now_ms())
         .execute(&mut *tx)
         .await
@@ -276,7 +352,7 @@ impl Store {
             }
         })?;
         for agent in members {
-            sqlx::query("INSERT INTO crew_members (crew_id, agent_id) VALUES (?, ?)")
+            sqlx::query("INSERT INTO crew_members (crew_id, agent_id) VALUES ($1, $2)")
                 .bind(id.to_string())
                 .bind(agent.to_string())
                 .execute(&mut *tx)
@@ -295,7 +371,7 @@ impl Store {
     ) -> Result<ContactId> {
         let id = ContactId::new();
         sqlx::query(
-            "INSERT INTO contacts (id, account_id, email, name, created_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO contacts (id, account_id, email, name, created_at) VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(id.to_string())
         .bind(account.to_string())
@@ -318,11 +394,11 @@ impl Store {
     }
 }
 
-async fn insert_agent(tx: &mut sqlx::SqliteConnection, agent: &NewAgent<'_>) -> Result<AgentId> {
+async fn insert_agent(tx: &mut sqlx::AnyConnection, agent: &NewAgent<'_>) -> Result<AgentId> {
     let id = AgentId::new();
     sqlx::query(
         "INSERT INTO agents (id, account_id, email, name, role, status, password_hash, created_at)
-         VALUES (?, ?, ?, ?, ?, 'active', ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, 'active', $6, $7)",
     )
     .bind(id.to_string())
     .bind(agent.account_id.to_string())

@@ -400,8 +400,8 @@ async fn the_account_setting_can_stop_contacts_inviting_contacts() {
 
 async fn sqlx_free_toggle(world: &World, on: bool) {
     // No API for account settings yet: flip it in the database the server uses.
-    sqlx::query("UPDATE accounts SET contacts_may_invite = ?")
-        .bind(on)
+    sqlx::query("UPDATE accounts SET contacts_may_invite = $1")
+        .bind(i64::from(on))
         .execute(world.t.server.store.pool())
         .await
         .expect("toggle");

@@ -3,7 +3,7 @@
 
 use convene_proto::policy::{allowed, Action, Actor, Participation};
 use convene_proto::{AccountId, ConversationId, ParticipantId, ParticipantRole, ParticipantState};
-use sqlx::{Row, SqliteConnection};
+use sqlx::{AnyConnection, Row};
 
 use super::rows::parse;
 use super::Principal;
@@ -38,7 +38,7 @@ impl ConversationRow {
 /// Loads conversation `id` as `principal` sees it; 404 when it is in another account or the
 /// caller may not see it.
 pub async fn load_conversation(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     principal: &Principal,
     id: ConversationId,
 ) -> Result<ConversationRow, ApiError> {
@@ -52,13 +52,13 @@ pub async fn load_conversation(
 /// Loads conversation `id` of the caller's account with the caller's place in it, whether or not
 /// they may see it (for acting on an invite addressed to them). 404 only for other accounts.
 pub async fn actor_in(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     principal: &Principal,
     id: ConversationId,
 ) -> Result<ConversationRow, ApiError> {
     let row = sqlx::query(
         "SELECT c.subject, a.contacts_may_invite FROM conversations c JOIN accounts a ON a.id = c.account_id
-         WHERE c.id = ? AND c.account_id = ?",
+         WHERE c.id = $1 AND c.account_id = $2",
     )
     .bind(id.to_string())
     .bind(principal.account_id().to_string())
@@ -67,11 +67,11 @@ pub async fn actor_in(
     ?
     .ok_or(ApiError::NotFound("conversation"))?;
     let subject: String = row.get(0);
-    let contacts_may_invite: bool = row.get(1);
+    let contacts_may_invite = row.get::<i64, _>(1) != 0;
 
     let member = principal.member();
     let participant = sqlx::query(
-        "SELECT id, role, state FROM participants WHERE conversation_id = ? AND (agent_id = ? OR contact_id = ?)",
+        "SELECT id, role, state FROM participants WHERE conversation_id = $1 AND (agent_id = $2 OR contact_id = $3)",
     )
     .bind(id.to_string())
     .bind(member.agent())
@@ -91,7 +91,7 @@ pub async fn actor_in(
     };
     let pending_invite = match my_participant {
         Some(p) => {
-            sqlx::query("SELECT 1 FROM invites WHERE participant_id = ? AND status = 'pending'")
+            sqlx::query("SELECT 1 FROM invites WHERE participant_id = $1 AND status = 'pending'")
                 .bind(p.to_string())
                 .fetch_optional(&mut *tx)
                 .await?
@@ -119,9 +119,9 @@ pub async fn actor_in(
 }
 
 /// Counts the joined owners of a conversation.
-pub async fn owner_count(tx: &mut SqliteConnection, id: ConversationId) -> Result<usize, ApiError> {
+pub async fn owner_count(tx: &mut AnyConnection, id: ConversationId) -> Result<usize, ApiError> {
     let (n,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM participants WHERE conversation_id = ? AND role = 'owner' AND state = 'joined'",
+        "SELECT COUNT(*) FROM participants WHERE conversation_id = $1 AND role = 'owner' AND state = 'joined'",
     )
     .bind(id.to_string())
     .fetch_one(&mut *tx)

@@ -1,7 +1,7 @@
 //! The account's directory: agents, crews and contacts, managed by superadmins and admins.
 
 use convene_proto::{AccountRole, Agent, AgentId, Contact, CreateAgent, CreateCrew, Crew, CrewId};
-use sqlx::{Row, SqliteConnection};
+use sqlx::{AnyConnection, Row};
 
 use super::{rows, s, Ctx, Principal};
 use crate::auth::hash_password;
@@ -33,7 +33,7 @@ fn require_manager(principal: &Principal) -> Result<AccountRole, ApiError> {
     }
 }
 
-fn agent_row(r: &sqlx::sqlite::SqliteRow) -> Result<Agent, ApiError> {
+fn agent_row(r: &sqlx::any::AnyRow) -> Result<Agent, ApiError> {
     Ok(Agent {
         id: rows::parse(r.get::<&str, _>(0))?,
         email: r.get(1),
@@ -57,9 +57,9 @@ pub async fn search_agents(
     let word = format!("% {pattern}");
     let rows = sqlx::query(
         "SELECT id, email, name, role, status FROM agents
-         WHERE account_id = ? AND status = 'active'
-           AND (lower(name) LIKE ? ESCAPE '\\' OR lower(name) LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\')
-         ORDER BY name LIMIT ?",
+         WHERE account_id = $1 AND status = 'active'
+           AND (lower(name) LIKE $2 ESCAPE '\\' OR lower(name) LIKE $3 ESCAPE '\\' OR email LIKE $4 ESCAPE '\\')
+         ORDER BY name LIMIT $5",
     )
     .bind(s(principal.account_id()))
     .bind(&pattern)
@@ -109,10 +109,10 @@ pub async fn create_agent(
     })
 }
 
-async fn crew_members(conn: &mut SqliteConnection, crew: &str) -> Result<Vec<Agent>, ApiError> {
+async fn crew_members(conn: &mut AnyConnection, crew: &str) -> Result<Vec<Agent>, ApiError> {
     let rows = sqlx::query(
         "SELECT a.id, a.email, a.name, a.role, a.status FROM crew_members m JOIN agents a ON a.id = m.agent_id
-         WHERE m.crew_id = ? ORDER BY a.name",
+         WHERE m.crew_id = $1 ORDER BY a.name",
     )
     .bind(crew)
     .fetch_all(&mut *conn)
@@ -126,10 +126,10 @@ pub async fn crews(ctx: &Ctx, principal: &Principal) -> Result<Vec<Crew>, ApiErr
     let contact = matches!(principal, Principal::Contact { .. });
     let rows = sqlx::query(
         "SELECT id, name, call_to_action, customer_requestable FROM crews
-         WHERE account_id = ? AND (customer_requestable = 1 OR ? = 0) ORDER BY name",
+         WHERE account_id = $1 AND (customer_requestable = 1 OR $2 = 0) ORDER BY name",
     )
     .bind(s(principal.account_id()))
-    .bind(contact)
+    .bind(i64::from(contact))
     .fetch_all(&mut *conn)
     .await?;
     let mut crews = Vec::with_capacity(rows.len());
@@ -144,7 +144,7 @@ pub async fn crews(ctx: &Ctx, principal: &Principal) -> Result<Vec<Crew>, ApiErr
             id: rows::parse(&id)?,
             name: r.get(1),
             call_to_action: r.get(2),
-            customer_requestable: r.get(3),
+            customer_requestable: r.get::<i64, _>(3) != 0,
             members,
         });
     }
@@ -190,13 +190,13 @@ pub async fn set_crew_member(
     require_manager(principal)?;
     let mut tx = ctx.store.write().await?;
     let account = s(principal.account_id());
-    sqlx::query("SELECT 1 FROM crews WHERE id = ? AND account_id = ?")
+    sqlx::query("SELECT 1 FROM crews WHERE id = $1 AND account_id = $2")
         .bind(s(crew))
         .bind(&account)
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(ApiError::NotFound("crew"))?;
-    sqlx::query("SELECT 1 FROM agents WHERE id = ? AND account_id = ?")
+    sqlx::query("SELECT 1 FROM agents WHERE id = $1 AND account_id = $2")
         .bind(s(agent))
         .bind(&account)
         .fetch_optional(&mut *tx)
@@ -204,21 +204,21 @@ pub async fn set_crew_member(
         .ok_or(ApiError::NotFound("agent"))?;
     if add {
         sqlx::query(
-            "INSERT INTO crew_members (crew_id, agent_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+            "INSERT INTO crew_members (crew_id, agent_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
         )
         .bind(s(crew))
         .bind(s(agent))
         .execute(&mut *tx)
         .await?;
     } else {
-        sqlx::query("DELETE FROM crew_members WHERE crew_id = ? AND agent_id = ?")
+        sqlx::query("DELETE FROM crew_members WHERE crew_id = $1 AND agent_id = $2")
             .bind(s(crew))
             .bind(s(agent))
             .execute(&mut *tx)
             .await?;
     }
     let r =
-        sqlx::query("SELECT name, call_to_action, customer_requestable FROM crews WHERE id = ?")
+        sqlx::query("SELECT name, call_to_action, customer_requestable FROM crews WHERE id = $1")
             .bind(s(crew))
             .fetch_one(&mut *tx)
             .await?;
@@ -228,7 +228,7 @@ pub async fn set_crew_member(
         id: crew,
         name: r.get(0),
         call_to_action: r.get(1),
-        customer_requestable: r.get(2),
+        customer_requestable: r.get::<i64, _>(2) != 0,
         members,
     })
 }
@@ -247,8 +247,8 @@ pub async fn search_contacts(
     let word = format!("% {pattern}");
     let rows = sqlx::query(
         "SELECT id, email, name FROM contacts
-         WHERE account_id = ? AND (lower(name) LIKE ? ESCAPE '\\' OR lower(name) LIKE ? ESCAPE '\\' OR email LIKE ? ESCAPE '\\')
-         ORDER BY name LIMIT ?",
+         WHERE account_id = $1 AND (lower(name) LIKE $2 ESCAPE '\\' OR lower(name) LIKE $3 ESCAPE '\\' OR email LIKE $4 ESCAPE '\\')
+         ORDER BY name LIMIT $5",
     )
     .bind(s(principal.account_id()))
     .bind(&pattern)

@@ -6,7 +6,7 @@ use convene_proto::{
     AgentId, ContactInviteRequest, ConversationId, CrewId, Invite, InviteId, InviteOutcome,
     ParticipantId, ServiceRequest, ServiceRequestId,
 };
-use sqlx::{Row, SqliteConnection};
+use sqlx::{AnyConnection, Row};
 
 use super::actor::{actor_in, load_conversation};
 use super::{record_change, record_event, rows, s, ConversationRow, Ctx, Member, Principal};
@@ -26,11 +26,11 @@ pub use crate::email::INVITE_TOKEN;
 
 /// The invitee's existing participant row, if any: (id, state).
 async fn existing(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     conv: ConversationId,
     member: Member,
 ) -> Result<Option<(ParticipantId, String)>, ApiError> {
-    let row = sqlx::query("SELECT id, state FROM participants WHERE conversation_id = ? AND (agent_id = ? OR contact_id = ?)")
+    let row = sqlx::query("SELECT id, state FROM participants WHERE conversation_id = $1 AND (agent_id = $2 OR contact_id = $3)")
         .bind(s(conv))
         .bind(member.agent())
         .bind(member.contact())
@@ -41,20 +41,21 @@ async fn existing(
 }
 
 async fn pending_invite_of(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     participant: ParticipantId,
 ) -> Result<Option<InviteId>, ApiError> {
-    let row = sqlx::query("SELECT id FROM invites WHERE participant_id = ? AND status = 'pending'")
-        .bind(s(participant))
-        .fetch_optional(&mut *tx)
-        .await?;
+    let row =
+        sqlx::query("SELECT id FROM invites WHERE participant_id = $1 AND status = 'pending'")
+            .bind(s(participant))
+            .fetch_optional(&mut *tx)
+            .await?;
     row.map(|r| rows::parse(r.get::<&str, _>(0))).transpose()
 }
 
 /// Puts `member` in the conversation as `invited` (new row, or an old one that left or was
 /// removed). Answers `Err(outcome)` when they are already joined or already invited.
 async fn upsert_invited(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     conv: &ConversationRow,
     member: Member,
     role: &str,
@@ -75,7 +76,7 @@ async fn upsert_invited(
             None => Ok(Ok(pid)),
         },
         Some((pid, _)) => {
-            sqlx::query("UPDATE participants SET state = 'invited', role = ?, via = ?, added_by = ?, updated_at = ? WHERE id = ?")
+            sqlx::query("UPDATE participants SET state = 'invited', role = $1, via = $2, added_by = $3, updated_at = $4 WHERE id = $5")
                 .bind(role)
                 .bind(via)
                 .bind(added_by)
@@ -89,7 +90,7 @@ async fn upsert_invited(
             let pid = ParticipantId::new();
             sqlx::query(
                 "INSERT INTO participants (id, conversation_id, agent_id, contact_id, role, state, added_by, via, created_at, updated_at)
-                 VALUES (?, ?, ?, ?, ?, 'invited', ?, ?, ?, ?)",
+                 VALUES ($1, $2, $3, $4, $5, 'invited', $6, $7, $8, $9)",
             )
             .bind(s(pid))
             .bind(s(conv.id))
@@ -123,7 +124,7 @@ fn principal_id(principal: &Principal) -> String {
 
 /// Inserts a pending agent invite for participant `pid`.
 async fn insert_agent_invite(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     conv: &ConversationRow,
     pid: ParticipantId,
     principal: &Principal,
@@ -135,7 +136,7 @@ async fn insert_agent_invite(
     sqlx::query(
         "INSERT INTO invites (id, conversation_id, participant_id, kind, invited_by_agent, invited_by_contact,
                               service_request_id, status, send_count, last_sent_at, created_at, updated_at)
-         VALUES (?, ?, ?, 'agent', ?, ?, ?, 'pending', 1, ?, ?, ?)",
+         VALUES ($1, $2, $3, 'agent', $4, $5, $6, 'pending', 1, $7, $8, $9)",
     )
     .bind(s(id))
     .bind(s(conv.id))
@@ -152,12 +153,12 @@ async fn insert_agent_invite(
 }
 
 async fn agent_name(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     principal: &Principal,
     agent: AgentId,
 ) -> Result<String, ApiError> {
     let row = sqlx::query(
-        "SELECT name FROM agents WHERE id = ? AND account_id = ? AND status = 'active'",
+        "SELECT name FROM agents WHERE id = $1 AND account_id = $2 AND status = 'active'",
     )
     .bind(s(agent))
     .bind(s(principal.account_id()))
@@ -218,15 +219,16 @@ pub async fn request_service(
 ) -> Result<ServiceRequest, ApiError> {
     let mut tx = ctx.store.write().await?;
     let conv = load_conversation(&mut tx, principal, conversation).await?;
-    let crew_row =
-        sqlx::query("SELECT name, customer_requestable FROM crews WHERE id = ? AND account_id = ?")
-            .bind(s(crew))
-            .bind(s(conv.account_id))
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(ApiError::NotFound("crew"))?;
+    let crew_row = sqlx::query(
+        "SELECT name, customer_requestable FROM crews WHERE id = $1 AND account_id = $2",
+    )
+    .bind(s(crew))
+    .bind(s(conv.account_id))
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(ApiError::NotFound("crew"))?;
     let crew_name: String = crew_row.get(0);
-    let customer_requestable: bool = crew_row.get(1);
+    let customer_requestable = crew_row.get::<i64, _>(1) != 0;
     if !(convene_proto::policy::allowed(&conv.actor, Action::InviteAgents)
         || (customer_requestable
             && convene_proto::policy::allowed(&conv.actor, Action::RequestCustomerCrew)))
@@ -235,7 +237,7 @@ pub async fn request_service(
     }
     let members: Vec<String> = sqlx::query_scalar(
         "SELECT a.id FROM crew_members m JOIN agents a ON a.id = m.agent_id
-         WHERE m.crew_id = ? AND a.status = 'active' ORDER BY a.name",
+         WHERE m.crew_id = $1 AND a.status = 'active' ORDER BY a.name",
     )
     .bind(s(crew))
     .fetch_all(&mut *tx)
@@ -244,7 +246,7 @@ pub async fn request_service(
     let (by_agent, by_contact) = inviter_columns(principal);
     sqlx::query(
         "INSERT INTO service_requests (id, conversation_id, crew_id, requested_by_agent, requested_by_contact, notified, status, created_at)
-         VALUES (?, ?, ?, ?, ?, 0, 'open', ?)",
+         VALUES ($1, $2, $3, $4, $5, 0, 'open', $6)",
     )
     .bind(s(request))
     .bind(s(conv.id))
@@ -277,7 +279,7 @@ pub async fn request_service(
             format!("{crew_name} has no active agents left to invite: they are all in the conversation or already invited"),
         ));
     }
-    sqlx::query("UPDATE service_requests SET notified = ? WHERE id = ?")
+    sqlx::query("UPDATE service_requests SET notified = $1 WHERE id = $2")
         .bind(notified)
         .bind(s(request))
         .execute(&mut *tx)
@@ -310,13 +312,13 @@ pub async fn request_service(
 
 /// Finds the contact by id, or by email (creating it), in the caller's account.
 async fn resolve_contact(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     principal: &Principal,
     req: &ContactInviteRequest,
 ) -> Result<(convene_proto::ContactId, String, String), ApiError> {
     let account = s(principal.account_id());
     if let Some(id) = req.contact_id {
-        let row = sqlx::query("SELECT name, email FROM contacts WHERE id = ? AND account_id = ?")
+        let row = sqlx::query("SELECT name, email FROM contacts WHERE id = $1 AND account_id = $2")
             .bind(s(id))
             .bind(&account)
             .fetch_optional(&mut *tx)
@@ -336,7 +338,7 @@ async fn resolve_contact(
         None => None,
     };
     if let Some(row) =
-        sqlx::query("SELECT id, name FROM contacts WHERE account_id = ? AND email = ?")
+        sqlx::query("SELECT id, name FROM contacts WHERE account_id = $1 AND email = $2")
             .bind(&account)
             .bind(&email)
             .fetch_optional(&mut *tx)
@@ -347,7 +349,7 @@ async fn resolve_contact(
     let id = convene_proto::ContactId::new();
     let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or(&email).to_owned());
     sqlx::query(
-        "INSERT INTO contacts (id, account_id, email, name, created_at) VALUES (?, ?, ?, ?, ?)",
+        "INSERT INTO contacts (id, account_id, email, name, created_at) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(s(id))
     .bind(&account)
@@ -393,7 +395,7 @@ pub async fn invite_contact(
     sqlx::query(
         "INSERT INTO invites (id, conversation_id, participant_id, kind, invited_by_agent, invited_by_contact, status,
                               token_hash, token_nonce, expires_at, delivery, send_count, last_sent_at, created_at, updated_at)
-         VALUES (?, ?, ?, 'contact', ?, ?, 'pending', ?, ?, ?, 'queued', 1, ?, ?, ?)",
+         VALUES ($1, $2, $3, 'contact', $4, $5, 'pending', $6, $7, $8, 'queued', 1, $9, $10, $11)",
     )
     .bind(s(id))
     .bind(s(conv.id))
@@ -440,7 +442,7 @@ pub async fn invite_contact(
 
 /// Loads an invite and its conversation as the caller sees them; 404 if either is hidden.
 async fn load_invite(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     principal: &Principal,
     id: InviteId,
 ) -> Result<(Invite, ConversationRow), ApiError> {
@@ -476,7 +478,7 @@ pub async fn resend(ctx: &Ctx, principal: &Principal, id: InviteId) -> Result<In
     require_pending(&invite)?;
     let now = now_ms();
     let sends: Vec<i64> = sqlx::query_scalar(
-        "SELECT sent_at FROM invite_sends WHERE invite_id = ? AND sent_at > ? ORDER BY sent_at",
+        "SELECT sent_at FROM invite_sends WHERE invite_id = $1 AND sent_at > $2 ORDER BY sent_at",
     )
     .bind(s(id))
     .bind(now - 24 * 3600 * 1000)
@@ -501,7 +503,7 @@ pub async fn resend(ctx: &Ctx, principal: &Principal, id: InviteId) -> Result<In
             message: format!("this invite was already resent {RESENDS_PER_DAY} times today"),
         });
     }
-    sqlx::query("INSERT INTO invite_sends (invite_id, sent_at) VALUES (?, ?)")
+    sqlx::query("INSERT INTO invite_sends (invite_id, sent_at) VALUES ($1, $2)")
         .bind(s(id))
         .bind(now)
         .execute(&mut *tx)
@@ -509,9 +511,9 @@ pub async fn resend(ctx: &Ctx, principal: &Principal, id: InviteId) -> Result<In
     let contact = invite.kind == convene_proto::InviteeKind::Contact;
     let expires = contact.then_some(now + INVITE_TTL_MS);
     sqlx::query(
-        "UPDATE invites SET send_count = send_count + 1, last_sent_at = ?, expires_at = COALESCE(?, expires_at),
-                delivery = CASE WHEN kind = 'contact' THEN 'queued' ELSE delivery END, delivery_error = NULL, updated_at = ?
-         WHERE id = ?",
+        "UPDATE invites SET send_count = send_count + 1, last_sent_at = $1, expires_at = COALESCE($2, expires_at),
+                delivery = CASE WHEN kind = 'contact' THEN 'queued' ELSE delivery END, delivery_error = NULL, updated_at = $3
+         WHERE id = $4",
     )
     .bind(now)
     .bind(expires)
@@ -557,20 +559,20 @@ pub async fn resend(ctx: &Ctx, principal: &Principal, id: InviteId) -> Result<In
 
 /// Ends a pending invite with `status`, and the invitee's `invited` participation with `state`.
 async fn end_invite(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     invite: &Invite,
     status: &str,
     state: &str,
 ) -> Result<(), ApiError> {
     let now = now_ms();
-    sqlx::query("UPDATE invites SET status = ?, updated_at = ? WHERE id = ?")
+    sqlx::query("UPDATE invites SET status = $1, updated_at = $2 WHERE id = $3")
         .bind(status)
         .bind(now)
         .bind(s(invite.id))
         .execute(&mut *tx)
         .await?;
     sqlx::query(
-        "UPDATE participants SET state = ?, updated_at = ? WHERE id = ? AND state = 'invited'",
+        "UPDATE participants SET state = $1, updated_at = $2 WHERE id = $3 AND state = 'invited'",
     )
     .bind(state)
     .bind(now)
@@ -592,13 +594,13 @@ fn invitee(invite: &Invite) -> Option<Member> {
 pub async fn revoke(ctx: &Ctx, principal: &Principal, id: InviteId) -> Result<Invite, ApiError> {
     let mut tx = ctx.store.write().await?;
     let (invite, conv) = load_invite(&mut tx, principal, id).await?;
-    let own: bool = sqlx::query_scalar(
-        "SELECT COALESCE(invited_by_agent, invited_by_contact) = ? FROM invites WHERE id = ?",
+    let inviter: Option<String> = sqlx::query_scalar(
+        "SELECT COALESCE(invited_by_agent, invited_by_contact) FROM invites WHERE id = $1",
     )
-    .bind(principal_id(principal))
     .bind(s(id))
     .fetch_one(&mut *tx)
     .await?;
+    let own = inviter.as_deref() == Some(principal_id(principal).as_str());
     if !(convene_proto::policy::allowed(&conv.actor, Action::RevokeAnyInvite)
         || (own && convene_proto::policy::allowed(&conv.actor, Action::RevokeOwnInvite)))
     {
@@ -655,7 +657,7 @@ pub async fn answer(
 
 /// The shared part of answering an invite (also used when a contact redeems an email link).
 pub async fn accept_or_decline(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     conv: &ConversationRow,
     invite: &Invite,
     who: &str,
@@ -675,12 +677,12 @@ pub async fn accept_or_decline(
         record_change(tx, conv, "conversation", None, invitee(invite)).await?;
         return Ok(());
     }
-    sqlx::query("UPDATE invites SET status = 'accepted', updated_at = ? WHERE id = ?")
+    sqlx::query("UPDATE invites SET status = 'accepted', updated_at = $1 WHERE id = $2")
         .bind(now)
         .bind(s(invite.id))
         .execute(&mut *tx)
         .await?;
-    sqlx::query("UPDATE participants SET state = 'joined', updated_at = ? WHERE id = ?")
+    sqlx::query("UPDATE participants SET state = 'joined', updated_at = $1 WHERE id = $2")
         .bind(now)
         .bind(s(invite.participant_id))
         .execute(&mut *tx)
@@ -695,7 +697,7 @@ pub async fn accept_or_decline(
     .await?;
     if let Some(request) = invite.service_request_id {
         let fulfilled = sqlx::query(
-            "UPDATE service_requests SET status = 'fulfilled', fulfilled_by = ?, fulfilled_at = ? WHERE id = ? AND status = 'open'",
+            "UPDATE service_requests SET status = 'fulfilled', fulfilled_by = $1, fulfilled_at = $2 WHERE id = $3 AND status = 'open'",
         )
         .bind(invite.agent_id.map(s))
         .bind(now)
@@ -705,7 +707,7 @@ pub async fn accept_or_decline(
         .rows_affected();
         if fulfilled == 1 {
             let others = sqlx::query_scalar::<_, String>(
-                "SELECT id FROM invites WHERE service_request_id = ? AND status = 'pending' AND id <> ?",
+                "SELECT id FROM invites WHERE service_request_id = $1 AND status = 'pending' AND id <> $2",
             )
             .bind(s(request))
             .bind(s(invite.id))
@@ -718,7 +720,7 @@ pub async fn accept_or_decline(
                     record_change(tx, conv, "conversation", None, invitee(&o)).await?;
                 }
             }
-            let crew: String = sqlx::query_scalar("SELECT cr.name FROM service_requests s JOIN crews cr ON cr.id = s.crew_id WHERE s.id = ?")
+            let crew: String = sqlx::query_scalar("SELECT cr.name FROM service_requests s JOIN crews cr ON cr.id = s.crew_id WHERE s.id = $1")
                 .bind(s(request))
                 .fetch_one(&mut *tx)
                 .await?;

@@ -4,7 +4,7 @@
 use convene_proto::{
     ContactId, ConversationId, InviteId, JoinRequest, JoinResponse, Me, ParticipantId,
 };
-use sqlx::{Row, SqliteConnection};
+use sqlx::{AnyConnection, Row};
 
 use super::actor::{actor_in, load_conversation};
 use super::{invites, record_change, record_event, rows, s, Ctx, Member, Principal};
@@ -48,9 +48,9 @@ struct Found {
 /// An invite a token names: id, status, expiry, kind, the invitee contact's name.
 type FoundInvite = (InviteId, String, Option<i64>, String, Option<String>);
 /// A Shareable Link a token names: enabled, expiry, maximum uses, uses.
-type FoundLink = (bool, Option<i64>, Option<i64>, i64);
+type FoundLink = (i64, Option<i64>, Option<i64>, i64);
 
-async fn find(tx: &mut SqliteConnection, token: &str) -> Result<Option<Found>, ApiError> {
+async fn find(tx: &mut AnyConnection, token: &str) -> Result<Option<Found>, ApiError> {
     let hash = hash_token(token);
     if let Some(r) = sqlx::query(
         "SELECT i.id, i.status, i.expires_at, i.conversation_id, c.account_id, c.subject, ac.name,
@@ -58,7 +58,7 @@ async fn find(tx: &mut SqliteConnection, token: &str) -> Result<Option<Found>, A
          FROM invites i JOIN conversations c ON c.id = i.conversation_id JOIN accounts ac ON ac.id = c.account_id
          JOIN participants p ON p.id = i.participant_id LEFT JOIN contacts k ON k.id = p.contact_id
          LEFT JOIN agents ba ON ba.id = i.invited_by_agent LEFT JOIN contacts bk ON bk.id = i.invited_by_contact
-         WHERE i.token_hash = ?",
+         WHERE i.token_hash = $1",
     )
     .bind(&hash)
     .fetch_optional(&mut *tx)
@@ -80,7 +80,7 @@ async fn find(tx: &mut SqliteConnection, token: &str) -> Result<Option<Found>, A
                 (SELECT a.name FROM participants p JOIN agents a ON a.id = p.agent_id
                  WHERE p.conversation_id = c.id AND p.role = 'owner' AND p.state = 'joined' ORDER BY p.created_at LIMIT 1)
          FROM share_links l JOIN conversations c ON c.id = l.conversation_id JOIN accounts ac ON ac.id = c.account_id
-         WHERE l.token_hash = ?",
+         WHERE l.token_hash = $1",
     )
     .bind(&hash)
     .fetch_optional(&mut *tx)
@@ -109,7 +109,8 @@ fn refusal(found: &Found, now: i64) -> Option<ApiError> {
         }
     }
     if let Some((enabled, expires, max_uses, uses)) = found.link {
-        if !enabled || expires.is_some_and(|e| e <= now) || max_uses.is_some_and(|m| uses >= m) {
+        if enabled == 0 || expires.is_some_and(|e| e <= now) || max_uses.is_some_and(|m| uses >= m)
+        {
             return invalid();
         }
     }
@@ -145,7 +146,7 @@ pub async fn redeem(ctx: &Ctx, token: &str, req: JoinRequest) -> Result<JoinResp
         // Mark an invite that ran out as expired, so the People panel says so.
         if let Some((id, status, Some(expires), _, _)) = &found.invite {
             if status == "pending" && *expires <= now {
-                sqlx::query("UPDATE invites SET status = 'expired', updated_at = ? WHERE id = ?")
+                sqlx::query("UPDATE invites SET status = 'expired', updated_at = $1 WHERE id = $2")
                     .bind(now)
                     .bind(s(id))
                     .execute(&mut *tx)
@@ -173,7 +174,7 @@ pub async fn redeem(ctx: &Ctx, token: &str, req: JoinRequest) -> Result<JoinResp
     let principal = contact_principal(&mut tx, contact).await?;
     let (session, session_hash) = new_token();
     sqlx::query(
-        "INSERT INTO sessions (token_hash, contact_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+        "INSERT INTO sessions (token_hash, contact_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
     )
     .bind(&session_hash)
     .bind(s(contact))
@@ -205,10 +206,10 @@ pub async fn redeem(ctx: &Ctx, token: &str, req: JoinRequest) -> Result<JoinResp
 }
 
 async fn contact_principal(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     contact: ContactId,
 ) -> Result<Principal, ApiError> {
-    let r = sqlx::query("SELECT account_id, name, email FROM contacts WHERE id = ?")
+    let r = sqlx::query("SELECT account_id, name, email FROM contacts WHERE id = $1")
         .bind(s(contact))
         .fetch_one(&mut *tx)
         .await?;
@@ -221,7 +222,7 @@ async fn contact_principal(
 }
 
 async fn join_by_link(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     found: &Found,
     req: JoinRequest,
 ) -> Result<ContactId, ApiError> {
@@ -233,7 +234,7 @@ async fn join_by_link(
     let email = validate::email("email", req.email.as_deref().unwrap_or(""))?;
     let now = now_ms();
     let contact: ContactId = match sqlx::query_scalar::<_, String>(
-        "SELECT id FROM contacts WHERE account_id = ? AND email = ?",
+        "SELECT id FROM contacts WHERE account_id = $1 AND email = $2",
     )
     .bind(&found.account)
     .bind(&email)
@@ -243,7 +244,7 @@ async fn join_by_link(
         Some(id) => rows::parse(&id)?,
         None => {
             let id = ContactId::new();
-            sqlx::query("INSERT INTO contacts (id, account_id, email, name, created_at) VALUES (?, ?, ?, ?, ?)")
+            sqlx::query("INSERT INTO contacts (id, account_id, email, name, created_at) VALUES ($1, $2, $3, $4, $5)")
                 .bind(s(id))
                 .bind(&found.account)
                 .bind(&email)
@@ -256,7 +257,7 @@ async fn join_by_link(
     };
     let principal = contact_principal(tx, contact).await?;
     let existing = sqlx::query(
-        "SELECT id, state FROM participants WHERE conversation_id = ? AND contact_id = ?",
+        "SELECT id, state FROM participants WHERE conversation_id = $1 AND contact_id = $2",
     )
     .bind(s(found.conversation))
     .bind(s(contact))
@@ -269,12 +270,12 @@ async fn join_by_link(
         match existing {
             Some(r) => {
                 let pid: ParticipantId = rows::parse(r.get::<&str, _>(0))?;
-                sqlx::query("UPDATE participants SET state = 'joined', via = 'shareable_link', role = 'contact', updated_at = ? WHERE id = ?")
+                sqlx::query("UPDATE participants SET state = 'joined', via = 'shareable_link', role = 'contact', updated_at = $1 WHERE id = $2")
                     .bind(now)
                     .bind(s(pid))
                     .execute(&mut *tx)
                     .await?;
-                sqlx::query("UPDATE invites SET status = 'accepted', updated_at = ? WHERE participant_id = ? AND status = 'pending'")
+                sqlx::query("UPDATE invites SET status = 'accepted', updated_at = $1 WHERE participant_id = $2 AND status = 'pending'")
                     .bind(now)
                     .bind(s(pid))
                     .execute(&mut *tx)
@@ -283,7 +284,7 @@ async fn join_by_link(
             None => {
                 sqlx::query(
                     "INSERT INTO participants (id, conversation_id, contact_id, role, state, via, created_at, updated_at)
-                     VALUES (?, ?, ?, 'contact', 'joined', 'shareable_link', ?, ?)",
+                     VALUES ($1, $2, $3, 'contact', 'joined', 'shareable_link', $4, $5)",
                 )
                 .bind(s(ParticipantId::new()))
                 .bind(s(found.conversation))
@@ -294,7 +295,7 @@ async fn join_by_link(
                 .await?;
             }
         }
-        sqlx::query("UPDATE share_links SET uses = uses + 1 WHERE conversation_id = ?")
+        sqlx::query("UPDATE share_links SET uses = uses + 1 WHERE conversation_id = $1")
             .bind(s(found.conversation))
             .execute(&mut *tx)
             .await?;

@@ -2,7 +2,7 @@
 
 use convene_proto::policy::Action;
 use convene_proto::{ConversationId, ShareLink, ShareLinkPatch};
-use sqlx::{Row, SqliteConnection};
+use sqlx::{AnyConnection, Row};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
@@ -18,7 +18,7 @@ pub const LINK_TOKEN: &str = "share_link";
 
 /// Gives a new conversation its link (enabled, no expiry, no limit).
 pub async fn create_link(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     secret: &Secret,
     id: ConversationId,
 ) -> Result<(), sqlx::Error> {
@@ -26,7 +26,7 @@ pub async fn create_link(
     let token = secret.derive(LINK_TOKEN, &s(id), &nonce);
     let now = now_ms();
     sqlx::query(
-        "INSERT INTO share_links (conversation_id, token_hash, token_nonce, enabled, created_at, updated_at) VALUES (?, ?, ?, 1, ?, ?)",
+        "INSERT INTO share_links (conversation_id, token_hash, token_nonce, enabled, created_at, updated_at) VALUES ($1, $2, $3, 1, $4, $5)",
     )
     .bind(s(id))
     .bind(hash_token(&token))
@@ -39,13 +39,9 @@ pub async fn create_link(
 }
 
 /// The link's current token, rebuilt from the secret and the stored nonce.
-async fn token(
-    ctx: &Ctx,
-    tx: &mut SqliteConnection,
-    id: ConversationId,
-) -> Result<String, ApiError> {
+async fn token(ctx: &Ctx, tx: &mut AnyConnection, id: ConversationId) -> Result<String, ApiError> {
     let nonce: String =
-        sqlx::query_scalar("SELECT token_nonce FROM share_links WHERE conversation_id = ?")
+        sqlx::query_scalar("SELECT token_nonce FROM share_links WHERE conversation_id = $1")
             .bind(s(id))
             .fetch_optional(&mut *tx)
             .await?
@@ -55,19 +51,19 @@ async fn token(
 
 async fn view(
     ctx: &Ctx,
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     id: ConversationId,
 ) -> Result<ShareLink, ApiError> {
     let token = token(ctx, tx, id).await?;
     let r = sqlx::query(
-        "SELECT enabled, expires_at, max_uses, uses FROM share_links WHERE conversation_id = ?",
+        "SELECT enabled, expires_at, max_uses, uses FROM share_links WHERE conversation_id = $1",
     )
     .bind(s(id))
     .fetch_one(&mut *tx)
     .await?;
     Ok(ShareLink {
         url: ctx.join_url(&token),
-        enabled: r.get(0),
+        enabled: r.get::<i64, _>(0) != 0,
         expires_at: r.get::<Option<i64>, _>(1).map(from_ms),
         max_uses: r.get(2),
         uses: r.get(3),
@@ -129,8 +125,8 @@ pub async fn patch(
     conv.require(Action::ManageShareLink)?;
     let mut changes = Vec::new();
     if let Some(enabled) = patch.enabled {
-        sqlx::query("UPDATE share_links SET enabled = ? WHERE conversation_id = ?")
-            .bind(enabled)
+        sqlx::query("UPDATE share_links SET enabled = $1 WHERE conversation_id = $2")
+            .bind(i64::from(enabled))
             .bind(s(id))
             .execute(&mut *tx)
             .await?;
@@ -141,7 +137,7 @@ pub async fn patch(
         });
     }
     if let Some(e) = expires {
-        sqlx::query("UPDATE share_links SET expires_at = ? WHERE conversation_id = ?")
+        sqlx::query("UPDATE share_links SET expires_at = $1 WHERE conversation_id = $2")
             .bind(e)
             .bind(s(id))
             .execute(&mut *tx)
@@ -155,7 +151,7 @@ pub async fn patch(
         });
     }
     if let Some(m) = patch.max_uses {
-        sqlx::query("UPDATE share_links SET max_uses = ? WHERE conversation_id = ?")
+        sqlx::query("UPDATE share_links SET max_uses = $1 WHERE conversation_id = $2")
             .bind(m)
             .bind(s(id))
             .execute(&mut *tx)
@@ -166,7 +162,7 @@ pub async fn patch(
         });
     }
     if !changes.is_empty() {
-        sqlx::query("UPDATE share_links SET updated_at = ? WHERE conversation_id = ?")
+        sqlx::query("UPDATE share_links SET updated_at = $1 WHERE conversation_id = $2")
             .bind(now_ms())
             .bind(s(id))
             .execute(&mut *tx)
@@ -191,7 +187,7 @@ pub async fn rotate(
     conv.require(Action::ManageShareLink)?;
     let nonce = new_nonce();
     let token = ctx.secret.derive(LINK_TOKEN, &s(id), &nonce);
-    sqlx::query("UPDATE share_links SET token_nonce = ?, token_hash = ?, uses = 0, updated_at = ? WHERE conversation_id = ?")
+    sqlx::query("UPDATE share_links SET token_nonce = $1, token_hash = $2, uses = 0, updated_at = $3 WHERE conversation_id = $4")
         .bind(&nonce)
         .bind(hash_token(&token))
         .bind(now_ms())

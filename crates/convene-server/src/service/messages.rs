@@ -48,7 +48,7 @@ pub async fn post(
         Principal::Contact { id, .. } => (None, Some(s(id))),
     };
     sqlx::query(
-        "INSERT INTO messages (id, conversation_id, author_agent_id, author_contact_id, body, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        "INSERT INTO messages (id, conversation_id, author_agent_id, author_contact_id, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(s(message))
     .bind(s(id))

@@ -13,7 +13,7 @@ pub mod rows;
 pub mod sync;
 
 use convene_proto::{AccountId, AccountRole, AgentId, ContactId};
-use sqlx::SqliteConnection;
+use sqlx::AnyConnection;
 
 use crate::clock::now_ms;
 use crate::error::ApiError;
@@ -121,7 +121,7 @@ impl Ctx {
 
 /// Writes one timeline event (and its change-feed row) for a conversation.
 pub async fn record_event(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     conv: &ConversationRow,
     kind: &str,
     actor: &str,
@@ -130,7 +130,7 @@ pub async fn record_event(
     let id = uuid::Uuid::now_v7().to_string();
     let now = now_ms();
     sqlx::query(
-        "INSERT INTO events (id, account_id, conversation_id, kind, actor, text, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO events (id, account_id, conversation_id, kind, actor, text, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(&id)
     .bind(conv.account_id.to_string())
@@ -147,7 +147,7 @@ pub async fn record_event(
 /// Marks a conversation as changed (membership, invites, link), optionally naming the person whose
 /// access changed so their sync reports it.
 pub async fn record_change(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     conv: &ConversationRow,
     kind: &str,
     ref_id: Option<&str>,
@@ -156,7 +156,7 @@ pub async fn record_change(
     let now = now_ms();
     sqlx::query(
         "INSERT INTO changes (account_id, conversation_id, kind, ref_id, affected_agent, affected_contact, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
     .bind(conv.account_id.to_string())
     .bind(conv.id.to_string())
@@ -168,7 +168,7 @@ pub async fn record_change(
     .execute(&mut *tx)
     .await?;
     if kind != "event" {
-        sqlx::query("UPDATE conversations SET updated_at = ? WHERE id = ?")
+        sqlx::query("UPDATE conversations SET updated_at = $1 WHERE id = $2")
             .bind(now)
             .bind(conv.id.to_string())
             .execute(&mut *tx)
@@ -189,7 +189,7 @@ pub fn s(id: impl std::fmt::Display) -> String {
 
 /// The change-feed position now (for the stream's hello).
 pub async fn current_cursor(store: &Store, account: AccountId) -> Result<i64, sqlx::Error> {
-    let row: (Option<i64>,) = sqlx::query_as("SELECT MAX(seq) FROM changes WHERE account_id = ?")
+    let row: (Option<i64>,) = sqlx::query_as("SELECT MAX(seq) FROM changes WHERE account_id = $1")
         .bind(account.to_string())
         .fetch_one(store.pool())
         .await?;

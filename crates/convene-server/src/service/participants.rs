@@ -22,7 +22,7 @@ pub async fn create(
     let id = ConversationId::new();
     let now = now_ms();
     sqlx::query(
-        "INSERT INTO conversations (id, account_id, subject, status, created_by, created_at, updated_at) VALUES (?, ?, ?, 'open', ?, ?, ?)",
+        "INSERT INTO conversations (id, account_id, subject, status, created_by, created_at, updated_at) VALUES ($1, $2, $3, 'open', $4, $5, $6)",
     )
     .bind(s(id))
     .bind(s(principal.account_id()))
@@ -34,7 +34,7 @@ pub async fn create(
     .await?;
     sqlx::query(
         "INSERT INTO participants (id, conversation_id, agent_id, role, state, via, created_at, updated_at)
-         VALUES (?, ?, ?, 'owner', 'joined', 'created', ?, ?)",
+         VALUES ($1, $2, $3, 'owner', 'joined', 'created', $4, $5)",
     )
     .bind(s(ParticipantId::new()))
     .bind(s(id))
@@ -68,7 +68,7 @@ pub async fn mine(ctx: &Ctx, principal: &Principal) -> Result<Vec<Conversation>,
     let mut conn = ctx.store.pool().acquire().await?;
     let ids: Vec<(String, String)> = sqlx::query_as(
         "SELECT c.id, p.role FROM participants p JOIN conversations c ON c.id = p.conversation_id
-         WHERE (p.agent_id = ? OR p.contact_id = ?) AND p.state = 'joined' AND c.account_id = ?
+         WHERE (p.agent_id = $1 OR p.contact_id = $2) AND p.state = 'joined' AND c.account_id = $3
          ORDER BY c.updated_at DESC, c.id DESC",
     )
     .bind(agent)
@@ -170,12 +170,12 @@ pub async fn remove(
         },
     })?;
     let now = now_ms();
-    sqlx::query("UPDATE participants SET state = 'removed', updated_at = ? WHERE id = ?")
+    sqlx::query("UPDATE participants SET state = 'removed', updated_at = $1 WHERE id = $2")
         .bind(now)
         .bind(s(target))
         .execute(&mut *tx)
         .await?;
-    sqlx::query("UPDATE invites SET status = 'revoked', updated_at = ? WHERE participant_id = ? AND status = 'pending'")
+    sqlx::query("UPDATE invites SET status = 'revoked', updated_at = $1 WHERE participant_id = $2 AND status = 'pending'")
         .bind(now)
         .bind(s(target))
         .execute(&mut *tx)
@@ -214,7 +214,7 @@ pub async fn leave(ctx: &Ctx, principal: &Principal, id: ConversationId) -> Resu
     let me = conv
         .my_participant
         .ok_or(ApiError::NotFound("participant"))?;
-    sqlx::query("UPDATE participants SET state = 'left', updated_at = ? WHERE id = ?")
+    sqlx::query("UPDATE participants SET state = 'left', updated_at = $1 WHERE id = $2")
         .bind(now_ms())
         .bind(s(me))
         .execute(&mut *tx)
@@ -256,7 +256,7 @@ pub async fn make_owner(
         });
     }
     if person.role != ParticipantRole::Owner {
-        sqlx::query("UPDATE participants SET role = 'owner', updated_at = ? WHERE id = ?")
+        sqlx::query("UPDATE participants SET role = 'owner', updated_at = $1 WHERE id = $2")
             .bind(now_ms())
             .bind(s(target))
             .execute(&mut *tx)

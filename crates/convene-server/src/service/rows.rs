@@ -3,8 +3,8 @@
 use convene_proto::{
     Conversation, ConversationId, Event, Invite, InviteeKind, Message, Participant, ServiceRequest,
 };
-use sqlx::sqlite::SqliteRow;
-use sqlx::{Row, SqliteConnection};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
 
 use crate::clock::from_ms;
 use crate::error::ApiError;
@@ -27,14 +27,14 @@ where
 
 /// The conversation as `viewer_participant`'s owner sees it.
 pub async fn conversation(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     id: ConversationId,
     my_role: Option<convene_proto::ParticipantRole>,
 ) -> Result<Conversation, ApiError> {
     let r = sqlx::query(
         "SELECT c.id, c.subject, c.status, c.created_by, c.created_at, c.updated_at,
                 (SELECT COUNT(*) FROM participants q WHERE q.conversation_id = c.id AND q.state = 'joined')
-         FROM conversations c WHERE c.id = ?",
+         FROM conversations c WHERE c.id = $1",
     )
     .bind(id.to_string())
     .fetch_one(&mut *tx)
@@ -60,7 +60,7 @@ const PARTICIPANT_SELECT: &str = "SELECT p.id, p.conversation_id, p.agent_id, p.
      LEFT JOIN agents ba ON ba.id = p.added_by
      LEFT JOIN contacts bk ON bk.id = p.added_by";
 
-fn participant_row(r: &SqliteRow) -> Result<Participant, ApiError> {
+fn participant_row(r: &AnyRow) -> Result<Participant, ApiError> {
     let agent_id: Option<&str> = r.get(2);
     Ok(Participant {
         id: parse(r.get::<&str, _>(0))?,
@@ -84,11 +84,11 @@ fn participant_row(r: &SqliteRow) -> Result<Participant, ApiError> {
 
 /// Joined participants of a conversation, owners first, then by name.
 pub async fn participants(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     id: ConversationId,
 ) -> Result<Vec<Participant>, ApiError> {
     let sql = format!(
-        "{PARTICIPANT_SELECT} WHERE p.conversation_id = ? AND p.state = 'joined'
+        "{PARTICIPANT_SELECT} WHERE p.conversation_id = $1 AND p.state = 'joined'
          ORDER BY CASE p.role WHEN 'owner' THEN 0 WHEN 'agent' THEN 1 ELSE 2 END, 5"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -100,10 +100,10 @@ pub async fn participants(
 
 /// Participants who joined through the Shareable Link.
 pub async fn joined_via_link(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     id: ConversationId,
 ) -> Result<Vec<Participant>, ApiError> {
-    let sql = format!("{PARTICIPANT_SELECT} WHERE p.conversation_id = ? AND p.via = 'shareable_link' ORDER BY p.created_at");
+    let sql = format!("{PARTICIPANT_SELECT} WHERE p.conversation_id = $1 AND p.via = 'shareable_link' ORDER BY p.created_at");
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id.to_string())
         .fetch_all(&mut *tx)
@@ -113,11 +113,11 @@ pub async fn joined_via_link(
 
 /// One participant by id, in a conversation.
 pub async fn participant(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     conversation: ConversationId,
     id: convene_proto::ParticipantId,
 ) -> Result<Option<Participant>, ApiError> {
-    let sql = format!("{PARTICIPANT_SELECT} WHERE p.conversation_id = ? AND p.id = ?");
+    let sql = format!("{PARTICIPANT_SELECT} WHERE p.conversation_id = $1 AND p.id = $2");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(conversation.to_string())
         .bind(id.to_string())
@@ -139,7 +139,7 @@ const INVITE_SELECT: &str =
      LEFT JOIN agents ba ON ba.id = i.invited_by_agent
      LEFT JOIN contacts bk ON bk.id = i.invited_by_contact";
 
-fn invite_row(r: &SqliteRow) -> Result<Invite, ApiError> {
+fn invite_row(r: &AnyRow) -> Result<Invite, ApiError> {
     Ok(Invite {
         id: parse(r.get::<&str, _>(0))?,
         conversation_id: parse(r.get::<&str, _>(1))?,
@@ -164,10 +164,10 @@ fn invite_row(r: &SqliteRow) -> Result<Invite, ApiError> {
 
 /// Pending invites of a conversation, oldest first.
 pub async fn pending_invites(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     id: ConversationId,
 ) -> Result<Vec<Invite>, ApiError> {
-    let sql = format!("{INVITE_SELECT} WHERE i.conversation_id = ? AND i.status = 'pending' ORDER BY i.created_at");
+    let sql = format!("{INVITE_SELECT} WHERE i.conversation_id = $1 AND i.status = 'pending' ORDER BY i.created_at");
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id.to_string())
         .fetch_all(&mut *tx)
@@ -177,10 +177,10 @@ pub async fn pending_invites(
 
 /// One invite by id.
 pub async fn invite(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     id: convene_proto::InviteId,
 ) -> Result<Option<Invite>, ApiError> {
-    let sql = format!("{INVITE_SELECT} WHERE i.id = ?");
+    let sql = format!("{INVITE_SELECT} WHERE i.id = $1");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id.to_string())
         .fetch_optional(&mut *tx)
@@ -190,7 +190,7 @@ pub async fn invite(
 
 /// Service requests of a conversation, newest first.
 pub async fn service_requests(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     id: ConversationId,
 ) -> Result<Vec<ServiceRequest>, ApiError> {
     let rows = sqlx::query(
@@ -201,7 +201,7 @@ pub async fn service_requests(
          LEFT JOIN agents ra ON ra.id = s.requested_by_agent
          LEFT JOIN contacts rk ON rk.id = s.requested_by_contact
          LEFT JOIN agents fa ON fa.id = s.fulfilled_by
-         WHERE s.conversation_id = ? ORDER BY s.created_at DESC",
+         WHERE s.conversation_id = $1 ORDER BY s.created_at DESC",
     )
     .bind(id.to_string())
     .fetch_all(&mut *tx)
@@ -227,7 +227,7 @@ pub async fn service_requests(
 const MESSAGE_SELECT: &str = "SELECT m.id, m.conversation_id, COALESCE(a.name, k.name), m.author_agent_id, m.body, m.created_at
      FROM messages m LEFT JOIN agents a ON a.id = m.author_agent_id LEFT JOIN contacts k ON k.id = m.author_contact_id";
 
-fn message_row(r: &SqliteRow) -> Result<Message, ApiError> {
+fn message_row(r: &AnyRow) -> Result<Message, ApiError> {
     Ok(Message {
         id: parse(r.get::<&str, _>(0))?,
         conversation_id: parse(r.get::<&str, _>(1))?,
@@ -244,10 +244,10 @@ fn message_row(r: &SqliteRow) -> Result<Message, ApiError> {
 
 /// Messages of a conversation in order.
 pub async fn messages(
-    tx: &mut SqliteConnection,
+    tx: &mut AnyConnection,
     id: ConversationId,
 ) -> Result<Vec<Message>, ApiError> {
-    let sql = format!("{MESSAGE_SELECT} WHERE m.conversation_id = ? ORDER BY m.created_at, m.id");
+    let sql = format!("{MESSAGE_SELECT} WHERE m.conversation_id = $1 ORDER BY m.created_at, m.id");
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id.to_string())
         .fetch_all(&mut *tx)
@@ -256,8 +256,8 @@ pub async fn messages(
 }
 
 /// One message by id.
-pub async fn message(tx: &mut SqliteConnection, id: &str) -> Result<Option<Message>, ApiError> {
-    let sql = format!("{MESSAGE_SELECT} WHERE m.id = ?");
+pub async fn message(tx: &mut AnyConnection, id: &str) -> Result<Option<Message>, ApiError> {
+    let sql = format!("{MESSAGE_SELECT} WHERE m.id = $1");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id)
         .fetch_optional(&mut *tx)
@@ -267,7 +267,7 @@ pub async fn message(tx: &mut SqliteConnection, id: &str) -> Result<Option<Messa
 
 const EVENT_SELECT: &str = "SELECT id, conversation_id, kind, actor, text, created_at FROM events";
 
-fn event_row(r: &SqliteRow) -> Result<Event, ApiError> {
+fn event_row(r: &AnyRow) -> Result<Event, ApiError> {
     Ok(Event {
         id: parse(r.get::<&str, _>(0))?,
         conversation_id: parse(r.get::<&str, _>(1))?,
@@ -279,8 +279,8 @@ fn event_row(r: &SqliteRow) -> Result<Event, ApiError> {
 }
 
 /// Timeline events of a conversation in order.
-pub async fn events(tx: &mut SqliteConnection, id: ConversationId) -> Result<Vec<Event>, ApiError> {
-    let sql = format!("{EVENT_SELECT} WHERE conversation_id = ? ORDER BY created_at, id");
+pub async fn events(tx: &mut AnyConnection, id: ConversationId) -> Result<Vec<Event>, ApiError> {
+    let sql = format!("{EVENT_SELECT} WHERE conversation_id = $1 ORDER BY created_at, id");
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id.to_string())
         .fetch_all(&mut *tx)
@@ -289,8 +289,8 @@ pub async fn events(tx: &mut SqliteConnection, id: ConversationId) -> Result<Vec
 }
 
 /// One event by id.
-pub async fn event(tx: &mut SqliteConnection, id: &str) -> Result<Option<Event>, ApiError> {
-    let sql = format!("{EVENT_SELECT} WHERE id = ?");
+pub async fn event(tx: &mut AnyConnection, id: &str) -> Result<Option<Event>, ApiError> {
+    let sql = format!("{EVENT_SELECT} WHERE id = $1");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id)
         .fetch_optional(&mut *tx)

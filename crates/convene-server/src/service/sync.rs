@@ -43,7 +43,7 @@ pub async fn page(ctx: &Ctx, principal: &Principal, cursor: i64) -> Result<SyncP
     let mut conn = ctx.store.pool().acquire().await?;
     let changes = sqlx::query(
         "SELECT seq, conversation_id, kind, ref_id, affected_agent, affected_contact FROM changes
-         WHERE account_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+         WHERE account_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
     )
     .bind(s(principal.account_id()))
     .bind(cursor)
