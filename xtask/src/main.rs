@@ -5,6 +5,7 @@
 //! `.deb` and `.rpm` packages.
 
 mod install;
+mod postgres;
 mod run;
 mod test;
 

@@ -37,7 +37,9 @@ fn is_root() -> bool {
 }
 
 fn free_port() -> Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
 }
 
 impl Cluster {
@@ -46,7 +48,9 @@ impl Cluster {
         if pg_bin().is_none() {
             install::os_packages(&["postgresql"])?;
         }
-        let bin = pg_bin().context("PostgreSQL's initdb not found under /usr/lib/postgresql after installing it")?;
+        let bin = pg_bin().context(
+            "PostgreSQL's initdb not found under /usr/lib/postgresql after installing it",
+        )?;
         let port = free_port()?;
         let dir = std::env::temp_dir().join(format!("convene-pg-{port}"));
         let _ = std::fs::remove_dir_all(&dir);
@@ -54,13 +58,46 @@ impl Cluster {
         // initdb refuses to run as root: the cluster belongs to the postgres user then.
         let as_postgres = is_root();
         if as_postgres {
-            sh(Command::new("chown").args(["-R", "postgres:postgres"]).arg(&dir))?;
+            sh(Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(&dir))?;
         }
-        let cluster = Self { dir: dir.clone(), bin, as_postgres, url: format!("postgres://postgres@127.0.0.1:{port}/postgres") };
+        let cluster = Self {
+            dir: dir.clone(),
+            bin,
+            as_postgres,
+            url: format!("postgres://postgres@127.0.0.1:{port}/postgres"),
+        };
         let data = dir.join("data");
-        cluster.run("initdb", &["-D", path(&data), "--auth=trust", "-U", "postgres", "--encoding=UTF8", "--no-sync"])?;
-        let options = format!("-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200", path(&dir));
-        cluster.run("pg_ctl", &["-D", path(&data), "-o", &options, "-l", path(&dir.join("server.log")), "-w", "start"])?;
+        cluster.run(
+            "initdb",
+            &[
+                "-D",
+                path(&data),
+                "--auth=trust",
+                "-U",
+                "postgres",
+                "--encoding=UTF8",
+                "--no-sync",
+            ],
+        )?;
+        let options = format!(
+            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200",
+            path(&dir)
+        );
+        cluster.run(
+            "pg_ctl",
+            &[
+                "-D",
+                path(&data),
+                "-o",
+                &options,
+                "-l",
+                path(&dir.join("server.log")),
+                "-w",
+                "start",
+            ],
+        )?;
         eprintln!("PostgreSQL test cluster at {}", cluster.url);
         Ok(cluster)
     }
@@ -90,7 +127,10 @@ fn path(p: &Path) -> &str {
 impl Drop for Cluster {
     fn drop(&mut self) {
         let data = self.dir.join("data");
-        let _ = self.run("pg_ctl", &["-D", path(&data), "-m", "immediate", "-w", "stop"]);
+        let _ = self.run(
+            "pg_ctl",
+            &["-D", path(&data), "-m", "immediate", "-w", "stop"],
+        );
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }

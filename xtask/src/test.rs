@@ -58,6 +58,16 @@ pub fn test(root: &Path, args: &[String]) -> Result<()> {
             .current_dir(root))
     })?;
     step(
+        "the server and client suites again, on PostgreSQL (a throwaway cluster)",
+        || {
+            let cluster = crate::postgres::Cluster::start()?;
+            sh(cargo()
+                .args(["test", "-p", "convene-server", "-p", "convene-client"])
+                .env("CONVENE_TEST_DATABASE_URL", &cluster.url)
+                .current_dir(root))
+        },
+    )?;
+    step(
         "API fuzzing (schemathesis against the OpenAPI document)",
         || schemathesis(root),
     )?;

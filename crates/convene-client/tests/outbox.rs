@@ -19,6 +19,7 @@ async fn start(dir: &Path, addr: SocketAddr, smtp: Option<&SmtpSink>) -> Running
     let mut config = ServeConfig::for_test(dir.to_path_buf());
     config.demo = true;
     config.listen = addr;
+    config.database_url = convene_testkit::database_for(dir).await;
     config.public_url = format!("http://{addr}");
     config.smtp_url = smtp.map(SmtpSink::url);
     Server::new(config)

@@ -18,6 +18,7 @@ async fn start(dir: &Path, addr: SocketAddr) -> RunningServer {
     let mut config = ServeConfig::for_test(dir.to_path_buf());
     config.demo = true;
     config.listen = addr;
+    config.database_url = convene_testkit::database_for(dir).await;
     Server::new(config)
         .await
         .expect("server")

@@ -17,14 +17,14 @@ use tokio::sync::Notify;
 
 use crate::clock::{from_ms, now_ms};
 use crate::hub::Hub;
-use crate::store::Store;
+use crate::store::{Backend, Store};
 
 /// The sender of every email.
 pub const FROM: &str = "Convene <no-reply@convene.invalid>";
 /// Attempts before an email is marked failed.
 pub const MAX_ATTEMPTS: i64 = 8;
 /// How long a worker may hold an email before another may take it.
-const LEASE_MS: i64 = 60_000;
+const LEASE_MS: i64 = 30_000;
 
 /// Stands for the join link in stored emails. The link carries the invite's token, which must never
 /// be stored: the worker puts the link in (rebuilt from the server secret) just before sending.
@@ -51,7 +51,7 @@ pub fn escape_html(s: &str) -> String {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
+            '\u{22}' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
             c => out.push(c),
         }
@@ -113,12 +113,12 @@ pub async fn enqueue_invite(
     let now = now_ms();
     let to = format!(
         "{} <{}>",
-        header_safe(mail.to_name).replace(['<', '>', '"'], ""),
+        header_safe(mail.to_name).replace(['<', '>', '\u{22}'], ""),
         mail.to_address
     );
     sqlx::query(
         "INSERT INTO outbox_emails (id, invite_id, to_address, subject, text_body, html_body, status, attempts, next_attempt_at, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, 'queued', 0, ?, ?)",
+         VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, $7, $8)",
     )
     .bind(uuid::Uuid::now_v7().to_string())
     .bind(invite.to_string())
@@ -175,19 +175,31 @@ struct Claimed {
 /// Claims up to `limit` due emails for this worker (a lease, so a dead worker's emails come back).
 async fn claim(store: &Store, limit: i64) -> Result<Vec<Claimed>, sqlx::Error> {
     let now = now_ms();
-    let rows = sqlx::query(
-        "UPDATE outbox_emails SET claimed_until = ?
-         WHERE id IN (SELECT id FROM outbox_emails WHERE status = 'queued' AND next_attempt_at <= ?
-                      AND (claimed_until IS NULL OR claimed_until < ?) ORDER BY next_attempt_at LIMIT ?)
-         RETURNING id, invite_id, to_address, subject, text_body, html_body, attempts,
-                   (SELECT token_nonce FROM invites i WHERE i.id = outbox_emails.invite_id)",
-    )
-    .bind(now + LEASE_MS)
-    .bind(now)
-    .bind(now)
-    .bind(limit)
-    .fetch_all(store.pool())
-    .await?;
+    // On PostgreSQL several workers claim at once: SKIP LOCKED hands each email to one of them.
+    let sql = match store.backend() {
+        Backend::Sqlite => {
+            "UPDATE outbox_emails SET claimed_until = $1
+             WHERE id IN (SELECT id FROM outbox_emails WHERE status = 'queued' AND next_attempt_at <= $2
+                          AND (claimed_until IS NULL OR claimed_until < $3) ORDER BY next_attempt_at LIMIT $4)
+             RETURNING id, invite_id, to_address, subject, text_body, html_body, attempts,
+                       (SELECT token_nonce FROM invites i WHERE i.id = outbox_emails.invite_id)"
+        }
+        Backend::Postgres => {
+            "UPDATE outbox_emails SET claimed_until = $1
+             WHERE id IN (SELECT id FROM outbox_emails WHERE status = 'queued' AND next_attempt_at <= $2
+                          AND (claimed_until IS NULL OR claimed_until < $3) ORDER BY next_attempt_at LIMIT $4
+                          FOR UPDATE SKIP LOCKED)
+             RETURNING id, invite_id, to_address, subject, text_body, html_body, attempts,
+                       (SELECT token_nonce FROM invites i WHERE i.id = outbox_emails.invite_id)"
+        }
+    };
+    let rows = sqlx::query(sql)
+        .bind(now + LEASE_MS)
+        .bind(now)
+        .bind(now)
+        .bind(limit)
+        .fetch_all(store.pool())
+        .await?;
     Ok(rows
         .iter()
         .map(|r| Claimed {
@@ -231,6 +243,8 @@ fn build(email: &Claimed, links: &Links) -> Result<Message, String> {
         .parse()
         .map_err(|e| format!("recipient {:?}: {e}", email.to))?;
     Message::builder()
+        // One Message-ID per outbox email, so a retry after a crash mid-send is recognisably the same email.
+        .message_id(Some(format!("<{}@convene>", email.id)))
         .from(from)
         .to(to)
         .subject(&email.subject)
@@ -287,8 +301,8 @@ async fn record(
     };
     let backoff = 1000 * 2i64.pow(u32::try_from(email.attempts.clamp(0, 9)).unwrap_or(9));
     sqlx::query(
-        "UPDATE outbox_emails SET status = ?, attempts = attempts + 1, last_error = ?, claimed_until = NULL,
-                next_attempt_at = ?, sent_at = CASE WHEN ? = 'sent' THEN ? ELSE sent_at END WHERE id = ?",
+        "UPDATE outbox_emails SET status = $1, attempts = attempts + 1, last_error = $2, claimed_until = NULL,
+                next_attempt_at = $3, sent_at = CASE WHEN $4 = 'sent' THEN $5 ELSE sent_at END WHERE id = $6",
     )
     .bind(status)
     .bind(&error)
@@ -300,7 +314,7 @@ async fn record(
     .await?;
     if let (Some(invite), Some(delivery)) = (&email.invite_id, delivery) {
         sqlx::query(
-            "UPDATE invites SET delivery = ?, delivery_error = ?, updated_at = ? WHERE id = ?",
+            "UPDATE invites SET delivery = $1, delivery_error = $2, updated_at = $3 WHERE id = $4",
         )
         .bind(delivery)
         .bind(&error)
@@ -308,13 +322,13 @@ async fn record(
         .bind(invite)
         .execute(&mut *tx)
         .await?;
-        let row = sqlx::query("SELECT c.account_id, c.id FROM invites i JOIN conversations c ON c.id = i.conversation_id WHERE i.id = ?")
+        let row = sqlx::query("SELECT c.account_id, c.id FROM invites i JOIN conversations c ON c.id = i.conversation_id WHERE i.id = $1")
             .bind(invite)
             .fetch_optional(&mut *tx)
             .await?;
         if let Some(r) = row {
             let account: String = r.get(0);
-            sqlx::query("INSERT INTO changes (account_id, conversation_id, kind, created_at) VALUES (?, ?, 'conversation', ?)")
+            sqlx::query("INSERT INTO changes (account_id, conversation_id, kind, created_at) VALUES ($1, $2, 'conversation', $3)")
                 .bind(&account)
                 .bind(r.get::<String, _>(1))
                 .bind(now)
@@ -336,7 +350,7 @@ pub async fn deliver_due(
 ) -> Result<Vec<String>, sqlx::Error> {
     let mut settled = Vec::new();
     loop {
-        let batch = claim(store, 20).await?;
+        let batch = claim(store, 5).await?;
         if batch.is_empty() {
             return Ok(settled);
         }
@@ -366,6 +380,7 @@ pub async fn run_worker(
                 for account in accounts {
                     if let Ok(id) = account.parse() {
                         hub.changed(id);
+                        store.announce(id).await;
                     }
                 }
             }

@@ -70,7 +70,7 @@ pub async fn hit(store: &Store, limit: Limit, bucket: &str) -> Result<(), ApiErr
     let count: i64 = sqlx::query_scalar(
         "INSERT INTO rate_buckets (bucket, window_start, count) VALUES ($1, $2, 1)
          ON CONFLICT(bucket) DO UPDATE SET
-           count = CASE WHEN window_start = excluded.window_start THEN count + 1 ELSE 1 END,
+           count = CASE WHEN rate_buckets.window_start = excluded.window_start THEN rate_buckets.count + 1 ELSE 1 END,
            window_start = excluded.window_start
          RETURNING count",
     )

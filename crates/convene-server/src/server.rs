@@ -57,6 +57,7 @@ pub struct RunningServer {
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
     worker: JoinHandle<()>,
+    listener: Option<JoinHandle<()>>,
     hub: Hub,
 }
 
@@ -118,6 +119,13 @@ impl Server {
             outbox,
             hub.clone(),
         ));
+        // Several instances on one PostgreSQL database: changes made elsewhere arrive as notifications.
+        let follower = (self.ctx.store.backend() == crate::store::Backend::Postgres).then(|| {
+            tokio::spawn(follow_other_instances(
+                self.ctx.store.url().to_owned(),
+                hub.clone(),
+            ))
+        });
         let app = api::router(state).layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
                 tracing::info_span!("request", method = %req.method(), path = %redact_path(req.uri().path()))
@@ -141,6 +149,7 @@ impl Server {
             shutdown: Some(tx),
             task,
             worker,
+            listener: follower,
             hub,
         })
     }
@@ -172,6 +181,41 @@ impl RunningServer {
         }
         let _ = (&mut self.task).await;
         self.worker.abort();
+        if let Some(listener) = &self.listener {
+            listener.abort();
+        }
+    }
+}
+
+/// Wakes this instance's streams when another instance announces a change (PostgreSQL
+/// `LISTEN`/`NOTIFY`; the listener reconnects by itself).
+async fn follow_other_instances(url: String, hub: Hub) {
+    loop {
+        match sqlx::postgres::PgListener::connect(&url).await {
+            Ok(mut listener) => {
+                if let Err(e) = listener.listen(crate::store::CHANGES_CHANNEL).await {
+                    tracing::warn!(error = %e, "cannot listen for other instances' changes");
+                } else {
+                    loop {
+                        match listener.recv().await {
+                            Ok(note) => {
+                                if let Ok(account) = note.payload().parse() {
+                                    hub.changed(account);
+                                }
+                            }
+                            Err(e) => {
+                                tracing::warn!(error = %e, "change notifications interrupted");
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot connect to listen for other instances' changes")
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
     }
 }
 

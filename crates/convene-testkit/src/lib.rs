@@ -14,6 +14,40 @@ pub use smtp::{ReceivedEmail, SmtpSink};
 
 use convene_server::{RunningServer, ServeConfig, Server};
 
+/// Environment variable naming a PostgreSQL server for the tests (`postgres://user@host:port/postgres`).
+/// When set, every test server gets a fresh database there instead of a SQLite file, so the same
+/// suite runs on both backends (`cargo xtask test` runs it twice).
+pub const TEST_DATABASE_ENV: &str = "CONVENE_TEST_DATABASE_URL";
+
+/// A fresh, empty PostgreSQL database for one test, or `None` to use SQLite.
+pub async fn fresh_database() -> Option<String> {
+    use sqlx::Connection;
+    let admin = std::env::var(TEST_DATABASE_ENV).ok()?;
+    let name = format!("convene_t_{}", uuid::Uuid::new_v4().simple());
+    let mut conn = sqlx::postgres::PgConnection::connect(&admin)
+        .await
+        .expect("connect to the test PostgreSQL");
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+        .execute(&mut conn)
+        .await
+        .expect("create a test database");
+    let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
+    Some(format!("{base}/{name}"))
+}
+
+/// The database for a server whose data lives in `dir`: the same one each time it is called for
+/// that folder (so a test can restart "the same" server), or `None` for SQLite.
+pub async fn database_for(dir: &std::path::Path) -> Option<String> {
+    let marker = dir.join(".test-database-url");
+    if let Ok(url) = std::fs::read_to_string(&marker) {
+        return Some(url);
+    }
+    let url = fresh_database().await?;
+    std::fs::create_dir_all(dir).expect("data dir");
+    std::fs::write(&marker, &url).expect("remember the test database");
+    Some(url)
+}
+
 /// A server on a free loopback port with the demo account, its data in a temp folder.
 pub struct TestServer {
     pub server: RunningServer,
@@ -41,6 +75,7 @@ impl TestServer {
         drop(probe);
         config.listen = addr;
         config.public_url = format!("http://{addr}");
+        config.database_url = database_for(dir.path()).await;
         adjust(&mut config);
         let server = Server::new(config)
             .await

@@ -22,14 +22,7 @@ CREATE TABLE agents (
 CREATE UNIQUE INDEX agents_email ON agents(email);
 CREATE INDEX agents_account ON agents(account_id, name);
 
-CREATE TABLE sessions (
-    token_hash  TEXT PRIMARY KEY NOT NULL,   -- SHA-256 of the bearer token; the token itself is never stored
-    agent_id    TEXT REFERENCES agents(id),
-    contact_id  TEXT REFERENCES contacts(id),
-    created_at  BIGINT NOT NULL,
-    expires_at  BIGINT NOT NULL,
-    CHECK ((agent_id IS NULL) <> (contact_id IS NULL))
-);
+
 
 CREATE TABLE crews (
     id                    TEXT PRIMARY KEY NOT NULL,
@@ -54,6 +47,15 @@ CREATE TABLE contacts (
     name        TEXT NOT NULL,
     created_at  BIGINT NOT NULL,
     UNIQUE (account_id, email)
+);
+
+CREATE TABLE sessions (
+    token_hash  TEXT PRIMARY KEY NOT NULL,   -- SHA-256 of the bearer token; the token itself is never stored
+    agent_id    TEXT REFERENCES agents(id),
+    contact_id  TEXT REFERENCES contacts(id),
+    created_at  BIGINT NOT NULL,
+    expires_at  BIGINT NOT NULL,
+    CHECK ((agent_id IS NULL) <> (contact_id IS NULL))
 );
 
 CREATE TABLE conversations (

@@ -84,6 +84,8 @@ impl AppState {
     /// After a change: wake the streams of the account (and the email worker when mail was queued).
     pub fn changed(&self, account: convene_proto::AccountId, email_queued: bool) {
         self.inner.hub.changed(account);
+        let store = self.inner.ctx.store.clone();
+        tokio::spawn(async move { store.announce(account).await });
         if email_queued {
             self.inner.outbox.notify_one();
         }

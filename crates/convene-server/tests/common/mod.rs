@@ -16,7 +16,13 @@ impl TestServer {
     /// A server with the demo account seeded, on a fresh temp data folder.
     pub async fn with_demo() -> Self {
         let dir = tempfile::tempdir().expect("tempdir");
-        let server = RunningServer::demo_for_test(dir.path())
+        let mut config = convene_server::ServeConfig::for_test(dir.path().to_path_buf());
+        config.demo = true;
+        config.database_url = convene_testkit::database_for(dir.path()).await;
+        let server = convene_server::Server::new(config)
+            .await
+            .expect("server")
+            .start()
             .await
             .expect("start demo server");
         Self {
