@@ -42,6 +42,9 @@ enum Command {
         /// Seed a demo account (idempotent) and log its sign-ins.
         #[arg(long)]
         demo: bool,
+        /// Multiplies every rate limit (sign-in, invites, joins), e.g. for load tests.
+        #[arg(long, env = "CONVENE_RATE_LIMIT_FACTOR", default_value_t = 1)]
+        rate_limit_factor: i64,
         /// The built web UI served to contacts at /app/.
         #[arg(long, env = "CONVENE_UI_DIR", default_value = "ui/dist")]
         ui_dir: PathBuf,
@@ -83,6 +86,7 @@ async fn main() -> anyhow::Result<()> {
             smtp_url,
             demo,
             ui_dir,
+            rate_limit_factor,
         } => {
             let config = ServeConfig {
                 data_dir: cli.data_dir,
@@ -91,7 +95,7 @@ async fn main() -> anyhow::Result<()> {
                 database_url: cli.database_url,
                 smtp_url,
                 demo,
-                limits: Default::default(),
+                limits: convene_server::ratelimit::Limits::scaled(rate_limit_factor.max(1)),
                 ui_dir,
             };
             let running = Server::new(config).await?.start().await?;

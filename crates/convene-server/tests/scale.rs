@@ -1,0 +1,188 @@
+//! Several `convene-server` processes on one PostgreSQL database: realtime crosses instances, the
+//! shared outbox delivers every email once even when an instance dies, idempotency keys hold across
+//! instances. Runs when `CONVENE_TEST_DATABASE_URL` names a PostgreSQL server (the test command's
+//! PostgreSQL pass); on the SQLite pass it says so and returns.
+
+use std::collections::HashSet;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use convene_testkit::{Api, ServerProcess, SmtpSink};
+use serde_json::json;
+
+const BIN: &str = env!("CARGO_BIN_EXE_convene-server");
+const SECRET: &str = "scale-test-secret-shared-by-every-instance";
+
+async fn instance(dir: &Path, database: &str, smtp: &SmtpSink) -> ServerProcess {
+    ServerProcess::start(
+        Path::new(BIN),
+        dir,
+        &["--demo"],
+        &[
+            ("DATABASE_URL", database),
+            ("CONVENE_SECRET", SECRET),
+            ("SMTP_URL", &smtp.url()),
+            ("CONVENE_RATE_LIMIT_FACTOR", "100"),
+        ],
+    )
+    .await
+}
+
+async fn login(base: &str, email: &str) -> Api {
+    let answer = Api::new(base, None)
+        .post(
+            "/api/v1/auth/login",
+            json!({"email": email, "password": "convene-demo"}),
+        )
+        .await;
+    Api::new(
+        base,
+        Some(answer.ok()["token"].as_str().expect("token").to_owned()),
+    )
+}
+
+fn message_id(raw: &str) -> Option<String> {
+    raw.lines()
+        .find(|l| l.to_ascii_lowercase().starts_with("message-id:"))
+        .map(|l| l[11..].trim().to_owned())
+}
+
+#[tokio::test]
+async fn two_instances_share_realtime_the_outbox_and_idempotency() {
+    let Some(database) = convene_testkit::fresh_database().await else {
+        eprintln!(
+            "skipped: needs PostgreSQL (set {}; cargo xtask test does)",
+            convene_testkit::TEST_DATABASE_ENV
+        );
+        return;
+    };
+    let sink = SmtpSink::start().await;
+    let root = tempfile::tempdir().expect("tempdir");
+    let a = instance(&root.path().join("a"), &database, &sink).await;
+    let b = instance(&root.path().join("b"), &database, &sink).await;
+
+    // Realtime across instances: Ana on A invites Femi, whose stream is on B.
+    let ana_a = login(&a.url, "ana@demo.convene.test").await;
+    let femi_b = login(&b.url, "femi@demo.convene.test").await;
+    let mut stream = femi_b.stream().await;
+    let conversation = ana_a
+        .post(
+            "/api/v1/conversations",
+            json!({"subject": "Across instances"}),
+        )
+        .await
+        .ok()["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let femi_id = femi_b.get("/api/v1/me").await.ok()["id"].clone();
+    ana_a
+        .post(
+            &format!("/api/v1/conversations/{conversation}/agent-invites"),
+            json!({"agent_id": femi_id}),
+        )
+        .await
+        .ok();
+    let frame = stream.expect("invited", Duration::from_secs(10)).await;
+    assert_eq!(frame["invite"]["conversation_subject"], "Across instances");
+
+    // One Idempotency-Key sent to A and then to B: one effect.
+    let ana_b = ana_a.with_token(ana_a.token.as_deref().expect("token"));
+    let ana_b = Api::new(&b.url, ana_b.token.clone());
+    let path = format!("/api/v1/conversations/{conversation}/contact-invites");
+    let key = [("Idempotency-Key", "same-key-on-two-instances")];
+    let first = ana_a
+        .send(
+            reqwest::Method::POST,
+            &path,
+            Some(json!({"email": "once@example.com"})),
+            &key,
+        )
+        .await;
+    let second = ana_b
+        .send(
+            reqwest::Method::POST,
+            &path,
+            Some(json!({"email": "once@example.com"})),
+            &key,
+        )
+        .await;
+    assert_eq!(first.status, 201);
+    assert_eq!(second.status, 201);
+    assert_eq!(first.body, second.body, "B answered A's stored response");
+    let people = ana_a
+        .get(&format!(
+            "/api/v1/conversations/{conversation}/participants"
+        ))
+        .await;
+    let onces = people.ok()["invites"]
+        .as_array()
+        .expect("invites")
+        .iter()
+        .filter(|i| i["invitee_email"] == "once@example.com")
+        .count();
+    assert_eq!(onces, 1, "one invite");
+
+    // 200 invites through both instances, both outbox workers running; A dies half-way through delivery.
+    let bulk = ana_a
+        .post("/api/v1/conversations", json!({"subject": "Bulk"}))
+        .await
+        .ok()["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let already = sink.messages().len();
+    for i in 0..200 {
+        let via = if i % 2 == 0 { &ana_a } else { &ana_b };
+        let r = via
+            .post(
+                &format!("/api/v1/conversations/{bulk}/contact-invites"),
+                json!({"email": format!("bulk{i}@example.com")}),
+            )
+            .await;
+        assert_eq!(r.status, 201, "invite {i}: {}", r.body);
+    }
+    let deadline = Instant::now() + Duration::from_secs(15);
+    while sink.messages().len() < already + 40 && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    a.kill();
+
+    let bulk_ids = |all: &[convene_testkit::ReceivedEmail]| -> (usize, HashSet<String>) {
+        let bulk: Vec<_> = all
+            .iter()
+            .filter(|m| m.rcpt_to.iter().any(|r| r.contains("bulk")))
+            .collect();
+        (
+            bulk.len(),
+            bulk.iter().filter_map(|m| message_id(&m.raw)).collect(),
+        )
+    };
+    // Emails A had claimed come back to B when A's lease expires (30 s).
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let (_, ids) = bulk_ids(&sink.messages());
+        if ids.len() >= 200 || Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let (total, ids) = bulk_ids(&sink.messages());
+    assert_eq!(
+        ids.len(),
+        200,
+        "every invite's email arrived ({total} received)"
+    );
+    let mut recipients = HashSet::new();
+    for m in sink.messages() {
+        for r in &m.rcpt_to {
+            if r.contains("bulk") {
+                recipients.insert(r.clone());
+            }
+        }
+    }
+    assert_eq!(recipients.len(), 200, "to 200 different people");
+    // Only an email A was handing to SMTP at the moment it died may arrive twice (same Message-ID).
+    assert!(total - ids.len() <= 5, "{} duplicates", total - ids.len());
+    drop(b);
+}
