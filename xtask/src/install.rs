@@ -46,7 +46,7 @@ pub fn for_run(root: &Path) -> Result<()> {
     npm_packages(root)
 }
 
-fn is_debian_like() -> bool {
+pub fn is_debian_like() -> bool {
     cfg!(target_os = "linux") && on_path("apt-get") && on_path("dpkg-query")
 }
 

@@ -4,6 +4,7 @@
 //! fresh machine needs nothing but Rust and this repository. Other tasks: `bundle` builds the
 //! `.deb` and `.rpm` packages.
 
+mod bundle;
 mod install;
 mod postgres;
 mod run;
@@ -21,9 +22,10 @@ fn main() -> Result<()> {
         Some("run") => run::run(&root, &args[1..]),
         Some("test") => test::test(&root, &args[1..]),
         Some("install") => install::everything(&root),
+        Some("bundle") => bundle::bundle(&root),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  run    install what is missing, start the server with demo data and open the desktop app\n  test   install what is missing and run every test (format, lint, unit, integration, end-to-end)\n  install  only install what is missing"
+                "usage: cargo xtask <command>\n\n  run    install what is missing, start the server with demo data and open the desktop app\n  test   install what is missing and run every test (format, lint, unit, integration, end-to-end)\n  install  only install what is missing\n  bundle   build the .deb and .rpm packages of the desktop app"
             );
             bail!("unknown or missing command")
         }
