@@ -14,4 +14,9 @@ describe("mergeTimeline", () => {
     expect(merged.map((x) => x.item.id)).toEqual(["e0", "m1", "e1", "m2"]);
     expect(merged.map((x) => x.kind)).toEqual(["event", "message", "event", "message"]);
   });
+  it("orders by instant even when the texts have fractions of different lengths", () => {
+    // 58.12 s is before 58.123 s, although the text "…58.12Z" sorts after "…58.123Z".
+    const merged = mergeTimeline([message("at-120ms", "2026-11-26T10:00:58.12Z")], [event("at-123ms", "2026-11-26T10:00:58.123Z")]);
+    expect(merged.map((x) => x.item.id)).toEqual(["at-120ms", "at-123ms"]);
+  });
 });

@@ -150,7 +150,10 @@ async fn create(ctx: &Ctx) -> Result<(), DemoError> {
         .create_contact(account, "dan@example.net", "Dan Brown")
         .await?;
 
+    // A few milliseconds between steps give the demo a clear order by time (newest: the damaged order).
+    let tick = || tokio::time::sleep(std::time::Duration::from_millis(3));
     let invoice = participants::create(ctx, &ana, DEMO_CONVERSATIONS[2]).await?;
+    tick().await;
     let upgrade = participants::create(ctx, &ana, DEMO_CONVERSATIONS[1]).await?;
     seat(
         ctx,
@@ -162,6 +165,7 @@ async fn create(ctx: &Ctx) -> Result<(), DemoError> {
         DEMO_AGENTS[1].1,
     )
     .await?;
+    tick().await;
     let damaged = participants::create(ctx, &ana, DEMO_CONVERSATIONS[0]).await?;
     seat(
         ctx,
@@ -196,6 +200,7 @@ async fn create(ctx: &Ctx) -> Result<(), DemoError> {
         "Hi, my order arrived with a cracked lid.",
     )
     .await?;
+    tick().await;
     messages::post(
         ctx,
         &ana,

@@ -9,6 +9,7 @@ import { contactsPanel, peoplePanel, servicePanel, type PanelName } from "./pane
 import { can, iconButton, messageOf, toast } from "./shared";
 
 const SEEN_KEY = "convene.seen";
+const LAST_KEY = "convene.last";
 
 /** When each conversation was last opened here (for unread markers). */
 function seen(): Record<string, string> {
@@ -27,11 +28,12 @@ function markSeen(id: string, at: string): void {
 
 /** Messages and events in one time-ordered list. */
 export function mergeTimeline(messages: Message[], events: TimelineEvent[]): ({ kind: "message"; item: Message } | { kind: "event"; item: TimelineEvent })[] {
+  // Compare instants, not strings: RFC 3339 texts differ in fraction length ("…58.12Z" is after "…58.123Z").
   const all = [
-    ...messages.map((item) => ({ kind: "message" as const, item, at: item.created_at })),
-    ...events.map((item) => ({ kind: "event" as const, item, at: item.created_at })),
+    ...messages.map((item) => ({ kind: "message" as const, item, at: Date.parse(item.created_at) })),
+    ...events.map((item) => ({ kind: "event" as const, item, at: Date.parse(item.created_at) })),
   ];
-  all.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+  all.sort((a, b) => a.at - b.at);
   return all.map(({ kind, item }) => ({ kind, item }) as { kind: "message"; item: Message } | { kind: "event"; item: TimelineEvent });
 }
 
@@ -118,9 +120,20 @@ export class AppView {
   /** First paint from the cache, then a refresh from the server. */
   async start(): Promise<void> {
     await this.reload();
+    this.openRemembered();
     const outcome = await this.backend.refresh().catch(() => null);
     if (outcome && !outcome.online) this.renderStatus(false);
     await this.reload();
+    this.openRemembered();
+  }
+
+  /** Reopens the conversation last open here (or the most recent one), as the user left it. */
+  private openRemembered(): void {
+    if (this.selected || !this.home) return;
+    const joined = this.home.conversations.filter((e) => !e.invited);
+    const last = localStorage.getItem(LAST_KEY);
+    const target = joined.find((e) => e.conversation.id === last) ?? joined[0];
+    if (target) void this.open(target.conversation.id);
   }
 
   private scheduleReload(): void {
@@ -247,6 +260,7 @@ export class AppView {
   }
 
   async open(id: string): Promise<void> {
+    localStorage.setItem(LAST_KEY, id);
     if (this.selected !== id) {
       this.selected = id;
       this.panel = null;
@@ -299,7 +313,7 @@ export class AppView {
               "li",
               { class: `message ${entry.item.author_kind}${pendingIds.has(entry.item.id) ? " pending" : ""}`, "data-testid": "message" },
               h("div", { class: "message-head" }, h("strong", {}, entry.item.author_name), " ", h("time", { datetime: entry.item.created_at }, relativeTime(entry.item.created_at)), pendingIds.has(entry.item.id) ? h("span", { class: "pending", "data-testid": "pending-marker" }, "pending") : null),
-              h("p", { class: "body" }, entry.item.body),
+              h("p", { class: "message-body" }, entry.item.body),
             ),
       ),
     );

@@ -11,7 +11,6 @@ use convene_proto::{
 };
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde::Serialize;
-use time::format_description::well_known::Rfc3339;
 
 use super::{from_json, to_json, Cache};
 use crate::error::ClientError;
@@ -36,8 +35,14 @@ pub struct Timeline {
     pub events: Vec<Event>,
 }
 
+/// A sort key for a moment: RFC 3339 in UTC with a fixed six-digit fraction, so that text order
+/// is time order (plain RFC 3339 drops trailing zeros: "…58.12Z" would sort after "…58.123Z").
 fn rfc3339(t: time::OffsetDateTime) -> Result<String, ClientError> {
-    t.format(&Rfc3339)
+    let format = time::macros::format_description!(
+        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
+    );
+    t.to_offset(time::UtcOffset::UTC)
+        .format(&format)
         .map_err(|e| ClientError::Corrupt(e.to_string()))
 }
 
@@ -272,5 +277,24 @@ impl Cache {
             timeline.events.push(from_json(&body?)?);
         }
         Ok(timeline)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rfc3339;
+
+    #[test]
+    fn sort_keys_order_like_the_moments_they_stand_for() {
+        let at = |ms: i64| {
+            time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+                .expect("time")
+        };
+        let (a, b) = (
+            rfc3339(at(1_764_151_258_120)).expect("a"),
+            rfc3339(at(1_764_151_258_123)).expect("b"),
+        );
+        assert!(a < b, "{a} < {b}");
+        assert_eq!(a.len(), b.len());
     }
 }
