@@ -21,18 +21,20 @@ pub fn bundle(root: &Path) -> Result<()> {
     sh(Command::new(npm())
         .args(["run", "build"])
         .current_dir(root.join("ui")))?;
-    sh(cargo()
-        .args([
-            "tauri",
-            "build",
-            "--bundles",
-            "deb,rpm",
-            "--config",
-            "tauri.conf.json",
-        ])
+    // The CLI looks for a configuration inside the app crate; the one source of truth stays at the
+    // root, so a copy with its paths made relative to src-tauri/ exists only while the CLI runs.
+    let config = std::fs::read_to_string(root.join("tauri.conf.json"))?
+        .replace("\"ui/dist\"", "\"../ui/dist\"")
+        .replace("\"icons/", "\"../icons/");
+    let copy = root.join("src-tauri/tauri.conf.json");
+    std::fs::write(&copy, config)?;
+    let built = sh(cargo()
+        .args(["tauri", "build", "--bundles", "deb,rpm"])
         .env("TAURI_APP_PATH", root.join("src-tauri"))
         .env("TAURI_FRONTEND_PATH", root.join("ui"))
-        .current_dir(root))?;
+        .current_dir(root));
+    let _ = std::fs::remove_file(&copy);
+    built?;
     eprintln!("bundles: {}", root.join("target/release/bundle").display());
     Ok(())
 }
