@@ -108,13 +108,6 @@ async fn upsert_invited(
     }
 }
 
-fn inviter_columns(principal: &Principal) -> (Option<String>, Option<String>) {
-    match principal {
-        Principal::Agent { id, .. } => (Some(s(id)), None),
-        Principal::Contact { id, .. } => (None, Some(s(id))),
-    }
-}
-
 fn principal_id(principal: &Principal) -> String {
     match principal {
         Principal::Agent { id, .. } => s(id),
@@ -132,7 +125,7 @@ async fn insert_agent_invite(
 ) -> Result<InviteId, ApiError> {
     let id = InviteId::new();
     let now = now_ms();
-    let (by_agent, by_contact) = inviter_columns(principal);
+    let (by_agent, by_contact) = principal.columns();
     sqlx::query(
         "INSERT INTO invites (id, conversation_id, participant_id, kind, invited_by_agent, invited_by_contact,
                               service_request_id, status, send_count, last_sent_at, created_at, updated_at)
@@ -243,7 +236,7 @@ pub async fn request_service(
     .fetch_all(&mut *tx)
     .await?;
     let request = ServiceRequestId::new();
-    let (by_agent, by_contact) = inviter_columns(principal);
+    let (by_agent, by_contact) = principal.columns();
     sqlx::query(
         "INSERT INTO service_requests (id, conversation_id, crew_id, requested_by_agent, requested_by_contact, notified, status, created_at)
          VALUES ($1, $2, $3, $4, $5, 0, 'open', $6)",
@@ -391,7 +384,7 @@ pub async fn invite_contact(
     let token = ctx.secret.derive(INVITE_TOKEN, &s(id), &nonce);
     let now = now_ms();
     let expires = now + INVITE_TTL_MS;
-    let (by_agent, by_contact) = inviter_columns(principal);
+    let (by_agent, by_contact) = principal.columns();
     sqlx::query(
         "INSERT INTO invites (id, conversation_id, participant_id, kind, invited_by_agent, invited_by_contact, status,
                               token_hash, token_nonce, expires_at, delivery, send_count, last_sent_at, created_at, updated_at)

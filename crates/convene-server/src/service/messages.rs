@@ -43,10 +43,7 @@ pub async fn post(
     let conv = load_conversation(&mut tx, principal, id).await?;
     conv.require(Action::PostMessage)?;
     let message = MessageId::new();
-    let (agent, contact) = match principal {
-        Principal::Agent { id, .. } => (Some(s(id)), None),
-        Principal::Contact { id, .. } => (None, Some(s(id))),
-    };
+    let (agent, contact) = principal.columns();
     sqlx::query(
         "INSERT INTO messages (id, conversation_id, author_agent_id, author_contact_id, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
     )

@@ -73,7 +73,14 @@ impl Principal {
         }
     }
 
-    fn member(&self) -> Member {
+    /// The (agent, contact) id columns of rows about this person: one is set, the other `None`.
+    pub fn columns(&self) -> (Option<String>, Option<String>) {
+        let m = self.member();
+        (m.agent(), m.contact())
+    }
+
+    /// The caller as a participant would name them.
+    pub fn member(&self) -> Member {
         match self {
             Principal::Agent { id, .. } => Member::Agent(*id),
             Principal::Contact { id, .. } => Member::Contact(*id),

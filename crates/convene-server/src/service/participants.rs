@@ -61,10 +61,7 @@ pub async fn create(
 
 /// The conversations the caller has joined, most recently updated first.
 pub async fn mine(ctx: &Ctx, principal: &Principal) -> Result<Vec<Conversation>, ApiError> {
-    let (agent, contact) = match principal {
-        Principal::Agent { id, .. } => (Some(s(id)), None),
-        Principal::Contact { id, .. } => (None, Some(s(id))),
-    };
+    let (agent, contact) = principal.columns();
     let mut conn = ctx.store.pool().acquire().await?;
     let ids: Vec<(String, String)> = sqlx::query_as(
         "SELECT c.id, p.role FROM participants p JOIN conversations c ON c.id = p.conversation_id
@@ -227,10 +224,7 @@ pub async fn leave(ctx: &Ctx, principal: &Principal, id: ConversationId) -> Resu
         &format!("{} left", principal.name()),
     )
     .await?;
-    let member = match principal {
-        Principal::Agent { id, .. } => Member::Agent(*id),
-        Principal::Contact { id, .. } => Member::Contact(*id),
-    };
+    let member = principal.member();
     record_change(&mut tx, &conv, "conversation", None, Some(member)).await?;
     tx.commit().await?;
     Ok(())

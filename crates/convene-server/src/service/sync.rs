@@ -52,10 +52,7 @@ pub async fn page(ctx: &Ctx, principal: &Principal, cursor: i64) -> Result<SyncP
     .await?;
     let has_more = i64::try_from(changes.len()).unwrap_or(0) == PAGE_CHANGES;
     let next = changes.last().map(|r| r.get::<i64, _>(0)).unwrap_or(cursor);
-    let me = match principal {
-        Principal::Agent { id, .. } => Member::Agent(*id),
-        Principal::Contact { id, .. } => Member::Contact(*id),
-    };
+    let me = principal.member();
 
     // conversation -> (touched as a whole?, message ids, event ids, affects me?)
     let mut touched: BTreeMap<String, (bool, Vec<String>, Vec<String>, bool)> = BTreeMap::new();
