@@ -2,8 +2,10 @@
 //!
 //! Both install what is missing first (Debian/Ubuntu packages, npm packages, tauri-driver), so a
 //! fresh machine needs nothing but Rust and this repository. Other tasks: `bundle` builds the
-//! `.deb` and `.rpm` packages.
+//! `.deb` and `.rpm` packages; `bench` runs the benchmarks.
 
+mod bench;
+mod bench_desktop;
 mod bundle;
 mod install;
 mod postgres;
@@ -23,9 +25,10 @@ fn main() -> Result<()> {
         Some("test") => test::test(&root, &args[1..]),
         Some("install") => install::everything(&root),
         Some("bundle") => bundle::bundle(&root),
+        Some("bench") => bench::bench(&root, &args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  run    install what is missing, start the server with demo data and open the desktop app\n  test   install what is missing and run every test (format, lint, unit, integration, end-to-end)\n  install  only install what is missing\n  bundle   build the .deb and .rpm packages of the desktop app"
+                "usage: cargo xtask <command>\n\n  run    install what is missing, start the server with demo data and open the desktop app\n  test   install what is missing and run every test (format, lint, unit, integration, end-to-end)\n  install  only install what is missing\n  bundle   build the .deb and .rpm packages of the desktop app\n  bench    run the benchmarks (release build); prints a table, writes target/bench/results.json"
             );
             bail!("unknown or missing command")
         }

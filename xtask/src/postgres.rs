@@ -45,6 +45,12 @@ fn free_port() -> Result<u16> {
 impl Cluster {
     /// Creates and starts a cluster (trust authentication on loopback only; fsync off: it is thrown away).
     pub fn start() -> Result<Self> {
+        Self::start_with(false)
+    }
+
+    /// Creates and starts a cluster; `durable` keeps PostgreSQL's default fsync and
+    /// synchronous_commit (for benchmarks), otherwise fsync is off.
+    pub fn start_with(durable: bool) -> Result<Self> {
         if pg_bin().is_none() {
             install::os_packages(&["postgresql"])?;
         }
@@ -82,8 +88,9 @@ impl Cluster {
             ],
         )?;
         let options = format!(
-            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200",
-            path(&dir)
+            "-p {port} -k {} -c listen_addresses=127.0.0.1 -c fsync={} -c max_connections=200",
+            path(&dir),
+            if durable { "on" } else { "off" }
         );
         cluster.run(
             "pg_ctl",

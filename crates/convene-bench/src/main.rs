@@ -1,0 +1,52 @@
+//! `convene-bench`: the benchmark workloads behind `cargo xtask bench`.
+//!
+//! Each workload runs against the real release binaries and databases and, in the same run, a raw
+//! baseline of the same work, so every figure comes with a ratio that holds on a noisy machine.
+//! Figures go to stdout as a table and to a JSON file that `cargo xtask bench` merges.
+
+mod desktop_cache;
+mod figures;
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Context, Result};
+
+fn usage() -> &'static str {
+    "usage: convene-bench core --out FILE --server-bin PATH [--pg-url URL] [--quick]\n       convene-bench desktop-cache --dir DIR [--conversations N]\n       convene-bench merge --out FILE INPUT.json..."
+}
+
+fn main() -> Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let value = |flag: &str| -> Option<String> {
+        args.iter()
+            .position(|a| a == flag)
+            .and_then(|i| args.get(i + 1))
+            .cloned()
+    };
+    match args.first().map(String::as_str) {
+        Some("desktop-cache") => {
+            let dir = PathBuf::from(value("--dir").context("--dir is required")?);
+            let n = value("--conversations")
+                .map(|v| v.parse::<usize>())
+                .transpose()?
+                .unwrap_or(10_000);
+            desktop_cache::write(&dir, n)
+        }
+        Some("merge") => {
+            let out = PathBuf::from(value("--out").context("--out is required")?);
+            let mut all = Vec::new();
+            let mut inputs = args[1..].iter();
+            while let Some(a) = inputs.next() {
+                if a == "--out" {
+                    inputs.next();
+                    continue;
+                }
+                all.extend(figures::read(std::path::Path::new(a))?);
+            }
+            println!();
+            figures::print_table(&all);
+            figures::write(&out, &all)
+        }
+        _ => bail!("{}", usage()),
+    }
+}
