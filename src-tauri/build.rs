@@ -23,6 +23,7 @@ fn main() {
         "copy_share_link",
         "tray_badge",
         "join_link",
+        "startup_rendered",
     ];
     let attributes = tauri_build::Attributes::new()
         .config_path("../tauri.conf.json")

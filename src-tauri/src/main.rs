@@ -8,6 +8,7 @@ mod background;
 mod commands;
 mod deeplink;
 mod notify;
+mod startup;
 mod tray;
 
 use std::path::PathBuf;
@@ -20,6 +21,7 @@ use tauri::{Manager, WindowEvent};
 const DATA_DIR_ENV: &str = "CONVENE_APP_DATA_DIR";
 
 fn main() {
+    let startup = startup::Startup::now();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
@@ -44,6 +46,7 @@ fn main() {
         .plugin(tauri_plugin_clipboard_manager::init())
         .manage(background::Realtime::default())
         .manage(tray::Badge::default())
+        .manage(startup)
         .setup(|app| {
             let data_dir = match std::env::var_os(DATA_DIR_ENV) {
                 Some(dir) => PathBuf::from(dir),
@@ -91,6 +94,7 @@ fn main() {
             commands::copy_share_link,
             commands::tray_badge,
             commands::join_link,
+            startup::startup_rendered,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"));
     if let Err(error) = result {

@@ -45,6 +45,8 @@ export interface Backend {
   onJoinLink(handler: (link: { token: string; server_url: string }) => void): void;
   /** Redeems a join link and continues as that contact. */
   joinLink(serverUrl: string, token: string, name: string | null, email: string | null): Promise<SessionInfo>;
+  /** Startup telemetry: the conversation list (of `conversations` entries) was painted for the first time. */
+  startupRendered(conversations: number): Promise<void>;
 }
 
 /** Picks the backend for where the UI runs. */

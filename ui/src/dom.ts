@@ -30,3 +30,8 @@ export function h<K extends keyof HTMLElementTagNameMap>(
 export function mount(root: HTMLElement, view: Node): void {
   root.replaceChildren(view);
 }
+
+/** Resolves once the browser has painted what is in the DOM now (the frame after the next). */
+export function afterNextPaint(): Promise<void> {
+  return new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+}

@@ -26,6 +26,7 @@ fn main() -> Result<()> {
         Some("install") => install::everything(&root),
         Some("bundle") => bundle::bundle(&root),
         Some("bench") => bench::bench(&root, &args[1..]),
+        Some("bench-desktop") => bench_desktop::run(&root, &root.join("target/bench/desktop.json")),
         _ => {
             eprintln!(
                 "usage: cargo xtask <command>\n\n  run    install what is missing, start the server with demo data and open the desktop app\n  test   install what is missing and run every test (format, lint, unit, integration, end-to-end)\n  install  only install what is missing\n  bundle   build the .deb and .rpm packages of the desktop app\n  bench    run the benchmarks (release build); prints a table, writes target/bench/results.json"

@@ -242,4 +242,7 @@ export class HttpBackend implements Backend {
     this.storage.setItem(TOKEN_KEY, joined.token);
     return { server_url: this.origin, me: joined.me };
   }
+
+  /** Startup telemetry is the desktop shell's; a browser has nothing to report it to. */
+  async startupRendered(_conversations: number): Promise<void> {}
 }

@@ -85,6 +85,9 @@ export class TauriBackend implements Backend {
   joinLink(serverUrl: string, token: string, name: string | null, email: string | null): Promise<SessionInfo> {
     return invoke("join_link", { serverUrl, token, name, email });
   }
+  startupRendered(conversations: number): Promise<void> {
+    return invoke("startup_rendered", { conversations });
+  }
   onOpenConversation(handler: (id: string) => void): void {
     void listen<string>("convene-open", (e) => handler(e.payload));
   }

@@ -2,7 +2,7 @@
 // its timeline, composer and panels on the right, and the connection and outbox state throughout.
 
 import type { Backend } from "../backend";
-import { h } from "../dom";
+import { afterNextPaint, h } from "../dom";
 import { initials, peopleCount, relativeTime, roleLabel } from "../format";
 import type { ConversationScreen, Home, Invite, Message, QueuedAction, SessionInfo, TimelineEvent } from "../types";
 import { contactsPanel, peoplePanel, servicePanel, type PanelName } from "./panels";
@@ -120,6 +120,10 @@ export class AppView {
   /** First paint from the cache, then a refresh from the server. */
   async start(): Promise<void> {
     await this.reload();
+    if (this.home) {
+      const shown = this.home.conversations.filter((e) => !e.invited).length;
+      void afterNextPaint().then(() => this.backend.startupRendered(shown).catch(() => undefined));
+    }
     this.openRemembered();
     const outcome = await this.backend.refresh().catch(() => null);
     if (outcome && !outcome.online) this.renderStatus(false);
