@@ -65,8 +65,8 @@ impl Figure {
 /// Prints figures as a table on stdout.
 pub fn print_table(figures: &[Figure]) {
     println!(
-        "{:<52} {:>12} {:<6} {:<14} {}",
-        "figure", "value", "unit", "target", "met"
+        "{:<52} {:>12} {:<6} {:<14} met",
+        "figure", "value", "unit", "target"
     );
     for f in figures {
         println!(

@@ -4,8 +4,15 @@
 //! baseline of the same work, so every figure comes with a ratio that holds on a noisy machine.
 //! Figures go to stdout as a table and to a JSON file that `cargo xtask bench` merges.
 
+mod core;
 mod desktop_cache;
 mod figures;
+mod realtime;
+mod search;
+mod server;
+mod setup;
+mod sync;
+mod throughput;
 
 use std::path::PathBuf;
 
@@ -31,6 +38,21 @@ fn main() -> Result<()> {
                 .transpose()?
                 .unwrap_or(10_000);
             desktop_cache::write(&dir, n)
+        }
+        Some("core") => {
+            let out = PathBuf::from(value("--out").context("--out is required")?);
+            let bin = PathBuf::from(value("--server-bin").context("--server-bin is required")?);
+            let options = core::Options {
+                server_bin: bin,
+                pg_url: value("--pg-url"),
+                quick: args.iter().any(|a| a == "--quick"),
+                only: value("--only"),
+            };
+            let runtime = tokio::runtime::Runtime::new()?;
+            let figures = runtime.block_on(core::run(&options))?;
+            println!();
+            figures::print_table(&figures);
+            figures::write(&out, &figures)
         }
         Some("merge") => {
             let out = PathBuf::from(value("--out").context("--out is required")?);

@@ -289,6 +289,14 @@ async fn after_a_server_restart_mid_sync_the_client_resumes_from_its_cursor_and_
     let base = format!("http://{addr}");
     let ana = login(&base, "ana@demo.convene.test").await;
     let conversation = new_conversation(&ana, "Long history").await;
+    let proxy = Proxy::start(addr).await;
+    let resumed_dir = tempfile::tempdir().expect("tempdir");
+    let client = Client::open(resumed_dir.path()).expect("open");
+    client
+        .sign_in(&proxy.url(), "ana@demo.convene.test", PASSWORD)
+        .await
+        .expect("sign in");
+    // More changes than one page of the change feed carries.
     for i in 0..(convene_server::service::sync::PAGE_CHANGES + 50) {
         ana.post(
             &format!("/api/v1/conversations/{conversation}/messages"),
@@ -297,22 +305,17 @@ async fn after_a_server_restart_mid_sync_the_client_resumes_from_its_cursor_and_
         .await
         .ok();
     }
-    let proxy = Proxy::start(addr).await;
-    let resumed_dir = tempfile::tempdir().expect("tempdir");
-    let client = Client::open(resumed_dir.path()).expect("open");
-    // Sign in lets the first sync page through and loses the second.
-    proxy.drop_responses(2, 1);
-    client
-        .sign_in(&proxy.url(), "ana@demo.convene.test", PASSWORD)
-        .await
-        .expect("sign in");
-    assert_eq!(proxy.dropped(), 1, "the sync was interrupted");
+    // The sync gets its first page through and loses the second.
+    proxy.drop_responses(1, 1);
+    assert!(client.sync_now().await.is_err(), "the sync was interrupted");
+    assert_eq!(proxy.dropped(), 1);
     let partial = client
         .timeline(&conversation)
         .expect("timeline")
         .messages
         .len();
     assert!(partial > 0, "the first page was kept");
+    assert!(partial < 550, "but not the second");
 
     server.stop().await;
     let server = start(server_dir.path(), addr, None).await;

@@ -119,6 +119,7 @@ impl Server {
             outbox,
             hub.clone(),
         ));
+        tokio::spawn(hub.clone().read_feed(self.ctx.store.clone()));
         // Several instances on one PostgreSQL database: changes made elsewhere arrive as notifications.
         let follower = (self.ctx.store.backend() == crate::store::Backend::Postgres).then(|| {
             tokio::spawn(follow_other_instances(
@@ -196,6 +197,8 @@ async fn follow_other_instances(url: String, hub: Hub) {
                 if let Err(e) = listener.listen(crate::store::CHANGES_CHANNEL).await {
                     tracing::warn!(error = %e, "cannot listen for other instances' changes");
                 } else {
+                    // Notices sent while not listening are lost: look at every followed account.
+                    hub.changed_all();
                     loop {
                         match listener.recv().await {
                             Ok(note) => {

@@ -113,10 +113,11 @@ impl Store {
         let pool = match backend {
             Backend::Sqlite => {
                 let pool = options
+                    // synchronous = FULL: an answered write is on disk, power loss included.
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             sqlx::raw_sql(
-                                "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;",
+                                "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = FULL;",
                             )
                             .execute(conn)
                             .await
@@ -137,7 +138,39 @@ impl Store {
                 pool
             }
         };
-        Ok(Self { pool, backend, url })
+        let store = Self { pool, backend, url };
+        store.index_contacts().await?;
+        Ok(store)
+    }
+
+    /// Fills the contact search terms for contacts stored before there were any (once, after the
+    /// migration that added them; every contact stored since gets its terms as it is stored).
+    async fn index_contacts(&self) -> Result<()> {
+        let has_terms = sqlx::query("SELECT 1 FROM contact_terms LIMIT 1")
+            .fetch_optional(&self.pool)
+            .await?
+            .is_some();
+        if has_terms {
+            return Ok(());
+        }
+        let contacts = sqlx::query("SELECT id, account_id, name, email FROM contacts")
+            .fetch_all(&self.pool)
+            .await?;
+        let mut tx = self.pool.begin().await?;
+        for c in &contacts {
+            for term in contact_terms(c.get(2), c.get(3)) {
+                sqlx::query(
+                    "INSERT INTO contact_terms (account_id, term, contact_id) VALUES ($1, $2, $3)",
+                )
+                .bind(c.get::<String, _>(1))
+                .bind(term)
+                .bind(c.get::<String, _>(0))
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// The connection pool, for the domain's own queries.
@@ -370,26 +403,20 @@ impl Store {
         name: &str,
     ) -> Result<ContactId> {
         let id = ContactId::new();
-        sqlx::query(
-            "INSERT INTO contacts (id, account_id, email, name, created_at) VALUES ($1, $2, $3, $4, $5)",
-        )
-        .bind(id.to_string())
-        .bind(account.to_string())
-        .bind(email)
-        .bind(name)
-        .bind(now_ms())
-        .execute(&self.pool)
-        .await
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                StoreError::Duplicate {
-                    field: "email",
-                    message: format!("a contact with email {email} already exists"),
+        let mut tx = self.pool.begin().await?;
+        insert_contact(&mut tx, id, account, email, name, now_ms())
+            .await
+            .map_err(|e| {
+                if is_unique_violation(&e) {
+                    StoreError::Duplicate {
+                        field: "email",
+                        message: format!("a contact with email {email} already exists"),
+                    }
+                } else {
+                    e.into()
                 }
-            } else {
-                e.into()
-            }
-        })?;
+            })?;
+        tx.commit().await?;
         Ok(id)
     }
 }
@@ -420,4 +447,49 @@ async fn insert_agent(tx: &mut sqlx::AnyConnection, agent: &NewAgent<'_>) -> Res
         }
     })?;
     Ok(id)
+}
+
+/// The words a contact is found by when typing ahead: each word of the name and the whole email,
+/// lower-cased, without repeats.
+pub fn contact_terms(name: &str, email: &str) -> Vec<String> {
+    let mut terms: Vec<String> = name
+        .split_whitespace()
+        .map(str::to_lowercase)
+        .chain(std::iter::once(email.trim().to_lowercase()))
+        .filter(|t| !t.is_empty())
+        .collect();
+    terms.sort();
+    terms.dedup();
+    terms
+}
+
+/// Stores a new contact together with its search terms (`contact_terms` is the index that keeps
+/// typeahead over many contacts a range scan instead of a table scan).
+pub async fn insert_contact(
+    conn: &mut sqlx::AnyConnection,
+    id: ContactId,
+    account: AccountId,
+    email: &str,
+    name: &str,
+    created_at: i64,
+) -> std::result::Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO contacts (id, account_id, email, name, created_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(id.to_string())
+    .bind(account.to_string())
+    .bind(email)
+    .bind(name)
+    .bind(created_at)
+    .execute(&mut *conn)
+    .await?;
+    for term in contact_terms(name, email) {
+        sqlx::query("INSERT INTO contact_terms (account_id, term, contact_id) VALUES ($1, $2, $3)")
+            .bind(account.to_string())
+            .bind(term)
+            .bind(id.to_string())
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
 }

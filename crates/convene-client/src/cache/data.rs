@@ -52,11 +52,9 @@ fn replace_children<T: Serialize>(
     conversation: &str,
     rows: &[(String, T)],
 ) -> Result<(), ClientError> {
-    tx.execute(
-        &format!("DELETE FROM {table} WHERE conversation_id = ?1"),
-        params![conversation],
-    )?;
-    let mut insert = tx.prepare(&format!(
+    tx.prepare_cached(&format!("DELETE FROM {table} WHERE conversation_id = ?1"))?
+        .execute(params![conversation])?;
+    let mut insert = tx.prepare_cached(&format!(
         "INSERT INTO {table} (id, conversation_id, body) VALUES (?1, ?2, ?3)"
     ))?;
     for (id, row) in rows {
@@ -67,10 +65,11 @@ fn replace_children<T: Serialize>(
 
 fn store_snapshot(tx: &Transaction<'_>, s: &ConversationSnapshot) -> Result<(), ClientError> {
     let id = s.conversation.id.to_string();
-    tx.execute(
+    tx.prepare_cached(
         "INSERT INTO conversations (id, updated_at, body, me) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT(id) DO UPDATE SET updated_at = excluded.updated_at, body = excluded.body, me = excluded.me",
-        params![id, rfc3339(s.conversation.updated_at)?, to_json(&s.conversation)?, to_json(&s.me)?],
+    )?
+    .execute(params![id, rfc3339(s.conversation.updated_at)?, to_json(&s.conversation)?, to_json(&s.me)?],
     )?;
     let participants: Vec<_> = s
         .participants
@@ -116,23 +115,24 @@ impl Cache {
             store_snapshot(&tx, snapshot)?;
         }
         for m in &page.messages {
-            tx.execute(
+            tx.prepare_cached(
                 "INSERT INTO messages (id, conversation_id, created_at, body, outbox_seq) VALUES (?1, ?2, ?3, ?4, NULL)
                  ON CONFLICT(id) DO UPDATE SET body = excluded.body, outbox_seq = NULL",
-                params![m.id.to_string(), m.conversation_id.to_string(), rfc3339(m.created_at)?, to_json(m)?],
+            )?
+            .execute(params![m.id.to_string(), m.conversation_id.to_string(), rfc3339(m.created_at)?, to_json(m)?],
             )?;
         }
         for e in &page.events {
-            tx.execute(
+            tx.prepare_cached(
                 "INSERT INTO events (id, conversation_id, created_at, body) VALUES (?1, ?2, ?3, ?4)
                  ON CONFLICT(id) DO NOTHING",
-                params![
-                    e.id.to_string(),
-                    e.conversation_id.to_string(),
-                    rfc3339(e.created_at)?,
-                    to_json(e)?
-                ],
-            )?;
+            )?
+            .execute(params![
+                e.id.to_string(),
+                e.conversation_id.to_string(),
+                rfc3339(e.created_at)?,
+                to_json(e)?
+            ])?;
         }
         for lost in &page.lost {
             purge(&tx, lost)?;

@@ -179,7 +179,23 @@ pub fn router(state: AppState) -> Router {
             crate::idempotency::layer,
         ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(server_timing))
         .with_state(state)
+}
+
+/// Adds `Server-Timing: app;dur=<ms>` to every answer: the time the server spent on it, which
+/// browsers' developer tools show and load tests read apart from the network.
+async fn server_timing(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let started = std::time::Instant::now();
+    let mut res = next.run(req).await;
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    if let Ok(value) = axum::http::HeaderValue::from_str(&format!("app;dur={ms:.3}")) {
+        res.headers_mut().insert("server-timing", value);
+    }
+    res
 }
 
 /// Liveness

@@ -1,10 +1,12 @@
 //! `GET /api/v1/stream`: a WebSocket of the signed-in user's changes and invites.
 //!
-//! The stream starts at the current end of the change feed (`hello`), then, each time the account
-//! changes, reads the next sync pages for this user and turns them into frames: `invited` for a new
-//! invite addressed to them, `changed` per conversation, `access_lost` when they lost one.
+//! The stream starts at the current end of the change feed (`hello`). It judges each batch of new
+//! change rows the hub fans out from what it knows (the conversations its user sees): changes in
+//! those become `changed` frames without reading anything; a change naming the user (invited,
+//! removed, left) makes it read the feed as the user's sync would and send `invited`, `changed`
+//! and `access_lost` frames from that.
 
-use std::collections::HashSet;
+use std::collections::{BTreeSet, HashSet};
 use std::time::Duration;
 
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
@@ -13,7 +15,10 @@ use axum::response::Response;
 use convene_proto::{InviteId, InviteStatus, StreamEvent};
 
 use super::{AppState, Authed};
+use tokio::sync::broadcast::error::RecvError;
+
 use crate::error::ApiError;
+use crate::hub::FeedChange;
 use crate::openapi::problem;
 use crate::service::{current_cursor, sync, Principal};
 
@@ -40,9 +45,9 @@ pub async fn stream(
     authed: Authed,
     ws: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
-    let cursor = current_cursor(state.store(), authed.principal.account_id()).await?;
+    let watch = Watch::start(&state, &authed.principal).await?;
     Ok(ws.on_upgrade(move |socket| async move {
-        if let Err(e) = run(state, authed, socket, cursor).await {
+        if let Err(e) = run(state, authed, socket, watch).await {
             tracing::debug!(error = %e, "stream ended");
         }
     }))
@@ -55,16 +60,50 @@ async fn send(socket: &mut WebSocket, event: &StreamEvent) -> anyhow::Result<()>
     Ok(())
 }
 
+/// What a stream knows about its user, to judge batches without the database.
+struct Watch {
+    /// `None`: the user sees every conversation of the account.
+    visible: Option<HashSet<String>>,
+    agent: Option<String>,
+    contact: Option<String>,
+    announced: HashSet<InviteId>,
+}
+
+impl Watch {
+    async fn start(state: &AppState, principal: &Principal) -> Result<Self, ApiError> {
+        let (agent, contact) = principal.columns();
+        Ok(Self {
+            visible: sync::visible_conversations(state.ctx(), principal).await?,
+            agent,
+            contact,
+            announced: HashSet::new(),
+        })
+    }
+
+    /// Whether a change names the user (their access may have changed).
+    fn names_me(&self, c: &FeedChange) -> bool {
+        (self.agent.is_some() && c.affected_agent == self.agent)
+            || (self.contact.is_some() && c.affected_contact == self.contact)
+    }
+
+    fn sees(&self, conversation: &str) -> bool {
+        self.visible
+            .as_ref()
+            .is_none_or(|v| v.contains(conversation))
+    }
+}
+
 async fn run(
     state: AppState,
     authed: Authed,
     mut socket: WebSocket,
-    mut cursor: i64,
+    mut watch: Watch,
 ) -> anyhow::Result<()> {
-    let mut wake = state.hub().subscribe();
-    let mut closing = state.hub().closing();
     let account = authed.principal.account_id();
-    let mut announced: HashSet<InviteId> = HashSet::new();
+    let mut batches = state.hub().subscribe();
+    let mut cursor = current_cursor(state.store(), account).await?;
+    state.hub().follow(account, cursor);
+    let mut closing = state.hub().closing();
     send(
         &mut socket,
         &StreamEvent::Hello {
@@ -75,18 +114,49 @@ async fn run(
     let mut ping = tokio::time::interval(Duration::from_secs(25));
     loop {
         tokio::select! {
-            notice = wake.recv() => {
-                match notice {
-                    Ok(a) if a != account => continue,
-                    Ok(_) | Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
-                    Err(tokio::sync::broadcast::error::RecvError::Closed) => return Ok(()),
+            batch = batches.recv() => {
+                let batch = match batch {
+                    Ok(b) if b.account != account => continue,
+                    Ok(b) => Some(b),
+                    Err(RecvError::Lagged(_)) => None,
+                    Err(RecvError::Closed) => return Ok(()),
+                };
+                // Rows this stream has not judged yet; `None` when some were missed.
+                let fresh: Option<Vec<&FeedChange>> = batch.as_ref().filter(|b| b.after <= cursor).map(|b| {
+                    b.changes.iter().filter(|c| c.seq > cursor).collect()
+                });
+                match fresh {
+                    Some(fresh) if !fresh.iter().any(|c| watch.names_me(c)) => {
+                        // Nobody's access changed: tell of the conversations the user sees, no reads.
+                        let changed: BTreeSet<&str> = fresh
+                            .iter()
+                            .filter(|c| watch.sees(&c.conversation_id))
+                            .map(|c| c.conversation_id.as_str())
+                            .collect();
+                        let upto = batch.as_ref().map_or(cursor, |b| b.upto).max(cursor);
+                        if !changed.is_empty() {
+                            if !session_alive(&state, &authed).await? {
+                                let _ = socket.send(Message::Close(None)).await;
+                                return Ok(());
+                            }
+                            for id in changed {
+                                send(&mut socket, &StreamEvent::Changed {
+                                    conversation_id: sync::parse_conversation(id)?,
+                                    cursor: sync::format_cursor(upto),
+                                }).await?;
+                            }
+                        }
+                        cursor = upto;
+                    }
+                    _ => {
+                        // The user's own access changed, or rows were missed: read from the database.
+                        if !session_alive(&state, &authed).await? {
+                            let _ = socket.send(Message::Close(None)).await;
+                            return Ok(());
+                        }
+                        cursor = forward(&state, &authed.principal, &mut socket, cursor, &mut watch).await?;
+                    }
                 }
-                // The session may have ended (sign-out) since the stream opened.
-                if state.store().session_principal(&authed.token_hash).await?.is_none() {
-                    let _ = socket.send(Message::Close(None)).await;
-                    return Ok(());
-                }
-                cursor = forward(&state, &authed.principal, &mut socket, cursor, &mut announced).await?;
             }
             incoming = socket.recv() => {
                 match incoming {
@@ -105,28 +175,42 @@ async fn run(
     }
 }
 
-/// Sends frames for everything after `cursor`; answers the new cursor.
+/// Whether the stream's session still holds (the user may have signed out since it opened).
+async fn session_alive(state: &AppState, authed: &Authed) -> anyhow::Result<bool> {
+    Ok(state
+        .store()
+        .session_principal(&authed.token_hash)
+        .await?
+        .is_some())
+}
+
+/// Reads the feed after `cursor` as the user's sync would and sends frames for it: `invited` for
+/// each new invite addressed to them, `changed` per conversation, `access_lost`. Answers the new
+/// cursor.
 async fn forward(
     state: &AppState,
     principal: &Principal,
     socket: &mut WebSocket,
     mut cursor: i64,
-    announced: &mut HashSet<InviteId>,
+    watch: &mut Watch,
 ) -> anyhow::Result<i64> {
     let me = match principal {
         Principal::Agent { id, .. } => Some(*id),
         Principal::Contact { .. } => None,
     };
     loop {
-        let page = sync::page(state.ctx(), principal, cursor).await?;
-        let next = sync::parse_cursor(Some(&page.cursor))?;
-        let mut changed = HashSet::new();
+        let page = sync::feed_page(state.ctx(), principal, cursor).await?;
+        let next = match sync::parse_cursor(Some(&page.cursor))? {
+            sync::Cursor::Feed(seq) => seq,
+            _ => cursor,
+        };
+        let mut changed = BTreeSet::new();
         for snapshot in &page.conversations {
             for invite in &snapshot.invites {
                 if invite.status == InviteStatus::Pending
                     && me.is_some()
                     && invite.agent_id == me
-                    && announced.insert(invite.id)
+                    && watch.announced.insert(invite.id)
                 {
                     send(
                         socket,
@@ -138,6 +222,9 @@ async fn forward(
                 }
             }
             changed.insert(snapshot.conversation.id);
+            if let Some(v) = watch.visible.as_mut() {
+                v.insert(snapshot.conversation.id.to_string());
+            }
         }
         changed.extend(page.messages.iter().map(|m| m.conversation_id));
         changed.extend(page.events.iter().map(|e| e.conversation_id));
@@ -152,6 +239,9 @@ async fn forward(
             .await?;
         }
         for conversation_id in &page.lost {
+            if let Some(v) = watch.visible.as_mut() {
+                v.remove(&conversation_id.to_string());
+            }
             send(
                 socket,
                 &StreamEvent::AccessLost {

@@ -11,6 +11,10 @@ use crate::validate;
 /// Most rows a search answers.
 const SEARCH_LIMIT: i64 = 20;
 
+/// Index rows a contact search reads at most to find them (a contact can match on several terms,
+/// and further words of the query narrow the first word's matches).
+const SEARCH_SCAN: i64 = 200;
+
 /// `q` as a LIKE prefix pattern, with LIKE's wildcards escaped.
 fn prefix_pattern(q: &str) -> String {
     let escaped = q
@@ -233,7 +237,8 @@ pub async fn set_crew_member(
     })
 }
 
-/// Contacts whose name (any word) or email starts with `q`. Agents only: contacts never see each other.
+/// Contacts with a name word or email starting with each word of `q`, in the order of the word
+/// the first word of `q` matched. Agents only: contacts never see each other.
 pub async fn search_contacts(
     ctx: &Ctx,
     principal: &Principal,
@@ -243,27 +248,43 @@ pub async fn search_contacts(
     if q.chars().count() > 254 {
         return Err(ApiError::invalid("q", "q must be at most 254 characters"));
     }
-    let pattern = prefix_pattern(q);
-    let word = format!("% {pattern}");
-    let rows = sqlx::query(
-        "SELECT id, email, name FROM contacts
-         WHERE account_id = $1 AND (lower(name) LIKE $2 ESCAPE '\\' OR lower(name) LIKE $3 ESCAPE '\\' OR email LIKE $4 ESCAPE '\\')
-         ORDER BY name LIMIT $5",
+    let words: Vec<String> = q.split_whitespace().map(str::to_lowercase).collect();
+    let Some(first) = words.first() else {
+        return Ok(Vec::new());
+    };
+    // The first word is a range over the terms index, in term order; the other words narrow it.
+    let mut upper = first.clone();
+    upper.push(char::MAX);
+    let hits = sqlx::query(
+        "SELECT t.contact_id, c.email, c.name FROM contact_terms t JOIN contacts c ON c.id = t.contact_id
+         WHERE t.account_id = $1 AND t.term >= $2 AND t.term < $3
+         ORDER BY t.term, t.contact_id LIMIT $4",
     )
     .bind(s(principal.account_id()))
-    .bind(&pattern)
-    .bind(&word)
-    .bind(&pattern)
-    .bind(SEARCH_LIMIT)
+    .bind(first)
+    .bind(&upper)
+    .bind(SEARCH_SCAN)
     .fetch_all(ctx.store.pool())
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(Contact {
-                id: rows::parse(r.get::<&str, _>(0))?,
-                email: r.get(1),
-                name: r.get(2),
-            })
-        })
-        .collect()
+    let mut seen = std::collections::HashSet::new();
+    let mut found = Vec::new();
+    for r in &hits {
+        let id: &str = r.get(0);
+        let (email, name): (String, String) = (r.get(1), r.get(2));
+        let terms = crate::store::contact_terms(&name, &email);
+        let matches = words[1..]
+            .iter()
+            .all(|w| terms.iter().any(|t| t.starts_with(w.as_str())));
+        if matches && seen.insert(id.to_owned()) {
+            found.push(Contact {
+                id: rows::parse(id)?,
+                email,
+                name,
+            });
+            if found.len() as i64 == SEARCH_LIMIT {
+                break;
+            }
+        }
+    }
+    Ok(found)
 }

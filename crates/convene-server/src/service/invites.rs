@@ -194,7 +194,14 @@ pub async fn invite_agent(
         &format!("{} invited {name}", principal.name()),
     )
     .await?;
-    record_change(&mut tx, &conv, "conversation", None, None).await?;
+    record_change(
+        &mut tx,
+        &conv,
+        "conversation",
+        None,
+        Some(Member::Agent(agent)),
+    )
+    .await?;
     let invite = rows::invite(&mut tx, id).await?;
     tx.commit().await?;
     Ok(InviteOutcome {
@@ -263,6 +270,15 @@ pub async fn request_service(
         .await?
         {
             insert_agent_invite(&mut tx, &conv, pid, principal, Some(request)).await?;
+            // Each invitee's own row in the feed, so their realtime stream learns of it.
+            record_change(
+                &mut tx,
+                &conv,
+                "conversation",
+                None,
+                Some(Member::Agent(agent)),
+            )
+            .await?;
             notified += 1;
         }
     }
@@ -341,16 +357,7 @@ async fn resolve_contact(
     }
     let id = convene_proto::ContactId::new();
     let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or(&email).to_owned());
-    sqlx::query(
-        "INSERT INTO contacts (id, account_id, email, name, created_at) VALUES ($1, $2, $3, $4, $5)",
-    )
-    .bind(s(id))
-    .bind(&account)
-    .bind(&email)
-    .bind(&name)
-    .bind(now_ms())
-    .execute(&mut *tx)
-    .await?;
+    crate::store::insert_contact(tx, id, principal.account_id(), &email, &name, now_ms()).await?;
     Ok((id, name, email))
 }
 

@@ -244,14 +244,8 @@ async fn join_by_link(
         Some(id) => rows::parse(&id)?,
         None => {
             let id = ContactId::new();
-            sqlx::query("INSERT INTO contacts (id, account_id, email, name, created_at) VALUES ($1, $2, $3, $4, $5)")
-                .bind(s(id))
-                .bind(&found.account)
-                .bind(&email)
-                .bind(&name)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
+            let account: convene_proto::AccountId = rows::parse(&found.account)?;
+            crate::store::insert_contact(tx, id, account, &email, &name, now).await?;
             id
         }
     };

@@ -3,6 +3,7 @@
 //! change-feed row together, and commits — so nothing half-done is ever stored.
 
 mod actor;
+pub mod bulk;
 pub mod directory;
 pub mod invites;
 pub mod join;

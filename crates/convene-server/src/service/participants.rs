@@ -53,7 +53,14 @@ pub async fn create(
         &format!("{} started the conversation", principal.name()),
     )
     .await?;
-    record_change(&mut tx, &conv, "conversation", None, None).await?;
+    record_change(
+        &mut tx,
+        &conv,
+        "conversation",
+        None,
+        Some(principal.member()),
+    )
+    .await?;
     let created = rows::conversation(&mut tx, id, Some(ParticipantRole::Owner)).await?;
     tx.commit().await?;
     Ok(created)

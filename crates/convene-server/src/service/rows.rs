@@ -25,20 +25,15 @@ where
     s.map(parse).transpose()
 }
 
-/// The conversation as `viewer_participant`'s owner sees it.
-pub async fn conversation(
-    tx: &mut AnyConnection,
-    id: ConversationId,
+pub(super) const CONVERSATION_SELECT: &str =
+    "SELECT c.id, c.subject, c.status, c.created_by, c.created_at, c.updated_at,
+            (SELECT COUNT(*) FROM participants q WHERE q.conversation_id = c.id AND q.state = 'joined')
+     FROM conversations c";
+
+pub(super) fn conversation_row(
+    r: &AnyRow,
     my_role: Option<convene_proto::ParticipantRole>,
 ) -> Result<Conversation, ApiError> {
-    let r = sqlx::query(
-        "SELECT c.id, c.subject, c.status, c.created_by, c.created_at, c.updated_at,
-                (SELECT COUNT(*) FROM participants q WHERE q.conversation_id = c.id AND q.state = 'joined')
-         FROM conversations c WHERE c.id = $1",
-    )
-    .bind(id.to_string())
-    .fetch_one(&mut *tx)
-    .await?;
     Ok(Conversation {
         id: parse(r.get::<&str, _>(0))?,
         subject: r.get(1),
@@ -51,7 +46,22 @@ pub async fn conversation(
     })
 }
 
-const PARTICIPANT_SELECT: &str = "SELECT p.id, p.conversation_id, p.agent_id, p.contact_id,
+/// The conversation, with the caller's role in it (`my_role`).
+pub async fn conversation(
+    tx: &mut AnyConnection,
+    id: ConversationId,
+    my_role: Option<convene_proto::ParticipantRole>,
+) -> Result<Conversation, ApiError> {
+    let sql = format!("{CONVERSATION_SELECT} WHERE c.id = $1");
+    let r = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id.to_string())
+        .fetch_one(&mut *tx)
+        .await?;
+    conversation_row(&r, my_role)
+}
+
+pub(super) const PARTICIPANT_SELECT: &str =
+    "SELECT p.id, p.conversation_id, p.agent_id, p.contact_id,
         COALESCE(a.name, k.name), COALESCE(a.email, k.email), p.role, p.state,
         COALESCE(ba.name, bk.name), p.via, p.updated_at
      FROM participants p
@@ -60,7 +70,7 @@ const PARTICIPANT_SELECT: &str = "SELECT p.id, p.conversation_id, p.agent_id, p.
      LEFT JOIN agents ba ON ba.id = p.added_by
      LEFT JOIN contacts bk ON bk.id = p.added_by";
 
-fn participant_row(r: &AnyRow) -> Result<Participant, ApiError> {
+pub(super) fn participant_row(r: &AnyRow) -> Result<Participant, ApiError> {
     let agent_id: Option<&str> = r.get(2);
     Ok(Participant {
         id: parse(r.get::<&str, _>(0))?,
@@ -126,7 +136,7 @@ pub async fn participant(
     row.as_ref().map(participant_row).transpose()
 }
 
-const INVITE_SELECT: &str =
+pub(super) const INVITE_SELECT: &str =
     "SELECT i.id, i.conversation_id, c.subject, i.kind, i.participant_id, p.agent_id, p.contact_id,
         COALESCE(a.name, k.name), COALESCE(a.email, k.email), COALESCE(ba.name, bk.name, ''),
         i.status, i.delivery, i.delivery_error, i.send_count, i.last_sent_at, i.expires_at,
@@ -139,7 +149,7 @@ const INVITE_SELECT: &str =
      LEFT JOIN agents ba ON ba.id = i.invited_by_agent
      LEFT JOIN contacts bk ON bk.id = i.invited_by_contact";
 
-fn invite_row(r: &AnyRow) -> Result<Invite, ApiError> {
+pub(super) fn invite_row(r: &AnyRow) -> Result<Invite, ApiError> {
     Ok(Invite {
         id: parse(r.get::<&str, _>(0))?,
         conversation_id: parse(r.get::<&str, _>(1))?,
@@ -188,46 +198,48 @@ pub async fn invite(
     row.as_ref().map(invite_row).transpose()
 }
 
+pub(super) const SERVICE_REQUEST_SELECT: &str =
+    "SELECT s.id, s.conversation_id, s.crew_id, cr.name, COALESCE(ra.name, rk.name, ''), s.created_at,
+            s.notified, s.status, fa.name, s.fulfilled_at
+     FROM service_requests s
+     JOIN crews cr ON cr.id = s.crew_id
+     LEFT JOIN agents ra ON ra.id = s.requested_by_agent
+     LEFT JOIN contacts rk ON rk.id = s.requested_by_contact
+     LEFT JOIN agents fa ON fa.id = s.fulfilled_by";
+
+pub(super) fn service_request_row(r: &AnyRow) -> Result<ServiceRequest, ApiError> {
+    Ok(ServiceRequest {
+        id: parse(r.get::<&str, _>(0))?,
+        conversation_id: parse(r.get::<&str, _>(1))?,
+        crew_id: parse(r.get::<&str, _>(2))?,
+        crew_name: r.get(3),
+        requested_by: r.get(4),
+        created_at: from_ms(r.get(5)),
+        notified: r.get(6),
+        status: parse(r.get::<&str, _>(7))?,
+        fulfilled_by: r.get(8),
+        fulfilled_at: r.get::<Option<i64>, _>(9).map(from_ms),
+    })
+}
+
 /// Service requests of a conversation, newest first.
 pub async fn service_requests(
     tx: &mut AnyConnection,
     id: ConversationId,
 ) -> Result<Vec<ServiceRequest>, ApiError> {
-    let rows = sqlx::query(
-        "SELECT s.id, s.conversation_id, s.crew_id, cr.name, COALESCE(ra.name, rk.name, ''), s.created_at,
-                s.notified, s.status, fa.name, s.fulfilled_at
-         FROM service_requests s
-         JOIN crews cr ON cr.id = s.crew_id
-         LEFT JOIN agents ra ON ra.id = s.requested_by_agent
-         LEFT JOIN contacts rk ON rk.id = s.requested_by_contact
-         LEFT JOIN agents fa ON fa.id = s.fulfilled_by
-         WHERE s.conversation_id = $1 ORDER BY s.created_at DESC",
-    )
-    .bind(id.to_string())
-    .fetch_all(&mut *tx)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(ServiceRequest {
-                id: parse(r.get::<&str, _>(0))?,
-                conversation_id: parse(r.get::<&str, _>(1))?,
-                crew_id: parse(r.get::<&str, _>(2))?,
-                crew_name: r.get(3),
-                requested_by: r.get(4),
-                created_at: from_ms(r.get(5)),
-                notified: r.get(6),
-                status: parse(r.get::<&str, _>(7))?,
-                fulfilled_by: r.get(8),
-                fulfilled_at: r.get::<Option<i64>, _>(9).map(from_ms),
-            })
-        })
-        .collect()
+    let sql =
+        format!("{SERVICE_REQUEST_SELECT} WHERE s.conversation_id = $1 ORDER BY s.created_at DESC");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id.to_string())
+        .fetch_all(&mut *tx)
+        .await?;
+    rows.iter().map(service_request_row).collect()
 }
 
-const MESSAGE_SELECT: &str = "SELECT m.id, m.conversation_id, COALESCE(a.name, k.name), m.author_agent_id, m.body, m.created_at
+pub(super) const MESSAGE_SELECT: &str = "SELECT m.id, m.conversation_id, COALESCE(a.name, k.name), m.author_agent_id, m.body, m.created_at
      FROM messages m LEFT JOIN agents a ON a.id = m.author_agent_id LEFT JOIN contacts k ON k.id = m.author_contact_id";
 
-fn message_row(r: &AnyRow) -> Result<Message, ApiError> {
+pub(super) fn message_row(r: &AnyRow) -> Result<Message, ApiError> {
     Ok(Message {
         id: parse(r.get::<&str, _>(0))?,
         conversation_id: parse(r.get::<&str, _>(1))?,
@@ -265,9 +277,10 @@ pub async fn message(tx: &mut AnyConnection, id: &str) -> Result<Option<Message>
     row.as_ref().map(message_row).transpose()
 }
 
-const EVENT_SELECT: &str = "SELECT id, conversation_id, kind, actor, text, created_at FROM events";
+pub(super) const EVENT_SELECT: &str =
+    "SELECT id, conversation_id, kind, actor, text, created_at FROM events";
 
-fn event_row(r: &AnyRow) -> Result<Event, ApiError> {
+pub(super) fn event_row(r: &AnyRow) -> Result<Event, ApiError> {
     Ok(Event {
         id: parse(r.get::<&str, _>(0))?,
         conversation_id: parse(r.get::<&str, _>(1))?,

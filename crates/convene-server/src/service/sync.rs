@@ -1,121 +1,282 @@
-//! Incremental sync: what changed after a cursor, for what the caller may see, in pages.
+//! Sync: what the caller may see, in pages, from a cursor.
 //!
-//! The cursor is a position in the account's change feed. A page takes the next changes, groups
-//! them by conversation, and answers each visible conversation whole (small and always consistent),
-//! plus the new messages and events, plus the conversations the caller lost access to.
+//! A first sync (no cursor) walks the conversations the caller may see in id order, a page of
+//! whole conversations with all their messages and events at a time, all read with a few set
+//! queries per page; it ends at the position the change feed had when it began. After that, a
+//! page takes the next changes of the account's change feed, groups them by conversation and
+//! answers each changed conversation whole, plus the new messages and events, plus the
+//! conversations the caller lost access to. Changes made during a first sync are in the feed
+//! after its end position, so nothing is missed; applying a conversation twice is harmless.
 
 use std::collections::{BTreeMap, HashSet};
 
-use convene_proto::{ConversationId, ConversationSnapshot, ParticipantState, SyncPage};
-use sqlx::Row;
+use convene_proto::policy::{allowed, Action, Actor};
+use convene_proto::SyncPage;
+use sqlx::{AnyConnection, Row};
 
-use super::actor::load_conversation;
-use super::{rows, s, Ctx, Member, Principal};
+use super::{bulk, current_cursor, rows, s, Ctx, Member, Principal};
 use crate::error::ApiError;
 
 /// Change-feed rows one page reads at most.
 pub const PAGE_CHANGES: i64 = 500;
 
-/// Parses a cursor ("" or absent = from the start).
-pub fn parse_cursor(raw: Option<&str>) -> Result<i64, ApiError> {
-    match raw.map(str::trim).filter(|c| !c.is_empty()) {
-        None => Ok(0),
-        Some(c) => c
-            .strip_prefix("c")
-            .and_then(|n| n.parse::<i64>().ok())
-            .filter(|n| *n >= 0)
-            .ok_or_else(|| {
-                ApiError::invalid(
-                    "cursor",
-                    "cursor is not one this server gave out; sync again without it",
-                )
-            }),
-    }
+/// Conversations one page of a first sync carries at most.
+pub const PAGE_CONVERSATIONS: i64 = 1000;
+
+/// Where a sync stands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Cursor {
+    /// Nothing synced yet.
+    Start,
+    /// Inside a first sync that began when the feed stood at `head`: conversations after `after`
+    /// (in id order) are still to come.
+    Snapshot { head: i64, after: String },
+    /// Up to date with the change feed up to this position.
+    Feed(i64),
 }
 
-/// Formats a cursor for the wire.
+fn bad_cursor() -> ApiError {
+    ApiError::invalid(
+        "cursor",
+        "cursor is not one this server gave out; sync again without it",
+    )
+}
+
+/// Parses a cursor ("" or absent = from the start).
+pub fn parse_cursor(raw: Option<&str>) -> Result<Cursor, ApiError> {
+    let Some(c) = raw.map(str::trim).filter(|c| !c.is_empty()) else {
+        return Ok(Cursor::Start);
+    };
+    if let Some(n) = c.strip_prefix('c') {
+        return n
+            .parse::<i64>()
+            .ok()
+            .filter(|n| *n >= 0)
+            .map(Cursor::Feed)
+            .ok_or_else(bad_cursor);
+    }
+    let (head, after) = c
+        .strip_prefix('s')
+        .and_then(|rest| rest.split_once('.'))
+        .ok_or_else(bad_cursor)?;
+    let head = head
+        .parse::<i64>()
+        .ok()
+        .filter(|n| *n >= 0)
+        .ok_or_else(bad_cursor)?;
+    let after: convene_proto::ConversationId = after.parse().map_err(|_| bad_cursor())?;
+    Ok(Cursor::Snapshot {
+        head,
+        after: after.to_string(),
+    })
+}
+
+/// Formats a change-feed position for the wire.
 pub fn format_cursor(seq: i64) -> String {
     format!("c{seq}")
 }
 
-/// One page of changes after `cursor`.
-pub async fn page(ctx: &Ctx, principal: &Principal, cursor: i64) -> Result<SyncPage, ApiError> {
+/// One page of what the caller may see after `cursor`.
+pub async fn page(ctx: &Ctx, principal: &Principal, cursor: Cursor) -> Result<SyncPage, ApiError> {
+    match cursor {
+        Cursor::Start => {
+            let head = current_cursor(&ctx.store, principal.account_id()).await?;
+            snapshot_page(ctx, principal, head, "").await
+        }
+        Cursor::Snapshot { head, after } => snapshot_page(ctx, principal, head, &after).await,
+        Cursor::Feed(seq) => feed_page(ctx, principal, seq).await,
+    }
+}
+
+/// Whether the caller sees every conversation of the account, whatever their place in it.
+fn sees_all(principal: &Principal) -> bool {
+    let outsider = Actor {
+        account_role: match principal {
+            Principal::Agent { role, .. } => Some(*role),
+            Principal::Contact { .. } => None,
+        },
+        participation: None,
+        pending_invite: false,
+        contacts_may_invite: false,
+    };
+    allowed(&outsider, Action::See)
+}
+
+/// The next conversations (in id order, after `after`) that the caller might see.
+async fn candidates(
+    conn: &mut AnyConnection,
+    principal: &Principal,
+    after: &str,
+) -> Result<Vec<String>, ApiError> {
+    let account = s(principal.account_id());
+    let rows = if sees_all(principal) {
+        sqlx::query(
+            "SELECT id FROM conversations WHERE account_id = $1 AND id > $2 ORDER BY id LIMIT $3",
+        )
+        .bind(account)
+        .bind(after)
+        .bind(PAGE_CONVERSATIONS)
+        .fetch_all(&mut *conn)
+        .await?
+    } else {
+        let (column, me) = match principal.columns() {
+            (Some(agent), _) => ("agent_id", agent),
+            (_, Some(contact)) => ("contact_id", contact),
+            (None, None) => return Ok(Vec::new()),
+        };
+        let sql = format!(
+            "SELECT p.conversation_id FROM participants p JOIN conversations c ON c.id = p.conversation_id
+             WHERE p.{column} = $1 AND c.account_id = $2 AND p.conversation_id > $3
+             ORDER BY p.conversation_id LIMIT $4"
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(me)
+            .bind(account)
+            .bind(after)
+            .bind(PAGE_CONVERSATIONS)
+            .fetch_all(&mut *conn)
+            .await?
+    };
+    Ok(rows.iter().map(|r| r.get::<String, _>(0)).collect())
+}
+
+/// The conversations the caller sees now, or `None` when they see every conversation of the
+/// account (admins), for realtime streams to judge changes by.
+pub async fn visible_conversations(
+    ctx: &Ctx,
+    principal: &Principal,
+) -> Result<Option<HashSet<String>>, ApiError> {
+    if sees_all(principal) {
+        return Ok(None);
+    }
+    let mut conn = ctx.store.pool().acquire().await?;
+    let mut visible = HashSet::new();
+    let mut after = String::new();
+    loop {
+        let ids = candidates(&mut conn, principal, &after).await?;
+        let actors = bulk::actors(&mut conn, principal, &ids).await?;
+        visible.extend(
+            ids.iter()
+                .filter(|id| actors.get(*id).is_some_and(|a| allowed(a, Action::See)))
+                .cloned(),
+        );
+        match ids.last() {
+            Some(last) if i64::try_from(ids.len()).unwrap_or(0) == PAGE_CONVERSATIONS => {
+                after = last.clone();
+            }
+            _ => return Ok(Some(visible)),
+        }
+    }
+}
+
+/// Parses a conversation id read back from the change feed.
+pub fn parse_conversation(id: &str) -> Result<convene_proto::ConversationId, ApiError> {
+    rows::parse(id)
+}
+
+/// One page of a first sync.
+async fn snapshot_page(
+    ctx: &Ctx,
+    principal: &Principal,
+    head: i64,
+    after: &str,
+) -> Result<SyncPage, ApiError> {
+    let mut conn = ctx.store.pool().acquire().await?;
+    let ids = candidates(&mut conn, principal, after).await?;
+    let (conversations, _) = bulk::snapshots(&mut conn, principal, &ids).await?;
+    let visible: Vec<String> = conversations.iter().map(|c| s(c.conversation.id)).collect();
+    let messages = bulk::messages_of(&mut conn, &visible).await?;
+    let events = bulk::events_of(&mut conn, &visible).await?;
+    let more_conversations = i64::try_from(ids.len()).unwrap_or(0) == PAGE_CONVERSATIONS;
+    let (cursor, has_more) = match ids.last() {
+        Some(last) if more_conversations => (format!("s{head}.{last}"), true),
+        _ => {
+            // The first sync is over; changes made meanwhile follow from the feed.
+            let now = current_cursor(&ctx.store, principal.account_id()).await?;
+            (format_cursor(head), now > head)
+        }
+    };
+    Ok(SyncPage {
+        cursor,
+        has_more,
+        conversations,
+        messages,
+        events,
+        lost: Vec::new(),
+    })
+}
+
+/// What one conversation's changes in a page ask for.
+#[derive(Default)]
+struct Touched {
+    whole: bool,
+    messages: Vec<String>,
+    events: Vec<String>,
+    affects_me: bool,
+}
+
+/// One page of changes after feed position `seq`.
+pub async fn feed_page(ctx: &Ctx, principal: &Principal, seq: i64) -> Result<SyncPage, ApiError> {
     let mut conn = ctx.store.pool().acquire().await?;
     let changes = sqlx::query(
         "SELECT seq, conversation_id, kind, ref_id, affected_agent, affected_contact FROM changes
          WHERE account_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
     )
     .bind(s(principal.account_id()))
-    .bind(cursor)
+    .bind(seq)
     .bind(PAGE_CHANGES)
     .fetch_all(&mut *conn)
     .await?;
     let has_more = i64::try_from(changes.len()).unwrap_or(0) == PAGE_CHANGES;
-    let next = changes.last().map(|r| r.get::<i64, _>(0)).unwrap_or(cursor);
+    let next = changes.last().map(|r| r.get::<i64, _>(0)).unwrap_or(seq);
     let me = principal.member();
 
-    // conversation -> (touched as a whole?, message ids, event ids, affects me?)
-    let mut touched: BTreeMap<String, (bool, Vec<String>, Vec<String>, bool)> = BTreeMap::new();
+    let mut touched: BTreeMap<String, Touched> = BTreeMap::new();
     for r in &changes {
         let entry = touched.entry(r.get::<String, _>(1)).or_default();
         let ref_id: Option<String> = r.get(3);
         match (r.get::<&str, _>(2), ref_id) {
-            ("message", Some(id)) => entry.1.push(id),
-            ("event", Some(id)) => entry.2.push(id),
-            _ => entry.0 = true,
+            // A message also moves the conversation's `updated_at` (the list's order).
+            ("message", Some(id)) => {
+                entry.messages.push(id);
+                entry.whole = true;
+            }
+            ("event", Some(id)) => entry.events.push(id),
+            _ => entry.whole = true,
         }
-        let affected_me = match me {
+        entry.affects_me |= match me {
             Member::Agent(a) => r.get::<Option<&str>, _>(4) == Some(&s(a)),
             Member::Contact(c) => r.get::<Option<&str>, _>(5) == Some(&s(c)),
         };
-        entry.3 |= affected_me;
     }
 
-    let mut page = SyncPage {
-        cursor: format_cursor(next),
-        has_more,
-        conversations: Vec::new(),
-        messages: Vec::new(),
-        events: Vec::new(),
-        lost: Vec::new(),
-    };
+    let ids: Vec<String> = touched.keys().cloned().collect();
+    let actors = bulk::actors(&mut conn, principal, &ids).await?;
+    let sees = |id: &String| actors.get(id).is_some_and(|a| allowed(a, Action::See));
+    let whole: Vec<String> = touched
+        .iter()
+        .filter(|(id, t)| t.whole && sees(id))
+        .map(|(id, _)| id.clone())
+        .collect();
+    let (conversations, _) = bulk::snapshots_as(&mut conn, principal, &whole, &actors).await?;
+    let mut message_ids = Vec::new();
+    let mut event_ids = Vec::new();
+    let mut lost = Vec::new();
     let mut seen = HashSet::new();
-    for (conv_id, (whole, messages, events, affects_me)) in touched {
-        let id: ConversationId = rows::parse(&conv_id)?;
-        match load_conversation(&mut conn, principal, id).await {
-            Ok(conv) => {
-                if whole && seen.insert(id) {
-                    let my_role = conv
-                        .actor
-                        .participation
-                        .filter(|p| p.state == ParticipantState::Joined)
-                        .map(|p| p.role);
-                    page.conversations.push(ConversationSnapshot {
-                        conversation: rows::conversation(&mut conn, id, my_role).await?,
-                        me: conv.actor,
-                        participants: rows::participants(&mut conn, id).await?,
-                        invites: rows::pending_invites(&mut conn, id).await?,
-                        service_requests: rows::service_requests(&mut conn, id).await?,
-                    });
-                }
-                for m in messages {
-                    if let Some(m) = rows::message(&mut conn, &m).await? {
-                        page.messages.push(m);
-                    }
-                }
-                for e in events {
-                    if let Some(e) = rows::event(&mut conn, &e).await? {
-                        page.events.push(e);
-                    }
-                }
-            }
-            Err(ApiError::NotFound(_)) => {
-                if affects_me {
-                    page.lost.push(id);
-                }
-            }
-            Err(other) => return Err(other),
+    for (id, t) in touched {
+        if sees(&id) {
+            message_ids.extend(t.messages);
+            event_ids.extend(t.events);
+        } else if t.affects_me && seen.insert(id.clone()) {
+            lost.push(rows::parse(&id)?);
         }
     }
-    Ok(page)
+    Ok(SyncPage {
+        cursor: format_cursor(next),
+        has_more,
+        conversations,
+        messages: bulk::messages_by_id(&mut conn, &message_ids).await?,
+        events: bulk::events_by_id(&mut conn, &event_ids).await?,
+        lost,
+    })
 }

@@ -1,0 +1,132 @@
+//! Workload 5: contact typeahead over 100,000 contacts. Every query is timed by the server
+//! itself (its `Server-Timing` header) and by the client (round trip on loopback). Baseline: the
+//! same index range query issued directly against the database file with rusqlite.
+
+use std::path::Path;
+use std::time::Instant;
+
+use anyhow::{ensure, Result};
+use convene_proto::ContactList;
+use rusqlite::params;
+
+use crate::figures::{percentile, Figure};
+use crate::server::Running;
+use crate::setup;
+
+/// Typeahead queries as people type them: growing prefixes of first names, last names and
+/// emails, and two-word queries.
+pub fn queries(contacts: usize, n: usize) -> Vec<String> {
+    (0..n)
+        .map(|i| {
+            let (name, email) = setup::contact((i * 7919) % contacts.max(1));
+            let words: Vec<&str> = name.split_whitespace().collect();
+            let len = 1 + i % 4;
+            let cut = |s: &str| s.chars().take(len).collect::<String>().to_lowercase();
+            match i % 4 {
+                0 => cut(words[0]),
+                1 => cut(words[1]),
+                2 => cut(&email),
+                _ => format!("{} {}", words[0].to_lowercase(), cut(words[1])),
+            }
+        })
+        .collect()
+}
+
+fn server_ms(res: &reqwest::Response) -> Option<f64> {
+    let header = res.headers().get("server-timing")?.to_str().ok()?;
+    header.split("dur=").nth(1)?.trim().parse().ok()
+}
+
+/// Runs the workload against `server` as the agent with `token`; `db` is the server's SQLite file.
+pub async fn contacts(
+    server: &Running,
+    token: &str,
+    db: &Path,
+    account: &str,
+    contacts: usize,
+) -> Result<Vec<Figure>> {
+    let qs = queries(contacts, 2000);
+    let http = reqwest::Client::new();
+    // Warm up: the first queries pay for opening connections and cold pages.
+    for q in qs.iter().take(100) {
+        http.get(format!("{}/api/v1/contacts", server.url))
+            .query(&[("q", q)])
+            .bearer_auth(token)
+            .send()
+            .await?
+            .error_for_status()?;
+    }
+    let mut inside = Vec::with_capacity(qs.len());
+    let mut round = Vec::with_capacity(qs.len());
+    let mut empty = 0;
+    for q in &qs {
+        let started = Instant::now();
+        let res = http
+            .get(format!("{}/api/v1/contacts", server.url))
+            .query(&[("q", q)])
+            .bearer_auth(token)
+            .send()
+            .await?
+            .error_for_status()?;
+        let ms = server_ms(&res);
+        let found: ContactList = res.json().await?;
+        round.push(started.elapsed().as_secs_f64() * 1000.0);
+        inside.extend(ms);
+        if found.contacts.is_empty() {
+            empty += 1;
+        }
+    }
+    ensure!(inside.len() == qs.len(), "answers without Server-Timing");
+    ensure!(empty == 0, "{empty} typeahead queries found nobody");
+    let mut base = baseline(db, account, &qs)?;
+    let p99 = percentile(&mut inside, 99.0);
+    let base99 = percentile(&mut base, 99.0);
+    Ok(vec![
+        Figure::new(
+            "contact_search.server.p50",
+            percentile(&mut inside, 50.0),
+            "ms",
+        ),
+        Figure::below("contact_search.server.p99", p99, "ms", 5.0),
+        Figure::new(
+            "contact_search.round_trip.p99",
+            percentile(&mut round, 99.0),
+            "ms",
+        ),
+        Figure::new("contact_search.baseline_direct_query.p99", base99, "ms"),
+        Figure::ratio(
+            "contact_search.server_p99_ratio_to_baseline",
+            p99 / base99,
+            None,
+        ),
+        Figure::new("contact_search.contacts", contacts as f64, "contacts"),
+    ])
+}
+
+/// The first word's index range query, straight against the database file.
+fn baseline(db: &Path, account: &str, qs: &[String]) -> Result<Vec<f64>> {
+    let conn = rusqlite::Connection::open(db)?;
+    let mut stmt = conn.prepare(
+        "SELECT t.contact_id, c.email, c.name FROM contact_terms t JOIN contacts c ON c.id = t.contact_id
+         WHERE t.account_id = ?1 AND t.term >= ?2 AND t.term < ?3 ORDER BY t.term, t.contact_id LIMIT 200",
+    )?;
+    let mut out = Vec::with_capacity(qs.len());
+    for q in qs {
+        let first = q.split_whitespace().next().unwrap_or_default().to_owned();
+        let mut upper = first.clone();
+        upper.push(char::MAX);
+        let started = Instant::now();
+        let rows = stmt
+            .query_map(params![account, first, upper], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        out.push(started.elapsed().as_secs_f64() * 1000.0);
+        std::hint::black_box(rows);
+    }
+    Ok(out)
+}

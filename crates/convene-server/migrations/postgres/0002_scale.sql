@@ -1,0 +1,13 @@
+-- Indexes for scale: first sync pages over conversations by id, contacts' conversations, and
+-- contact typeahead as a range scan over search terms (each word of the name and the email).
+-- Terms compare bytewise (COLLATE "C") so a prefix is a contiguous index range in any locale.
+
+CREATE INDEX conversations_account_id ON conversations(account_id, id);
+CREATE INDEX participants_by_contact ON participants(contact_id, state);
+
+CREATE TABLE contact_terms (
+    account_id  TEXT NOT NULL,
+    term        TEXT COLLATE "C" NOT NULL,
+    contact_id  TEXT NOT NULL REFERENCES contacts(id),
+    PRIMARY KEY (account_id, term, contact_id)
+);
