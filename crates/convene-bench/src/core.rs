@@ -117,6 +117,8 @@ pub async fn run(o: &Options) -> Result<Vec<Figure>> {
                 shape.conversations * shape.messages_per
             );
             let (client, _) = sync::first_sync(&srv, token, &work.path().join("inc-big")).await?;
+            eprintln!("workload 5: contact search in the client cache");
+            figures.extend(search::cached(&client, shape.contacts)?);
             figures.extend(
                 sync::incremental(
                     &srv,

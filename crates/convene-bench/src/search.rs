@@ -130,3 +130,55 @@ fn baseline(db: &Path, account: &str, qs: &[String]) -> Result<Vec<f64>> {
     }
     Ok(out)
 }
+
+/// The client-cache half of workload 5: the same queries against the contacts a synced client
+/// met in its cached conversations (no network). Baseline: the same range query through rusqlite.
+pub fn cached(client: &convene_client::Client, contacts: usize) -> Result<Vec<Figure>> {
+    let qs = queries(contacts, 2000);
+    let mut took = Vec::with_capacity(qs.len());
+    let mut found_any = 0usize;
+    for q in &qs {
+        let started = Instant::now();
+        let found = client.search_cached_contacts(q)?;
+        took.push(started.elapsed().as_secs_f64() * 1000.0);
+        found_any += usize::from(!found.is_empty());
+    }
+    ensure!(
+        found_any * 2 > qs.len(),
+        "the cache found contacts for only {found_any} of {} queries",
+        qs.len()
+    );
+    let conn = rusqlite::Connection::open(client.cache_path())?;
+    let mut stmt = conn.prepare(
+        "SELECT id, name, email FROM contacts_seen WHERE name_key >= ?1 AND name_key < ?2
+         ORDER BY name_key LIMIT 20",
+    )?;
+    let mut base = Vec::with_capacity(qs.len());
+    for q in &qs {
+        let first = q.split_whitespace().next().unwrap_or_default().to_owned();
+        let mut upper = first.clone();
+        upper.push(char::MAX);
+        let started = Instant::now();
+        let rows = stmt
+            .query_map(params![first, upper], |r| r.get::<_, String>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        base.push(started.elapsed().as_secs_f64() * 1000.0);
+        std::hint::black_box(rows);
+    }
+    let p99 = percentile(&mut took, 99.0);
+    let base99 = percentile(&mut base, 99.0);
+    Ok(vec![
+        Figure::new(
+            "contact_search.client_cache.p50",
+            percentile(&mut took, 50.0),
+            "ms",
+        ),
+        Figure::new("contact_search.client_cache.p99", p99, "ms"),
+        Figure::new("contact_search.client_cache.baseline.p99", base99, "ms"),
+        Figure::ratio(
+            "contact_search.client_cache.ratio_to_baseline",
+            p99 / base99,
+            None,
+        ),
+    ])
+}

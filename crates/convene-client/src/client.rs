@@ -282,11 +282,24 @@ impl Client {
         &self,
         q: &str,
     ) -> Result<Vec<convene_proto::Contact>, ClientError> {
-        let list: convene_proto::ContactList = self
-            .api()?
-            .get(&format!("/contacts?q={}", encode(q)))
-            .await?;
-        Ok(list.contacts)
+        let answer: Result<convene_proto::ContactList, ClientError> = match self.api() {
+            Ok(api) => api.get(&format!("/contacts?q={}", encode(q))).await,
+            Err(e) => Err(e),
+        };
+        match answer {
+            Ok(list) => Ok(list.contacts),
+            // Offline: the contacts met in cached conversations.
+            Err(e) if e.is_offline() => self.search_cached_contacts(q),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Contacts met in cached conversations whose name or email starts with `q` (no network).
+    pub fn search_cached_contacts(
+        &self,
+        q: &str,
+    ) -> Result<Vec<convene_proto::Contact>, ClientError> {
+        self.cache().search_contacts(q)
     }
 
     /// The account's crews (online).
@@ -316,9 +329,16 @@ impl Client {
         let _guard = self.sync_lock.lock().await;
         let api = self.api()?;
         let mut pages = 0;
-        loop {
-            let cursor = self.cache().cursor()?;
-            let page = match api.sync(cursor.as_deref()).await {
+        let fetch = |cursor: Option<String>| {
+            let api = api.clone();
+            tokio::spawn(async move { api.sync(cursor.as_deref()).await })
+        };
+        let mut next = Some(fetch(self.cache().cursor()?));
+        while let Some(pending) = next.take() {
+            let fetched = pending
+                .await
+                .map_err(|e| ClientError::Corrupt(format!("sync task failed: {e}")))?;
+            let page = match fetched {
                 Ok(page) => page,
                 Err(e) => {
                     if e.is_offline() {
@@ -327,32 +347,36 @@ impl Client {
                     return Err(e);
                 }
             };
-            self.cache().apply_page(&page)?;
-            pages += 1;
-            for snapshot in &page.conversations {
-                self.emit(ClientEvent::ConversationChanged {
-                    conversation_id: snapshot.conversation.id,
-                });
+            // Ask for the next page while this one is stored: the server prepares it meanwhile.
+            // Pages are still stored strictly in order, each with its own cursor.
+            if page.has_more {
+                next = Some(fetch(Some(page.cursor.clone())));
             }
-            for id in page
-                .messages
+            if let Err(e) = self.cache().apply_page(&page) {
+                if let Some(prefetch) = next {
+                    prefetch.abort();
+                }
+                return Err(e);
+            }
+            pages += 1;
+            // One notice per conversation a page touched, however many rows it brought.
+            let changed: std::collections::BTreeSet<ConversationId> = page
+                .conversations
                 .iter()
-                .map(|m| m.conversation_id)
+                .map(|s| s.conversation.id)
+                .chain(page.messages.iter().map(|m| m.conversation_id))
                 .chain(page.events.iter().map(|e| e.conversation_id))
-            {
-                self.emit(ClientEvent::ConversationChanged {
-                    conversation_id: id,
-                });
+                .collect();
+            for conversation_id in changed {
+                self.emit(ClientEvent::ConversationChanged { conversation_id });
             }
             for id in &page.lost {
                 self.emit(ClientEvent::AccessLost {
                     conversation_id: *id,
                 });
             }
-            if !page.has_more {
-                return Ok(pages);
-            }
         }
+        Ok(pages)
     }
 
     /// Syncs and sends what is queued. Never fails: an unreachable server is reported as

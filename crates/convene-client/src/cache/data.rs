@@ -77,6 +77,9 @@ fn store_snapshot(tx: &Transaction<'_>, s: &ConversationSnapshot) -> Result<(), 
         .map(|p| (p.id.to_string(), p))
         .collect();
     replace_children(tx, "participants", &id, &participants)?;
+    for p in &s.participants {
+        super::search::remember(tx, p)?;
+    }
     let invites: Vec<_> = s.invites.iter().map(|i| (i.id.to_string(), i)).collect();
     replace_children(tx, "invites", &id, &invites)?;
     let requests: Vec<_> = s

@@ -12,6 +12,7 @@ use crate::error::ClientError;
 
 mod data;
 mod outbox;
+mod search;
 
 pub use data::{ConversationView, Timeline};
 pub use outbox::QueuedAction;
@@ -98,6 +99,21 @@ const MIGRATIONS: &[&str] = &[
          last_error       TEXT,
          created_at       TEXT NOT NULL
      );",
+    // 3: the contacts met in cached conversations, for typeahead without the network.
+    "CREATE TABLE contacts_seen (
+         id         TEXT PRIMARY KEY NOT NULL,
+         name       TEXT NOT NULL,
+         email      TEXT NOT NULL,
+         name_key   TEXT NOT NULL,          -- lower-cased name
+         email_key  TEXT NOT NULL           -- lower-cased email
+     );
+     CREATE INDEX contacts_seen_name ON contacts_seen(name_key);
+     CREATE INDEX contacts_seen_email ON contacts_seen(email_key);
+     INSERT OR IGNORE INTO contacts_seen (id, name, email, name_key, email_key)
+         SELECT json_extract(body, '$.contact_id'), json_extract(body, '$.name'),
+                json_extract(body, '$.email'), lower(json_extract(body, '$.name')),
+                lower(json_extract(body, '$.email'))
+         FROM participants WHERE json_extract(body, '$.contact_id') IS NOT NULL;",
 ];
 
 /// The session stored in the cache.
@@ -184,7 +200,9 @@ impl Cache {
     pub fn wipe(&mut self) -> Result<(), ClientError> {
         let tx = self.conn.transaction()?;
         tx.execute_batch(
-            "DELETE FROM session; DELETE FROM conversations; DELETE FROM sync_state;",
+            "DELETE FROM session; DELETE FROM conversations; DELETE FROM sync_state;
+             DELETE FROM participants; DELETE FROM invites; DELETE FROM service_requests;
+             DELETE FROM messages; DELETE FROM events; DELETE FROM outbox; DELETE FROM contacts_seen;",
         )?;
         tx.commit()?;
         self.conn.execute_batch("VACUUM")?;
