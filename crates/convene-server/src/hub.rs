@@ -2,18 +2,19 @@
 //!
 //! The change feed in the database is the truth. When an account's feed moves (a write on this
 //! instance, or a notice from another one), one reader task reads the new change rows once and
-//! broadcasts them as a batch; each stream then decides from the batch alone whether it concerns
-//! its user (a conversation they see, or a change naming them) and only then touches the database.
-//! So a thousand streams cost one feed read per change, not a thousand. A stream that misses a
-//! batch (it lagged, or started before the reader knew the account) reads the gap from the
-//! database itself, so a missed batch costs latency, never data.
+//! judges them against each stream's [`Interest`] (the conversations its user sees, and the user
+//! themselves): a stream gets a batch only when a row concerns its user; for the others the
+//! reader just notes that it judged those rows. So a thousand streams cost one feed read and a
+//! thousand set lookups per change, and wake only the streams the change is for. A stream that
+//! could not be told (its queue was full) reads the gap from the database itself, so a missed
+//! batch costs latency, never data.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use convene_proto::AccountId;
 use sqlx::Row;
-use tokio::sync::{broadcast, watch, Notify};
+use tokio::sync::{mpsc, watch, Notify};
 
 use crate::store::Store;
 
@@ -26,8 +27,7 @@ pub struct FeedChange {
     pub affected_contact: Option<String>,
 }
 
-/// New change rows of one account: every row with `after < seq <= upto`. A stream whose own
-/// position is before `after` has missed rows and reads them from the database itself.
+/// New change rows of one account: every row with `after < seq <= upto`.
 #[derive(Debug)]
 pub struct Batch {
     pub account: AccountId,
@@ -39,18 +39,93 @@ pub struct Batch {
 /// Rows one feed read takes at most (the reader loops until it has them all).
 const READ_ROWS: i64 = 2000;
 
+/// What a stream's user cares about, judged by the reader for every batch.
+#[derive(Debug, Default)]
+pub struct Interest {
+    /// The conversations the user sees; `None`: every conversation of the account (admins).
+    pub visible: Option<HashSet<String>>,
+    pub agent: Option<String>,
+    pub contact: Option<String>,
+    /// Every row up to here that was not sent to the stream was judged not to concern it.
+    pub judged_upto: i64,
+    /// A batch for the stream could not be queued: it must read the feed itself.
+    pub missed: bool,
+}
+
+impl Interest {
+    /// Whether a change names the user (their access may have changed).
+    pub fn names_me(&self, c: &FeedChange) -> bool {
+        (self.agent.is_some() && c.affected_agent == self.agent)
+            || (self.contact.is_some() && c.affected_contact == self.contact)
+    }
+
+    /// Whether the user sees `conversation`.
+    pub fn sees(&self, conversation: &str) -> bool {
+        self.visible
+            .as_ref()
+            .is_none_or(|v| v.contains(conversation))
+    }
+
+    fn wants(&self, batch: &Batch) -> bool {
+        batch
+            .changes
+            .iter()
+            .any(|c| self.names_me(c) || self.sees(&c.conversation_id))
+    }
+}
+
+/// Batches queued for one stream at most; more and the stream reads the feed itself.
+const QUEUE: usize = 64;
+
+struct Subscriber {
+    id: u64,
+    interest: Arc<Mutex<Interest>>,
+    tx: mpsc::Sender<Arc<Batch>>,
+}
+
 #[derive(Default)]
 struct Feed {
     /// Accounts whose feed moved since the reader last looked.
     dirty: HashSet<AccountId>,
     /// How far the reader has read each account that has listening streams.
     read_upto: HashMap<AccountId, i64>,
+    /// The streams of each account.
+    subscribers: HashMap<AccountId, Vec<Subscriber>>,
+    next_id: u64,
+}
+
+/// A stream's place at the hub; leaves it when dropped.
+pub struct Subscription {
+    pub batches: mpsc::Receiver<Arc<Batch>>,
+    pub interest: Arc<Mutex<Interest>>,
+    account: AccountId,
+    id: u64,
+    hub: Hub,
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        let mut feed = self.hub.feed();
+        if let Some(list) = feed.subscribers.get_mut(&self.account) {
+            list.retain(|s| s.id != self.id);
+            if list.is_empty() {
+                feed.subscribers.remove(&self.account);
+                feed.read_upto.remove(&self.account);
+            }
+        }
+    }
+}
+
+/// Locks an interest, whatever a panicking holder left behind.
+pub fn lock(interest: &Mutex<Interest>) -> std::sync::MutexGuard<'_, Interest> {
+    interest
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Where streams wait for their account's changes.
 #[derive(Clone)]
 pub struct Hub {
-    tx: broadcast::Sender<Arc<Batch>>,
     feed: Arc<Mutex<Feed>>,
     wake: Arc<Notify>,
     closing: Arc<watch::Sender<bool>>,
@@ -64,10 +139,8 @@ impl Default for Hub {
 
 impl Hub {
     pub fn new() -> Self {
-        let (tx, _) = broadcast::channel(4096);
         let (closing, _) = watch::channel(false);
         Self {
-            tx,
             feed: Arc::default(),
             wake: Arc::new(Notify::new()),
             closing: Arc::new(closing),
@@ -106,19 +179,58 @@ impl Hub {
         self.closing.subscribe()
     }
 
-    /// Batches of every account, for a stream. Subscribe first, then read where the feed stands
-    /// and [`follow`](Self::follow) the account from there: a batch sent in between is either
-    /// received or already included in that position.
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Batch>> {
-        self.tx.subscribe()
+    /// Registers a stream of `account` whose user's interest is `interest`, positioned at feed
+    /// position `cursor` (all rows up to it are known to the stream). The reader starts reading
+    /// the account there if it did not already.
+    pub fn subscribe(&self, account: AccountId, cursor: i64, interest: Interest) -> Subscription {
+        let (tx, batches) = mpsc::channel(QUEUE);
+        let interest = Arc::new(Mutex::new(Interest {
+            judged_upto: cursor,
+            ..interest
+        }));
+        let mut feed = self.feed();
+        feed.next_id += 1;
+        let id = feed.next_id;
+        feed.read_upto.entry(account).or_insert(cursor);
+        feed.subscribers
+            .entry(account)
+            .or_default()
+            .push(Subscriber {
+                id,
+                interest: interest.clone(),
+                tx,
+            });
+        Subscription {
+            batches,
+            interest,
+            account,
+            id,
+            hub: self.clone(),
+        }
     }
 
-    /// Makes the reader read `account`'s feed from `cursor` on, if it does not already.
-    pub fn follow(&self, account: AccountId, cursor: i64) {
-        self.feed().read_upto.entry(account).or_insert(cursor);
+    /// Hands `batch` to the streams it concerns and notes it as judged for the others.
+    fn deliver(&self, batch: Batch) {
+        let batch = Arc::new(batch);
+        let feed = self.feed();
+        for sub in feed.subscribers.get(&batch.account).into_iter().flatten() {
+            let mut interest = lock(&sub.interest);
+            if batch.upto <= interest.judged_upto {
+                continue;
+            }
+            // A batch that does not follow on from what the stream knows goes to it as well: it
+            // must read the rows in between itself.
+            if interest.wants(&batch) || batch.after > interest.judged_upto {
+                if sub.tx.try_send(batch.clone()).is_err() {
+                    interest.missed = true;
+                }
+            } else {
+                interest.judged_upto = batch.upto;
+            }
+        }
     }
 
-    /// The reader: reads each moved account's new change rows once and broadcasts them. Runs
+    /// The reader: reads each moved account's new change rows once and delivers them. Runs
     /// until the server closes.
     pub async fn read_feed(self, store: Store) {
         let mut closing = self.closing();
@@ -150,12 +262,12 @@ impl Hub {
                             advanced
                         };
                         if advanced {
-                            let _ = self.tx.send(Arc::new(Batch {
+                            self.deliver(Batch {
                                 account,
                                 after: from,
                                 upto,
                                 changes,
-                            }));
+                            });
                         }
                         if full {
                             // The read was full: more may be waiting.
@@ -165,14 +277,10 @@ impl Hub {
                     }
                     Ok(_) => {}
                     Err(e) => {
-                        tracing::warn!(error = %e, "could not read the change feed; streams will catch up");
-                        // Streams catch up from the database; wake them with an empty batch.
-                        let _ = self.tx.send(Arc::new(Batch {
-                            account,
-                            after: i64::MAX,
-                            upto: from,
-                            changes: Vec::new(),
-                        }));
+                        tracing::warn!(error = %e, "could not read the change feed; trying again");
+                        self.feed().dirty.insert(account);
+                        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                        self.wake.notify_one();
                     }
                 }
             }
@@ -204,4 +312,60 @@ async fn read(
             affected_contact: r.get(3),
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(seq: i64, conversation: &str, agent: Option<&str>) -> FeedChange {
+        FeedChange {
+            seq,
+            conversation_id: conversation.to_owned(),
+            affected_agent: agent.map(str::to_owned),
+            affected_contact: None,
+        }
+    }
+
+    fn batch(account: AccountId, after: i64, changes: Vec<FeedChange>) -> Batch {
+        Batch {
+            account,
+            after,
+            upto: changes.last().map_or(after, |c| c.seq),
+            changes,
+        }
+    }
+
+    #[test]
+    fn a_stream_gets_only_the_batches_that_concern_its_user() {
+        let hub = Hub::new();
+        let account = AccountId::new();
+        let mut sub = hub.subscribe(
+            account,
+            10,
+            Interest {
+                visible: Some(HashSet::from(["mine".to_owned()])),
+                agent: Some("me".to_owned()),
+                ..Interest::default()
+            },
+        );
+        // Someone else's conversation: judged, not sent.
+        hub.deliver(batch(account, 10, vec![change(11, "other", None)]));
+        assert!(sub.batches.try_recv().is_err());
+        assert_eq!(lock(&sub.interest).judged_upto, 11);
+        // Another account: not even judged.
+        hub.deliver(batch(AccountId::new(), 0, vec![change(12, "mine", None)]));
+        assert!(sub.batches.try_recv().is_err());
+        // A conversation the user sees, and a change naming the user: sent.
+        hub.deliver(batch(account, 11, vec![change(12, "mine", None)]));
+        assert_eq!(sub.batches.try_recv().expect("sent").upto, 12);
+        hub.deliver(batch(account, 12, vec![change(13, "new", Some("me"))]));
+        assert_eq!(sub.batches.try_recv().expect("sent").upto, 13);
+        // Until the stream says it handled 12 and 13, a later unrelated batch leaves a gap it
+        // must read itself: that is sent too.
+        hub.deliver(batch(account, 13, vec![change(14, "other", None)]));
+        assert_eq!(sub.batches.try_recv().expect("sent").after, 13);
+        drop(sub);
+        assert!(hub.feed().subscribers.is_empty(), "left the hub");
+    }
 }

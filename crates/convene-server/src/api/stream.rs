@@ -1,10 +1,11 @@
 //! `GET /api/v1/stream`: a WebSocket of the signed-in user's changes and invites.
 //!
-//! The stream starts at the current end of the change feed (`hello`). It judges each batch of new
-//! change rows the hub fans out from what it knows (the conversations its user sees): changes in
-//! those become `changed` frames without reading anything; a change naming the user (invited,
-//! removed, left) makes it read the feed as the user's sync would and send `invited`, `changed`
-//! and `access_lost` frames from that.
+//! The stream starts at the current end of the change feed (`hello`) and registers its user's
+//! interest (the conversations they see) at the hub, which hands it only the batches of new change
+//! rows that concern it. Changes in conversations the user sees become `changed` frames without
+//! reading anything; a change naming the user (invited, removed, left) makes it read the feed as
+//! the user's sync would and send `invited`, `changed` and `access_lost` frames from that, and
+//! update the interest.
 
 use std::collections::{BTreeSet, HashSet};
 use std::time::Duration;
@@ -15,10 +16,8 @@ use axum::response::Response;
 use convene_proto::{InviteId, InviteStatus, StreamEvent};
 
 use super::{AppState, Authed};
-use tokio::sync::broadcast::error::RecvError;
-
 use crate::error::ApiError;
-use crate::hub::FeedChange;
+use crate::hub::{lock, FeedChange, Interest};
 use crate::openapi::problem;
 use crate::service::{current_cursor, sync, Principal};
 
@@ -45,9 +44,15 @@ pub async fn stream(
     authed: Authed,
     ws: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
-    let watch = Watch::start(&state, &authed.principal).await?;
+    let (agent, contact) = authed.principal.columns();
+    let interest = Interest {
+        visible: sync::visible_conversations(state.ctx(), &authed.principal).await?,
+        agent,
+        contact,
+        ..Interest::default()
+    };
     Ok(ws.on_upgrade(move |socket| async move {
-        if let Err(e) = run(state, authed, socket, watch).await {
+        if let Err(e) = run(state, authed, socket, interest).await {
             tracing::debug!(error = %e, "stream ended");
         }
     }))
@@ -60,49 +65,16 @@ async fn send(socket: &mut WebSocket, event: &StreamEvent) -> anyhow::Result<()>
     Ok(())
 }
 
-/// What a stream knows about its user, to judge batches without the database.
-struct Watch {
-    /// `None`: the user sees every conversation of the account.
-    visible: Option<HashSet<String>>,
-    agent: Option<String>,
-    contact: Option<String>,
-    announced: HashSet<InviteId>,
-}
-
-impl Watch {
-    async fn start(state: &AppState, principal: &Principal) -> Result<Self, ApiError> {
-        let (agent, contact) = principal.columns();
-        Ok(Self {
-            visible: sync::visible_conversations(state.ctx(), principal).await?,
-            agent,
-            contact,
-            announced: HashSet::new(),
-        })
-    }
-
-    /// Whether a change names the user (their access may have changed).
-    fn names_me(&self, c: &FeedChange) -> bool {
-        (self.agent.is_some() && c.affected_agent == self.agent)
-            || (self.contact.is_some() && c.affected_contact == self.contact)
-    }
-
-    fn sees(&self, conversation: &str) -> bool {
-        self.visible
-            .as_ref()
-            .is_none_or(|v| v.contains(conversation))
-    }
-}
-
 async fn run(
     state: AppState,
     authed: Authed,
     mut socket: WebSocket,
-    mut watch: Watch,
+    interest: Interest,
 ) -> anyhow::Result<()> {
     let account = authed.principal.account_id();
-    let mut batches = state.hub().subscribe();
     let mut cursor = current_cursor(state.store(), account).await?;
-    state.hub().follow(account, cursor);
+    let mut sub = state.hub().subscribe(account, cursor, interest);
+    let mut announced = HashSet::new();
     let mut closing = state.hub().closing();
     send(
         &mut socket,
@@ -111,50 +83,68 @@ async fn run(
         },
     )
     .await?;
+    // Rows committed between reading the position and subscribing reached no one: read them.
+    if current_cursor(state.store(), account).await? > cursor {
+        cursor = forward(
+            &state,
+            &authed.principal,
+            &mut socket,
+            cursor,
+            &sub.interest,
+            &mut announced,
+        )
+        .await?;
+    }
     let mut ping = tokio::time::interval(Duration::from_secs(25));
     loop {
         tokio::select! {
-            batch = batches.recv() => {
-                let batch = match batch {
-                    Ok(b) if b.account != account => continue,
-                    Ok(b) => Some(b),
-                    Err(RecvError::Lagged(_)) => None,
-                    Err(RecvError::Closed) => return Ok(()),
+            batch = sub.batches.recv() => {
+                let Some(batch) = batch else { return Ok(()) };
+                // Rows up to `known` are either handled or were judged not to concern this user.
+                let (known, missed) = {
+                    let mut interest = lock(&sub.interest);
+                    (cursor.max(interest.judged_upto), std::mem::take(&mut interest.missed))
                 };
-                // Rows this stream has not judged yet; `None` when some were missed.
-                let fresh: Option<Vec<&FeedChange>> = batch.as_ref().filter(|b| b.after <= cursor).map(|b| {
-                    b.changes.iter().filter(|c| c.seq > cursor).collect()
-                });
-                match fresh {
-                    Some(fresh) if !fresh.iter().any(|c| watch.names_me(c)) => {
-                        // Nobody's access changed: tell of the conversations the user sees, no reads.
-                        let changed: BTreeSet<&str> = fresh
-                            .iter()
-                            .filter(|c| watch.sees(&c.conversation_id))
-                            .map(|c| c.conversation_id.as_str())
-                            .collect();
-                        let upto = batch.as_ref().map_or(cursor, |b| b.upto).max(cursor);
-                        if !changed.is_empty() {
-                            if !session_alive(&state, &authed).await? {
-                                let _ = socket.send(Message::Close(None)).await;
-                                return Ok(());
-                            }
-                            for id in changed {
-                                send(&mut socket, &StreamEvent::Changed {
-                                    conversation_id: sync::parse_conversation(id)?,
-                                    cursor: sync::format_cursor(upto),
-                                }).await?;
-                            }
-                        }
-                        cursor = upto;
-                    }
-                    _ => {
-                        // The user's own access changed, or rows were missed: read from the database.
+                let fresh: Vec<&FeedChange> = batch.changes.iter().filter(|c| c.seq > known).collect();
+                let names_me = fresh.iter().any(|c| lock(&sub.interest).names_me(c));
+                if !missed && batch.after <= known && !names_me {
+                    // Nobody's access changed: tell of the conversations the user sees, no reads.
+                    let changed: BTreeSet<&str> = {
+                        let interest = lock(&sub.interest);
+                        fresh.iter().filter(|c| interest.sees(&c.conversation_id)).map(|c| c.conversation_id.as_str()).collect()
+                    };
+                    let upto = batch.upto.max(known);
+                    if !changed.is_empty() {
                         if !session_alive(&state, &authed).await? {
                             let _ = socket.send(Message::Close(None)).await;
                             return Ok(());
                         }
-                        cursor = forward(&state, &authed.principal, &mut socket, cursor, &mut watch).await?;
+                        for id in changed {
+                            send(&mut socket, &StreamEvent::Changed {
+                                conversation_id: sync::parse_conversation(id)?,
+                                cursor: sync::format_cursor(upto),
+                            }).await?;
+                        }
+                    }
+                    cursor = upto;
+                    let mut interest = lock(&sub.interest);
+                    interest.judged_upto = interest.judged_upto.max(cursor);
+                } else {
+                    // The user's own access changed, or rows were missed: read from the database.
+                    if !session_alive(&state, &authed).await? {
+                        let _ = socket.send(Message::Close(None)).await;
+                        return Ok(());
+                    }
+                    cursor = known;
+                    loop {
+                        cursor = forward(&state, &authed.principal, &mut socket, cursor, &sub.interest, &mut announced).await?;
+                        // Rows judged while the user's conversations were changing were judged
+                        // by the old list: read those again.
+                        let mut interest = lock(&sub.interest);
+                        if interest.judged_upto <= cursor {
+                            interest.judged_upto = cursor;
+                            break;
+                        }
                     }
                 }
             }
@@ -192,7 +182,8 @@ async fn forward(
     principal: &Principal,
     socket: &mut WebSocket,
     mut cursor: i64,
-    watch: &mut Watch,
+    interest: &std::sync::Mutex<Interest>,
+    announced: &mut HashSet<InviteId>,
 ) -> anyhow::Result<i64> {
     let me = match principal {
         Principal::Agent { id, .. } => Some(*id),
@@ -210,7 +201,7 @@ async fn forward(
                 if invite.status == InviteStatus::Pending
                     && me.is_some()
                     && invite.agent_id == me
-                    && watch.announced.insert(invite.id)
+                    && announced.insert(invite.id)
                 {
                     send(
                         socket,
@@ -222,7 +213,7 @@ async fn forward(
                 }
             }
             changed.insert(snapshot.conversation.id);
-            if let Some(v) = watch.visible.as_mut() {
+            if let Some(v) = lock(interest).visible.as_mut() {
                 v.insert(snapshot.conversation.id.to_string());
             }
         }
@@ -239,7 +230,7 @@ async fn forward(
             .await?;
         }
         for conversation_id in &page.lost {
-            if let Some(v) = watch.visible.as_mut() {
+            if let Some(v) = lock(interest).visible.as_mut() {
                 v.remove(&conversation_id.to_string());
             }
             send(
