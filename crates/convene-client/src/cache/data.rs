@@ -118,6 +118,18 @@ impl Cache {
             store_snapshot(&tx, snapshot)?;
         }
         for m in &page.messages {
+            // A message moves its conversation up the list: `updated_at` becomes its time.
+            tx.prepare_cached(
+                "UPDATE conversations SET updated_at = ?2, body = json_set(body, '$.updated_at', ?3)
+                 WHERE id = ?1 AND updated_at < ?2",
+            )?
+            .execute(params![
+                m.conversation_id.to_string(),
+                rfc3339(m.created_at)?,
+                m.created_at
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .map_err(|e| ClientError::Corrupt(e.to_string()))?
+            ])?;
             tx.prepare_cached(
                 "INSERT INTO messages (id, conversation_id, created_at, body, outbox_seq) VALUES (?1, ?2, ?3, ?4, NULL)
                  ON CONFLICT(id) DO UPDATE SET body = excluded.body, outbox_seq = NULL",

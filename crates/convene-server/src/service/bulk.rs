@@ -6,18 +6,20 @@ use std::collections::HashMap;
 
 use convene_proto::policy::{allowed, Action, Actor, Participation};
 use convene_proto::{
-    ConversationId, ConversationSnapshot, Event, Message, ParticipantRole, ParticipantState,
+    ConversationId, ConversationSnapshot, Event, InviteeKind, Message, Participant,
+    ParticipantRole, ParticipantState,
 };
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use super::rows::{
-    conversation_row, event_row, invite_row, message_row, parse, participant_row,
-    service_request_row, CONVERSATION_SELECT, EVENT_SELECT, INVITE_SELECT, MESSAGE_SELECT,
-    PARTICIPANT_SELECT, SERVICE_REQUEST_SELECT,
+    conversation_row, event_row, invite_row, message_row, parse, service_request_row,
+    CONVERSATION_SELECT, EVENT_SELECT, INVITE_SELECT, MESSAGE_SELECT, SERVICE_REQUEST_SELECT,
 };
 use super::{s, Principal};
+use crate::clock::from_ms;
 use crate::error::ApiError;
+use crate::store::Backend;
 
 /// Ids bound in one `IN (…)` list at most (well under SQLite's and PostgreSQL's limits).
 const CHUNK: usize = 500;
@@ -112,16 +114,18 @@ pub async fn actors(
 /// answered apart (the caller cannot see them, or they no longer exist).
 pub async fn snapshots(
     conn: &mut AnyConnection,
+    backend: Backend,
     principal: &Principal,
     ids: &[String],
 ) -> Result<(Vec<ConversationSnapshot>, Vec<String>), ApiError> {
     let actors = actors(conn, principal, ids).await?;
-    snapshots_as(conn, principal, ids, &actors).await
+    snapshots_as(conn, backend, principal, ids, &actors).await
 }
 
 /// [`snapshots`] with the caller's place in each conversation already read by [`actors`].
 pub async fn snapshots_as(
     conn: &mut AnyConnection,
+    backend: Backend,
     principal: &Principal,
     ids: &[String],
     actors: &HashMap<String, Actor>,
@@ -141,20 +145,7 @@ pub async fn snapshots_as(
         &visible,
     )
     .await?;
-    let mut participants = group(
-        &fetch_in(
-            conn,
-            &format!(
-                "{PARTICIPANT_SELECT} WHERE p.conversation_id IN ({{in}}) AND p.state = 'joined'
-                 ORDER BY p.conversation_id, CASE p.role WHEN 'owner' THEN 0 WHEN 'agent' THEN 1 ELSE 2 END, 5"
-            ),
-            &[],
-            &visible,
-        )
-        .await?,
-        1,
-        participant_row,
-    )?;
+    let mut participants = participants_of(conn, backend, &visible).await?;
     let mut invites = group(
         &fetch_in(
             conn,
@@ -209,19 +200,175 @@ pub async fn snapshots_as(
     Ok((out, gone))
 }
 
+/// A participant as the aggregate queries below spell it in JSON.
+#[derive(serde::Deserialize)]
+struct ParticipantJson {
+    id: String,
+    agent_id: Option<String>,
+    contact_id: Option<String>,
+    name: Option<String>,
+    email: Option<String>,
+    role: String,
+    state: String,
+    added_by: Option<String>,
+    via: String,
+    updated_at: i64,
+}
+
+/// A message as the aggregate queries below spell it in JSON.
+#[derive(serde::Deserialize)]
+struct MessageJson {
+    id: String,
+    author_name: Option<String>,
+    author_agent_id: Option<String>,
+    body: String,
+    created_at: i64,
+}
+
+/// `json_group_array(json_object(…))` on SQLite, `json_agg(json_build_object(…))` on PostgreSQL:
+/// one row per conversation instead of one per participant or message, which is what makes
+/// reading a hundred thousand of them cheap.
+fn json_rows(backend: Backend, fields: &[(&str, &str)]) -> String {
+    let pairs = fields
+        .iter()
+        .map(|(k, v)| format!("'{k}', {v}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    match backend {
+        Backend::Sqlite => format!("json_group_array(json_object({pairs}))"),
+        Backend::Postgres => format!("CAST(json_agg(json_build_object({pairs})) AS TEXT)"),
+    }
+}
+
+fn json_err(e: serde_json::Error) -> ApiError {
+    ApiError::Internal(anyhow::anyhow!("aggregate row: {e}"))
+}
+
+/// The joined participants of the conversations `ids`, by conversation: owners first, then
+/// agents, then contacts, each by name (as [`super::rows::participants`] orders them).
+async fn participants_of(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    ids: &[String],
+) -> Result<HashMap<String, Vec<Participant>>, ApiError> {
+    let agg = json_rows(
+        backend,
+        &[
+            ("id", "p.id"),
+            ("agent_id", "p.agent_id"),
+            ("contact_id", "p.contact_id"),
+            ("name", "COALESCE(a.name, k.name)"),
+            ("email", "COALESCE(a.email, k.email)"),
+            ("role", "p.role"),
+            ("state", "p.state"),
+            ("added_by", "COALESCE(ba.name, bk.name)"),
+            ("via", "p.via"),
+            ("updated_at", "p.updated_at"),
+        ],
+    );
+    let sql = format!(
+        "SELECT p.conversation_id, {agg} FROM participants p
+         LEFT JOIN agents a ON a.id = p.agent_id
+         LEFT JOIN contacts k ON k.id = p.contact_id
+         LEFT JOIN agents ba ON ba.id = p.added_by
+         LEFT JOIN contacts bk ON bk.id = p.added_by
+         WHERE p.conversation_id IN ({{in}}) AND p.state = 'joined'
+         GROUP BY p.conversation_id"
+    );
+    let mut out = HashMap::new();
+    for r in fetch_in(conn, &sql, &[], ids).await? {
+        let conversation: String = r.get(0);
+        let conversation_id = parse(&conversation)?;
+        let rows: Vec<ParticipantJson> =
+            serde_json::from_str(r.get::<&str, _>(1)).map_err(json_err)?;
+        let mut list = rows
+            .into_iter()
+            .map(|p| {
+                let agent_id = p.agent_id.as_deref().map(parse).transpose()?;
+                Ok(Participant {
+                    id: parse(&p.id)?,
+                    conversation_id,
+                    kind: if agent_id.is_some() {
+                        InviteeKind::Agent
+                    } else {
+                        InviteeKind::Contact
+                    },
+                    agent_id,
+                    contact_id: p.contact_id.as_deref().map(parse).transpose()?,
+                    name: p.name.unwrap_or_default(),
+                    email: p.email.unwrap_or_default(),
+                    role: parse(&p.role)?,
+                    state: parse(&p.state)?,
+                    added_by: p.added_by,
+                    via: parse(&p.via)?,
+                    updated_at: from_ms(p.updated_at),
+                })
+            })
+            .collect::<Result<Vec<_>, ApiError>>()?;
+        list.sort_by(|a, b| {
+            let rank = |p: &Participant| match p.role {
+                ParticipantRole::Owner => 0,
+                ParticipantRole::Agent => 1,
+                ParticipantRole::Contact => 2,
+            };
+            rank(a).cmp(&rank(b)).then_with(|| a.name.cmp(&b.name))
+        });
+        out.insert(conversation, list);
+    }
+    Ok(out)
+}
+
 /// Every message of the conversations `ids`, each conversation's in time order.
 pub async fn messages_of(
     conn: &mut AnyConnection,
+    backend: Backend,
     ids: &[String],
 ) -> Result<Vec<Message>, ApiError> {
-    let sql = format!(
-        "{MESSAGE_SELECT} WHERE m.conversation_id IN ({{in}}) ORDER BY m.conversation_id, m.created_at, m.id"
+    let agg = json_rows(
+        backend,
+        &[
+            ("id", "m.id"),
+            ("author_name", "COALESCE(a.name, k.name)"),
+            ("author_agent_id", "m.author_agent_id"),
+            ("body", "m.body"),
+            ("created_at", "m.created_at"),
+        ],
     );
-    fetch_in(conn, &sql, &[], ids)
-        .await?
-        .iter()
-        .map(message_row)
-        .collect()
+    let sql = format!(
+        "SELECT m.conversation_id, {agg}
+         FROM messages m LEFT JOIN agents a ON a.id = m.author_agent_id
+         LEFT JOIN contacts k ON k.id = m.author_contact_id
+         WHERE m.conversation_id IN ({{in}}) GROUP BY m.conversation_id"
+    );
+    let mut out = Vec::new();
+    for r in fetch_in(conn, &sql, &[], ids).await? {
+        let conversation_id: ConversationId = parse(r.get::<&str, _>(0))?;
+        let rows: Vec<MessageJson> = serde_json::from_str(r.get::<&str, _>(1)).map_err(json_err)?;
+        let mut list = rows
+            .into_iter()
+            .map(|m| {
+                Ok(Message {
+                    id: parse(&m.id)?,
+                    conversation_id,
+                    author_name: m.author_name.unwrap_or_default(),
+                    author_kind: if m.author_agent_id.is_some() {
+                        InviteeKind::Agent
+                    } else {
+                        InviteeKind::Contact
+                    },
+                    body: m.body,
+                    created_at: from_ms(m.created_at),
+                })
+            })
+            .collect::<Result<Vec<_>, ApiError>>()?;
+        list.sort_by(|a, b| {
+            a.created_at
+                .cmp(&b.created_at)
+                .then_with(|| a.id.to_string().cmp(&b.id.to_string()))
+        });
+        out.extend(list);
+    }
+    Ok(out)
 }
 
 /// Every timeline event of the conversations `ids`, each conversation's in time order.

@@ -4,7 +4,7 @@ use convene_proto::policy::Action;
 use convene_proto::{ConversationId, Event, Message, MessageId};
 
 use super::actor::load_conversation;
-use super::{record_change, rows, s, Ctx, Principal};
+use super::{record_change_at, rows, s, Ctx, Principal};
 use crate::clock::now_ms;
 use crate::error::ApiError;
 
@@ -44,6 +44,7 @@ pub async fn post(
     conv.require(Action::PostMessage)?;
     let message = MessageId::new();
     let (agent, contact) = principal.columns();
+    let now = now_ms();
     sqlx::query(
         "INSERT INTO messages (id, conversation_id, author_agent_id, author_contact_id, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
     )
@@ -52,10 +53,12 @@ pub async fn post(
     .bind(agent)
     .bind(contact)
     .bind(body)
-    .bind(now_ms())
+    .bind(now)
     .execute(&mut *tx)
     .await?;
-    record_change(&mut tx, &conv, "message", Some(&s(message)), None).await?;
+    // The conversation's `updated_at` becomes the message's `created_at` exactly, so a client
+    // that gets only the message can move the conversation up the list by itself.
+    record_change_at(&mut tx, &conv, "message", Some(&s(message)), None, now).await?;
     let posted = rows::message(&mut tx, &s(message))
         .await?
         .ok_or(ApiError::NotFound("message"))?;

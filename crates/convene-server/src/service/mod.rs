@@ -161,7 +161,18 @@ pub async fn record_change(
     ref_id: Option<&str>,
     affected: Option<Member>,
 ) -> Result<(), sqlx::Error> {
-    let now = now_ms();
+    record_change_at(tx, conv, kind, ref_id, affected, now_ms()).await
+}
+
+/// [`record_change`] at a given moment (the conversation's new `updated_at`).
+pub async fn record_change_at(
+    tx: &mut AnyConnection,
+    conv: &ConversationRow,
+    kind: &str,
+    ref_id: Option<&str>,
+    affected: Option<Member>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
     sqlx::query(
         "INSERT INTO changes (account_id, conversation_id, kind, ref_id, affected_agent, affected_contact, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7)",

@@ -183,9 +183,10 @@ async fn snapshot_page(
 ) -> Result<SyncPage, ApiError> {
     let mut conn = ctx.store.pool().acquire().await?;
     let ids = candidates(&mut conn, principal, after).await?;
-    let (conversations, _) = bulk::snapshots(&mut conn, principal, &ids).await?;
+    let backend = ctx.store.backend();
+    let (conversations, _) = bulk::snapshots(&mut conn, backend, principal, &ids).await?;
     let visible: Vec<String> = conversations.iter().map(|c| s(c.conversation.id)).collect();
-    let messages = bulk::messages_of(&mut conn, &visible).await?;
+    let messages = bulk::messages_of(&mut conn, backend, &visible).await?;
     let events = bulk::events_of(&mut conn, &visible).await?;
     let more_conversations = i64::try_from(ids.len()).unwrap_or(0) == PAGE_CONVERSATIONS;
     let (cursor, has_more) = match ids.last() {
@@ -236,11 +237,9 @@ pub async fn feed_page(ctx: &Ctx, principal: &Principal, seq: i64) -> Result<Syn
         let entry = touched.entry(r.get::<String, _>(1)).or_default();
         let ref_id: Option<String> = r.get(3);
         match (r.get::<&str, _>(2), ref_id) {
-            // A message also moves the conversation's `updated_at` (the list's order).
-            ("message", Some(id)) => {
-                entry.messages.push(id);
-                entry.whole = true;
-            }
+            // A message also moves the conversation's `updated_at` to its `created_at`; clients
+            // apply that themselves, so the conversation need not come again whole.
+            ("message", Some(id)) => entry.messages.push(id),
             ("event", Some(id)) => entry.events.push(id),
             _ => entry.whole = true,
         }
@@ -258,7 +257,8 @@ pub async fn feed_page(ctx: &Ctx, principal: &Principal, seq: i64) -> Result<Syn
         .filter(|(id, t)| t.whole && sees(id))
         .map(|(id, _)| id.clone())
         .collect();
-    let (conversations, _) = bulk::snapshots_as(&mut conn, principal, &whole, &actors).await?;
+    let (conversations, _) =
+        bulk::snapshots_as(&mut conn, ctx.store.backend(), principal, &whole, &actors).await?;
     let mut message_ids = Vec::new();
     let mut event_ids = Vec::new();
     let mut lost = Vec::new();
