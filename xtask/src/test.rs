@@ -21,6 +21,14 @@ pub fn test(root: &Path, args: &[String]) -> Result<()> {
         eprintln!("\nschemathesis passed in {:.0?}", started.elapsed());
         return Ok(());
     }
+    if args.iter().any(|a| a == "--only-postgres") {
+        step(
+            "the server and client suites on PostgreSQL (a throwaway cluster)",
+            || postgres_suites(root),
+        )?;
+        eprintln!("\nthe PostgreSQL pass passed in {:.0?}", started.elapsed());
+        return Ok(());
+    }
     install::everything(root)?;
     let ui = root.join("ui");
 
@@ -59,13 +67,7 @@ pub fn test(root: &Path, args: &[String]) -> Result<()> {
     })?;
     step(
         "the server and client suites again, on PostgreSQL (a throwaway cluster)",
-        || {
-            let cluster = crate::postgres::Cluster::start()?;
-            sh(cargo()
-                .args(["test", "-p", "convene-server", "-p", "convene-client"])
-                .env("CONVENE_TEST_DATABASE_URL", &cluster.url)
-                .current_dir(root))
-        },
+        || postgres_suites(root),
     )?;
     step(
         "API fuzzing (schemathesis against the OpenAPI document)",
@@ -90,6 +92,15 @@ pub fn test(root: &Path, args: &[String]) -> Result<()> {
     }
     eprintln!("\nall checks passed in {:.0?}", started.elapsed());
     Ok(())
+}
+
+/// The server and client suites again with every test database on a throwaway PostgreSQL cluster.
+fn postgres_suites(root: &Path) -> Result<()> {
+    let cluster = crate::postgres::Cluster::start()?;
+    sh(cargo()
+        .args(["test", "-p", "convene-server", "-p", "convene-client"])
+        .env("CONVENE_TEST_DATABASE_URL", &cluster.url)
+        .current_dir(root))
 }
 
 /// The browser tests: node's test runner with playwright-core driving Debian's Chromium against the
