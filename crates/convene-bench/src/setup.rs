@@ -128,7 +128,7 @@ pub fn bulk(db: &Path, account: AccountId, owner: AgentId, shape: Shape) -> Resu
         }
         let mut conv = tx.prepare(
             "INSERT INTO conversations (id, account_id, subject, status, created_by, created_at, updated_at)
-             VALUES (?1, ?2, ?3, 'open', ?4, ?5, ?5)",
+             VALUES (?1, ?2, ?3, 'open', ?4, ?5, ?6)",
         )?;
         let mut part = tx.prepare(
             "INSERT INTO participants (id, conversation_id, agent_id, contact_id, role, state, added_by, via, created_at, updated_at)
@@ -150,12 +150,14 @@ pub fn bulk(db: &Path, account: AccountId, owner: AgentId, shape: Shape) -> Resu
         for i in 0..shape.conversations {
             let id = uuid::Uuid::now_v7().to_string();
             let at = t0 + i64::try_from(i)? * 1000;
+            // Updated when its last message was posted, as the server keeps it.
             conv.execute(params![
                 id,
                 account,
                 format!("Order #{:06}: delivery and billing questions", 100_000 + i),
                 owner,
-                at
+                at,
+                at + i64::try_from(shape.messages_per)?
             ])?;
             part.execute(params![
                 uuid::Uuid::now_v7().to_string(),
