@@ -1,8 +1,9 @@
 //! Workload 4: membership throughput. A load generator on loopback sends a bounded number of
 //! invite, join (accept) and remove requests, then a mix of the three, with a fixed number in
-//! flight, to the real server on durable settings (SQLite synchronous=FULL, PostgreSQL with fsync
-//! and synchronous_commit on). Baseline: the same writes of each operation issued directly
-//! against the same kind of database, one transaction per operation, with the same concurrency.
+//! flight, to the real server on durable settings (an answer means the change is on disk: SQLite
+//! through the server's group commit, PostgreSQL with fsync and synchronous_commit on). Baseline:
+//! the same writes of each operation issued directly against the same kind of database, one
+//! transaction per operation, each made durable the same way, with the same concurrency.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -54,6 +55,7 @@ pub async fn conversations(
         ids.push(id);
     }
     tx.commit().await?;
+    store.durable().await?;
     Ok(ids)
 }
 
@@ -254,6 +256,7 @@ async fn direct_pair(store: &Store, p: &Pair) -> Result<()> {
     .await?;
     change(&mut tx, &account, p, now).await?;
     tx.commit().await?;
+    store.durable().await?;
     // Accept.
     let mut tx = store.write().await?;
     sqlx::query("UPDATE invites SET status = 'accepted', updated_at = $1 WHERE id = $2")
@@ -268,6 +271,7 @@ async fn direct_pair(store: &Store, p: &Pair) -> Result<()> {
         .await?;
     change(&mut tx, &account, p, now).await?;
     tx.commit().await?;
+    store.durable().await?;
     // Remove.
     let mut tx = store.write().await?;
     sqlx::query("UPDATE participants SET state = 'removed', updated_at = $1 WHERE id = $2")
@@ -277,6 +281,7 @@ async fn direct_pair(store: &Store, p: &Pair) -> Result<()> {
         .await?;
     change(&mut tx, &account, p, now).await?;
     tx.commit().await?;
+    store.durable().await?;
     Ok(())
 }
 

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod clock;
 pub mod config;
 pub mod demo;
+pub mod durable;
 pub mod email;
 pub mod error;
 pub mod hub;

@@ -68,6 +68,17 @@ pub struct Store {
     pool: AnyPool,
     backend: Backend,
     url: String,
+    /// SQLite's group commit (PostgreSQL flushes its own log at commit).
+    group: Option<crate::durable::GroupSync>,
+}
+
+/// The file behind a `sqlite:` URL (none for in-memory databases).
+fn sqlite_file(url: &str) -> Option<std::path::PathBuf> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or_default();
+    (!path.is_empty() && !path.contains(":memory:")).then(|| std::path::PathBuf::from(path))
 }
 
 fn parse<T: FromStr>(what: &str, s: &str) -> Result<T>
@@ -113,11 +124,12 @@ impl Store {
         let pool = match backend {
             Backend::Sqlite => {
                 let pool = options
-                    // synchronous = FULL: an answered write is on disk, power loss included.
+                    // synchronous = NORMAL: commits reach the log unflushed; `durable()` flushes
+                    // it for every answered write, many writes per flush (see `durable.rs`).
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             sqlx::raw_sql(
-                                "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = FULL;",
+                                "PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;",
                             )
                             .execute(conn)
                             .await
@@ -138,7 +150,16 @@ impl Store {
                 pool
             }
         };
-        let store = Self { pool, backend, url };
+        let group = match backend {
+            Backend::Sqlite => sqlite_file(&url).map(crate::durable::GroupSync::new),
+            Backend::Postgres => None,
+        };
+        let store = Self {
+            pool,
+            backend,
+            url,
+            group,
+        };
         store.index_contacts().await?;
         Ok(store)
     }
@@ -176,6 +197,15 @@ impl Store {
     /// The connection pool, for the domain's own queries.
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// Returns once every write committed before the call is on disk. Answers to requests that
+    /// wrote wait for this, so an answered write survives a power loss.
+    pub async fn durable(&self) -> std::io::Result<()> {
+        match &self.group {
+            Some(group) => group.flushed().await,
+            None => Ok(()),
+        }
     }
 
     /// Which database this is.

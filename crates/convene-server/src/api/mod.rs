@@ -13,6 +13,7 @@ pub(crate) mod sync;
 use std::sync::Arc;
 
 use axum::extract::DefaultBodyLimit;
+use axum::response::IntoResponse;
 use axum::routing::{delete, get, post, put};
 use axum::{Json, Router};
 use convene_proto::Health;
@@ -179,8 +180,33 @@ pub fn router(state: AppState) -> Router {
             crate::idempotency::layer,
         ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), durable))
         .layer(axum::middleware::from_fn(server_timing))
         .with_state(state)
+}
+
+/// Answers a request that may have written only once its writes are on disk (SQLite's group
+/// commit, `crate::durable`); reads pass straight through.
+async fn durable(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let reads_only = matches!(
+        *req.method(),
+        axum::http::Method::GET | axum::http::Method::HEAD | axum::http::Method::OPTIONS
+    );
+    let res = next.run(req).await;
+    if reads_only {
+        return res;
+    }
+    match state.store().durable().await {
+        Ok(()) => res,
+        Err(e) => crate::error::ApiError::Internal(anyhow::anyhow!(
+            "the change could not be made durable: {e}"
+        ))
+        .into_response(),
+    }
 }
 
 /// Adds `Server-Timing: app;dur=<ms>` to every answer: the time the server spent on it, which
