@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use convene_client::screen::{ConversationScreen, Home};
-use convene_client::{Action, Client, ClientError, SessionInfo, SyncOutcome};
+use convene_client::{Action, Client, ClientError, SessionInfo};
 use convene_proto::{Agent, Contact, Conversation, ConversationId, Crew, ShareLink};
 use serde::Serialize;
 use tauri::{AppHandle, State};
@@ -110,9 +110,23 @@ pub fn cached_conversations(client: ClientState<'_>) -> Result<Vec<Conversation>
     Ok(client.cached_conversations()?)
 }
 
+/// What a refresh tells the UI. The list itself is read through `home`, so it does not cross IPC
+/// a second time (with 10,000 cached conversations that is megabytes of JSON).
+#[derive(Debug, Serialize)]
+pub struct RefreshOutcome {
+    pub online: bool,
+    pub error: Option<String>,
+    pub last_synced_at: Option<String>,
+}
+
 #[tauri::command]
-pub async fn refresh(client: ClientState<'_>) -> Result<SyncOutcome> {
-    Ok(client.refresh().await)
+pub async fn refresh(client: ClientState<'_>) -> Result<RefreshOutcome> {
+    let outcome = client.refresh().await;
+    Ok(RefreshOutcome {
+        online: outcome.online,
+        error: outcome.error,
+        last_synced_at: outcome.last_synced_at,
+    })
 }
 
 #[tauri::command]

@@ -11,9 +11,9 @@ import type {
   Crew,
   Home,
   OutboxAction,
+  RefreshOutcome,
   SessionInfo,
   ShareLink,
-  SyncOutcome,
 } from "./types";
 
 export interface Backend {
@@ -24,7 +24,7 @@ export interface Backend {
   signIn(serverUrl: string, email: string, password: string): Promise<SessionInfo>;
   signOut(): Promise<void>;
   cachedConversations(): Promise<Conversation[]>;
-  refresh(): Promise<SyncOutcome>;
+  refresh(): Promise<RefreshOutcome>;
   createConversation(subject: string): Promise<Conversation>;
   home(): Promise<Home>;
   conversation(id: string): Promise<ConversationScreen | null>;

@@ -23,10 +23,14 @@ export interface SessionInfo {
   me: Me;
 }
 
-export interface SyncOutcome {
+/** What a refresh tells the UI (the list itself is read through `home`). */
+export interface RefreshOutcome {
   online: boolean;
   error: string | null;
   last_synced_at: string | null;
+}
+
+export interface SyncOutcome extends RefreshOutcome {
   conversations: Conversation[];
 }
 
@@ -186,8 +190,11 @@ export interface QueuedAction {
 
 export type SyncState = "online" | "offline" | "syncing";
 
+/** What a list row shows of its conversation (the desktop sends only this; a whole Conversation fits too). */
+export type ListConversation = Pick<Conversation, "id" | "subject" | "updated_at" | "my_role" | "participant_count">;
+
 export interface ListEntry {
-  conversation: Conversation;
+  conversation: ListConversation;
   invited: boolean;
   pending_actions: number;
 }

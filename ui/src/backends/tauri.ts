@@ -14,9 +14,9 @@ import type {
   Crew,
   Home,
   OutboxAction,
+  RefreshOutcome,
   SessionInfo,
   ShareLink,
-  SyncOutcome,
 } from "../types";
 
 export class TauriBackend implements Backend {
@@ -37,7 +37,7 @@ export class TauriBackend implements Backend {
   cachedConversations(): Promise<Conversation[]> {
     return invoke("cached_conversations");
   }
-  refresh(): Promise<SyncOutcome> {
+  refresh(): Promise<RefreshOutcome> {
     return invoke("refresh");
   }
   createConversation(subject: string): Promise<Conversation> {
