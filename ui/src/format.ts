@@ -9,13 +9,16 @@ const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
   ["minute", 60],
 ];
 
+// One formatter for every call: building an Intl formatter costs far more than using one.
+let relativeFormat: Intl.RelativeTimeFormat | undefined;
+
 /** "5 minutes ago", "yesterday", "just now". */
 export function relativeTime(iso: string, now: Date = new Date()): string {
   const then = new Date(iso);
   if (Number.isNaN(then.getTime())) return "";
   const seconds = Math.round((then.getTime() - now.getTime()) / 1000);
   if (Math.abs(seconds) < 45) return "just now";
-  const format = new Intl.RelativeTimeFormat("en", { numeric: "auto" });
+  const format = (relativeFormat ??= new Intl.RelativeTimeFormat("en", { numeric: "auto" }));
   for (const [unit, size] of UNITS) {
     if (Math.abs(seconds) >= size) return format.format(Math.round(seconds / size), unit);
   }

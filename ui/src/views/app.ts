@@ -4,9 +4,14 @@
 import type { Backend } from "../backend";
 import { afterNextPaint, h } from "../dom";
 import { initials, peopleCount, relativeTime, roleLabel } from "../format";
-import type { ConversationScreen, Home, Invite, Message, QueuedAction, SessionInfo, TimelineEvent } from "../types";
+import type { ConversationScreen, Home, Invite, ListEntry, Message, QueuedAction, SessionInfo, TimelineEvent } from "../types";
+import { VirtualList } from "../virtual-list";
 import { contactsPanel, peoplePanel, servicePanel, type PanelName } from "./panels";
 import { can, iconButton, messageOf, toast } from "./shared";
+
+/** Height of one conversation row in the list, gap included (rows are one fixed height so the list can be windowed). */
+export const CONVERSATION_ROW_HEIGHT = 66;
+const CONVERSATION_ROW_GAP = 6;
 
 const SEEN_KEY = "convene.seen";
 const LAST_KEY = "convene.last";
@@ -62,6 +67,10 @@ export class AppView {
   private readonly sidebar = h("nav", { class: "sidebar", "aria-label": "Conversations" });
   private readonly main = h("main", { class: "conversation-pane" });
   private readonly search = h("input", { type: "search", placeholder: "Search conversations", "aria-label": "Search conversations", class: "search" });
+  private readonly invitesSlot = h("div", { class: "invites-slot" });
+  private readonly conversations: VirtualList<ListEntry>;
+  private lastSeen: Record<string, string> = {};
+  private lastQuery = "";
   private home: Home | null = null;
   private selected: string | null = null;
   private panel: PanelName | null = null;
@@ -83,6 +92,18 @@ export class AppView {
       onSignedOut();
     });
     this.search.addEventListener("input", () => this.renderSidebar());
+    this.conversations = new VirtualList<ListEntry>({
+      rowHeight: CONVERSATION_ROW_HEIGHT,
+      gap: CONVERSATION_ROW_GAP,
+      overscan: 6,
+      initialRows: 20,
+      key: (e) => e.conversation.id,
+      renderRow: (e) => this.conversationRow(e),
+      onActivate: (e) => void this.open(e.conversation.id),
+      empty: () => h("li", { class: "empty" }, this.search.value.trim() ? "No conversation matches your search." : "No conversations yet."),
+      listAttrs: { class: "conversations", "data-testid": "conversation-list", "aria-label": "Conversations" },
+    });
+    this.sidebar.append(this.invitesSlot, h("h2", {}, "Conversations"), this.search, this.conversations.element, session.me.kind === "agent" ? this.createForm() : "");
     this.element = h(
       "div",
       { class: "app" },
@@ -120,14 +141,15 @@ export class AppView {
   /** First paint from the cache, then a refresh from the server. */
   async start(): Promise<void> {
     await this.reload();
-    if (this.home) {
-      const shown = this.home.conversations.filter((e) => !e.invited).length;
-      void afterNextPaint().then(() => this.backend.startupRendered(shown).catch(() => undefined));
-    }
+    // The list reaches the screen before anything else runs: reopening the last conversation and
+    // trying the server wait for the first paint instead of delaying it.
+    await afterNextPaint();
+    if (this.home) void this.backend.startupRendered(this.conversations.count).catch(() => undefined);
     this.openRemembered();
     const outcome = await this.backend.refresh().catch(() => null);
     if (outcome && !outcome.online) this.renderStatus(false);
-    await this.reload();
+    // Offline, nothing reached the cache: the list on screen is still the cached one.
+    if (outcome?.online) await this.reload();
     this.openRemembered();
   }
 
@@ -179,44 +201,13 @@ export class AppView {
     const home = this.home;
     if (!home) return;
     const q = this.search.value.trim().toLowerCase();
-    const lastSeen = seen();
+    this.lastSeen = seen();
     const entries = home.conversations.filter((e) => !e.invited && (!q || e.conversation.subject.toLowerCase().includes(q)));
-    const list = h(
-      "ul",
-      { class: "conversations", "data-testid": "conversation-list", "aria-label": "Conversations" },
-      ...entries.map((e) => {
-        const c = e.conversation;
-        const unread = c.id !== this.selected && (!lastSeen[c.id] || lastSeen[c.id]! < c.updated_at);
-        const item = h(
-          "li",
-          {
-            class: `conversation${c.id === this.selected ? " selected" : ""}${unread ? " unread" : ""}`,
-            "data-testid": "conversation-item",
-            "data-id": c.id,
-            tabindex: "0",
-            role: "button",
-            "aria-current": c.id === this.selected ? "true" : undefined,
-          },
-          h("span", { class: "subject" }, c.subject),
-          h(
-            "span",
-            { class: "meta" },
-            h("span", { class: `badge role-${c.my_role ?? "none"}` }, roleLabel(c.my_role)),
-            h("span", {}, peopleCount(c.participant_count)),
-            h("time", { datetime: c.updated_at }, relativeTime(c.updated_at)),
-            unread ? h("span", { class: "dot", "aria-label": "unread" }) : null,
-            e.pending_actions ? h("span", { class: "pending", "data-testid": "pending-marker" }, `${e.pending_actions} pending`) : null,
-          ),
-        );
-        const open = () => void this.open(c.id);
-        item.addEventListener("click", open);
-        item.addEventListener("keydown", (ev) => {
-          if ((ev as KeyboardEvent).key === "Enter" || (ev as KeyboardEvent).key === " ") open();
-        });
-        return item;
-      }),
-    );
-    if (entries.length === 0) list.append(h("li", { class: "empty" }, q ? "No conversation matches your search." : "No conversations yet."));
+    if (q !== this.lastQuery) {
+      this.lastQuery = q;
+      this.conversations.element.scrollTop = 0;
+    }
+    this.conversations.setItems(entries);
     const invites = home.invites.length
       ? h(
           "section",
@@ -225,6 +216,37 @@ export class AppView {
           h("ul", { class: "rows" }, ...home.invites.map((i) => this.inviteRow(i))),
         )
       : null;
+    this.invitesSlot.replaceChildren(invites ?? "");
+  }
+
+  /** One row of the conversation list (the list positions it and handles clicks and keys). */
+  private conversationRow(e: ListEntry): HTMLElement {
+    const c = e.conversation;
+    const seenAt = this.lastSeen[c.id];
+    const unread = c.id !== this.selected && (!seenAt || seenAt < c.updated_at);
+    return h(
+      "li",
+      {
+        class: `conversation${c.id === this.selected ? " selected" : ""}${unread ? " unread" : ""}`,
+        "data-testid": "conversation-item",
+        "data-id": c.id,
+        role: "button",
+        "aria-current": c.id === this.selected ? "true" : undefined,
+      },
+      h("span", { class: "subject", title: c.subject }, c.subject),
+      h(
+        "span",
+        { class: "meta" },
+        h("span", { class: `badge role-${c.my_role ?? "none"}` }, roleLabel(c.my_role)),
+        h("span", {}, peopleCount(c.participant_count)),
+        h("time", { datetime: c.updated_at }, relativeTime(c.updated_at)),
+        unread ? h("span", { class: "dot", "aria-label": "unread" }) : null,
+        e.pending_actions ? h("span", { class: "pending", "data-testid": "pending-marker" }, `${e.pending_actions} pending`) : null,
+      ),
+    );
+  }
+
+  private createForm(): HTMLElement {
     const subject = h("input", { name: "subject", placeholder: "New conversation subject", "aria-label": "New conversation subject", maxlength: "200", required: true });
     const create = h("form", { class: "new-conversation" }, subject, h("button", { type: "submit", class: "primary" }, "New conversation"));
     create.addEventListener("submit", async (ev) => {
@@ -238,7 +260,7 @@ export class AppView {
         toast(messageOf(e), "error");
       }
     });
-    this.sidebar.replaceChildren(invites ?? "", h("h2", {}, "Conversations"), this.search, list, this.session.me.kind === "agent" ? create : "");
+    return create;
   }
 
   private inviteRow(i: Invite): HTMLElement {
@@ -270,7 +292,8 @@ export class AppView {
       this.panel = null;
       this.draft = "";
     }
-    this.renderSidebar();
+    this.conversations.refresh();
+    this.conversations.revealKey(id);
     await this.loadConversation(id, true);
   }
 
@@ -288,6 +311,7 @@ export class AppView {
       return;
     }
     markSeen(id, screen.view.conversation.updated_at);
+    this.lastSeen[id] = screen.view.conversation.updated_at;
     const screenJson = JSON.stringify(screen);
     if (!force && screenJson === this.lastScreen) return;
     this.lastScreen = screenJson;
