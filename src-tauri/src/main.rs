@@ -8,6 +8,7 @@ mod background;
 mod commands;
 mod deeplink;
 mod notify;
+mod rendering;
 mod startup;
 mod tray;
 
@@ -22,6 +23,7 @@ const DATA_DIR_ENV: &str = "CONVENE_APP_DATA_DIR";
 
 fn main() {
     let startup = startup::Startup::now();
+    rendering::prefer_cpu_painting();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
