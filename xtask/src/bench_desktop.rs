@@ -541,7 +541,7 @@ fn write_json(out: &Path, figures: &[Figure]) -> Result<()> {
             let mut entry = format!(
                 "  {{\"name\": {}, \"value\": {}, \"unit\": {}",
                 json_string(&f.name),
-                (f.value * 10.0).round() / 10.0,
+                (f.value * 100.0).round() / 100.0,
                 json_string(f.unit)
             );
             if let Some((target, met)) = &f.target {
@@ -694,7 +694,7 @@ mod tests {
         write_json(
             &out,
             &[
-                Figure::below("desktop.a", 412.34, "ms", 1000.0),
+                Figure::below("desktop.a", 412.336, "ms", 1000.0),
                 Figure::plain("desktop.\"b\"", 2.0, "x"),
             ],
         )
@@ -702,7 +702,7 @@ mod tests {
         let text = std::fs::read_to_string(&out).expect("read");
         let _ = std::fs::remove_dir_all(&dir);
         assert!(text.contains(
-            r#"{"name": "desktop.a", "value": 412.3, "unit": "ms", "target": "< 1000 ms", "met": true}"#
+            r#"{"name": "desktop.a", "value": 412.34, "unit": "ms", "target": "< 1000 ms", "met": true}"#
         ));
         assert!(text.contains(r#"{"name": "desktop.\"b\"", "value": 2, "unit": "x"}"#));
     }
