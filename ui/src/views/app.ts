@@ -76,7 +76,9 @@ export class AppView {
   private panel: PanelName | null = null;
   private serviceTab: "request" | "agent" = "request";
   private reloadTimer: number | undefined;
-  private lastHome = "";
+  /** The home last rendered, and its JSON once a later reload needed it for comparing. */
+  private shownHome: Home | null = null;
+  private shownHomeJson: string | null = null;
   private lastScreen = "";
   private draft = "";
 
@@ -176,9 +178,13 @@ export class AppView {
     }
     this.renderStatus(this.home.state !== "offline");
     // Re-render only what changed, so an open menu or a half-typed search survives background syncs.
-    const homeJson = JSON.stringify(this.home);
-    if (homeJson !== this.lastHome) {
-      this.lastHome = homeJson;
+    // The first render compares with nothing: the JSON (megabytes for a long list) is made later,
+    // when a reload needs it, not on the way to the first paint.
+    const homeJson = this.shownHome ? JSON.stringify(this.home) : null;
+    if (this.shownHome) this.shownHomeJson ??= JSON.stringify(this.shownHome);
+    if (homeJson === null || homeJson !== this.shownHomeJson) {
+      this.shownHome = this.home;
+      this.shownHomeJson = homeJson;
       this.renderSidebar();
     }
     if (this.selected) await this.loadConversation(this.selected, false);
