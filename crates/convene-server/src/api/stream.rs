@@ -19,7 +19,7 @@ use super::{AppState, Authed};
 use crate::error::ApiError;
 use crate::hub::{lock, FeedChange, Interest};
 use crate::openapi::problem;
-use crate::service::{current_cursor, sync, Principal};
+use crate::service::{current_cursor, rows, sync, Principal};
 
 /// Realtime stream (WebSocket)
 ///
@@ -121,7 +121,7 @@ async fn run(
                         }
                         for id in changed {
                             send(&mut socket, &StreamEvent::Changed {
-                                conversation_id: sync::parse_conversation(id)?,
+                                conversation_id: rows::parse(id)?,
                                 cursor: sync::format_cursor(upto),
                             }).await?;
                         }

@@ -364,7 +364,7 @@ pub async fn messages_of(
         list.sort_by(|a, b| {
             a.created_at
                 .cmp(&b.created_at)
-                .then_with(|| a.id.to_string().cmp(&b.id.to_string()))
+                .then_with(|| a.id.cmp(&b.id))
         });
         out.extend(list);
     }
@@ -407,9 +407,4 @@ pub async fn events_by_id(
         .iter()
         .map(event_row)
         .collect()
-}
-
-/// Parses conversation ids read back from the database.
-pub fn conversation_ids(ids: &[String]) -> Result<Vec<ConversationId>, ApiError> {
-    ids.iter().map(|id| parse(id)).collect()
 }

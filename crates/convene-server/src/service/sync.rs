@@ -169,11 +169,6 @@ pub async fn visible_conversations(
     }
 }
 
-/// Parses a conversation id read back from the change feed.
-pub fn parse_conversation(id: &str) -> Result<convene_proto::ConversationId, ApiError> {
-    rows::parse(id)
-}
-
 /// One page of a first sync.
 async fn snapshot_page(
     ctx: &Ctx,
