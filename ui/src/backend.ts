@@ -4,6 +4,7 @@
 import type {
   Agent,
   AppDefaults,
+  BackendError,
   Contact,
   Conversation,
   ConversationScreen,
@@ -15,6 +16,24 @@ import type {
   SessionInfo,
   ShareLink,
 } from "./types";
+
+/** What the web client says when the server no longer knows its session (HTTP 401). */
+export const SIGNED_OUT = "Signed out — sign in again";
+
+/** "Email me a sign-in link" was accepted: the same answer whether or not the address is known. */
+export interface EmailLinkSent {
+  message: string;
+}
+
+/** A refusal for going too fast (HTTP 429), with the server's `Retry-After` in seconds when it sent one. */
+export interface RateLimitedError extends BackendError {
+  code: "rate_limited";
+  retry_after_secs: number | null;
+}
+
+export function isRateLimited(e: unknown): e is RateLimitedError {
+  return typeof e === "object" && e !== null && (e as BackendError).code === "rate_limited";
+}
 
 export interface Backend {
   /** Whether reads come from an offline cache (desktop) or straight from the server (browser). */
@@ -47,6 +66,19 @@ export interface Backend {
   joinLink(serverUrl: string, token: string, name: string | null, email: string | null): Promise<SessionInfo>;
   /** Startup telemetry: the conversation list (of `conversations` entries) was painted for the first time. */
   startupRendered(conversations: number): Promise<void>;
+  /**
+   * Contacts' way back in (browser only): asks the server to email a one-time sign-in link to
+   * `email`. Resolves the same way whether or not the address is known; rejects with a
+   * `RateLimitedError` when asked too often.
+   */
+  requestEmailLink?(email: string): Promise<EmailLinkSent>;
+  /**
+   * Called once when the server stops accepting the session (401 from the API or the stream:
+   * expired, signed out elsewhere, or a guest session ended by proving the email).
+   */
+  onSignedOut?(handler: () => void): void;
+  /** Whether this browser had a session that has since ended (so the sign-in screen says so). */
+  sessionEnded?(): boolean;
 }
 
 /** Picks the backend for where the UI runs. */
@@ -56,5 +88,5 @@ export async function detectBackend(): Promise<Backend> {
     return new TauriBackend();
   }
   const { HttpBackend } = await import("./backends/http");
-  return new HttpBackend(window.location.origin, window.sessionStorage);
+  return new HttpBackend(window.location.origin, window.sessionStorage, window.localStorage);
 }

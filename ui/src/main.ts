@@ -1,16 +1,16 @@
 // Entry point: pick the backend, then show sign-in or the app.
 
 import "./style.css";
-import { detectBackend, type Backend } from "./backend";
+import { detectBackend, SIGNED_OUT, type Backend } from "./backend";
 import { h, mount } from "./dom";
 import { isBackendError } from "./types";
 import { AppView } from "./views/app";
 import { signInView } from "./views/signin";
 import type { SessionInfo } from "./types";
 
-async function showSignIn(root: HTMLElement, backend: Backend): Promise<void> {
+async function showSignIn(root: HTMLElement, backend: Backend, notice: string | null = null): Promise<void> {
   const defaults = await backend.defaults();
-  mount(root, signInView(backend, defaults, (session) => void showApp(root, backend, session)));
+  mount(root, signInView(backend, defaults, (session) => void showApp(root, backend, session), notice));
 }
 
 async function showApp(root: HTMLElement, backend: Backend, session: SessionInfo): Promise<void> {
@@ -62,11 +62,13 @@ async function start(): Promise<void> {
   if (!root) return;
   const backend = await detectBackend();
   backend.onJoinLink((link) => joinDialog(root, backend, link));
+  // A session the server stopped accepting (401) is "Signed out", never "Offline".
+  backend.onSignedOut?.(() => void showSignIn(root, backend, SIGNED_OUT));
   const session = await backend.session().catch(() => null);
   if (session) {
     await showApp(root, backend, session);
   } else {
-    await showSignIn(root, backend);
+    await showSignIn(root, backend, backend.sessionEnded?.() ? SIGNED_OUT : null);
   }
 }
 

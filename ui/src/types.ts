@@ -5,7 +5,16 @@ export type ParticipantRole = "owner" | "agent" | "contact";
 
 export type Me =
   | { kind: "agent"; id: string; account_id: string; account_name: string; email: string; name: string; role: AccountRole }
-  | { kind: "contact"; id: string; account_id: string; account_name: string; email: string; name: string };
+  | {
+      kind: "contact";
+      id: string;
+      account_id: string;
+      account_name: string;
+      email: string;
+      name: string;
+      /** False for a guest: joined through a Shareable Link, email not proven, sees only what it joined. */
+      email_verified: boolean;
+    };
 
 export interface Conversation {
   id: string;

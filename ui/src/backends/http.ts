@@ -1,6 +1,12 @@
 // The browser backend: plain fetch against the Convene HTTP API, with no offline cache.
+//
+// Sessions: an agent's is a bearer token kept in sessionStorage; a contact's is the HttpOnly cookie
+// the join page or a sign-in link set. Either can end behind the page's back (expiry, sign-out
+// elsewhere, a guest session ended when the email was proven): the first 401 on a call made with a
+// session, or on the stream, reports "signed out" once and stops the stream, so the UI shows the
+// sign-in screen instead of retrying or calling it "Offline".
 
-import type { Backend } from "../backend";
+import { SIGNED_OUT, type Backend, type EmailLinkSent, type RateLimitedError } from "../backend";
 import type {
   Agent,
   AppDefaults,
@@ -24,19 +30,34 @@ import type {
 } from "../types";
 
 const TOKEN_KEY = "convene.token";
+/** Set while this browser holds a session (cleared by "Sign out"): a later 401 means it ended. */
+const HAD_SESSION_KEY = "convene.had-session";
+
+/** How a call treats the session: `session` calls report a 401 as signed out; `anonymous` ones
+ * (sign-in, sign-in links, joining) neither send the token nor treat a 401 as the session ending;
+ * `quiet` ones send it but stay silent (signing out of a session that is already gone). */
+type CallMode = "session" | "anonymous" | "quiet";
 
 export class HttpBackend implements Backend {
   readonly hasOfflineCache = false;
+  private signedOutHandler: (() => void) | null = null;
+  /** Set by the first 401 of a session; cleared when a new session starts. */
+  private signedOut = false;
+  /** Bumped whenever a session ends, so a stream loop of an earlier session stops. */
+  private generation = 0;
+  private ended = false;
 
   constructor(
     private readonly origin: string,
     private readonly storage: Storage,
+    /** Survives closing the tab (sessionStorage does not), like the contact's cookie. */
+    private readonly durable: Storage = storage,
   ) {}
 
-  private async call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  private async call<T>(method: string, path: string, body?: unknown, mode: CallMode = "session"): Promise<T> {
     const headers: Record<string, string> = { Accept: "application/json" };
     const token = this.storage.getItem(TOKEN_KEY);
-    if (token) headers.Authorization = `Bearer ${token}`;
+    if (token && mode !== "anonymous") headers.Authorization = `Bearer ${token}`;
     if (body !== undefined) headers["Content-Type"] = "application/json";
     let response: Response;
     try {
@@ -51,13 +72,51 @@ export class HttpBackend implements Backend {
     }
     if (!response.ok) {
       const problem = await response.json().catch(() => null);
-      throw {
+      if (response.status === 401 && mode === "session") {
+        this.sessionGone();
+        throw { code: "unauthenticated", message: SIGNED_OUT, field: null } satisfies BackendError;
+      }
+      const error: BackendError = {
         code: problem?.code ?? "refused",
         message: problem?.detail ?? problem?.title ?? `HTTP ${response.status}`,
         field: problem?.field ?? null,
-      } satisfies BackendError;
+      };
+      if (response.status === 429) {
+        const retry = Number.parseInt(response.headers.get("Retry-After") ?? "", 10);
+        throw { ...error, code: "rate_limited", retry_after_secs: Number.isFinite(retry) ? retry : null } satisfies RateLimitedError;
+      }
+      throw error;
     }
     return response.status === 204 ? (undefined as T) : ((await response.json()) as T);
+  }
+
+  /** The server no longer accepts this session: forget it and say so, once. */
+  private sessionGone(): void {
+    this.storage.removeItem(TOKEN_KEY);
+    if (this.signedOut) return;
+    this.signedOut = true;
+    this.ended = true;
+    this.generation += 1;
+    this.signedOutHandler?.();
+  }
+
+  /** A session started (signed in, joined, or found at start). */
+  private sessionStarted(): void {
+    this.signedOut = false;
+    this.ended = false;
+    this.durable.setItem(HAD_SESSION_KEY, "1");
+  }
+
+  onSignedOut(handler: () => void): void {
+    this.signedOutHandler = handler;
+  }
+
+  sessionEnded(): boolean {
+    return this.ended;
+  }
+
+  async requestEmailLink(email: string): Promise<EmailLinkSent> {
+    return this.call<EmailLinkSent>("POST", "/auth/email-link", { email }, "anonymous");
   }
 
   async defaults(): Promise<AppDefaults> {
@@ -67,25 +126,34 @@ export class HttpBackend implements Backend {
   async session(): Promise<SessionInfo | null> {
     // A contact's session is an HttpOnly cookie (set when they joined); an agent's, a token here.
     try {
-      const me = await this.call<Me>("GET", "/me");
+      const me = await this.call<Me>("GET", "/me", undefined, "quiet");
+      this.sessionStarted();
       return { server_url: this.origin, me };
-    } catch {
+    } catch (e) {
       this.storage.removeItem(TOKEN_KEY);
+      // A 401 where this browser had a session: it ended (expired, or ended elsewhere).
+      this.ended = (e as BackendError).code === "unauthenticated" && this.durable.getItem(HAD_SESSION_KEY) !== null;
       return null;
     }
   }
 
   async signIn(_serverUrl: string, email: string, password: string): Promise<SessionInfo> {
-    const answer = await this.call<{ token: string; me: Me }>("POST", "/auth/login", { email, password });
+    const answer = await this.call<{ token: string; me: Me }>("POST", "/auth/login", { email, password }, "anonymous");
     this.storage.setItem(TOKEN_KEY, answer.token);
+    this.sessionStarted();
     return { server_url: this.origin, me: answer.me };
   }
 
   async signOut(): Promise<void> {
+    // Stop this session's stream first, so its closing is not taken for the session ending.
+    this.generation += 1;
+    this.signedOut = true;
     try {
-      await this.call<void>("POST", "/auth/logout");
+      await this.call<void>("POST", "/auth/logout", undefined, "quiet");
     } finally {
       this.storage.removeItem(TOKEN_KEY);
+      this.durable.removeItem(HAD_SESSION_KEY);
+      this.ended = false;
     }
   }
 
@@ -209,23 +277,38 @@ export class HttpBackend implements Backend {
     return link.url;
   }
 
-  /** The realtime stream over WebSocket (cookie sessions); reconnects with backoff. */
+  /**
+   * The realtime stream over WebSocket (cookie sessions); reconnects with backoff. A browser
+   * cannot read why an upgrade was refused, so after each close a `GET /me` tells a session that
+   * ended (401: signed out, no more reconnecting) from a network that is gone (offline).
+   */
   onEvent(handler: (event: CoreEvent) => void): void {
+    const generation = this.generation;
+    const current = () => generation === this.generation && !this.signedOut;
     let backoff = 500;
     const connect = () => {
+      if (!current()) return;
       const socket = new WebSocket(`${this.origin.replace(/^http/, "ws")}/api/v1/stream`);
       socket.onopen = () => {
+        if (!current()) return socket.close();
         backoff = 500;
         handler({ type: "sync_state", state: "online" });
       };
       socket.onmessage = (message) => {
+        if (!current()) return;
         const frame = JSON.parse(String(message.data)) as { type: string; conversation_id?: string; invite?: Invite };
         if (frame.type === "changed" && frame.conversation_id) handler({ type: "conversation_changed", conversation_id: frame.conversation_id });
         if (frame.type === "access_lost" && frame.conversation_id) handler({ type: "access_lost", conversation_id: frame.conversation_id });
         if (frame.type === "invited" && frame.invite) handler({ type: "invited", invite: frame.invite });
       };
-      socket.onclose = () => {
-        handler({ type: "sync_state", state: "offline" });
+      socket.onclose = async () => {
+        if (!current()) return;
+        const reachable = await this.call<Me>("GET", "/me").then(
+          () => true,
+          (e: BackendError) => e.code !== "offline",
+        );
+        if (!current()) return;
+        if (!reachable) handler({ type: "sync_state", state: "offline" });
         window.setTimeout(connect, backoff);
         backoff = Math.min(backoff * 2, 10_000);
       };
@@ -238,8 +321,9 @@ export class HttpBackend implements Backend {
   onJoinLink(): void {}
 
   async joinLink(_serverUrl: string, token: string, name: string | null, email: string | null): Promise<SessionInfo> {
-    const joined = await this.call<{ token: string; me: Me }>("POST", `/join/${encodeURIComponent(token)}`, { name, email });
+    const joined = await this.call<{ token: string; me: Me }>("POST", `/join/${encodeURIComponent(token)}`, { name, email }, "anonymous");
     this.storage.setItem(TOKEN_KEY, joined.token);
+    this.sessionStarted();
     return { server_url: this.origin, me: joined.me };
   }
 

@@ -8,6 +8,7 @@ import type { ConversationScreen, Home, Invite, ListEntry, Message, QueuedAction
 import { VirtualList } from "../virtual-list";
 import { contactsPanel, peoplePanel, servicePanel, type PanelName } from "./panels";
 import { can, iconButton, messageOf, toast } from "./shared";
+import { guestBanner } from "./verify";
 
 /** Height of one conversation row in the list, gap included (rows are one fixed height so the list can be windowed). */
 export const CONVERSATION_ROW_HEIGHT = 66;
@@ -124,6 +125,7 @@ export class AppView {
           signOut,
         ),
       ),
+      guestBanner(backend, me),
       h("div", { class: "body" }, this.sidebar, this.main),
     );
     this.main.append(h("p", { class: "empty-pane" }, "Select a conversation."));

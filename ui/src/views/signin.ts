@@ -1,14 +1,101 @@
-// The sign-in screen: server URL, email, password.
+// The sign-in screen. Two kinds of people use it:
+// - team members (agents) sign in with email and password (the only form in the desktop app,
+//   which also asks for the server URL);
+// - customers (contacts) have no password: in the browser they ask for a one-time sign-in link
+//   by email ("Email me a sign-in link").
+// `notice` is shown above both, for example "Signed out — sign in again" when a session ended.
 
 import type { Backend } from "../backend";
 import { h } from "../dom";
 import { isBackendError, type AppDefaults, type SessionInfo } from "../types";
+import { sendEmailLink } from "./verify";
 
 export function signInView(
   backend: Backend,
   defaults: AppDefaults,
   onSignedIn: (session: SessionInfo) => void,
+  notice: string | null = null,
 ): HTMLElement {
+  const noticeEl = notice ? h("p", { class: "notice", role: "alert", "data-testid": "signin-notice" }, notice) : null;
+  const emailLinks = !backend.hasOfflineCache && typeof backend.requestEmailLink === "function";
+  if (!emailLinks) {
+    // The desktop app: one card, the agent form.
+    const form = agentForm(backend, defaults, onSignedIn);
+    form.classList.add("signin-card");
+    form.setAttribute("aria-labelledby", "signin-title");
+    form.prepend(brand(), h("h1", { id: "signin-title" }, "Sign in"), noticeEl ?? "");
+    return h("div", { class: "signin-screen" }, form);
+  }
+  const agent = agentForm(backend, defaults, onSignedIn);
+  agent.setAttribute("aria-labelledby", "agent-title");
+  return h(
+    "div",
+    { class: "signin-screen" },
+    h(
+      "div",
+      { class: "signin-card two-paths" },
+      brand(),
+      h("h1", { id: "signin-title" }, "Sign in"),
+      noticeEl,
+      customerSection(backend),
+      h("hr", { class: "or", "aria-hidden": "true" }),
+      h(
+        "section",
+        { class: "signin-path", "aria-labelledby": "agent-title" },
+        h("h2", { id: "agent-title" }, "Team members"),
+        h("p", { class: "muted" }, "Sign in with your work email and password."),
+        agent,
+      ),
+    ),
+  );
+}
+
+function brand(): HTMLElement {
+  return h("div", { class: "brand" }, h("span", { class: "brand-mark", "aria-hidden": "true" }), "Convene");
+}
+
+/** Customers: their email, then "Check your inbox" (the same answer for every address). */
+function customerSection(backend: Backend): HTMLElement {
+  const email = h("input", { id: "link-email", name: "email", type: "email", required: true, autocomplete: "email", maxlength: "254" });
+  const error = h("p", { class: "form-error", role: "alert", "data-testid": "email-link-error" });
+  const submit = h("button", { type: "submit", class: "primary" }, "Email me a sign-in link");
+  const form = h(
+    "form",
+    { class: "signin-form", "data-testid": "email-link-form", "aria-labelledby": "customer-title" },
+    h("label", { for: "link-email" }, "Your email"),
+    email,
+    error,
+    submit,
+  );
+  const slot = h("div", { class: "email-link-slot" }, form);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const address = email.value.trim();
+    submit.disabled = true;
+    submit.textContent = "Sending…";
+    const sent = await sendEmailLink(backend, address, slot, error);
+    if (sent) {
+      const again = h("button", { type: "button", class: "link" }, "Use another email");
+      again.addEventListener("click", () => {
+        slot.replaceChildren(form);
+        email.focus();
+      });
+      slot.append(again);
+    }
+    submit.disabled = false;
+    submit.textContent = "Email me a sign-in link";
+  });
+  return h(
+    "section",
+    { class: "signin-path", "aria-labelledby": "customer-title", "data-testid": "customer-signin" },
+    h("h2", { id: "customer-title" }, "Customers"),
+    h("p", { class: "muted" }, "No password needed: we email you a link that signs you in to your conversations."),
+    slot,
+  );
+}
+
+/** Agents (and the desktop app): server URL (desktop only), email, password. */
+function agentForm(backend: Backend, defaults: AppDefaults, onSignedIn: (session: SessionInfo) => void): HTMLFormElement {
   const server = h("input", { id: "server-url", name: "server_url", type: "url", required: true, autocomplete: "url" });
   server.value = defaults.server_url;
   const email = h("input", { id: "email", name: "email", type: "email", required: true, autocomplete: "username" });
@@ -26,9 +113,7 @@ export function signInView(
 
   const form = h(
     "form",
-    { class: "signin-card", "data-testid": "signin-form", "aria-labelledby": "signin-title" },
-    h("div", { class: "brand" }, h("span", { class: "brand-mark", "aria-hidden": "true" }), "Convene"),
-    h("h1", { id: "signin-title" }, "Sign in"),
+    { class: "signin-form", "data-testid": "signin-form" },
     backend.hasOfflineCache && h("label", { for: "server-url" }, "Server URL"),
     backend.hasOfflineCache && server,
     h("label", { for: "email" }, "Email"),
@@ -58,5 +143,5 @@ export function signInView(
   if (defaults.auto_sign_in && defaults.email && defaults.password) {
     queueMicrotask(() => form.requestSubmit());
   }
-  return h("div", { class: "signin-screen" }, form);
+  return form;
 }

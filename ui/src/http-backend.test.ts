@@ -1,0 +1,119 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { SIGNED_OUT, isRateLimited } from "./backend";
+import { HttpBackend } from "./backends/http";
+
+type Answer = { status: number; body?: unknown; headers?: Record<string, string> };
+
+/** A fetch that answers from `route(method, path)` and records what was asked. */
+function fakeFetch(route: (method: string, path: string, body: unknown) => Answer) {
+  const calls: { method: string; path: string; body: unknown; auth: string | undefined }[] = [];
+  vi.stubGlobal("fetch", async (url: string, init: RequestInit) => {
+    const path = new URL(url).pathname;
+    const headers = (init.headers ?? {}) as Record<string, string>;
+    const body = init.body ? JSON.parse(String(init.body)) : undefined;
+    calls.push({ method: init.method ?? "GET", path, body, auth: headers.Authorization });
+    const a = route(init.method ?? "GET", path, body);
+    return new Response(a.body === undefined ? null : JSON.stringify(a.body), { status: a.status, headers: a.headers });
+  });
+  return calls;
+}
+
+const problem = (status: number, code: string, detail: string) => ({ type: "x", title: "t", status, code, detail });
+const contact = { kind: "contact", id: "c1", account_id: "a", account_name: "Acme", email: "pia@example.com", name: "Pia", email_verified: true };
+
+function backend() {
+  sessionStorage.clear();
+  localStorage.clear();
+  return new HttpBackend("http://convene.test", sessionStorage, localStorage);
+}
+
+afterEach(() => vi.unstubAllGlobals());
+
+describe("HttpBackend sessions that end", () => {
+  it("reports the first 401 of a signed-in session once, as signed out, and forgets the token", async () => {
+    const b = backend();
+    fakeFetch((_m, path) =>
+      path === "/api/v1/auth/login" ? { status: 200, body: { token: "tok", me: { ...contact, kind: "agent", role: "agent" } } } : { status: 401, body: problem(401, "unauthenticated", "session expired") },
+    );
+    const signedOut = vi.fn();
+    b.onSignedOut(signedOut);
+    await b.signIn("", "ana@example.com", "pw");
+    expect(sessionStorage.getItem("convene.token")).toBe("tok");
+    await expect(b.conversation("c")).rejects.toMatchObject({ code: "unauthenticated", message: SIGNED_OUT });
+    const outcome = await b.refresh();
+    expect(outcome.error).toBe(SIGNED_OUT);
+    expect(signedOut).toHaveBeenCalledTimes(1);
+    expect(sessionStorage.getItem("convene.token")).toBeNull();
+    expect(b.sessionEnded()).toBe(true);
+  });
+
+  it("does not take a wrong password for a session ending", async () => {
+    const b = backend();
+    fakeFetch(() => ({ status: 401, body: problem(401, "unauthenticated", "wrong email or password") }));
+    const signedOut = vi.fn();
+    b.onSignedOut(signedOut);
+    await expect(b.signIn("", "ana@example.com", "nope")).rejects.toMatchObject({ message: "wrong email or password" });
+    expect(signedOut).not.toHaveBeenCalled();
+  });
+
+  it("at start, tells a session that ended from one that never was", async () => {
+    fakeFetch(() => ({ status: 401, body: problem(401, "unauthenticated", "sign in first") }));
+    const fresh = backend();
+    expect(await fresh.session()).toBeNull();
+    expect(fresh.sessionEnded()).toBe(false);
+
+    localStorage.setItem("convene.had-session", "1");
+    const returning = new HttpBackend("http://convene.test", sessionStorage, localStorage);
+    expect(await returning.session()).toBeNull();
+    expect(returning.sessionEnded()).toBe(true);
+  });
+
+  it("after Sign out, a later start is a plain sign-in again", async () => {
+    const b = backend();
+    fakeFetch((_m, path) => (path === "/api/v1/me" ? { status: 200, body: contact } : { status: 204 }));
+    expect(await b.session()).not.toBeNull();
+    expect(localStorage.getItem("convene.had-session")).toBe("1");
+    await b.signOut();
+    expect(localStorage.getItem("convene.had-session")).toBeNull();
+  });
+
+  it("a network failure is offline, not signed out", async () => {
+    const b = backend();
+    vi.stubGlobal("fetch", async () => {
+      throw new TypeError("Failed to fetch");
+    });
+    const signedOut = vi.fn();
+    b.onSignedOut(signedOut);
+    const outcome = await b.refresh();
+    expect(outcome.online).toBe(false);
+    expect(signedOut).not.toHaveBeenCalled();
+  });
+});
+
+describe("HttpBackend.requestEmailLink", () => {
+  it("posts the address without the session token and answers the server's message", async () => {
+    const b = backend();
+    sessionStorage.setItem("convene.token", "tok");
+    const calls = fakeFetch(() => ({ status: 202, body: { message: "If that address is known, a link is on its way." } }));
+    const answer = await b.requestEmailLink("pia@example.com");
+    expect(answer.message).toBe("If that address is known, a link is on its way.");
+    expect(calls).toEqual([{ method: "POST", path: "/api/v1/auth/email-link", body: { email: "pia@example.com" }, auth: undefined }]);
+  });
+
+  it("rejects a rate limit with the Retry-After seconds", async () => {
+    const b = backend();
+    fakeFetch(() => ({ status: 429, body: problem(429, "rate_limited", "too many sign-in links"), headers: { "Retry-After": "42" } }));
+    const error = await b.requestEmailLink("pia@example.com").catch((e: unknown) => e);
+    expect(isRateLimited(error)).toBe(true);
+    expect(error).toMatchObject({ code: "rate_limited", retry_after_secs: 42 });
+  });
+
+  it("rejects a malformed address naming the field, and never as signed out", async () => {
+    const b = backend();
+    fakeFetch(() => ({ status: 422, body: { ...problem(422, "invalid_input", "email is not a valid address"), field: "email" } }));
+    const signedOut = vi.fn();
+    b.onSignedOut(signedOut);
+    await expect(b.requestEmailLink("nope")).rejects.toMatchObject({ code: "invalid_input", field: "email" });
+    expect(signedOut).not.toHaveBeenCalled();
+  });
+});

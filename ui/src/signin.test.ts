@@ -1,0 +1,102 @@
+import { describe, expect, it, vi } from "vitest";
+import type { Backend, RateLimitedError } from "./backend";
+import type { AppDefaults, Me } from "./types";
+import { signInView } from "./views/signin";
+import { guestBanner, waitText } from "./views/verify";
+
+const defaults: AppDefaults = { server_url: "http://convene.test", email: "", password: "", auto_sign_in: false };
+
+function browserBackend(requestEmailLink: (email: string) => Promise<{ message: string }>) {
+  return { hasOfflineCache: false, requestEmailLink: vi.fn(requestEmailLink), signIn: vi.fn() } as unknown as Backend & { requestEmailLink: ReturnType<typeof vi.fn> };
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 0));
+
+function ask(view: HTMLElement, email: string) {
+  const input = view.querySelector<HTMLInputElement>("#link-email")!;
+  input.value = email;
+  view.querySelector<HTMLFormElement>("[data-testid=email-link-form]")!.dispatchEvent(new Event("submit", { cancelable: true }));
+}
+
+describe("the browser's sign-in screen", () => {
+  it("offers customers a sign-in link and team members their password, each under its own heading", () => {
+    const view = signInView(browserBackend(async () => ({ message: "" })), defaults, () => undefined);
+    const headings = [...view.querySelectorAll("h2")].map((x) => x.textContent);
+    expect(headings).toEqual(["Customers", "Team members"]);
+    expect(view.querySelector("[data-testid=email-link-form] button")?.textContent).toBe("Email me a sign-in link");
+    expect(view.querySelector("[data-testid=signin-form] #password")).not.toBeNull();
+    expect(view.querySelector("#server-url")).toBeNull();
+  });
+
+  it("answers “Check your inbox” with the same words for any address", async () => {
+    const backend = browserBackend(async () => ({ message: "If the address is known, a link is on its way." }));
+    const texts: string[] = [];
+    for (const email of ["pia@example.com", "nobody@example.com"]) {
+      const view = signInView(backend, defaults, () => undefined);
+      ask(view, email);
+      await settle();
+      const answer = view.querySelector("[data-testid=check-inbox]");
+      expect(answer?.querySelector("h2")?.textContent).toBe("Check your inbox");
+      texts.push(answer!.textContent!.replace(email, "<email>"));
+    }
+    expect(texts[0]).toBe(texts[1]);
+    expect(backend.requestEmailLink.mock.calls).toEqual([["pia@example.com"], ["nobody@example.com"]]);
+  });
+
+  it("shows a rate limit with its wait time and keeps the form", async () => {
+    const limited: RateLimitedError = { code: "rate_limited", message: "too many", field: null, retry_after_secs: 90 };
+    const view = signInView(
+      browserBackend(async () => Promise.reject(limited)),
+      defaults,
+      () => undefined,
+    );
+    ask(view, "pia@example.com");
+    await settle();
+    expect(view.querySelector("[data-testid=email-link-error]")?.textContent).toBe("Too many sign-in links asked for. Try again in 2 minutes.");
+    expect(view.querySelector("[data-testid=check-inbox]")).toBeNull();
+    expect(view.querySelector<HTMLButtonElement>("[data-testid=email-link-form] button")?.disabled).toBe(false);
+  });
+
+  it("says “Signed out — sign in again” when a session ended", () => {
+    const view = signInView(browserBackend(async () => ({ message: "" })), defaults, () => undefined, "Signed out — sign in again");
+    expect(view.querySelector("[data-testid=signin-notice]")?.textContent).toBe("Signed out — sign in again");
+  });
+});
+
+describe("the desktop app's sign-in screen", () => {
+  it("keeps its one agent form with the server URL, and no sign-in link", () => {
+    const backend = { hasOfflineCache: true, signIn: vi.fn() } as unknown as Backend;
+    const view = signInView(backend, defaults, () => undefined);
+    const form = view.querySelector("[data-testid=signin-form]")!;
+    expect(form.querySelector("#server-url")).not.toBeNull();
+    expect(form.querySelector("button[type=submit]")?.textContent).toBe("Sign in");
+    expect(view.querySelector("[data-testid=email-link-form]")).toBeNull();
+    expect(view.textContent).not.toContain("Email me a sign-in link");
+  });
+});
+
+describe("the guest banner", () => {
+  const guest: Me = { kind: "contact", id: "g", account_id: "a", account_name: "Acme", email: "pia@example.com", name: "Pia", email_verified: false };
+
+  it("shows only for a contact whose email is not proven", () => {
+    const backend = browserBackend(async () => ({ message: "" }));
+    expect(guestBanner(backend, guest)?.textContent).toContain("You joined through a shared link as pia@example.com");
+    expect(guestBanner(backend, { ...guest, email_verified: true })).toBeNull();
+    expect(guestBanner(backend, { kind: "agent", id: "x", account_id: "a", account_name: "Acme", email: "ana@acme.test", name: "Ana", role: "agent" })).toBeNull();
+  });
+
+  it("asks for a link to the address the guest joined with, then says “Check your inbox”", async () => {
+    const backend = browserBackend(async () => ({ message: "" }));
+    const banner = guestBanner(backend, guest)!;
+    banner.querySelector("button")!.click();
+    await settle();
+    expect(backend.requestEmailLink.mock.calls).toEqual([["pia@example.com"]]);
+    expect(banner.querySelector("[data-testid=check-inbox] h2")?.textContent).toBe("Check your inbox");
+  });
+});
+
+describe("waitText", () => {
+  it("says seconds under a minute and whole minutes, rounded up, above", () => {
+    expect([1, 42, 60, 61, 900].map(waitText)).toEqual(["1 second", "42 seconds", "1 minute", "2 minutes", "15 minutes"]);
+  });
+});
