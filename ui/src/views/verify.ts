@@ -33,8 +33,8 @@ export function checkInbox(email: string, serverMessage: string): HTMLElement {
     "div",
     { class: "check-inbox", role: "status", "data-testid": "check-inbox" },
     h("h2", {}, "Check your inbox"),
-    h("p", {}, `If ${email} is the address you were invited with, a sign-in link is on its way to it.`),
-    serverMessage ? h("p", { class: "muted" }, serverMessage) : null,
+    // The server's words (they say how long the link works); ours only if it sent none.
+    h("p", {}, serverMessage || `If ${email} has conversations with us, a sign-in link is on its way to it.`),
   );
 }
 
