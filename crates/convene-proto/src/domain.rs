@@ -86,6 +86,10 @@ pub struct Participant {
     pub contact_id: Option<ContactId>,
     pub name: String,
     pub email: String,
+    /// `false` for a guest who joined through the Shareable Link with an email nobody has proven
+    /// (shown as "email not verified"); agents and invited contacts are `true`.
+    #[serde(default = "crate::dto::yes")]
+    pub email_verified: bool,
     pub role: ParticipantRole,
     pub state: ParticipantState,
     /// Name of whoever added them (none for the creator).

@@ -40,7 +40,16 @@ pub enum Me {
         account_name: String,
         email: String,
         name: String,
+        /// `false` for a guest: someone who joined through a Shareable Link and has not proven
+        /// that `email` is theirs. A guest reaches only the conversations joined through links
+        /// with this identity; following a sign-in link sent to the address proves it.
+        #[serde(default = "crate::dto::yes")]
+        email_verified: bool,
     },
+}
+
+pub(crate) fn yes() -> bool {
+    true
 }
 
 impl Me {
@@ -50,6 +59,19 @@ impl Me {
             Me::Agent { name, .. } | Me::Contact { name, .. } => name,
         }
     }
+}
+
+/// `POST /api/v1/auth/email-link`: "Email me a sign-in link".
+#[derive(Clone, Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct EmailLinkRequest {
+    #[schema(max_length = 254)]
+    pub email: String,
+}
+
+/// The answer to [`EmailLinkRequest`]: the same whether or not the address is known.
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct EmailLinkAccepted {
+    pub message: String,
 }
 
 /// `POST /api/v1/conversations`.

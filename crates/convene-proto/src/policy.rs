@@ -21,6 +21,11 @@ pub struct Actor {
     pub pending_invite: bool,
     /// The account's setting: may joined contacts invite other contacts?
     pub contacts_may_invite: bool,
+    /// A guest: a contact who joined through a Shareable Link and has not proven their email.
+    /// A guest may take part in the conversation (read, post, ask a customer crew, leave) but not
+    /// reach beyond it: no inviting others by email, no copying the link on.
+    #[serde(default)]
+    pub guest: bool,
 }
 
 /// A participant's role and state.
@@ -85,8 +90,10 @@ impl Action {
             Action::See => "Members of the conversation, admins and superadmins",
             Action::InviteAgents => "Agents in the conversation, admins and superadmins",
             Action::RequestCustomerCrew => "Anyone in the conversation",
-            Action::InviteContact => "Anyone in the conversation",
-            Action::CopyShareLink => "Anyone in the conversation",
+            Action::InviteContact => {
+                "Anyone in the conversation whose email is verified (contacts if the account allows)"
+            }
+            Action::CopyShareLink => "Anyone in the conversation whose email is verified",
             Action::ManageShareLink => "Conversation owners, admins and superadmins",
             Action::ResendInvite => "Agents in the conversation, admins and superadmins",
             Action::RevokeAnyInvite => "Conversation owners, admins and superadmins",
@@ -119,6 +126,11 @@ impl Actor {
         self.account_role.is_none() && self.joined_as(ParticipantRole::Contact)
     }
 
+    /// A joined contact whose email is proven (not a guest of the Shareable Link).
+    fn is_verified_contact(&self) -> bool {
+        self.is_joined_contact() && !self.guest
+    }
+
     fn is_account_admin(&self) -> bool {
         matches!(
             self.account_role,
@@ -137,15 +149,17 @@ pub fn allowed(actor: &Actor, action: Action) -> bool {
     let owner = actor.is_owner();
     let agent = actor.is_joined_agent();
     let contact = actor.is_joined_contact();
+    let verified_contact = actor.is_verified_contact();
     match action {
         Action::See => {
             admin || agent || contact || (actor.account_role.is_some() && actor.pending_invite)
         }
         Action::InviteAgents | Action::ResendInvite => admin || agent,
-        Action::RequestCustomerCrew | Action::CopyShareLink => admin || agent || contact,
-        Action::InviteContact => admin || agent || (contact && actor.contacts_may_invite),
+        Action::RequestCustomerCrew => admin || agent || contact,
+        Action::CopyShareLink => admin || agent || verified_contact,
+        Action::InviteContact => admin || agent || (verified_contact && actor.contacts_may_invite),
         Action::ManageShareLink | Action::RevokeAnyInvite => admin || owner,
-        Action::RevokeOwnInvite => admin || agent || contact,
+        Action::RevokeOwnInvite => admin || agent || verified_contact,
         Action::RemoveUser => actor.is_superadmin() || owner,
         Action::Leave => agent || contact,
         Action::PostMessage => admin || agent || contact,
@@ -230,6 +244,42 @@ mod tests {
             participation: participation.map(|(role, state)| Participation { role, state }),
             pending_invite: false,
             contacts_may_invite: true,
+            guest: false,
+        }
+    }
+
+    fn contact(guest: bool) -> Actor {
+        Actor {
+            account_role: None,
+            participation: Some(Participation {
+                role: ParticipantRole::Contact,
+                state: ParticipantState::Joined,
+            }),
+            pending_invite: false,
+            contacts_may_invite: true,
+            guest,
+        }
+    }
+
+    #[test]
+    fn a_guest_of_the_link_takes_part_but_reaches_no_one_else() {
+        let guest = contact(true);
+        let verified = contact(false);
+        for action in [
+            Action::See,
+            Action::PostMessage,
+            Action::RequestCustomerCrew,
+            Action::Leave,
+        ] {
+            assert!(allowed(&guest, action), "{action:?}");
+        }
+        for action in [
+            Action::InviteContact,
+            Action::CopyShareLink,
+            Action::RevokeOwnInvite,
+        ] {
+            assert!(!allowed(&guest, action), "{action:?}");
+            assert!(allowed(&verified, action), "{action:?}");
         }
     }
 

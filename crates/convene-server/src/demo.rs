@@ -192,6 +192,7 @@ async fn create(ctx: &Ctx) -> Result<(), DemoError> {
         account_id: account,
         name: "Carol Jones".into(),
         email: "carol@example.com".into(),
+        guest: false,
     };
     messages::post(
         ctx,

@@ -133,6 +133,64 @@ pub async fn enqueue_invite(
     Ok(())
 }
 
+/// Renders a sign-in email: subject, text and HTML. It names no person (a guest's name is
+/// whatever a stranger typed) and carries nothing but the account's name and the link.
+pub fn render_login(account_name: &str, expires_at: i64, link: &str) -> (String, String, String) {
+    let expires = from_ms(expires_at)
+        .format(&time::macros::format_description!(
+            "[hour]:[minute] UTC on [day padding:none] [month repr:long] [year]"
+        ))
+        .unwrap_or_default();
+    let subject = header_safe(&format!(
+        "Sign in to your conversations with {account_name}"
+    ));
+    let text = format!(
+        "Hello,\n\nSomeone asked for a sign-in link for this address, to see its conversations with \
+         {account_name} on Convene.\n\nSign in:\n{link}\n\n\
+         The link works once, until {expires}. If you did not ask for it, ignore this email: \
+         nobody can sign in without the link.\n"
+    );
+    let html = format!(
+        "<!doctype html><html><body style=\"font-family:sans-serif;color:#1d2433\">\
+         <p>Hello,</p>\
+         <p>Someone asked for a sign-in link for this address, to see its conversations with <strong>{account}</strong> on Convene.</p>\
+         <p><a href=\"{link}\" style=\"display:inline-block;background:#2f5bea;color:#fff;padding:10px 18px;border-radius:8px;text-decoration:none\">Sign in</a></p>\
+         <p style=\"color:#667085\">The link works once, until {expires}. If you did not ask for it, ignore this email: nobody can sign in without the link.</p>\
+         </body></html>",
+        account = escape_html(account_name),
+        link = escape_html(link),
+        expires = escape_html(&expires),
+    );
+    (subject, text, html)
+}
+
+/// Queues a sign-in email for login `login` in the caller's transaction.
+pub async fn enqueue_login(
+    tx: &mut AnyConnection,
+    login: &str,
+    to_address: &str,
+    account_name: &str,
+    expires_at: i64,
+) -> Result<(), sqlx::Error> {
+    let (subject, text, html) = render_login(account_name, expires_at, LINK_MARKER);
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO outbox_emails (id, login_id, to_address, subject, text_body, html_body, status, attempts, next_attempt_at, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, $7, $8)",
+    )
+    .bind(uuid::Uuid::now_v7().to_string())
+    .bind(login)
+    .bind(to_address)
+    .bind(subject)
+    .bind(text)
+    .bind(html)
+    .bind(now)
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
 /// Where emails go.
 #[derive(Clone)]
 pub enum Delivery {
@@ -164,6 +222,8 @@ impl Delivery {
 struct Claimed {
     id: String,
     invite_id: Option<String>,
+    /// A sign-in email names its login instead of an invite.
+    login_id: Option<String>,
     token_nonce: Option<String>,
     to: String,
     subject: String,
@@ -182,7 +242,9 @@ async fn claim(store: &Store, limit: i64) -> Result<Vec<Claimed>, sqlx::Error> {
              WHERE id IN (SELECT id FROM outbox_emails WHERE status = 'queued' AND next_attempt_at <= $2
                           AND (claimed_until IS NULL OR claimed_until < $3) ORDER BY next_attempt_at LIMIT $4)
              RETURNING id, invite_id, to_address, subject, text_body, html_body, attempts,
-                       (SELECT token_nonce FROM invites i WHERE i.id = outbox_emails.invite_id)"
+                       COALESCE((SELECT token_nonce FROM invites i WHERE i.id = outbox_emails.invite_id),
+                                (SELECT token_nonce FROM email_logins l WHERE l.id = outbox_emails.login_id)),
+                       login_id"
         }
         Backend::Postgres => {
             "UPDATE outbox_emails SET claimed_until = $1
@@ -190,7 +252,9 @@ async fn claim(store: &Store, limit: i64) -> Result<Vec<Claimed>, sqlx::Error> {
                           AND (claimed_until IS NULL OR claimed_until < $3) ORDER BY next_attempt_at LIMIT $4
                           FOR UPDATE SKIP LOCKED)
              RETURNING id, invite_id, to_address, subject, text_body, html_body, attempts,
-                       (SELECT token_nonce FROM invites i WHERE i.id = outbox_emails.invite_id)"
+                       COALESCE((SELECT token_nonce FROM invites i WHERE i.id = outbox_emails.invite_id),
+                                (SELECT token_nonce FROM email_logins l WHERE l.id = outbox_emails.login_id)),
+                       login_id"
         }
     };
     let rows = sqlx::query(sql)
@@ -211,6 +275,7 @@ async fn claim(store: &Store, limit: i64) -> Result<Vec<Claimed>, sqlx::Error> {
             html: r.get(5),
             attempts: r.get(6),
             token_nonce: r.get(7),
+            login_id: r.get(8),
         })
         .collect())
 }
@@ -224,7 +289,16 @@ pub struct Links {
 
 impl Links {
     fn join_link(&self, email: &Claimed) -> Option<String> {
-        let (invite, nonce) = (email.invite_id.as_deref()?, email.token_nonce.as_deref()?);
+        let nonce = email.token_nonce.as_deref()?;
+        if let Some(login) = email.login_id.as_deref() {
+            return Some(format!(
+                "{}/s/{}",
+                self.public_url,
+                self.secret
+                    .derive(crate::service::signin::LOGIN_TOKEN, login, nonce)
+            ));
+        }
+        let invite = email.invite_id.as_deref()?;
         Some(format!(
             "{}/j/{}",
             self.public_url,

@@ -34,6 +34,12 @@ pub enum ApiError {
     /// A join token that is unknown, expired, revoked or used up; `ask` names who can send a new one.
     #[error("this link is no longer valid: it may have expired, been revoked or already been used{}", ask.as_ref().map(|a| format!(". Ask {a} for a new one")).unwrap_or_default())]
     LinkInvalid { ask: Option<String> },
+    /// The person was removed from this conversation: its Shareable Link does not bring them back.
+    #[error("you were removed from this conversation, so its link does not let you back in. Ask {ask} to invite you again")]
+    RemovedHere { ask: String },
+    /// A sign-in link that is unknown, used or expired: one answer for all three.
+    #[error("this sign-in link no longer works: each link works once, for 15 minutes. Ask for a new one")]
+    SignInLinkInvalid,
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -64,7 +70,7 @@ impl ApiError {
                 "Not signed in",
             ),
             Self::Forbidden(_) => (StatusCode::FORBIDDEN, ErrorCode::Forbidden, "Not allowed"),
-            Self::LinkInvalid { .. } => (
+            Self::LinkInvalid { .. } | Self::RemovedHere { .. } | Self::SignInLinkInvalid => (
                 StatusCode::GONE,
                 ErrorCode::LinkInvalid,
                 "Link no longer valid",

@@ -38,6 +38,8 @@ pub const BEARER: &str = "bearer";
         crate::api::auth::login,
         crate::api::auth::logout,
         crate::api::auth::me,
+        crate::api::auth::logout_all,
+        crate::api::auth::email_link,
         crate::api::directory::search_agents,
         crate::api::directory::create_agent,
         crate::api::directory::crews,
@@ -71,6 +73,9 @@ pub const BEARER: &str = "bearer";
         crate::api::stream::stream,
         web_page::join_page,
         web_page::join_form,
+        web_page::signin_page,
+        web_page::signin_form,
+        web_page::signin_request_form,
         web_page::web_client,
         web_page::web_client_bare,
         web_page::web_client_asset,
@@ -215,6 +220,76 @@ mod web_page {
         )
     )]
     pub fn join_form() {}
+
+    /// The sign-in link's page
+    ///
+    /// "Sign in to <account> as <email>" and a "Sign in" button; opening it changes nothing.
+    /// Unknown, used and expired links all get the same page.
+    #[utoipa::path(
+        get,
+        path = "/s/{token}",
+        operation_id = "signin_page",
+        tag = "auth",
+        params(("token" = String, Path, description = "A sign-in link token, from the email")),
+        responses(
+            (status = 200, description = "The page", body = String, content_type = "text/html"),
+            (status = 410, description = "The link no longer works (one page for unknown, used and expired links)", body = String, content_type = "text/html"),
+        )
+    )]
+    pub fn signin_page() {}
+
+    /// The sign-in link's "Sign in" button
+    ///
+    /// Redeems the link once: proves the address, sets the contact session as an HttpOnly cookie
+    /// and sends the browser to the web client.
+    #[utoipa::path(
+        post,
+        path = "/s/{token}",
+        operation_id = "signin_form",
+        tag = "auth",
+        params(("token" = String, Path, description = "A sign-in link token, from the email"), IdempotencyKey),
+        responses(
+            (status = 303, description = "Signed in", headers(("Location" = String, description = "/app/"), ("Set-Cookie" = String, description = "convene_session (HttpOnly; Secure; SameSite=Strict)"))),
+            (status = 409, response = problem::Conflict),
+            (status = 410, description = "The link no longer works", body = String, content_type = "text/html"),
+            (status = 413, response = problem::PayloadTooLarge),
+            (status = 422, response = problem::InvalidInput),
+            (status = 429, response = problem::RateLimited),
+        )
+    )]
+    pub fn signin_form() {}
+
+    /// "Email me a sign-in link" from a page
+    ///
+    /// The form on refused join pages and sign-in pages; answers the same page for every address.
+    #[utoipa::path(
+        post,
+        path = "/s",
+        operation_id = "signin_request_form",
+        tag = "auth",
+        params(IdempotencyKey),
+        request_body(content = EmailLinkForm, description = "The address", content_type = "application/x-www-form-urlencoded"),
+        responses(
+            (status = 202, description = "\"Check your inbox\", whether or not the address is known", body = String, content_type = "text/html"),
+            (status = 409, response = problem::Conflict),
+            (status = 413, response = problem::PayloadTooLarge),
+            (status = 422, description = "The address is malformed (a page), or a malformed `Idempotency-Key` (a problem document)", content(
+                (String = "text/html"),
+                (Problem = "application/problem+json"),
+            )),
+            (status = 429, description = "Too many requests", body = String, content_type = "text/html"),
+        )
+    )]
+    pub fn signin_request_form() {}
+
+    /// The "Email me a sign-in link" form's field.
+    #[derive(utoipa::ToSchema)]
+    #[allow(dead_code)]
+    pub struct EmailLinkForm {
+        /// The address to send the link to.
+        #[schema(max_length = 254)]
+        email: String,
+    }
 
     /// The web client
     ///

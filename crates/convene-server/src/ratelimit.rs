@@ -22,6 +22,10 @@ pub struct Limits {
     pub invites: Limit,
     /// Join-token redemptions per client address.
     pub redeem: Limit,
+    /// Sign-in links asked for one email address.
+    pub email_link: Limit,
+    /// Sign-in links asked for from one client address (whatever the email).
+    pub email_link_client: Limit,
 }
 
 impl Default for Limits {
@@ -42,6 +46,16 @@ impl Default for Limits {
                 window_secs: 60,
                 what: "join attempts",
             },
+            email_link: Limit {
+                max: 3,
+                window_secs: 600,
+                what: "sign-in links for this address",
+            },
+            email_link_client: Limit {
+                max: 20,
+                window_secs: 600,
+                what: "sign-in links",
+            },
         }
     }
 }
@@ -58,6 +72,8 @@ impl Limits {
             login: scale(d.login),
             invites: scale(d.invites),
             redeem: scale(d.redeem),
+            email_link: scale(d.email_link),
+            email_link_client: scale(d.email_link_client),
         }
     }
 }

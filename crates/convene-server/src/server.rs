@@ -224,7 +224,7 @@ async fn follow_other_instances(url: String, hub: Hub) {
 
 /// Paths that carry secrets (join tokens) are logged without them.
 pub fn redact_path(path: &str) -> String {
-    for prefix in ["/j/", "/api/v1/join/"] {
+    for prefix in ["/j/", "/s/", "/api/v1/join/"] {
         if let Some(rest) = path.strip_prefix(prefix) {
             if !rest.is_empty() {
                 return format!("{prefix}[token]");

@@ -174,9 +174,10 @@ impl Store {
         if has_terms {
             return Ok(());
         }
-        let contacts = sqlx::query("SELECT id, account_id, name, email FROM contacts")
-            .fetch_all(&self.pool)
-            .await?;
+        let contacts =
+            sqlx::query("SELECT id, account_id, name, email FROM contacts WHERE guest = 0")
+                .fetch_all(&self.pool)
+                .await?;
         let mut tx = self.pool.begin().await?;
         for c in &contacts {
             for term in contact_terms(c.get(2), c.get(3)) {
@@ -331,7 +332,7 @@ impl Store {
     /// The active agent or contact behind an unexpired session, if any.
     pub async fn session_principal(&self, token_hash: &str) -> Result<Option<Principal>> {
         let row = sqlx::query(
-            "SELECT a.id, a.account_id, a.role, a.name, a.email, k.id, k.account_id, k.name, k.email
+            "SELECT a.id, a.account_id, a.role, a.name, a.email, k.id, k.account_id, k.name, k.email, k.guest
              FROM sessions s
              LEFT JOIN agents a ON a.id = s.agent_id AND a.status = 'active'
              LEFT JOIN contacts k ON k.id = s.contact_id
@@ -357,6 +358,7 @@ impl Store {
                 account_id: parse("account id", r.get::<&str, _>(6))?,
                 name: r.get(7),
                 email: r.get(8),
+                guest: r.get::<i64, _>(9) != 0,
             }));
         }
         Ok(None)
@@ -379,6 +381,17 @@ impl Store {
             .execute(&self.pool)
             .await?;
         Ok(done.rows_affected() > 0)
+    }
+
+    /// Ends every session of `principal` ("sign out everywhere").
+    pub async fn delete_sessions_of(&self, principal: &Principal) -> Result<u64> {
+        let (agent, contact) = principal.columns();
+        let done = sqlx::query("DELETE FROM sessions WHERE agent_id = $1 OR contact_id = $2")
+            .bind(agent)
+            .bind(contact)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected())
     }
 
     /// Creates a crew with its members.
@@ -521,5 +534,29 @@ pub async fn insert_contact(
             .execute(&mut *conn)
             .await?;
     }
+    Ok(())
+}
+
+/// Stores a guest of a Shareable Link: the name and email they typed, unproven. Guests are not
+/// search terms (nobody may find or invite them by the address they claimed), and several may
+/// claim one address.
+pub async fn insert_guest(
+    conn: &mut sqlx::AnyConnection,
+    id: ContactId,
+    account: AccountId,
+    email: &str,
+    name: &str,
+    created_at: i64,
+) -> std::result::Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO contacts (id, account_id, email, name, guest, created_at) VALUES ($1, $2, $3, $4, 1, $5)",
+    )
+    .bind(id.to_string())
+    .bind(account.to_string())
+    .bind(email)
+    .bind(name)
+    .bind(created_at)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }

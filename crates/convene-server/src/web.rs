@@ -166,19 +166,155 @@ fn query_escape(s: &str) -> String {
         .collect()
 }
 
+/// The "Email me a sign-in link" form, for contacts who have lost their way in.
+fn email_link_form() -> String {
+    "<form method=\"post\" action=\"/s\" aria-labelledby=\"email-link-title\">\
+     <h2 id=\"email-link-title\">Been here before?</h2>\
+     <p>We can email you a link that signs you in to your conversations.</p>\
+     <p><label>Your email <input name=\"email\" type=\"email\" required maxlength=\"254\" autocomplete=\"email\"></label></p>\
+     <p><button type=\"submit\">Email me a sign-in link</button></p></form>"
+        .to_owned()
+}
+
 fn refused(message: &str) -> Response {
     page(
         StatusCode::GONE,
         "This link no longer works",
-        &format!("<p>{}</p>", escape_html(message)),
+        &format!("<p>{}</p>{}", escape_html(message), email_link_form()),
     )
+}
+
+/// Sets the contact session cookie on a redirect to `location` in the web client.
+fn signed_in_redirect(location: &str, token: &str) -> Response {
+    let mut response = (
+        StatusCode::SEE_OTHER,
+        [(header::LOCATION, location.to_owned())],
+    )
+        .into_response();
+    if let Ok(cookie) = HeaderValue::from_str(&session_cookie_header(token)) {
+        response.headers_mut().insert(header::SET_COOKIE, cookie);
+    }
+    security_headers(&mut response, CSP);
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// The one page for every sign-in link that does not work (unknown, used or expired).
+fn signin_refused() -> Response {
+    page(
+        StatusCode::GONE,
+        "This sign-in link no longer works",
+        &format!(
+            "<p>{}</p>{}",
+            escape_html(&ApiError::SignInLinkInvalid.to_string()),
+            email_link_form()
+        ),
+    )
+}
+
+/// `GET /s/{token}`: the page a sign-in link opens. Changes nothing (mail scanners fetch links);
+/// its "Sign in" button posts back.
+pub async fn signin_page(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+    match crate::service::signin::preview_login(state.ctx(), &token).await {
+        Ok(Some((account, email))) => page(
+            StatusCode::OK,
+            &format!("Sign in to {account}"),
+            &format!(
+                "<p>Sign in as <strong>{}</strong> to your conversations with {}.</p>\
+                 <form method=\"post\"><p><button type=\"submit\">Sign in</button></p></form>",
+                escape_html(&email),
+                escape_html(&account)
+            ),
+        ),
+        Ok(None) => signin_refused(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// `POST /s/{token}`: redeems a sign-in link, signs the browser in, and opens the web client.
+pub async fn signin_form(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    Path(token): Path<String>,
+) -> Response {
+    if let Err(e) = ratelimit::hit(
+        state.store(),
+        state.limits().redeem,
+        &format!("redeem:{}", client.ip()),
+    )
+    .await
+    {
+        return e.into_response();
+    }
+    match crate::service::signin::redeem_login(state.ctx(), &token).await {
+        Ok(signed_in) => {
+            if let convene_proto::Me::Contact { account_id, .. } = &signed_in.me {
+                state.changed(*account_id, false);
+            }
+            signed_in_redirect("/app/", &signed_in.token)
+        }
+        Err(ApiError::SignInLinkInvalid) => signin_refused(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// The "Email me a sign-in link" form posted from a page.
+#[derive(serde::Deserialize, Default)]
+pub struct EmailLinkForm {
+    #[serde(default)]
+    email: String,
+}
+
+/// `POST /s`: the page form behind "Email me a sign-in link"; one answer for every address.
+pub async fn signin_request_form(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    form: Result<Form<EmailLinkForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    let raw = form.map(|Form(f)| f.email).unwrap_or_default();
+    match crate::api::auth::request_email_link(&state, client.ip(), &raw).await {
+        Ok(email) => page(
+            StatusCode::ACCEPTED,
+            "Check your inbox",
+            &format!(
+                "<p>{}</p>",
+                escape_html(&crate::api::auth::email_link_message(&email))
+            ),
+        ),
+        Err(ApiError::Invalid { message, .. }) => page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Please check the address",
+            &format!("<p>{}</p>{}", escape_html(&message), email_link_form()),
+        ),
+        Err(e @ ApiError::RateLimited { .. }) => {
+            let mut response = page(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Please wait a moment",
+                &format!("<p>{}</p>", escape_html(&e.to_string())),
+            );
+            if let ApiError::RateLimited {
+                retry_after_secs, ..
+            } = e
+            {
+                response
+                    .headers_mut()
+                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+            }
+            response
+        }
+        Err(e) => e.into_response(),
+    }
 }
 
 /// `GET /j/{token}`: who invited you to what, and the "Join conversation" button.
 pub async fn join_page(State(state): State<AppState>, Path(token): Path<String>) -> Response {
     let preview = match join::preview(state.ctx(), &token).await {
         Ok(p) => p,
-        Err(e @ ApiError::LinkInvalid { .. }) => return refused(&e.to_string()),
+        Err(e @ (ApiError::LinkInvalid { .. } | ApiError::RemovedHere { .. })) => {
+            return refused(&e.to_string())
+        }
         Err(e) => return e.into_response(),
     };
     if let Some(why) = preview.refusal {
@@ -224,6 +360,7 @@ pub async fn join_form(
     State(state): State<AppState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
     Path(token): Path<String>,
+    crate::api::MaybeAuthed(caller): crate::api::MaybeAuthed,
     form: Result<Form<JoinRequest>, axum::extract::rejection::FormRejection>,
 ) -> Response {
     if let Err(e) = ratelimit::hit(
@@ -236,23 +373,21 @@ pub async fn join_form(
         return e.into_response();
     }
     let req = form.map(|Form(f)| f).unwrap_or_default();
-    match join::redeem(state.ctx(), &token, req).await {
+    match join::redeem(state.ctx(), &token, req, caller.as_ref()).await {
         Ok(joined) => {
             if let convene_proto::Me::Contact { account_id, .. } = &joined.me {
                 state.changed(*account_id, false);
             }
             // Signed in by an HttpOnly cookie (the page's scripts never see the token), then on to
             // the conversation in the web client.
-            let location = format!("/app/#/c/{}", joined.conversation_id);
-            let mut response =
-                (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response();
-            if let Ok(cookie) = HeaderValue::from_str(&session_cookie_header(&joined.token)) {
-                response.headers_mut().insert(header::SET_COOKIE, cookie);
-            }
-            security_headers(&mut response, CSP);
-            response
+            signed_in_redirect(
+                &format!("/app/#/c/{}", joined.conversation_id),
+                &joined.token,
+            )
         }
-        Err(e @ ApiError::LinkInvalid { .. }) => refused(&e.to_string()),
+        Err(e @ (ApiError::LinkInvalid { .. } | ApiError::RemovedHere { .. })) => {
+            refused(&e.to_string())
+        }
         Err(ApiError::Invalid { message, .. }) => page(
             StatusCode::UNPROCESSABLE_ENTITY,
             "Please check your details",

@@ -425,10 +425,10 @@ async fn a_stranger_joins_with_the_shareable_link_until_it_is_rotated() {
             .ok()["subject"],
         "Group booking"
     );
-    // Contacts may copy the link too, but not manage it.
+    // A guest of the link (email not proven) may not pass the link on, nor manage it.
     sam.get(&format!("/api/v1/conversations/{conversation}/share-link"))
         .await
-        .ok();
+        .problem(403, "forbidden");
     sam.post(
         &format!("/api/v1/conversations/{conversation}/share-link/rotate"),
         json!({}),

@@ -2,7 +2,7 @@
 //! each on a fresh conversation, asserting the exact answer — success, 403 (may see, may not act),
 //! 404 (may not even see), 401 (not signed in), or 409 (the last owner may not leave).
 
-use convene_testkit::{Answer, Api, TestServer};
+use convene_testkit::{Answer, Api, SmtpSink, TestServer};
 use serde_json::json;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -13,7 +13,10 @@ enum Persona {
     JoinedAgent,
     OtherAgent,
     InvitedAgent,
+    /// A contact who came by an emailed invite (their email is proven).
     JoinedContact,
+    /// A guest of the Shareable Link who typed that same contact's email (not proven).
+    LinkGuest,
     Stranger,
 }
 
@@ -48,17 +51,22 @@ fn expected(p: Persona, a: Act) -> Result<(), u16> {
     }
     let allowed = match (p, a) {
         (_, See) => true,
-        (JoinedContact, Create) => false,
+        (JoinedContact | LinkGuest, Create) => false,
         (_, Create) => true,
         (
             SuperAdmin | Admin | Owner | JoinedAgent,
             AddAgent | RequestAnyCrew | InviteContact | CopyLink | Resend | Post,
         ) => true,
-        (SuperAdmin | Admin | Owner | JoinedAgent | JoinedContact, RequestCustomerCrew) => true,
+        (
+            SuperAdmin | Admin | Owner | JoinedAgent | JoinedContact | LinkGuest,
+            RequestCustomerCrew,
+        ) => true,
         (JoinedContact, InviteContact | CopyLink | Post) => true,
+        // A guest takes part but reaches no one else until their email is proven.
+        (LinkGuest, Post) => true,
         (SuperAdmin | Admin | Owner, ManageLink | RevokeOthersInvite) => true,
         (SuperAdmin | Owner, RemoveUser) => true,
-        (JoinedAgent | JoinedContact, Leave) => true,
+        (JoinedAgent | JoinedContact | LinkGuest, Leave) => true,
         (Owner, Leave) => return Err(409),
         _ => false,
     };
@@ -72,12 +80,14 @@ fn expected(p: Persona, a: Act) -> Result<(), u16> {
 struct Setup {
     conversation: String,
     contact: Api,
+    guest: Api,
     pending_contact_invite: String,
     chloe_participant: String,
 }
 
 struct World {
     t: TestServer,
+    sink: SmtpSink,
     ana: Api,
     ben: Api,
     eva: Api,
@@ -101,7 +111,8 @@ async fn id(api: &Api) -> String {
 impl World {
     async fn new() -> Self {
         // The table test acts far faster than people: raise the per-minute limits.
-        let t = TestServer::start_with(None, |c| {
+        let sink = SmtpSink::start().await;
+        let t = TestServer::start_with(Some(&sink), |c| {
             c.limits = convene_server::ratelimit::Limits::scaled(100)
         })
         .await;
@@ -150,11 +161,13 @@ impl World {
             dev,
             ana,
             t,
+            sink,
         }
     }
 
-    /// A conversation owned by Eva, with Chloe joined, Dev invited, a contact joined through the
-    /// link, and a pending contact invite sent by Eva.
+    /// A conversation owned by Eva, with Chloe joined, Dev invited, a contact joined through an
+    /// emailed invite, a guest who joined through the link typing that contact's email, and a
+    /// pending contact invite sent by Eva.
     async fn setup(&self) -> Setup {
         let conversation = self
             .eva
@@ -195,18 +208,59 @@ impl World {
             .next()
             .expect("token")
             .to_owned();
+        let before = self.sink.messages().len();
+        self.eva
+            .post(
+                &format!("{base}/contact-invites"),
+                json!({"email": "cleo@example.com", "name": "Cleo Contact"}),
+            )
+            .await
+            .ok();
+        // Other setups' emails may still be arriving: take the new one addressed to Cleo.
+        let mut mail = None;
+        for n in before + 1.. {
+            let got = self
+                .sink
+                .wait_for(n, std::time::Duration::from_secs(10))
+                .await;
+            assert!(got.len() >= n, "Cleo's invite email did not arrive");
+            mail = got.into_iter().skip(before).find(|m| {
+                m.header("To")
+                    .is_some_and(|to| to.contains("cleo@example.com"))
+            });
+            if mail.is_some() {
+                break;
+            }
+        }
+        let mail = mail.expect("invite email");
+        let invite_token = mail
+            .join_link()
+            .expect("join link")
+            .rsplit("/j/")
+            .next()
+            .expect("token")
+            .to_owned();
         let joined = self
             .t
             .anonymous()
-            .post(
-                &format!("/api/v1/join/{token}"),
-                json!({"name": "Cleo Contact", "email": "cleo@example.com"}),
-            )
+            .post(&format!("/api/v1/join/{invite_token}"), json!({}))
             .await;
         let contact = self
             .t
             .anonymous()
             .with_token(joined.ok()["token"].as_str().expect("token"));
+        let claimed = self
+            .t
+            .anonymous()
+            .post(
+                &format!("/api/v1/join/{token}"),
+                json!({"name": "Cleo?", "email": "cleo@example.com"}),
+            )
+            .await;
+        let guest = self
+            .t
+            .anonymous()
+            .with_token(claimed.ok()["token"].as_str().expect("token"));
         let pending = self
             .eva
             .post(
@@ -225,6 +279,7 @@ impl World {
                 .await,
             conversation,
             contact,
+            guest,
         }
     }
 
@@ -237,6 +292,7 @@ impl World {
             Persona::OtherAgent => self.femi.clone(),
             Persona::InvitedAgent => self.dev.clone(),
             Persona::JoinedContact => s.contact.clone(),
+            Persona::LinkGuest => s.guest.clone(),
             Persona::Stranger => self.t.anonymous(),
         }
     }
@@ -320,6 +376,7 @@ async fn every_persona_against_every_action_matches_the_permission_table() {
         Persona::OtherAgent,
         Persona::InvitedAgent,
         Persona::JoinedContact,
+        Persona::LinkGuest,
         Persona::Stranger,
     ];
     let acts = [

@@ -103,6 +103,54 @@ async fn no_raw_token_reaches_the_database_or_the_log() {
         "contact session (invite)",
         joined.ok()["token"].as_str().expect("token").to_owned(),
     ));
+    // A sign-in link: its token goes out in an email, and its session in a cookie.
+    anon.post(
+        "/api/v1/auth/email-link",
+        json!({"email": "tess@example.com"}),
+    )
+    .await;
+    let mut signin = None;
+    for _ in 0..100 {
+        signin = std::fs::read_dir(&outbox)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| std::fs::read_to_string(e.path()).unwrap_or_default())
+            .flat_map(|raw| {
+                raw.split_whitespace()
+                    .filter(|w| w.starts_with("http") && w.contains("/s/"))
+                    .map(str::to_owned)
+                    .collect::<Vec<_>>()
+            })
+            .next();
+        if signin.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let signin = signin.expect("a sign-in link in an .eml");
+    tokens.push((
+        "sign-in link",
+        signin.rsplit("/s/").next().expect("token").to_owned(),
+    ));
+    let signed_in = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+        .post(&signin)
+        .send()
+        .await
+        .expect("sign in");
+    assert_eq!(signed_in.status(), 303);
+    let cookie = signed_in
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|c| c.split(';').next())
+        .and_then(|c| c.split_once('='))
+        .map(|(_, v)| v.to_owned())
+        .expect("session cookie");
+    tokens.push(("contact session (sign-in link)", cookie));
     server.kill();
 
     let mut files = Vec::new();

@@ -10,9 +10,10 @@ use crate::error::ClientError;
 /// Most contacts a search answers.
 const LIMIT: usize = 20;
 
-/// Remembers the contact behind `p`, if it is one.
+/// Remembers the contact behind `p`, if it is one. Guests of a Shareable Link (email not
+/// verified) are not offered: the server would not invite them by id either.
 pub(super) fn remember(tx: &Transaction<'_>, p: &Participant) -> Result<(), ClientError> {
-    let Some(id) = p.contact_id else {
+    let Some(id) = p.contact_id.filter(|_| p.email_verified) else {
         return Ok(());
     };
     tx.prepare_cached(
@@ -100,6 +101,7 @@ mod tests {
             contact_id: Some(convene_proto::ContactId::new()),
             name: name.to_owned(),
             email: email.to_owned(),
+            email_verified: true,
             role: ParticipantRole::Contact,
             state: ParticipantState::Joined,
             added_by: None,

@@ -3,7 +3,9 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use convene_proto::{AgentStatus, LoginRequest, LoginResponse, Me};
+use convene_proto::{
+    AgentStatus, EmailLinkAccepted, EmailLinkRequest, LoginRequest, LoginResponse, Me,
+};
 
 use super::{ApiJson, AppState, Authed};
 use crate::auth::{dummy_hash, new_token, verify_password, SESSION_DAYS};
@@ -136,32 +138,119 @@ pub async fn me(State(state): State<AppState>, authed: Authed) -> Result<Json<Me
 
 async fn me_of(state: &AppState, principal: &Principal) -> Result<Me, ApiError> {
     let account_name = state.store().account_name(principal.account_id()).await?;
-    Ok(match principal.clone() {
-        Principal::Agent {
-            id,
-            account_id,
-            role,
-            name,
-            email,
-        } => Me::Agent {
-            id,
-            account_id,
-            account_name,
-            email,
-            name,
-            role,
-        },
-        Principal::Contact {
-            id,
-            account_id,
-            name,
-            email,
-        } => Me::Contact {
-            id,
-            account_id,
-            account_name,
-            email,
-            name,
-        },
-    })
+    Ok(crate::service::signin::me_of(
+        principal.clone(),
+        account_name,
+    ))
+}
+
+/// Sign out everywhere
+///
+/// Ends every session of the caller (all devices and browsers), this one included.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/logout-all",
+    operation_id = "logout_all",
+    tag = "auth",
+    params(IdempotencyKey),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Every session ended"),
+        (status = 401, response = problem::Unauthenticated),
+        (status = 409, response = problem::Conflict),
+        (status = 413, response = problem::PayloadTooLarge),
+        (status = 422, response = problem::InvalidInput),
+    )
+)]
+pub async fn logout_all(
+    State(state): State<AppState>,
+    authed: Authed,
+) -> Result<(StatusCode, [(axum::http::HeaderName, String); 1]), ApiError> {
+    state.store().delete_sessions_of(&authed.principal).await?;
+    state.changed(authed.principal.account_id(), false);
+    Ok((
+        StatusCode::NO_CONTENT,
+        [(axum::http::header::SET_COOKIE, crate::web::clear_cookie())],
+    ))
+}
+
+/// The one answer to "Email me a sign-in link", whether or not the address is known.
+pub fn email_link_message(email: &str) -> String {
+    format!(
+        "If {email} has conversations with us, a sign-in link is on its way to it. \
+         The link works once, for 15 minutes."
+    )
+}
+
+/// Email me a sign-in link
+///
+/// For contacts (customers), who have no password: emails a single-use sign-in link, valid for 15
+/// minutes, to the address if it is a contact of any account on this server. The answer is the
+/// same whether or not it is, so it tells nobody which addresses are known. Limited per address
+/// and per client. Following the link proves the address: conversations joined through Shareable
+/// Links with it (as a guest) become the contact's.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/email-link",
+    operation_id = "email_link",
+    tag = "auth",
+    params(IdempotencyKey),
+    request_body = EmailLinkRequest,
+    responses(
+        (status = 202, description = "Accepted: a link is sent if the address is known", body = EmailLinkAccepted),
+        (status = 400, response = problem::BadRequest),
+        (status = 409, response = problem::Conflict),
+        (status = 413, response = problem::PayloadTooLarge),
+        (status = 422, response = problem::InvalidInput),
+        (status = 429, response = problem::RateLimited),
+    )
+)]
+pub async fn email_link(
+    State(state): State<AppState>,
+    axum::extract::ConnectInfo(client): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    ApiJson(req): ApiJson<EmailLinkRequest>,
+) -> Result<(StatusCode, Json<EmailLinkAccepted>), ApiError> {
+    let email = request_email_link(&state, client.ip(), &req.email).await?;
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(EmailLinkAccepted {
+            message: email_link_message(&email),
+        }),
+    ))
+}
+
+/// Checks the address and the limits, then looks the address up and queues the emails in the
+/// background, so the answer (and how long it takes) is the same for known and unknown addresses.
+/// Answers the address as validated.
+pub async fn request_email_link(
+    state: &AppState,
+    client: std::net::IpAddr,
+    raw: &str,
+) -> Result<String, ApiError> {
+    let email = validate::email("email", raw)?;
+    ratelimit::hit(
+        state.store(),
+        state.limits().email_link_client,
+        &format!("email-link-client:{client}"),
+    )
+    .await?;
+    ratelimit::hit(
+        state.store(),
+        state.limits().email_link,
+        &format!("email-link:{email}"),
+    )
+    .await?;
+    let state = state.clone();
+    let address = email.clone();
+    tokio::spawn(async move {
+        match crate::service::signin::request_links(state.ctx(), &address).await {
+            Ok(0) => tracing::info!("sign-in link asked for an address that is no contact"),
+            Ok(n) => {
+                tracing::info!(emails = n, "sign-in link queued");
+                state.wake_outbox();
+            }
+            Err(e) => tracing::warn!(error = %e, "sign-in link could not be queued"),
+        }
+    });
+    Ok(email)
 }

@@ -141,6 +141,29 @@ impl FromRequestParts<AppState> for Authed {
     }
 }
 
+/// The signed-in caller if the request carries a live session (bearer or cookie), else nobody.
+/// For routes anyone may call whose answer depends on who is asking (joining through a link).
+pub struct MaybeAuthed(pub Option<Principal>);
+
+impl FromRequestParts<AppState> for MaybeAuthed {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = bearer(parts)
+            .map(str::to_owned)
+            .or_else(|| crate::web::session_cookie(&parts.headers));
+        let Some(token) = token else {
+            return Ok(Self(None));
+        };
+        Ok(Self(
+            state.store().session_principal(&hash_token(&token)).await?,
+        ))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::field_of;

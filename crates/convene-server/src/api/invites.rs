@@ -431,6 +431,7 @@ pub async fn join(
     State(state): State<AppState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
     Path(token): Path<String>,
+    super::MaybeAuthed(caller): super::MaybeAuthed,
     body: Bytes,
 ) -> Result<Json<JoinResponse>, ApiError> {
     ratelimit::hit(
@@ -440,7 +441,7 @@ pub async fn join(
     )
     .await?;
     let req: JoinRequest = json_or_default(&body)?;
-    let joined = joining::redeem(state.ctx(), &token, req).await?;
+    let joined = joining::redeem(state.ctx(), &token, req, caller.as_ref()).await?;
     state.changed(joined_account(&joined), false);
     Ok(Json(joined))
 }

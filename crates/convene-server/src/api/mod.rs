@@ -22,7 +22,7 @@ use tokio::sync::Notify;
 use crate::hub::Hub;
 use crate::service::Ctx;
 
-pub use extract::{ApiJson, Authed};
+pub use extract::{ApiJson, Authed, MaybeAuthed};
 
 /// Largest request body accepted; bigger bodies answer 413.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -82,6 +82,11 @@ impl AppState {
         &self.inner.hub
     }
 
+    /// Wakes the email worker (mail was queued outside a membership change).
+    pub fn wake_outbox(&self) {
+        self.inner.outbox.notify_one();
+    }
+
     /// After a change: wake the streams of the account (and the email worker when mail was queued).
     pub fn changed(&self, account: convene_proto::AccountId, email_queued: bool) {
         self.inner.hub.changed(account);
@@ -98,6 +103,8 @@ pub fn router(state: AppState) -> Router {
     let api = Router::new()
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
+        .route("/auth/logout-all", post(auth::logout_all))
+        .route("/auth/email-link", post(auth::email_link))
         .route("/me", get(auth::me))
         .route(
             "/agents",
@@ -172,6 +179,11 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/j/{token}",
             get(crate::web::join_page).post(crate::web::join_form),
+        )
+        .route("/s", post(crate::web::signin_request_form))
+        .route(
+            "/s/{token}",
+            get(crate::web::signin_page).post(crate::web::signin_form),
         )
         .nest("/api/v1", api)
         .fallback(|| async { crate::error::ApiError::NotFound("route") })

@@ -108,6 +108,7 @@ pub async fn actor_in(
         participation,
         pending_invite,
         contacts_may_invite,
+        guest: principal.is_guest(),
     };
     Ok(ConversationRow {
         id,

@@ -87,6 +87,7 @@ pub async fn actors(
         participation: None,
         pending_invite: false,
         contacts_may_invite: contacts_may_invite != 0,
+        guest: principal.is_guest(),
     };
     let mut out: HashMap<String, Actor> = ids.iter().map(|id| (id.clone(), base)).collect();
     let (column, me) = match principal.columns() {
@@ -213,6 +214,7 @@ struct ParticipantJson {
     added_by: Option<String>,
     via: String,
     updated_at: i64,
+    guest: i64,
 }
 
 /// A message as the aggregate queries below spell it in JSON.
@@ -264,6 +266,7 @@ async fn participants_of(
             ("added_by", "COALESCE(ba.name, bk.name)"),
             ("via", "p.via"),
             ("updated_at", "p.updated_at"),
+            ("guest", "COALESCE(k.guest, 0)"),
         ],
     );
     let sql = format!(
@@ -297,6 +300,7 @@ async fn participants_of(
                     contact_id: p.contact_id.as_deref().map(parse).transpose()?,
                     name: p.name.unwrap_or_default(),
                     email: p.email.unwrap_or_default(),
+                    email_verified: p.guest == 0,
                     role: parse(&p.role)?,
                     state: parse(&p.state)?,
                     added_by: p.added_by,

@@ -327,12 +327,14 @@ async fn resolve_contact(
 ) -> Result<(convene_proto::ContactId, String, String), ApiError> {
     let account = s(principal.account_id());
     if let Some(id) = req.contact_id {
-        let row = sqlx::query("SELECT name, email FROM contacts WHERE id = $1 AND account_id = $2")
-            .bind(s(id))
-            .bind(&account)
-            .fetch_optional(&mut *tx)
-            .await?
-            .ok_or(ApiError::NotFound("contact"))?;
+        let row = sqlx::query(
+            "SELECT name, email FROM contacts WHERE id = $1 AND account_id = $2 AND guest = 0",
+        )
+        .bind(s(id))
+        .bind(&account)
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(ApiError::NotFound("contact"))?;
         return Ok((id, row.get(0), row.get(1)));
     }
     let raw = req.email.as_deref().ok_or_else(|| {
@@ -346,12 +348,13 @@ async fn resolve_contact(
         Some(n) => Some(validate::text("name", n, validate::MAX_NAME)?),
         None => None,
     };
-    if let Some(row) =
-        sqlx::query("SELECT id, name FROM contacts WHERE account_id = $1 AND email = $2")
-            .bind(&account)
-            .bind(&email)
-            .fetch_optional(&mut *tx)
-            .await?
+    if let Some(row) = sqlx::query(
+        "SELECT id, name FROM contacts WHERE account_id = $1 AND email = $2 AND guest = 0",
+    )
+    .bind(&account)
+    .bind(&email)
+    .fetch_optional(&mut *tx)
+    .await?
     {
         return Ok((rows::parse(row.get::<&str, _>(0))?, row.get(1), email));
     }
@@ -373,6 +376,14 @@ pub async fn invite_contact(
     let conv = load_conversation(&mut tx, principal, conversation).await?;
     conv.require(Action::InviteContact)?;
     let (contact, name, email_address) = resolve_contact(&mut tx, principal, &req).await?;
+    // Someone an owner removed comes back only when an agent invites them, not a customer.
+    if matches!(principal, Principal::Contact { .. })
+        && super::join::removed_here(&mut tx, conv.id, &s(conv.account_id), &email_address).await?
+    {
+        return Err(ApiError::Forbidden(format!(
+            "{name} was removed from this conversation; only an agent can invite them back"
+        )));
+    }
     let pid = match upsert_invited(
         &mut tx,
         &conv,

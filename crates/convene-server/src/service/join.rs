@@ -2,13 +2,14 @@
 //! contact session. Looking at a token (the join page) changes nothing; only `redeem` does.
 
 use convene_proto::{
-    ContactId, ConversationId, InviteId, JoinRequest, JoinResponse, Me, ParticipantId,
+    ContactId, ConversationId, InviteId, JoinRequest, JoinResponse, ParticipantId,
 };
 use sqlx::{AnyConnection, Row};
 
 use super::actor::{actor_in, load_conversation};
+use super::signin::{self, contact_principal};
 use super::{invites, record_change, record_event, rows, s, Ctx, Member, Principal};
-use crate::auth::{hash_token, new_token, SESSION_DAYS};
+use crate::auth::hash_token;
 use crate::clock::now_ms;
 use crate::error::ApiError;
 use crate::validate;
@@ -134,9 +135,16 @@ pub async fn preview(ctx: &Ctx, token: &str) -> Result<Preview, ApiError> {
     })
 }
 
-/// Redeems a token into a contact session: joins the invited contact, or (for a Shareable Link)
-/// the person who gives a name and email.
-pub async fn redeem(ctx: &Ctx, token: &str, req: JoinRequest) -> Result<JoinResponse, ApiError> {
+/// Redeems a token into a contact session: joins the invited contact (the invite's email proves
+/// the address), or, for a Shareable Link, the person who gives a name and email. `caller` is the
+/// session the request came with, if any: a contact of this account who joins a link with their
+/// own email joins as themselves; everyone else gets a new guest identity (see [`super::signin`]).
+pub async fn redeem(
+    ctx: &Ctx,
+    token: &str,
+    req: JoinRequest,
+    caller: Option<&Principal>,
+) -> Result<JoinResponse, ApiError> {
     let mut tx = ctx.store.write().await?;
     let found = find(&mut tx, token)
         .await?
@@ -167,64 +175,57 @@ pub async fn redeem(ctx: &Ctx, token: &str, req: JoinRequest) -> Result<JoinResp
             let principal = contact_principal(&mut tx, contact).await?;
             let conv = actor_in(&mut tx, &principal, found.conversation).await?;
             invites::accept_or_decline(&mut tx, &conv, &invite, principal.name(), true).await?;
+            // The link came to the address: that proves it, and guests who claimed it give way.
+            if let Principal::Contact {
+                account_id, email, ..
+            } = &principal
+            {
+                signin::prove(&mut tx, *account_id, email).await?;
+            }
             contact
         }
-        _ => join_by_link(&mut tx, &found, req).await?,
+        _ => join_by_link(&mut tx, &found, req, caller).await?,
     };
     let principal = contact_principal(&mut tx, contact).await?;
-    let (session, session_hash) = new_token();
-    sqlx::query(
-        "INSERT INTO sessions (token_hash, contact_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
-    )
-    .bind(&session_hash)
-    .bind(s(contact))
-    .bind(now)
-    .bind(now + SESSION_DAYS * 24 * 3600 * 1000)
-    .execute(&mut *tx)
-    .await?;
+    let session = signin::open_session(&mut tx, contact).await?;
     tx.commit().await?;
-    let me = match principal {
-        Principal::Contact {
-            id,
-            account_id,
-            name,
-            email,
-        } => Me::Contact {
-            id,
-            account_id,
-            account_name: found.account_name.clone(),
-            email,
-            name,
-        },
-        Principal::Agent { .. } => return Err(ApiError::LinkInvalid { ask: None }),
-    };
     Ok(JoinResponse {
         token: session,
         conversation_id: found.conversation,
-        me,
+        me: signin::me_of(principal, found.account_name.clone()),
     })
 }
 
-async fn contact_principal(
+/// Whether a person with `email` was removed from the conversation and no agent has invited them
+/// back since: then its Shareable Link does not let them in again, under any identity claiming
+/// that address.
+pub(super) async fn removed_here(
     tx: &mut AnyConnection,
-    contact: ContactId,
-) -> Result<Principal, ApiError> {
-    let r = sqlx::query("SELECT account_id, name, email FROM contacts WHERE id = $1")
-        .bind(s(contact))
-        .fetch_one(&mut *tx)
-        .await?;
-    Ok(Principal::Contact {
-        id: contact,
-        account_id: rows::parse(r.get::<&str, _>(0))?,
-        name: r.get(1),
-        email: r.get(2),
-    })
+    conversation: ConversationId,
+    account: &str,
+    email: &str,
+) -> Result<bool, ApiError> {
+    let rows = sqlx::query(
+        "SELECT p.state, k.guest FROM participants p JOIN contacts k ON k.id = p.contact_id
+         WHERE p.conversation_id = $1 AND k.account_id = $2 AND k.email = $3",
+    )
+    .bind(s(conversation))
+    .bind(account)
+    .bind(email)
+    .fetch_all(&mut *tx)
+    .await?;
+    let removed = rows.iter().any(|r| r.get::<&str, _>(0) == "removed");
+    let invited_back = rows
+        .iter()
+        .any(|r| r.get::<i64, _>(1) == 0 && matches!(r.get::<&str, _>(0), "invited" | "joined"));
+    Ok(removed && !invited_back)
 }
 
 async fn join_by_link(
     tx: &mut AnyConnection,
     found: &Found,
     req: JoinRequest,
+    caller: Option<&Principal>,
 ) -> Result<ContactId, ApiError> {
     let name = validate::text(
         "name",
@@ -232,20 +233,26 @@ async fn join_by_link(
         validate::MAX_NAME,
     )?;
     let email = validate::email("email", req.email.as_deref().unwrap_or(""))?;
+    if removed_here(tx, found.conversation, &found.account, &email).await? {
+        return Err(ApiError::RemovedHere {
+            ask: found.inviter.clone(),
+        });
+    }
     let now = now_ms();
-    let contact: ContactId = match sqlx::query_scalar::<_, String>(
-        "SELECT id FROM contacts WHERE account_id = $1 AND email = $2",
-    )
-    .bind(&found.account)
-    .bind(&email)
-    .fetch_optional(&mut *tx)
-    .await?
-    {
-        Some(id) => rows::parse(&id)?,
-        None => {
+    // The same person again (the session they came with has this email in this account): they
+    // join as who they are, proven or guest. Anyone else typing an address gets a guest identity
+    // of their own, never the contact who owns it: nobody has proven the address is theirs.
+    let contact: ContactId = match caller {
+        Some(Principal::Contact {
+            id,
+            account_id,
+            email: theirs,
+            ..
+        }) if account_id.to_string() == found.account && *theirs == email => *id,
+        _ => {
             let id = ContactId::new();
             let account: convene_proto::AccountId = rows::parse(&found.account)?;
-            crate::store::insert_contact(tx, id, account, &email, &name, now).await?;
+            crate::store::insert_guest(tx, id, account, &email, &name, now).await?;
             id
         }
     };

@@ -11,6 +11,7 @@ pub mod links;
 pub mod messages;
 pub mod participants;
 pub mod rows;
+pub mod signin;
 pub mod sync;
 
 use convene_proto::{AccountId, AccountRole, AgentId, ContactId};
@@ -38,6 +39,9 @@ pub enum Principal {
         account_id: AccountId,
         name: String,
         email: String,
+        /// A guest of a Shareable Link: the email is what they typed, unproven. Their identity is
+        /// their own (never the proven contact's), so it reaches only what they joined with it.
+        guest: bool,
     },
 }
 
@@ -54,6 +58,11 @@ impl Principal {
         match self {
             Principal::Agent { name, .. } | Principal::Contact { name, .. } => name,
         }
+    }
+
+    /// Whether this is a guest of a Shareable Link (a contact whose email is not proven).
+    pub fn is_guest(&self) -> bool {
+        matches!(self, Principal::Contact { guest: true, .. })
     }
 
     /// A stable key for idempotency records and rate limits.

@@ -63,7 +63,7 @@ pub async fn conversation(
 pub(super) const PARTICIPANT_SELECT: &str =
     "SELECT p.id, p.conversation_id, p.agent_id, p.contact_id,
         COALESCE(a.name, k.name), COALESCE(a.email, k.email), p.role, p.state,
-        COALESCE(ba.name, bk.name), p.via, p.updated_at
+        COALESCE(ba.name, bk.name), p.via, p.updated_at, COALESCE(k.guest, 0)
      FROM participants p
      LEFT JOIN agents a ON a.id = p.agent_id
      LEFT JOIN contacts k ON k.id = p.contact_id
@@ -84,6 +84,7 @@ pub(super) fn participant_row(r: &AnyRow) -> Result<Participant, ApiError> {
         contact_id: opt(r.get::<Option<&str>, _>(3))?,
         name: r.get(4),
         email: r.get(5),
+        email_verified: r.get::<i64, _>(11) == 0,
         role: parse(r.get::<&str, _>(6))?,
         state: parse(r.get::<&str, _>(7))?,
         added_by: r.get(8),

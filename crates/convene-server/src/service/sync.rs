@@ -98,6 +98,7 @@ fn sees_all(principal: &Principal) -> bool {
         participation: None,
         pending_invite: false,
         contacts_may_invite: false,
+        guest: principal.is_guest(),
     };
     allowed(&outsider, Action::See)
 }

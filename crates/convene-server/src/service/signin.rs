@@ -1,0 +1,329 @@
+//! Proof of an email address, and what it unlocks.
+//!
+//! A Shareable Link hands out a *guest* identity: a contact row with the name and email the person
+//! typed (see [`super::join`]). It reaches only the conversations joined with it. Only something
+//! that arrives at the address proves it: an email invite's link, or a sign-in link asked for with
+//! "Email me a sign-in link". Proving an address ([`prove`]) makes its memberships the proven
+//! contact's: every guest that claimed the address hands its conversations over and loses its
+//! sessions, so a stranger who claimed someone's email first never holds their later invites.
+//!
+//! Sign-in links are single use, expire after [`LOGIN_TTL_MS`], and are asked for with one answer
+//! whether or not the address is known. Their token is derived from the server secret and a stored
+//! nonce (like invite links), so the outbox keeps a placeholder and the database only a hash.
+
+use convene_proto::{AccountId, ContactId, ConversationId, Me, ParticipantId};
+use sqlx::{AnyConnection, Row};
+
+use super::{actor_in, record_change, record_event, rows, s, Ctx, Member, Principal};
+use crate::auth::{hash_token, new_token, SESSION_DAYS};
+use crate::clock::now_ms;
+use crate::email;
+use crate::error::ApiError;
+use crate::secret::new_nonce;
+
+/// How long a sign-in link works.
+pub const LOGIN_TTL_MS: i64 = 15 * 60 * 1000;
+
+/// Purpose string of sign-in link tokens (see [`crate::secret`]).
+pub const LOGIN_TOKEN: &str = "login";
+
+/// "Email me a sign-in link": queues one sign-in email for each account in which `email` is a
+/// contact (proven, or claimed by a guest). Unknown addresses get nothing, and the caller's answer
+/// does not depend on it. Answers how many emails were queued (for logs and tests only).
+pub async fn request_links(ctx: &Ctx, email: &str) -> Result<usize, ApiError> {
+    let mut tx = ctx.store.write().await?;
+    let accounts = sqlx::query(
+        "SELECT DISTINCT a.id, a.name FROM contacts k JOIN accounts a ON a.id = k.account_id WHERE k.email = $1",
+    )
+    .bind(email)
+    .fetch_all(&mut *tx)
+    .await?;
+    let now = now_ms();
+    for account in &accounts {
+        let id = uuid::Uuid::now_v7().to_string();
+        let nonce = new_nonce();
+        let token = ctx.secret.derive(LOGIN_TOKEN, &id, &nonce);
+        let expires = now + LOGIN_TTL_MS;
+        sqlx::query(
+            "INSERT INTO email_logins (id, account_id, email, token_hash, token_nonce, created_at, expires_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(&id)
+        .bind(account.get::<String, _>(0))
+        .bind(email)
+        .bind(hash_token(&token))
+        .bind(&nonce)
+        .bind(now)
+        .bind(expires)
+        .execute(&mut *tx)
+        .await?;
+        email::enqueue_login(&mut tx, &id, email, &account.get::<String, _>(1), expires).await?;
+    }
+    tx.commit().await?;
+    Ok(accounts.len())
+}
+
+/// What a sign-in link's page shows: the account and the address. `None` for every link that does
+/// not work (unknown, used, expired), so the page says one thing for all three.
+pub async fn preview_login(ctx: &Ctx, token: &str) -> Result<Option<(String, String)>, ApiError> {
+    let row = sqlx::query(
+        "SELECT a.name, l.email FROM email_logins l JOIN accounts a ON a.id = l.account_id
+         WHERE l.token_hash = $1 AND l.used_at IS NULL AND l.expires_at > $2",
+    )
+    .bind(hash_token(token))
+    .bind(now_ms())
+    .fetch_optional(ctx.store.pool())
+    .await?;
+    Ok(row.map(|r| (r.get(0), r.get(1))))
+}
+
+/// A new contact session.
+pub struct SignedIn {
+    pub token: String,
+    pub me: Me,
+}
+
+/// Redeems a sign-in link: proves its address in its account and opens a session for the proven
+/// contact. The link works once.
+pub async fn redeem_login(ctx: &Ctx, token: &str) -> Result<SignedIn, ApiError> {
+    let mut tx = ctx.store.write().await?;
+    let now = now_ms();
+    let row = sqlx::query(
+        "SELECT l.id, l.account_id, l.email, a.name FROM email_logins l JOIN accounts a ON a.id = l.account_id
+         WHERE l.token_hash = $1 AND l.used_at IS NULL AND l.expires_at > $2",
+    )
+    .bind(hash_token(token))
+    .bind(now)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(ApiError::SignInLinkInvalid)?;
+    // Used once: of two redemptions racing, the one that marks it first wins.
+    let marked =
+        sqlx::query("UPDATE email_logins SET used_at = $1 WHERE id = $2 AND used_at IS NULL")
+            .bind(now)
+            .bind(row.get::<String, _>(0))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+    if marked != 1 {
+        return Err(ApiError::SignInLinkInvalid);
+    }
+    let account: AccountId = rows::parse(row.get::<&str, _>(1))?;
+    let email: String = row.get(2);
+    let contact = prove(&mut tx, account, &email).await?;
+    let principal = contact_principal(&mut tx, contact).await?;
+    let session = open_session(&mut tx, contact).await?;
+    tx.commit().await?;
+    Ok(SignedIn {
+        token: session,
+        me: me_of(principal, row.get(3)),
+    })
+}
+
+/// Opens a contact session in the caller's transaction; answers the token (stored only hashed).
+pub async fn open_session(tx: &mut AnyConnection, contact: ContactId) -> Result<String, ApiError> {
+    let (session, session_hash) = new_token();
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, contact_id, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(&session_hash)
+    .bind(s(contact))
+    .bind(now)
+    .bind(now + SESSION_DAYS * 24 * 3600 * 1000)
+    .execute(&mut *tx)
+    .await?;
+    Ok(session)
+}
+
+/// The contact as a principal.
+pub async fn contact_principal(
+    tx: &mut AnyConnection,
+    contact: ContactId,
+) -> Result<Principal, ApiError> {
+    let r = sqlx::query("SELECT account_id, name, email, guest FROM contacts WHERE id = $1")
+        .bind(s(contact))
+        .fetch_one(&mut *tx)
+        .await?;
+    Ok(Principal::Contact {
+        id: contact,
+        account_id: rows::parse(r.get::<&str, _>(0))?,
+        name: r.get(1),
+        email: r.get(2),
+        guest: r.get::<i64, _>(3) != 0,
+    })
+}
+
+/// "Who am I" for a contact principal.
+pub fn me_of(principal: Principal, account_name: String) -> Me {
+    match principal {
+        Principal::Contact {
+            id,
+            account_id,
+            name,
+            email,
+            guest,
+        } => Me::Contact {
+            id,
+            account_id,
+            account_name,
+            email,
+            name,
+            email_verified: !guest,
+        },
+        Principal::Agent {
+            id,
+            account_id,
+            role,
+            name,
+            email,
+        } => Me::Agent {
+            id,
+            account_id,
+            account_name,
+            email,
+            name,
+            role,
+        },
+    }
+}
+
+/// `email` is proven in `account`: answers the proven contact (creating it when only guests had
+/// claimed the address) after handing every guest's memberships over to it. The guests' sessions
+/// end, whoever held them.
+pub async fn prove(
+    tx: &mut AnyConnection,
+    account: AccountId,
+    email: &str,
+) -> Result<ContactId, ApiError> {
+    let guests = sqlx::query(
+        "SELECT id, name FROM contacts WHERE account_id = $1 AND email = $2 AND guest = 1 ORDER BY created_at",
+    )
+    .bind(s(account))
+    .bind(email)
+    .fetch_all(&mut *tx)
+    .await?;
+    let proven = sqlx::query_scalar::<_, String>(
+        "SELECT id FROM contacts WHERE account_id = $1 AND email = $2 AND guest = 0",
+    )
+    .bind(s(account))
+    .bind(email)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let proven: ContactId = match proven {
+        Some(id) => rows::parse(&id)?,
+        None => {
+            let name = guests
+                .last()
+                .map(|g| g.get::<String, _>(1))
+                .unwrap_or_else(|| email.split('@').next().unwrap_or(email).to_owned());
+            let id = ContactId::new();
+            crate::store::insert_contact(tx, id, account, email, &name, now_ms()).await?;
+            id
+        }
+    };
+    if guests.is_empty() {
+        return Ok(proven);
+    }
+    let principal = contact_principal(tx, proven).await?;
+    for guest in &guests {
+        let guest: ContactId = rows::parse(guest.get::<&str, _>(0))?;
+        sqlx::query("DELETE FROM sessions WHERE contact_id = $1")
+            .bind(s(guest))
+            .execute(&mut *tx)
+            .await?;
+        let memberships = sqlx::query(
+            "SELECT id, conversation_id, state FROM participants WHERE contact_id = $1",
+        )
+        .bind(s(guest))
+        .fetch_all(&mut *tx)
+        .await?;
+        for m in &memberships {
+            let pid: ParticipantId = rows::parse(m.get::<&str, _>(0))?;
+            let conversation: ConversationId = rows::parse(m.get::<&str, _>(1))?;
+            let joined = m.get::<&str, _>(2) == "joined";
+            hand_over(tx, &principal, guest, pid, conversation, joined).await?;
+        }
+    }
+    Ok(proven)
+}
+
+/// Gives one guest membership to the proven contact: moves it when they have none in that
+/// conversation, else merges it into theirs (joined wins, except over a removal, which stands).
+async fn hand_over(
+    tx: &mut AnyConnection,
+    proven: &Principal,
+    guest: ContactId,
+    guest_participant: ParticipantId,
+    conversation: ConversationId,
+    guest_joined: bool,
+) -> Result<(), ApiError> {
+    let now = now_ms();
+    let theirs = sqlx::query(
+        "SELECT id, state FROM participants WHERE conversation_id = $1 AND contact_id = $2",
+    )
+    .bind(s(conversation))
+    .bind(proven.member().contact())
+    .fetch_optional(&mut *tx)
+    .await?;
+    let removed = match &theirs {
+        None => {
+            sqlx::query("UPDATE participants SET contact_id = $1, updated_at = $2 WHERE id = $3")
+                .bind(proven.member().contact())
+                .bind(now)
+                .bind(s(guest_participant))
+                .execute(&mut *tx)
+                .await?;
+            false
+        }
+        Some(r) => {
+            let state: String = r.get(1);
+            let removed = state == "removed";
+            if guest_joined && !removed && state != "joined" {
+                let pid: String = r.get(0);
+                sqlx::query(
+                    "UPDATE participants SET state = 'joined', via = 'shareable_link', updated_at = $1 WHERE id = $2",
+                )
+                .bind(now)
+                .bind(&pid)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query("UPDATE invites SET status = 'accepted', updated_at = $1 WHERE participant_id = $2 AND status = 'pending'")
+                    .bind(now)
+                    .bind(&pid)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            // The guest's own row ends: the person behind it is now the proven contact's row.
+            sqlx::query("UPDATE participants SET state = $1, updated_at = $2 WHERE id = $3")
+                .bind(if removed { "removed" } else { "left" })
+                .bind(now)
+                .bind(s(guest_participant))
+                .execute(&mut *tx)
+                .await?;
+            removed
+        }
+    };
+    let conv = actor_in(tx, proven, conversation).await?;
+    if guest_joined && !removed {
+        let who = proven.name().to_owned();
+        record_event(
+            tx,
+            &conv,
+            "email_verified",
+            &who,
+            &format!("{who} verified their email address"),
+        )
+        .await?;
+    }
+    record_change(
+        tx,
+        &conv,
+        "conversation",
+        None,
+        Some(Member::Contact(guest)),
+    )
+    .await?;
+    record_change(tx, &conv, "conversation", None, Some(proven.member())).await?;
+    Ok(())
+}

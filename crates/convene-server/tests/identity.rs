@@ -1,0 +1,655 @@
+//! Identity through links (issue 12), as an attacker would try it: a Shareable Link hands out a
+//! guest identity that reaches only its own conversation, never the contact who owns the email
+//! typed; removed people do not walk back in through the link; contacts come back with an emailed
+//! sign-in link. Real server, real SMTP sink, real WebSocket, on SQLite and (in the PostgreSQL
+//! pass) on PostgreSQL.
+
+use std::time::Duration;
+
+use convene_testkit::{Api, SmtpSink, TestServer};
+use serde_json::{json, Value};
+
+const WAIT: Duration = Duration::from_secs(10);
+
+async fn new_conversation(api: &Api, subject: &str) -> String {
+    api.post("/api/v1/conversations", json!({ "subject": subject }))
+        .await
+        .ok()["id"]
+        .as_str()
+        .expect("id")
+        .to_owned()
+}
+
+fn token_after(link: &str, marker: &str) -> String {
+    link.rsplit(marker).next().expect("token").to_owned()
+}
+
+async fn share_token(owner: &Api, conversation: &str) -> String {
+    let link = owner
+        .get(&format!("/api/v1/conversations/{conversation}/share-link"))
+        .await;
+    token_after(link.ok()["url"].as_str().expect("url"), "/j/")
+}
+
+/// Joins through a Shareable Link as a stranger with no session; answers their client.
+async fn join_link(t: &TestServer, token: &str, name: &str, email: &str) -> Api {
+    let joined = t
+        .anonymous()
+        .post(
+            &format!("/api/v1/join/{token}"),
+            json!({ "name": name, "email": email }),
+        )
+        .await;
+    t.anonymous()
+        .with_token(joined.ok()["token"].as_str().expect("session token"))
+}
+
+/// Invites `email` to `conversation` as `by` and redeems the emailed link; answers the contact.
+async fn seat_contact(
+    t: &TestServer,
+    sink: &SmtpSink,
+    by: &Api,
+    conversation: &str,
+    email: &str,
+) -> Api {
+    let before = sink.messages().len();
+    by.post(
+        &format!("/api/v1/conversations/{conversation}/contact-invites"),
+        json!({ "email": email }),
+    )
+    .await
+    .ok();
+    let mail = sink.wait_for(before + 1, WAIT).await.pop().expect("email");
+    let link = mail.join_link().expect("a join link in the email");
+    let joined = t
+        .anonymous()
+        .post(
+            &format!("/api/v1/join/{}", token_after(&link, "/j/")),
+            json!({}),
+        )
+        .await;
+    t.anonymous()
+        .with_token(joined.ok()["token"].as_str().expect("session token"))
+}
+
+async fn post(api: &Api, conversation: &str, body: &str) {
+    api.post(
+        &format!("/api/v1/conversations/{conversation}/messages"),
+        json!({ "body": body }),
+    )
+    .await
+    .ok();
+}
+
+/// The ids of the conversations a client's first sync and list answer.
+async fn what_they_see(api: &Api) -> (Vec<String>, String) {
+    let list = api.get("/api/v1/conversations").await;
+    let ids = list.ok()["conversations"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|c| c["id"].as_str().expect("id").to_owned())
+        .collect();
+    let mut all = String::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/v1/sync?cursor={c}"),
+            None => "/api/v1/sync".to_owned(),
+        };
+        let page = api.get(&path).await;
+        all.push_str(&page.ok().to_string());
+        cursor = page.body["cursor"].as_str().map(str::to_owned);
+        if page.body["has_more"] != true {
+            break;
+        }
+    }
+    (ids, all)
+}
+
+/// Frames the stream carries within `window` that mention `needle`.
+async fn frames_naming(
+    stream: &mut convene_testkit::Stream,
+    needle: &str,
+    window: Duration,
+) -> Vec<Value> {
+    let deadline = tokio::time::Instant::now() + window;
+    let mut seen = Vec::new();
+    loop {
+        let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+        if left.is_zero() {
+            return seen;
+        }
+        match stream.next(left).await {
+            Some(frame) if frame.to_string().contains(needle) => seen.push(frame),
+            Some(_) => {}
+            None => return seen,
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_stranger_typing_a_customers_email_at_a_link_gets_none_of_the_customers_conversations() {
+    let sink = SmtpSink::start().await;
+    let t = TestServer::start(Some(&sink)).await;
+    let ana = t.agent("ana@demo.convene.test").await;
+    let private = new_conversation(&ana, "Refund for order 1182").await;
+    let carol = seat_contact(&t, &sink, &ana, &private, "carol.k@example.com").await;
+    post(&carol, &private, "My card ends in 4242").await;
+    let public = new_conversation(&ana, "Open house questions").await;
+    let token = share_token(&ana, &public).await;
+
+    let stranger = join_link(&t, &token, "Carol K", "Carol.K@example.com ").await;
+    let me = stranger.get("/api/v1/me").await;
+    assert_eq!(me.ok()["email_verified"], false, "{}", me.body);
+    let carol_me = carol.get("/api/v1/me").await;
+    assert_eq!(carol_me.ok()["email_verified"], true);
+    assert_ne!(
+        me.body["id"], carol_me.body["id"],
+        "a link never hands out the contact's own identity"
+    );
+
+    for path in [
+        format!("/api/v1/conversations/{private}"),
+        format!("/api/v1/conversations/{private}/messages"),
+        format!("/api/v1/conversations/{private}/participants"),
+        format!("/api/v1/conversations/{private}/events"),
+        format!("/api/v1/conversations/{private}/share-link"),
+    ] {
+        stranger.get(&path).await.problem(404, "not_found");
+    }
+    stranger
+        .post(
+            &format!("/api/v1/conversations/{private}/messages"),
+            json!({"body": "hello?"}),
+        )
+        .await
+        .problem(404, "not_found");
+    let (ids, sync) = what_they_see(&stranger).await;
+    assert_eq!(ids, vec![public.clone()]);
+    assert!(
+        !sync.contains(&private),
+        "sync shows nothing of the private conversation: {sync}"
+    );
+    assert!(!sync.contains("4242"));
+
+    // The stream: activity in the private conversation never reaches the stranger; their own
+    // conversation's does.
+    let mut stream = stranger.stream().await;
+    post(&carol, &private, "Any news on the refund?").await;
+    post(&ana, &private, "Refund approved").await;
+    post(&ana, &public, "Welcome everyone").await;
+    let frames = frames_naming(&mut stream, &public, WAIT).await;
+    assert!(
+        !frames.is_empty(),
+        "the stranger's own conversation reaches their stream"
+    );
+    assert!(
+        frames_naming(&mut stream, &private, Duration::from_secs(2))
+            .await
+            .is_empty(),
+        "nothing of the private conversation on the stranger's stream"
+    );
+
+    // The guest takes part, but reaches no one else: no emails to others, no link to pass on.
+    post(&stranger, &public, "Is parking free?").await;
+    stranger
+        .post(
+            &format!("/api/v1/conversations/{public}/contact-invites"),
+            json!({"email": "victim@example.com"}),
+        )
+        .await
+        .problem(403, "forbidden");
+    stranger
+        .get(&format!("/api/v1/conversations/{public}/share-link"))
+        .await
+        .problem(403, "forbidden");
+    // And the real customer does not inherit the stranger's conversation.
+    carol
+        .get(&format!("/api/v1/conversations/{public}"))
+        .await
+        .problem(404, "not_found");
+    // Agents see the guest for what they are.
+    let people = ana
+        .get(&format!("/api/v1/conversations/{public}/participants"))
+        .await;
+    let guest = people.ok()["participants"]
+        .as_array()
+        .expect("participants")
+        .iter()
+        .find(|p| p["email"] == "carol.k@example.com")
+        .expect("the guest is listed")
+        .clone();
+    assert_eq!(guest["email_verified"], false);
+    assert_eq!(guest["name"], "Carol K");
+}
+
+#[tokio::test]
+async fn whoever_claims_an_address_first_at_a_link_never_receives_its_later_invites() {
+    let sink = SmtpSink::start().await;
+    let t = TestServer::start(Some(&sink)).await;
+    let ana = t.agent("ana@demo.convene.test").await;
+    let public = new_conversation(&ana, "Webinar Q&A").await;
+    let token = share_token(&ana, &public).await;
+    let squatter = join_link(
+        &t,
+        &token,
+        "URGENT verify at evil.example",
+        "dana@example.com",
+    )
+    .await;
+
+    let private = new_conversation(&ana, "Dana's contract").await;
+    let before = sink.messages().len();
+    ana.post(
+        &format!("/api/v1/conversations/{private}/contact-invites"),
+        json!({"email": "dana@example.com", "name": "Dana Reyes"}),
+    )
+    .await
+    .ok();
+    let mail = sink
+        .wait_for(before + 1, WAIT)
+        .await
+        .pop()
+        .expect("invite email");
+    assert!(mail.text().contains("Dana Reyes"), "{}", mail.text());
+    assert!(
+        !mail.text().contains("evil.example"),
+        "the squatter's name is not the customer's: {}",
+        mail.text()
+    );
+
+    let (ids, sync) = what_they_see(&squatter).await;
+    assert_eq!(ids, vec![public.clone()]);
+    assert!(!sync.contains(&private));
+    squatter
+        .get(&format!("/api/v1/conversations/{private}"))
+        .await
+        .problem(404, "not_found");
+
+    // The real Dana follows her email: that proves the address. She gets her invite (and the
+    // conversation joined with her address); the squatter's session ends.
+    let joined = t
+        .anonymous()
+        .post(
+            &format!(
+                "/api/v1/join/{}",
+                token_after(&mail.join_link().expect("link"), "/j/")
+            ),
+            json!({}),
+        )
+        .await;
+    let dana = t
+        .anonymous()
+        .with_token(joined.ok()["token"].as_str().expect("token"));
+    let (ids, _) = what_they_see(&dana).await;
+    assert!(ids.contains(&private), "{ids:?}");
+    squatter
+        .get("/api/v1/me")
+        .await
+        .problem(401, "unauthenticated");
+    // Claiming the address again yields a new guest, still without Dana's conversation.
+    let again = join_link(&t, &token, "Dana", "dana@example.com").await;
+    again
+        .get(&format!("/api/v1/conversations/{private}"))
+        .await
+        .problem(404, "not_found");
+    assert_eq!(again.get("/api/v1/me").await.ok()["email_verified"], false);
+}
+
+#[tokio::test]
+async fn someone_removed_does_not_walk_back_in_through_the_link_until_an_agent_invites_them() {
+    let sink = SmtpSink::start().await;
+    let t = TestServer::start(Some(&sink)).await;
+    let ana = t.agent("ana@demo.convene.test").await;
+    let conversation = new_conversation(&ana, "Vendor onboarding").await;
+    let token = share_token(&ana, &conversation).await;
+    let erin = seat_contact(&t, &sink, &ana, &conversation, "erin@example.com").await;
+    let gus = join_link(&t, &token, "Gus", "gus@example.com").await;
+    let carol = seat_contact(&t, &sink, &ana, &conversation, "carol.m@example.com").await;
+    for email in ["erin@example.com", "gus@example.com"] {
+        let pid = ana.participant_id(&conversation, email).await;
+        let removed = ana
+            .delete(&format!(
+                "/api/v1/conversations/{conversation}/participants/{pid}"
+            ))
+            .await;
+        assert_eq!(removed.status, 204, "{}", removed.body);
+    }
+    erin.get(&format!("/api/v1/conversations/{conversation}"))
+        .await
+        .problem(404, "not_found");
+    gus.get(&format!("/api/v1/conversations/{conversation}"))
+        .await
+        .problem(404, "not_found");
+
+    // Back through the link: refused, from the API, the page, and with the old session too.
+    for (name, email, session) in [
+        ("Erin", "erin@example.com", None),
+        ("Erin", "ERIN@example.com", erin.token.clone()),
+        ("Gus", "gus@example.com", None),
+    ] {
+        let api = match &session {
+            Some(s) => t.anonymous().with_token(s),
+            None => t.anonymous(),
+        };
+        let refused = api
+            .post(
+                &format!("/api/v1/join/{token}"),
+                json!({"name": name, "email": email}),
+            )
+            .await;
+        refused.problem(410, "link_invalid");
+        let detail = refused.body["detail"].as_str().unwrap_or_default();
+        assert!(
+            detail.contains("removed") && detail.contains("Ana Lima"),
+            "{detail}"
+        );
+    }
+    let page = reqwest::Client::new()
+        .post(t.server.url() + &format!("/j/{token}"))
+        .form(&[("name", "Erin"), ("email", "erin@example.com")])
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(page.status(), 410);
+    let html = page.text().await.expect("html");
+    assert!(
+        html.contains("removed") && html.contains("Ana Lima"),
+        "{html}"
+    );
+    assert!(html.contains("Email me a sign-in link"), "{html}");
+
+    // A customer's invite cannot bring them back; an agent's can.
+    let refused = carol
+        .post(
+            &format!("/api/v1/conversations/{conversation}/contact-invites"),
+            json!({"email": "erin@example.com"}),
+        )
+        .await;
+    refused.problem(403, "forbidden");
+    assert!(
+        refused.body["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("only an agent"),
+        "{}",
+        refused.body
+    );
+    let back = seat_contact(&t, &sink, &ana, &conversation, "erin@example.com").await;
+    back.get(&format!("/api/v1/conversations/{conversation}"))
+        .await
+        .ok();
+}
+
+/// A sign-in link's token from an email.
+fn signin_link(mail: &convene_testkit::ReceivedEmail) -> String {
+    mail.text()
+        .split_whitespace()
+        .find(|w| w.starts_with("http") && w.contains("/s/"))
+        .map(str::to_owned)
+        .unwrap_or_else(|| panic!("a sign-in link in: {}", mail.text()))
+}
+
+/// Follows a sign-in link as a browser would (GET the page, press "Sign in"); answers the status
+/// and the session cookie set, if any.
+async fn follow(link: &str) -> (u16, Option<String>, String) {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let page = http.get(link).send().await.expect("page");
+    let status = page.status().as_u16();
+    let html = page.text().await.expect("html");
+    if status != 200 {
+        return (status, None, html);
+    }
+    assert!(html.contains("Sign in"), "{html}");
+    let pressed = http.post(link).send().await.expect("sign in");
+    let status = pressed.status().as_u16();
+    let cookie = pressed
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|c| c.split(';').next())
+        .map(str::to_owned);
+    (status, cookie, pressed.text().await.unwrap_or_default())
+}
+
+#[tokio::test]
+async fn a_returning_contact_signs_in_with_an_emailed_link_that_works_once() {
+    let sink = SmtpSink::start().await;
+    let t = TestServer::start(Some(&sink)).await;
+    let ana = t.agent("ana@demo.convene.test").await;
+    let conversation = new_conversation(&ana, "Warranty claim").await;
+    let frank = seat_contact(&t, &sink, &ana, &conversation, "frank@example.com").await;
+    frank.post("/api/v1/auth/logout", json!({})).await;
+    frank
+        .get("/api/v1/me")
+        .await
+        .problem(401, "unauthenticated");
+
+    let before = sink.messages().len();
+    let known = t
+        .anonymous()
+        .post(
+            "/api/v1/auth/email-link",
+            json!({"email": "Frank@Example.com"}),
+        )
+        .await;
+    let unknown = t
+        .anonymous()
+        .post(
+            "/api/v1/auth/email-link",
+            json!({"email": "nobody@example.com"}),
+        )
+        .await;
+    assert_eq!(known.status, 202, "{}", known.body);
+    assert_eq!(unknown.status, known.status);
+    assert_eq!(
+        unknown
+            .body
+            .to_string()
+            .replace("nobody@example.com", "ADDRESS"),
+        known
+            .body
+            .to_string()
+            .replace("frank@example.com", "ADDRESS"),
+        "the answer does not tell whether the address is known"
+    );
+    sink.wait_for(before + 1, WAIT).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let mails: Vec<_> = sink.messages().into_iter().skip(before).collect();
+    assert_eq!(
+        mails.len(),
+        1,
+        "exactly one email, and none for the unknown address"
+    );
+    assert!(mails[0]
+        .header("To")
+        .unwrap_or_default()
+        .contains("frank@example.com"));
+    let link = signin_link(&mails[0]);
+    drop(mails);
+
+    let (status, cookie, _) = follow(&link).await;
+    assert_eq!(status, 303);
+    let cookie = cookie.expect("a session cookie");
+    let conversations: Value = reqwest::Client::new()
+        .get(t.server.url() + "/api/v1/conversations")
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("list")
+        .json()
+        .await
+        .expect("json");
+    assert!(
+        conversations.to_string().contains(&conversation),
+        "{conversations}"
+    );
+
+    // The same link again, an expired one and a made-up one: the same clear page.
+    let (again, no_cookie, used_page) = follow(&link).await;
+    assert_eq!((again, no_cookie), (410, None));
+    assert!(used_page.contains("no longer works"), "{used_page}");
+    assert!(used_page.contains("Email me a sign-in link"));
+    let made_up = format!("{}/s/{}", t.server.url(), "A".repeat(43));
+    let (status, _, made_up_page) = follow(&made_up).await;
+    assert_eq!(status, 410);
+    assert_eq!(made_up_page, used_page);
+    let before = sink.messages().len();
+    t.anonymous()
+        .post(
+            "/api/v1/auth/email-link",
+            json!({"email": "frank@example.com"}),
+        )
+        .await;
+    let fresh = signin_link(&sink.wait_for(before + 1, WAIT).await[before]);
+    sqlx::query("UPDATE email_logins SET expires_at = 0")
+        .execute(t.server.store.pool())
+        .await
+        .expect("expire the links");
+    let (status, cookie, expired_page) = follow(&fresh).await;
+    assert_eq!((status, cookie), (410, None));
+    assert_eq!(expired_page, used_page);
+}
+
+#[tokio::test]
+async fn a_guest_who_proves_their_email_keeps_the_linked_conversation_and_sees_the_rest() {
+    let sink = SmtpSink::start().await;
+    let t = TestServer::start(Some(&sink)).await;
+    let ana = t.agent("ana@demo.convene.test").await;
+    let private = new_conversation(&ana, "Hana's order").await;
+    seat_contact(&t, &sink, &ana, &private, "hana@example.com").await;
+    let public = new_conversation(&ana, "Launch event").await;
+    let token = share_token(&ana, &public).await;
+    let guest = join_link(&t, &token, "Hana", "hana@example.com").await;
+    post(&guest, &public, "Count me in").await;
+    guest
+        .get(&format!("/api/v1/conversations/{private}"))
+        .await
+        .problem(404, "not_found");
+
+    let before = sink.messages().len();
+    t.anonymous()
+        .post(
+            "/api/v1/auth/email-link",
+            json!({"email": "hana@example.com"}),
+        )
+        .await;
+    let link = signin_link(&sink.wait_for(before + 1, WAIT).await[before]);
+    let (status, cookie, _) = follow(&link).await;
+    assert_eq!(status, 303);
+    let cookie = cookie.expect("cookie");
+    let http = reqwest::Client::new();
+    for id in [&private, &public] {
+        let answer = http
+            .get(t.server.url() + &format!("/api/v1/conversations/{id}"))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .expect("get");
+        assert_eq!(answer.status(), 200, "the proven contact sees {id}");
+    }
+    let me: Value = http
+        .get(t.server.url() + "/api/v1/me")
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("me")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(me["email_verified"], true);
+    // The guest identity is over: its old session ends; its message stays in the timeline.
+    guest
+        .get("/api/v1/me")
+        .await
+        .problem(401, "unauthenticated");
+    let messages = ana
+        .get(&format!("/api/v1/conversations/{public}/messages"))
+        .await;
+    assert!(messages.ok().to_string().contains("Count me in"));
+    let people = ana
+        .get(&format!("/api/v1/conversations/{public}/participants"))
+        .await;
+    let hana: Vec<&Value> = people.ok()["participants"]
+        .as_array()
+        .expect("people")
+        .iter()
+        .filter(|p| p["email"] == "hana@example.com")
+        .collect();
+    assert_eq!(hana.len(), 1, "one Hana, the proven one: {}", people.body);
+    assert_eq!(hana[0]["email_verified"], true);
+}
+
+#[tokio::test]
+async fn sign_in_links_are_limited_per_address_with_the_same_answer_for_any_address() {
+    let t = TestServer::start(None).await;
+    let mut last = None;
+    for _ in 0..4 {
+        last = Some(
+            t.anonymous()
+                .post(
+                    "/api/v1/auth/email-link",
+                    json!({"email": "someone@example.com"}),
+                )
+                .await,
+        );
+    }
+    let limited = last.expect("answer");
+    limited.problem(429, "rate_limited");
+    assert!(limited.headers.get("retry-after").is_some());
+    t.anonymous()
+        .post(
+            "/api/v1/auth/email-link",
+            json!({"email": "not an address"}),
+        )
+        .await
+        .problem(422, "invalid_input");
+}
+
+#[tokio::test]
+async fn every_html_page_keeps_its_tokens_to_itself() {
+    let t = TestServer::start(None).await;
+    let ana = t.agent("ana@demo.convene.test").await;
+    let conversation = new_conversation(&ana, "Headers").await;
+    let token = share_token(&ana, &conversation).await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let base = t.server.url();
+    let pages = [
+        http.get(format!("{base}/j/{token}")),
+        http.get(format!("{base}/j/not-a-token")),
+        http.post(format!("{base}/j/{token}"))
+            .form(&[("name", ""), ("email", "")]),
+        http.get(format!("{base}/s/not-a-token")),
+        http.post(format!("{base}/s"))
+            .form(&[("email", "x@example.com")]),
+        http.get(format!("{base}/app/")),
+    ];
+    for request in pages {
+        let answer = request.send().await.expect("page");
+        let url = answer.url().to_string();
+        let h = answer.headers();
+        assert_eq!(
+            h.get("referrer-policy").map(|v| v.to_str().unwrap_or("")),
+            Some("no-referrer"),
+            "{url}"
+        );
+        assert_eq!(
+            h.get("x-content-type-options")
+                .map(|v| v.to_str().unwrap_or("")),
+            Some("nosniff"),
+            "{url}"
+        );
+        let csp = h
+            .get("content-security-policy")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        assert!(csp.contains("frame-ancestors 'none'"), "{url}: {csp}");
+    }
+}
