@@ -49,9 +49,14 @@ impl Api {
         }
     }
 
-    async fn send<T: DeserializeOwned>(req: RequestBuilder) -> Result<T, ClientError> {
+    /// The bearer token requests carry, if signed in.
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
+    async fn send<T: DeserializeOwned>(&self, req: RequestBuilder) -> Result<T, ClientError> {
         let response = req.send().await.map_err(ClientError::Network)?;
-        let response = check(response).await?;
+        let response = self.check(response).await?;
         response
             .json::<T>()
             .await
@@ -63,7 +68,7 @@ impl Api {
         path: &str,
         body: &B,
     ) -> Result<T, ClientError> {
-        Self::send(self.request(Method::POST, path).json(body)).await
+        self.send(self.request(Method::POST, path).json(body)).await
     }
 
     /// Signs in an agent.
@@ -85,7 +90,7 @@ impl Api {
             .send()
             .await
             .map_err(ClientError::Network)?;
-        check(response).await.map(|_| ())
+        self.check(response).await.map(|_| ())
     }
 
     /// Redeems an invite or Shareable Link token into a contact session.
@@ -108,7 +113,7 @@ impl Api {
 
     /// Who the token belongs to.
     pub async fn me(&self) -> Result<Me, ClientError> {
-        Self::send(self.request(Method::GET, "/me")).await
+        self.send(self.request(Method::GET, "/me")).await
     }
 
     /// Performs a request with an idempotency key; answers the JSON body (Null when empty).
@@ -125,7 +130,9 @@ impl Api {
         if let Some(b) = body {
             req = req.json(b);
         }
-        let response = check(req.send().await.map_err(ClientError::Network)?).await?;
+        let response = self
+            .check(req.send().await.map_err(ClientError::Network)?)
+            .await?;
         let text = response.text().await.map_err(ClientError::Network)?;
         if text.is_empty() {
             return Ok(serde_json::Value::Null);
@@ -139,12 +146,12 @@ impl Api {
         if let Some(c) = cursor {
             req = req.query(&[("cursor", c)]);
         }
-        Self::send(req).await
+        self.send(req).await
     }
 
     /// A GET of any API path, decoded.
     pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
-        Self::send(self.request(Method::GET, path)).await
+        self.send(self.request(Method::GET, path)).await
     }
 
     /// The WebSocket URL of the realtime stream and the bearer token for it.
@@ -155,8 +162,9 @@ impl Api {
 
     /// The conversations the user has joined.
     pub async fn conversations(&self) -> Result<Vec<Conversation>, ClientError> {
-        let list: ConversationList =
-            Self::send(self.request(Method::GET, "/conversations")).await?;
+        let list: ConversationList = self
+            .send(self.request(Method::GET, "/conversations"))
+            .await?;
         Ok(list.conversations)
     }
 
@@ -169,6 +177,18 @@ impl Api {
             },
         )
         .await
+    }
+}
+
+impl Api {
+    /// Passes successful responses through; turns the others into [`ClientError::Refused`], and
+    /// a 401 to a request made with a session into [`ClientError::SessionEnded`] (without a
+    /// session, as for a wrong password, a 401 is an ordinary refusal).
+    async fn check(&self, response: Response) -> Result<Response, ClientError> {
+        if response.status() == reqwest::StatusCode::UNAUTHORIZED && self.token.is_some() {
+            return Err(ClientError::SessionEnded);
+        }
+        check(response).await
     }
 }
 

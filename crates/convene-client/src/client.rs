@@ -30,8 +30,10 @@ pub struct SessionInfo {
 /// The result of trying to bring the cache up to date.
 #[derive(Clone, Debug, Serialize)]
 pub struct SyncOutcome {
-    /// Whether the server answered.
+    /// Whether the server answered (with the session still valid).
     pub online: bool,
+    /// The server ended the session: the user must sign in again (cache and queue are kept).
+    pub signed_out: bool,
     /// Why not, when it did not.
     pub error: Option<String>,
     /// When the cache was last brought up to date (RFC 3339), if ever.
@@ -47,6 +49,26 @@ pub struct FlushReport {
     pub failed: usize,
     /// Set when the queue stopped because the server could not be reached (or asked to wait).
     pub paused: Option<String>,
+}
+
+/// What to do with a `convene://join` link (see [`Client::join_plan`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum JoinPlan {
+    /// Nobody is signed in here: redeem the token and continue as that contact.
+    Redeem,
+    /// Someone is signed in (or signed out by the server, with cache and queue kept): leave the
+    /// session alone and open the join page in the browser, telling the user so.
+    OpenInBrowser { url: String, notice: String },
+}
+
+/// Who a session belongs to, for "is this the same person": the server and the agent or contact id.
+fn person(server_url: &str, me: &Me) -> (String, String) {
+    let id = match me {
+        Me::Agent { id, .. } => format!("agent:{id}"),
+        Me::Contact { id, .. } => format!("contact:{id}"),
+    };
+    (server_url.trim_end_matches('/').to_owned(), id)
 }
 
 /// The client core for one data folder.
@@ -89,6 +111,11 @@ impl Client {
         })?;
         let cache_path = data_dir.join(CACHE_FILE);
         let cache = Cache::open(&cache_path)?;
+        let state = if cache.session()?.is_some() && cache.session_ended_at()?.is_some() {
+            SyncState::SignedOut
+        } else {
+            SyncState::Offline
+        };
         let (events, _) = broadcast::channel(256);
         Ok(Self {
             cache_path,
@@ -96,7 +123,7 @@ impl Client {
             events,
             sync_lock: tokio::sync::Mutex::new(()),
             flush_lock: tokio::sync::Mutex::new(()),
-            state: Mutex::new(SyncState::Offline),
+            state: Mutex::new(state),
         })
     }
 
@@ -112,9 +139,48 @@ impl Client {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
+    /// The API with the stored session. Once the server ended that session, nothing is sent with
+    /// it: every caller gets [`ClientError::SessionEnded`] until the user signs in again.
     pub(crate) fn api(&self) -> Result<Api, ClientError> {
-        let session = self.cache().session()?.ok_or(ClientError::NotSignedIn)?;
+        let cache = self.cache();
+        let session = cache.session()?.ok_or(ClientError::NotSignedIn)?;
+        if cache.session_ended_at()?.is_some() {
+            return Err(ClientError::SessionEnded);
+        }
         Api::new(&session.server_url, Some(session.token))
+    }
+
+    /// Runs one request with the stored session, noting when the server says it is over.
+    async fn call<T, F, Fut>(&self, request: F) -> Result<T, ClientError>
+    where
+        F: FnOnce(Api) -> Fut,
+        Fut: std::future::Future<Output = Result<T, ClientError>>,
+    {
+        let api = self.api()?;
+        let token = api.token().map(str::to_owned);
+        let answer = request(api).await;
+        self.check_session(token.as_deref(), answer)
+    }
+
+    /// Passes `answer` through; when it says the session made with `token` has ended, marks it
+    /// ended (kept in the cache with the queue) and switches to [`SyncState::SignedOut`].
+    pub(crate) fn check_session<T>(
+        &self,
+        token: Option<&str>,
+        answer: Result<T, ClientError>,
+    ) -> Result<T, ClientError> {
+        if let (Err(ClientError::SessionEnded), Some(token)) = (&answer, token) {
+            match self.cache().end_session(token, &now()) {
+                Ok(true) => {
+                    tracing::info!("the server ended the session; sign in again to continue");
+                    self.set_state(SyncState::SignedOut);
+                }
+                // A late answer to a request made before the user signed in again.
+                Ok(false) => {}
+                Err(e) => tracing::warn!(error = %e, "could not record the ended session"),
+            }
+        }
+        answer
     }
 
     /// Events as they happen (invites, changes, connection state, refused actions).
@@ -131,9 +197,14 @@ impl Client {
         *self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// Records the connection state. Signed out sticks: only a new sign-in leaves it
+    /// (see [`Client::reset_state`]), so a loop that lost its connection cannot say "Offline".
     pub(crate) fn set_state(&self, state: SyncState) {
         let changed = {
             let mut current = self.state.lock().unwrap_or_else(|p| p.into_inner());
+            if *current == SyncState::SignedOut && state != SyncState::SignedOut {
+                return;
+            }
             let changed = *current != state;
             *current = state;
             changed
@@ -141,6 +212,12 @@ impl Client {
         if changed {
             self.emit(ClientEvent::SyncState { state });
         }
+    }
+
+    /// A new session: the state starts over.
+    fn reset_state(&self, state: SyncState) {
+        *self.state.lock().unwrap_or_else(|p| p.into_inner()) = state;
+        self.emit(ClientEvent::SyncState { state });
     }
 
     /// The stored session, if signed in. Works offline.
@@ -160,16 +237,29 @@ impl Client {
     ) -> Result<SessionInfo, ClientError> {
         let api = Api::new(server_url, None)?;
         let login = api.login(email, password).await?;
-        let session = StoredSession {
+        self.begin_session(StoredSession {
             server_url: api.base().to_owned(),
             token: login.token,
             me: login.me,
-        };
+        })
+        .await
+    }
+
+    /// Stores a new session and syncs. The same person as the stored session (same server, same
+    /// agent or contact) keeps the cache and the queued actions, which are then sent (each with
+    /// its idempotency key, so at most once); anybody else starts from an empty cache.
+    async fn begin_session(&self, session: StoredSession) -> Result<SessionInfo, ClientError> {
         {
             let mut cache = self.cache();
-            cache.wipe()?;
+            let same_person = cache.session()?.is_some_and(|stored| {
+                person(&stored.server_url, &stored.me) == person(&session.server_url, &session.me)
+            });
+            if !same_person {
+                cache.wipe()?;
+            }
             cache.save_session(&session)?;
         }
+        self.reset_state(SyncState::Syncing);
         self.refresh().await;
         Ok(SessionInfo {
             server_url: session.server_url,
@@ -185,24 +275,43 @@ impl Client {
     ) -> Result<SessionInfo, ClientError> {
         let api = Api::new(server_url, Some(token.to_owned()))?;
         let me = api.me().await?;
-        let session = StoredSession {
+        self.begin_session(StoredSession {
             server_url: api.base().to_owned(),
             token: token.to_owned(),
             me,
+        })
+        .await
+    }
+
+    /// What a `convene://join/{token}?server={server_url}` link should do here. Nobody signed in:
+    /// redeem it ([`Client::join_link`]). Somebody signed in, even with a session the server
+    /// ended: redeeming would replace that session and delete the cache and the queued actions,
+    /// so the join page `{server_url}/j/{token}` opens in the browser instead. Works offline.
+    pub fn join_plan(&self, server_url: &str, token: &str) -> Result<JoinPlan, ClientError> {
+        let Some(stored) = self.cache().session()? else {
+            return Ok(JoinPlan::Redeem);
         };
-        {
-            let mut cache = self.cache();
-            cache.wipe()?;
-            cache.save_session(&session)?;
-        }
-        self.refresh().await;
-        Ok(SessionInfo {
-            server_url: session.server_url,
-            me: session.me,
+        let base = Api::new(server_url, None)?.base().to_owned();
+        let token: String = token
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+            .collect();
+        let name = stored.me.name();
+        let notice = if self.cache().session_ended_at()?.is_some() {
+            format!(
+                "Opened the invite in your browser — your conversations and queued actions as {name} stay here; sign in again to send them"
+            )
+        } else {
+            format!("Opened the invite in your browser — you stay signed in as {name}")
+        };
+        Ok(JoinPlan::OpenInBrowser {
+            url: format!("{base}/j/{token}"),
+            notice,
         })
     }
 
-    /// Opens a `convene://join` link: redeems the token on `server_url` and continues as that contact.
+    /// Opens a `convene://join` link: redeems the token on `server_url` and continues as that
+    /// contact. Refused while a session is stored (see [`Client::join_plan`]).
     pub async fn join_link(
         &self,
         server_url: &str,
@@ -210,6 +319,9 @@ impl Client {
         name: Option<&str>,
         email: Option<&str>,
     ) -> Result<SessionInfo, ClientError> {
+        if let Some(stored) = self.cache().session()? {
+            return Err(ClientError::SignedInAlready(stored.me.name().to_owned()));
+        }
         let joined = Api::new(server_url, None)?.join(token, name, email).await?;
         self.adopt_session(server_url, &joined.token).await
     }
@@ -272,8 +384,9 @@ impl Client {
 
     /// Agents of the account whose name or email starts with `q` (online).
     pub async fn search_agents(&self, q: &str) -> Result<Vec<convene_proto::Agent>, ClientError> {
+        let path = format!("/agents?q={}", encode(q));
         let list: convene_proto::AgentList =
-            self.api()?.get(&format!("/agents?q={}", encode(q))).await?;
+            self.call(|api| async move { api.get(&path).await }).await?;
         Ok(list.agents)
     }
 
@@ -282,14 +395,13 @@ impl Client {
         &self,
         q: &str,
     ) -> Result<Vec<convene_proto::Contact>, ClientError> {
-        let answer: Result<convene_proto::ContactList, ClientError> = match self.api() {
-            Ok(api) => api.get(&format!("/contacts?q={}", encode(q))).await,
-            Err(e) => Err(e),
-        };
+        let path = format!("/contacts?q={}", encode(q));
+        let answer: Result<convene_proto::ContactList, ClientError> =
+            self.call(|api| async move { api.get(&path).await }).await;
         match answer {
             Ok(list) => Ok(list.contacts),
-            // Offline: the contacts met in cached conversations.
-            Err(e) if e.is_offline() => self.search_cached_contacts(q),
+            // Offline or signed out: the contacts met in cached conversations.
+            Err(e) if e.is_offline() || e.is_session_ended() => self.search_cached_contacts(q),
             Err(e) => Err(e),
         }
     }
@@ -304,7 +416,9 @@ impl Client {
 
     /// The account's crews (online).
     pub async fn crews(&self) -> Result<Vec<convene_proto::Crew>, ClientError> {
-        let list: convene_proto::CrewList = self.api()?.get("/crews").await?;
+        let list: convene_proto::CrewList = self
+            .call(|api| async move { api.get("/crews").await })
+            .await?;
         Ok(list.crews)
     }
 
@@ -313,9 +427,8 @@ impl Client {
         &self,
         id: &ConversationId,
     ) -> Result<convene_proto::ShareLink, ClientError> {
-        self.api()?
-            .get(&format!("/conversations/{id}/share-link"))
-            .await
+        let path = format!("/conversations/{id}/share-link");
+        self.call(|api| async move { api.get(&path).await }).await
     }
 
     /// Queued and failed actions, oldest first.
@@ -328,6 +441,7 @@ impl Client {
     pub async fn sync_now(&self) -> Result<usize, ClientError> {
         let _guard = self.sync_lock.lock().await;
         let api = self.api()?;
+        let token = api.token().map(str::to_owned);
         let mut pages = 0;
         let fetch = |cursor: Option<String>| {
             let api = api.clone();
@@ -338,7 +452,7 @@ impl Client {
             let fetched = pending
                 .await
                 .map_err(|e| ClientError::Corrupt(format!("sync task failed: {e}")))?;
-            let page = match fetched {
+            let page = match self.check_session(token.as_deref(), fetched) {
                 Ok(page) => page,
                 Err(e) => {
                     if e.is_offline() {
@@ -383,9 +497,10 @@ impl Client {
     /// `online: false` with the cached list.
     pub async fn refresh(&self) -> SyncOutcome {
         let synced = self.sync_now().await;
+        let signed_out = synced.as_ref().is_err_and(ClientError::is_session_ended);
         let (online, error) = match &synced {
             Ok(_) => (true, None),
-            Err(e) => (!e.is_offline(), Some(e.to_string())),
+            Err(e) => (!e.is_offline() && !signed_out, Some(e.to_string())),
         };
         if online {
             self.set_state(SyncState::Online);
@@ -394,6 +509,7 @@ impl Client {
         let conversations = self.cached_conversations().unwrap_or_default();
         SyncOutcome {
             online,
+            signed_out,
             error,
             last_synced_at: self.cache().last_synced_at().ok().flatten(),
             conversations,
@@ -432,7 +548,8 @@ impl Client {
         })
     }
 
-    /// Sends queued actions in order until the queue is empty or the server cannot be reached.
+    /// Sends queued actions in order until the queue is empty, the server cannot be reached, or
+    /// the server ended the session (then the actions stay pending until a new sign-in).
     pub async fn flush(&self) -> FlushReport {
         let _guard = self.flush_lock.lock().await;
         let mut report = FlushReport::default();
@@ -443,6 +560,7 @@ impl Client {
                 return report;
             }
         };
+        let token = api.token().map(str::to_owned);
         loop {
             let next = match self.cache().next_pending() {
                 Ok(Some(next)) => next,
@@ -453,10 +571,10 @@ impl Client {
                 }
             };
             let (method, path, body) = next.action.request();
-            match api
+            let answer = api
                 .perform(method, &path, body.as_ref(), &next.idempotency_key)
-                .await
-            {
+                .await;
+            match self.check_session(token.as_deref(), answer) {
                 Ok(answer) => {
                     let message: Option<Message> =
                         matches!(next.action, Action::PostMessage { .. })
@@ -470,6 +588,11 @@ impl Client {
                     self.set_state(SyncState::Online);
                 }
                 Err(error) => match classify(&error) {
+                    Failure::SessionEnded => {
+                        // Left pending, its attempts untouched: it was never looked at.
+                        report.paused = Some(error.to_string());
+                        break;
+                    }
                     Failure::Transient(reason) => {
                         let _ = self.cache().note_attempt(next.seq, &reason);
                         if error.is_offline() {
@@ -518,7 +641,9 @@ impl Client {
 
     /// Creates a conversation on the server (online only: its id comes from the server) and syncs.
     pub async fn create_conversation(&self, subject: &str) -> Result<Conversation, ClientError> {
-        let created = self.api()?.create_conversation(subject).await?;
+        let created = self
+            .call(|api| async move { api.create_conversation(subject).await })
+            .await?;
         let _ = self.sync_now().await;
         Ok(created)
     }

@@ -26,6 +26,13 @@ pub enum ClientError {
     /// An operation needs a signed-in user.
     #[error("not signed in")]
     NotSignedIn,
+    /// The server ended the session (it answered 401 to a request made with it): sign in again.
+    #[error("Signed out — sign in again")]
+    SessionEnded,
+    /// A join link cannot be redeemed here while someone is signed in: that would replace the
+    /// session and delete the cache and the queued actions.
+    #[error("already signed in as {0}: open the link in a browser instead")]
+    SignedInAlready(String),
     /// The server URL typed in is not usable.
     #[error("server URL {0:?} is not valid: it must start with http:// or https://")]
     BadServerUrl(String),
@@ -37,10 +44,16 @@ impl ClientError {
         matches!(self, Self::Network(_))
     }
 
+    /// Whether the server ended the session (see [`ClientError::SessionEnded`]).
+    pub fn is_session_ended(&self) -> bool {
+        matches!(self, Self::SessionEnded)
+    }
+
     /// The HTTP status of a refusal.
     pub fn status(&self) -> Option<u16> {
         match self {
             Self::Refused(p) => Some(p.status),
+            Self::SessionEnded => Some(401),
             _ => None,
         }
     }

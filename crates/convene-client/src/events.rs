@@ -10,6 +10,9 @@ pub enum SyncState {
     Online,
     Offline,
     Syncing,
+    /// The server ended the session (signed out elsewhere, suspended, expired): it answered 401.
+    /// The cache and the queued actions are kept; nothing is sent until the user signs in again.
+    SignedOut,
 }
 
 /// An event for the app (notifications, badges, refreshing what is on screen).
@@ -34,4 +37,7 @@ pub enum ClientEvent {
         label: String,
         reason: String,
     },
+    /// A sentence for the user about something the app did on its own ("Opened the invite in
+    /// your browser — you stay signed in as Ana Lima").
+    Notice { text: String },
 }

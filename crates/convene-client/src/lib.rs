@@ -13,7 +13,7 @@ pub mod outbox;
 pub mod realtime;
 pub mod screen;
 
-pub use client::{Client, FlushReport, SessionInfo, SyncOutcome, CACHE_FILE};
+pub use client::{Client, FlushReport, JoinPlan, SessionInfo, SyncOutcome, CACHE_FILE};
 pub use error::ClientError;
 pub use events::{ClientEvent, SyncState};
 pub use outbox::Action;

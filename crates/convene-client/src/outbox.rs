@@ -3,10 +3,12 @@
 //!
 //! Modelled on a send queue: every action is written to the cache with an idempotency key before
 //! the UI shows it as pending, and is removed only when the server acknowledged it. Failures are
-//! classified: *transient* (network down, 5xx, 429, expired session, a duplicate still running) pause
-//! the queue and keep the action for a later retry with the same key, so the server never applies
-//! it twice; *permanent* (the server refused: 400, 403, 404, 409, 410, 413, 422) mark it failed with
-//! the server's reason and roll back its local effect.
+//! classified: *transient* (network down, 5xx, 429, a duplicate still running) pause the queue and
+//! keep the action for a later retry with the same key, so the server never applies it twice;
+//! *session ended* (401: signed out elsewhere, suspended, expired) stops the queue altogether, the
+//! action still pending, until the user signs in again (retrying with a dead session would only
+//! ask again and again); *permanent* (the server refused: 400, 403, 404, 409, 410, 413, 422) mark
+//! it failed with the server's reason and roll back its local effect.
 
 use convene_proto::{
     AgentId, ContactInviteRequest, ConversationId, CrewId, InviteId, InviteeKind, Message,
@@ -266,6 +268,8 @@ impl Action {
 pub enum Failure {
     /// Keep the action and try again later with the same key.
     Transient(String),
+    /// The session is over: keep the action pending and send nothing until a new sign-in.
+    SessionEnded,
     /// The server refused it: mark it failed with this reason.
     Permanent(String),
 }
@@ -273,6 +277,8 @@ pub enum Failure {
 /// Classifies an error from sending an action.
 pub fn classify(error: &ClientError) -> Failure {
     match error {
+        ClientError::SessionEnded => Failure::SessionEnded,
+        ClientError::Refused(problem) if problem.status == 401 => Failure::SessionEnded,
         ClientError::Refused(problem) => {
             let reason = problem
                 .detail
@@ -280,11 +286,7 @@ pub fn classify(error: &ClientError) -> Failure {
                 .unwrap_or_else(|| problem.title.clone());
             let still_running =
                 problem.status == 409 && problem.field.as_deref() == Some("Idempotency-Key");
-            if problem.status >= 500
-                || problem.status == 429
-                || problem.status == 401
-                || still_running
-            {
+            if problem.status >= 500 || problem.status == 429 || still_running {
                 Failure::Transient(reason)
             } else {
                 Failure::Permanent(reason)
@@ -319,7 +321,7 @@ mod tests {
                 Failure::Permanent(format!("reason {status}"))
             );
         }
-        for status in [401, 429, 500, 503] {
+        for status in [429, 500, 503] {
             assert!(
                 matches!(classify(&refused(status, None)), Failure::Transient(_)),
                 "{status}"
@@ -329,6 +331,12 @@ mod tests {
             classify(&refused(409, Some("Idempotency-Key"))),
             Failure::Transient(_)
         ));
+    }
+
+    #[test]
+    fn an_ended_session_is_neither_retried_nor_a_refusal() {
+        assert_eq!(classify(&ClientError::SessionEnded), Failure::SessionEnded);
+        assert_eq!(classify(&refused(401, None)), Failure::SessionEnded);
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! The realtime stream: a WebSocket to the server that turns pushed changes into syncs and app
-//! events, reconnecting with backoff and resyncing from the cursor after every gap.
+//! events, reconnecting with backoff and resyncing from the cursor after every gap. When the server
+//! ends the session (401 on connect, on a sync or a send) the loop stops instead of knocking again;
+//! a new sign-in starts it again.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,13 +18,21 @@ use crate::events::{ClientEvent, SyncState};
 /// Longest wait between reconnection attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(8);
 
-/// Keeps the stream open for as long as the task runs (abort it on sign-out).
+/// Keeps the stream open for as long as the task runs (abort it on sign-out), and returns when the
+/// server ended the session or nobody is signed in.
 pub async fn run(client: Arc<Client>) {
     let mut backoff = Duration::from_millis(500);
     loop {
         match connect_and_follow(&client).await {
             Ok(()) => backoff = Duration::from_millis(500),
+            Err(ClientError::SessionEnded | ClientError::NotSignedIn) => {
+                tracing::info!("realtime stream stopped: signed out");
+                return;
+            }
             Err(e) => tracing::debug!(error = %e, "realtime stream unavailable"),
+        }
+        if client.sync_state() == SyncState::SignedOut {
+            return;
         }
         client.set_state(SyncState::Offline);
         // Keep trying to send queued actions while waiting: the server may be reachable over HTTP.
@@ -31,9 +41,32 @@ pub async fn run(client: Arc<Client>) {
     }
 }
 
+/// The error for a failed WebSocket handshake: a 401 ends the session, anything else is an outage.
+fn handshake_error(error: tokio_tungstenite::tungstenite::Error) -> ClientError {
+    match &error {
+        tokio_tungstenite::tungstenite::Error::Http(response)
+            if response.status()
+                == tokio_tungstenite::tungstenite::http::StatusCode::UNAUTHORIZED =>
+        {
+            ClientError::SessionEnded
+        }
+        _ => ClientError::Stream(error.to_string()),
+    }
+}
+
+/// Stops following once the session is known to be over (a sync or a send was answered 401).
+fn still_signed_in(client: &Client) -> Result<(), ClientError> {
+    if client.sync_state() == SyncState::SignedOut {
+        Err(ClientError::SessionEnded)
+    } else {
+        Ok(())
+    }
+}
+
 async fn connect_and_follow(client: &Client) -> Result<(), ClientError> {
     let api = client.api()?;
     let (url, token) = api.stream_request();
+    let session_token = token.clone();
     let stream_error = |e: &dyn std::fmt::Display| ClientError::Stream(e.to_string());
     let mut request = url.into_client_request().map_err(|e| stream_error(&e))?;
     if let Some(token) = token {
@@ -42,18 +75,20 @@ async fn connect_and_follow(client: &Client) -> Result<(), ClientError> {
             .map_err(|e| stream_error(&e))?;
         request.headers_mut().insert("authorization", value);
     }
-    let (mut socket, _) = tokio::time::timeout(
+    let connected = tokio::time::timeout(
         Duration::from_secs(10),
         tokio_tungstenite::connect_async(request),
     )
     .await
     .map_err(|e| stream_error(&e))?
-    .map_err(|e| stream_error(&e))?;
+    .map_err(handshake_error);
+    let (mut socket, _) = client.check_session(session_token.as_deref(), connected)?;
     // Connected: catch up on whatever happened during the gap, then send what was queued.
     client.set_state(SyncState::Syncing);
     client.sync_now().await?;
     client.set_state(SyncState::Online);
     client.flush().await;
+    still_signed_in(client)?;
     while let Some(frame) = socket.next().await {
         let text = match frame.map_err(|e| stream_error(&e))? {
             Message::Text(t) => t,
@@ -78,6 +113,7 @@ async fn connect_and_follow(client: &Client) -> Result<(), ClientError> {
             }
         }
         client.flush().await;
+        still_signed_in(client)?;
     }
     Ok(())
 }

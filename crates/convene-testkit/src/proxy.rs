@@ -16,6 +16,8 @@ struct Mode {
     /// Responses to drop (closing the connection) once `skip` reached zero.
     drop: usize,
     dropped: usize,
+    /// HTTP responses the server sent back through the proxy (each request answered, dropped or not).
+    responses: usize,
 }
 
 /// The proxy. Dropping it stops it.
@@ -69,6 +71,11 @@ impl Proxy {
         }
     }
 
+    /// How many HTTP responses the server sent through the proxy so far (to count requests).
+    pub fn responses(&self) -> usize {
+        self.mode.lock().map(|m| m.responses).unwrap_or(0)
+    }
+
     /// How many responses were swallowed so far.
     pub fn dropped(&self) -> usize {
         self.mode.lock().map(|m| m.dropped).unwrap_or(0)
@@ -107,6 +114,9 @@ async fn serve(
                 return Ok::<_, std::io::Error>(());
             }
             if buf[..n].starts_with(b"HTTP/1.1 ") {
+                if let Ok(mut m) = mode.lock() {
+                    m.responses += 1;
+                }
                 let swallow = match mode.lock() {
                     Ok(mut m) if m.skip > 0 => {
                         m.skip -= 1;

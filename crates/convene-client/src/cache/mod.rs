@@ -13,6 +13,7 @@ use crate::error::ClientError;
 mod data;
 mod outbox;
 mod search;
+mod session;
 
 pub use data::{ConversationView, Timeline};
 pub use outbox::QueuedAction;
@@ -114,6 +115,9 @@ const MIGRATIONS: &[&str] = &[
                 json_extract(body, '$.email'), lower(json_extract(body, '$.name')),
                 lower(json_extract(body, '$.email'))
          FROM participants WHERE json_extract(body, '$.contact_id') IS NOT NULL;",
+    // 4: when the server ended the stored session (a 401): kept, not deleted, so the same person
+    // can sign in again and keep the cache and the queued actions.
+    "ALTER TABLE session ADD COLUMN ended_at TEXT;",
 ];
 
 /// The session stored in the cache.
@@ -161,13 +165,14 @@ impl Cache {
         Ok(usize::try_from(v).unwrap_or(0))
     }
 
-    /// Stores the signed-in session, replacing any other.
+    /// Stores the signed-in session, replacing any other (and any record of one that ended).
     pub fn save_session(&self, session: &StoredSession) -> Result<(), ClientError> {
         let me =
             serde_json::to_string(&session.me).map_err(|e| ClientError::Corrupt(e.to_string()))?;
         self.conn.execute(
-            "INSERT INTO session (id, server_url, token, me) VALUES (1, ?1, ?2, ?3)
-             ON CONFLICT(id) DO UPDATE SET server_url = excluded.server_url, token = excluded.token, me = excluded.me",
+            "INSERT INTO session (id, server_url, token, me, ended_at) VALUES (1, ?1, ?2, ?3, NULL)
+             ON CONFLICT(id) DO UPDATE SET server_url = excluded.server_url, token = excluded.token,
+                 me = excluded.me, ended_at = NULL",
             params![session.server_url, session.token, me],
         )?;
         Ok(())
@@ -254,6 +259,7 @@ mod tests {
                     participation: None,
                     pending_invite: false,
                     contacts_may_invite: true,
+                    guest: false,
                 },
                 participants: vec![],
                 invites: vec![],
@@ -303,6 +309,7 @@ mod tests {
                     account_name: "A".into(),
                     email: "c@example.com".into(),
                     name: "C".into(),
+                    email_verified: true,
                 },
             })
             .expect("save");
