@@ -84,6 +84,23 @@ export async function startSmtpSink() {
       }
       return messages;
     },
+    /** The messages addressed to `email`. */
+    to(email) {
+      const want = `<${email.toLowerCase()}>`;
+      return messages.filter((m) => m.rcpt.some((r) => r.toLowerCase() === want));
+    },
+    /** Waits until `n` messages addressed to `email` arrived; answers them. */
+    async waitForTo(email, n, timeoutMs = 15000) {
+      const deadline = Date.now() + timeoutMs;
+      while (this.to(email).length < n) {
+        if (Date.now() > deadline) throw new Error(`expected ${n} emails to ${email}, got ${this.to(email).length}`);
+        await new Promise((r) => {
+          waiters.push(r);
+          setTimeout(r, 200);
+        });
+      }
+      return this.to(email);
+    },
     close: () => server.close(),
   };
 }
@@ -112,15 +129,22 @@ export function joinLink(raw) {
   return m[0];
 }
 
-/** The real convene-server binary with the demo account. */
+/** The sign-in link (`/s/{token}`) in an email. */
+export function signInLink(raw) {
+  const m = emailText(raw).match(/https?:\/\/\S+\/s\/[A-Za-z0-9_-]+/);
+  if (!m) throw new Error(`no sign-in link in: ${emailText(raw)}`);
+  return m[0];
+}
+
+/** The real convene-server binary with the demo account (`CONVENE_SERVER_BIN` picks another build). */
 export async function startServer({ smtpUrl } = {}) {
-  const bin = path.join(repo, "target", "debug", "convene-server");
+  const bin = process.env.CONVENE_SERVER_BIN ?? path.join(repo, "target", "debug", "convene-server");
   if (!existsSync(bin)) throw new Error(`${bin} is missing: cargo xtask test builds it`);
   const port = await freePort();
   const dir = mkdtempSync(path.join(os.tmpdir(), "convene-browser-"));
   const url = `http://127.0.0.1:${port}`;
   const log = openSync(path.join(dir, "server.log"), "w");
-  const env = { ...process.env, CONVENE_UI_DIR: path.join(repo, "ui", "dist") };
+  const env = { ...process.env, CONVENE_UI_DIR: process.env.CONVENE_UI_DIR ?? path.join(repo, "ui", "dist") };
   if (smtpUrl) env.SMTP_URL = smtpUrl;
   const child = spawn(bin, ["serve", "--demo", "--data-dir", path.join(dir, "data"), "--listen", `127.0.0.1:${port}`, "--public-url", url], {
     env,
