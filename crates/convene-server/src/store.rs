@@ -560,3 +560,49 @@ pub async fn insert_guest(
     .await?;
     Ok(())
 }
+
+/// The proven contact with `email` in `account`, created with `name` when there is none. Two
+/// callers racing to create it get the same row (the insert yields to the unique index).
+pub async fn ensure_contact(
+    conn: &mut sqlx::AnyConnection,
+    account: AccountId,
+    email: &str,
+    name: &str,
+) -> std::result::Result<ContactId, sqlx::Error> {
+    let id = ContactId::new();
+    let inserted = sqlx::query(
+        "INSERT INTO contacts (id, account_id, email, name, created_at) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (account_id, email) WHERE guest = 0 DO NOTHING",
+    )
+    .bind(id.to_string())
+    .bind(account.to_string())
+    .bind(email)
+    .bind(name)
+    .bind(now_ms())
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if inserted == 1 {
+        for term in contact_terms(name, email) {
+            sqlx::query(
+                "INSERT INTO contact_terms (account_id, term, contact_id) VALUES ($1, $2, $3)",
+            )
+            .bind(account.to_string())
+            .bind(term)
+            .bind(id.to_string())
+            .execute(&mut *conn)
+            .await?;
+        }
+        return Ok(id);
+    }
+    let existing: String = sqlx::query_scalar(
+        "SELECT id FROM contacts WHERE account_id = $1 AND email = $2 AND guest = 0",
+    )
+    .bind(account.to_string())
+    .bind(email)
+    .fetch_one(&mut *conn)
+    .await?;
+    existing
+        .parse()
+        .map_err(|_| sqlx::Error::Decode(format!("contact id {existing:?}").into()))
+}

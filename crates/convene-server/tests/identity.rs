@@ -653,3 +653,81 @@ async fn every_html_page_keeps_its_tokens_to_itself() {
         assert!(csp.contains("frame-ancestors 'none'"), "{url}: {csp}");
     }
 }
+
+/// Presses "Sign in" on each link at the same instant; answers the statuses.
+async fn race_sign_ins(links: Vec<String>) -> Vec<u16> {
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(links.len()));
+    let tasks: Vec<_> = links
+        .into_iter()
+        .map(|link| {
+            let barrier = barrier.clone();
+            tokio::spawn(async move {
+                let http = reqwest::Client::builder()
+                    .redirect(reqwest::redirect::Policy::none())
+                    .build()
+                    .expect("client");
+                barrier.wait().await;
+                http.post(&link)
+                    .send()
+                    .await
+                    .expect("sign in")
+                    .status()
+                    .as_u16()
+            })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for task in tasks {
+        statuses.push(task.await.expect("task"));
+    }
+    statuses.sort_unstable();
+    statuses
+}
+
+#[tokio::test]
+async fn racing_sign_ins_use_a_link_once_and_make_one_proven_contact() {
+    let sink = SmtpSink::start().await;
+    let t = TestServer::start_with(Some(&sink), |c| {
+        c.limits = convene_server::ratelimit::Limits::scaled(100)
+    })
+    .await;
+    let ana = t.agent("ana@demo.convene.test").await;
+    for round in 0..5 {
+        // Only guests have claimed this address: the first proofs race to create its contact.
+        let email = format!("ivy{round}@example.com");
+        let conversation = new_conversation(&ana, "Race").await;
+        let token = share_token(&ana, &conversation).await;
+        join_link(&t, &token, "Ivy", &email).await;
+        let mut links = Vec::new();
+        for _ in 0..2 {
+            let before = sink.messages().len();
+            t.anonymous()
+                .post("/api/v1/auth/email-link", json!({ "email": email }))
+                .await;
+            links.push(signin_link(&sink.wait_for(before + 1, WAIT).await[before]));
+        }
+        // One link pressed twice at once: used once.
+        assert_eq!(
+            race_sign_ins(vec![links[0].clone(), links[0].clone()]).await,
+            vec![303, 410],
+            "round {round}"
+        );
+        // The other link, raced against a third: both work, and they are the same person.
+        let before = sink.messages().len();
+        t.anonymous()
+            .post("/api/v1/auth/email-link", json!({ "email": email }))
+            .await;
+        let third = signin_link(&sink.wait_for(before + 1, WAIT).await[before]);
+        assert_eq!(
+            race_sign_ins(vec![links[1].clone(), third]).await,
+            vec![303, 303]
+        );
+        let proven: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM contacts WHERE email = $1 AND guest = 0")
+                .bind(&email)
+                .fetch_one(t.server.store.pool())
+                .await
+                .expect("count");
+        assert_eq!(proven, 1, "round {round}");
+    }
+}

@@ -203,25 +203,13 @@ pub async fn prove(
     .bind(email)
     .fetch_all(&mut *tx)
     .await?;
-    let proven = sqlx::query_scalar::<_, String>(
-        "SELECT id FROM contacts WHERE account_id = $1 AND email = $2 AND guest = 0",
-    )
-    .bind(s(account))
-    .bind(email)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let proven: ContactId = match proven {
-        Some(id) => rows::parse(&id)?,
-        None => {
-            let name = guests
-                .last()
-                .map(|g| g.get::<String, _>(1))
-                .unwrap_or_else(|| email.split('@').next().unwrap_or(email).to_owned());
-            let id = ContactId::new();
-            crate::store::insert_contact(tx, id, account, email, &name, now_ms()).await?;
-            id
-        }
-    };
+    // Named as the guest who claimed the address last said (a name is display only), else by the
+    // address itself.
+    let name = guests
+        .last()
+        .map(|g| g.get::<String, _>(1))
+        .unwrap_or_else(|| email.split('@').next().unwrap_or(email).to_owned());
+    let proven = crate::store::ensure_contact(tx, account, email, &name).await?;
     if guests.is_empty() {
         return Ok(proven);
     }
