@@ -47,6 +47,41 @@ describe("HttpBackend sessions that end", () => {
     expect(b.sessionEnded()).toBe(true);
   });
 
+  it("double-checks a cookie session's 401 and then reports it once", async () => {
+    sessionStorage.clear();
+    let me = 0;
+    fakeFetch((_m, path) => (path === "/api/v1/me" && me++ === 0 ? { status: 200, body: contact } : { status: 401, body: problem(401, "unauthenticated", "session ended") }));
+    const b = new HttpBackend("http://convene.test", sessionStorage, localStorage, () => {
+      throw new Error("no restart for the same browser signed out");
+    });
+    const signedOut = vi.fn();
+    b.onSignedOut(signedOut);
+    expect(await b.session()).not.toBeNull();
+    await b.refresh();
+    await b.refresh();
+    expect(signedOut).not.toHaveBeenCalled();
+    await vi.waitFor(() => expect(signedOut).toHaveBeenCalledTimes(1));
+  });
+
+  it("starts over, not signed out, when the browser's cookie now belongs to someone else (a guest proved their email in another tab)", async () => {
+    sessionStorage.clear();
+    const guest = { ...contact, id: "guest", email_verified: false };
+    const proven = { ...contact, id: "proven" };
+    let me = 0;
+    fakeFetch((_m, path) => {
+      if (path === "/api/v1/me") return { status: 200, body: me++ === 0 ? guest : proven };
+      return { status: 401, body: problem(401, "unauthenticated", "session ended") };
+    });
+    const restart = vi.fn();
+    const b = new HttpBackend("http://convene.test", sessionStorage, localStorage, restart);
+    const signedOut = vi.fn();
+    b.onSignedOut(signedOut);
+    await b.session();
+    await b.refresh();
+    await vi.waitFor(() => expect(restart).toHaveBeenCalledTimes(1));
+    expect(signedOut).not.toHaveBeenCalled();
+  });
+
   it("does not take a wrong password for a session ending", async () => {
     const b = backend();
     fakeFetch(() => ({ status: 401, body: problem(401, "unauthenticated", "wrong email or password") }));

@@ -30,6 +30,14 @@ import type {
 } from "../types";
 
 const TOKEN_KEY = "convene.token";
+
+/** How long after a cookie session's 401 to ask again who the browser is signed in as. */
+const RECHECK_MS = 400;
+
+const isGuest = (me: Me) => me.kind === "contact" && me.email_verified === false;
+
+/** The same person, in the same standing (a guest who proved their email is someone new). */
+const samePerson = (a: Me, b: Me) => a.kind === b.kind && a.id === b.id && isGuest(a) === isGuest(b);
 /** Set while this browser holds a session (cleared by "Sign out"): a later 401 means it ended. */
 const HAD_SESSION_KEY = "convene.had-session";
 
@@ -46,12 +54,18 @@ export class HttpBackend implements Backend {
   /** Bumped whenever a session ends, so a stream loop of an earlier session stops. */
   private generation = 0;
   private ended = false;
+  /** A cookie session's 401 is being double-checked (see `sessionGone`). */
+  private confirming = false;
+  /** Who this page is signed in as. */
+  private me: Me | null = null;
 
   constructor(
     private readonly origin: string,
     private readonly storage: Storage,
     /** Survives closing the tab (sessionStorage does not), like the contact's cookie. */
     private readonly durable: Storage = storage,
+    /** Starts the page over (when the browser's cookie now belongs to someone else). */
+    private readonly restart: () => void = () => window.location.reload(),
   ) {}
 
   private async call<T>(method: string, path: string, body?: unknown, mode: CallMode = "session"): Promise<T> {
@@ -73,7 +87,7 @@ export class HttpBackend implements Backend {
     if (!response.ok) {
       const problem = await response.json().catch(() => null);
       if (response.status === 401 && mode === "session") {
-        this.sessionGone();
+        this.sessionGone(Boolean(headers.Authorization));
         throw { code: "unauthenticated", message: SIGNED_OUT, field: null } satisfies BackendError;
       }
       const error: BackendError = {
@@ -90,9 +104,32 @@ export class HttpBackend implements Backend {
     return response.status === 204 ? (undefined as T) : ((await response.json()) as T);
   }
 
-  /** The server no longer accepts this session: forget it and say so, once. */
-  private sessionGone(): void {
+  /**
+   * The server refused this session (401). A bearer session is over. A cookie session may instead
+   * have been replaced a moment ago: proving a guest's email in another tab signs the whole browser
+   * in as the proven contact, while this tab's call still carried the guest's cookie. So ask once
+   * more after the cookie settled: someone else now means start over as them.
+   */
+  private sessionGone(bearer: boolean): void {
     this.storage.removeItem(TOKEN_KEY);
+    if (this.signedOut || this.confirming) return;
+    if (bearer) return this.declareSignedOut();
+    this.confirming = true;
+    window.setTimeout(async () => {
+      const me = await this.call<Me>("GET", "/me", undefined, "quiet").catch(() => null);
+      this.confirming = false;
+      if (this.signedOut) return;
+      if (me && this.me && !samePerson(me, this.me)) {
+        this.generation += 1;
+        this.restart();
+      } else if (!me) {
+        this.declareSignedOut();
+      }
+    }, RECHECK_MS);
+  }
+
+  /** Signed out: forget the session, stop its stream, say so once. */
+  private declareSignedOut(): void {
     if (this.signedOut) return;
     this.signedOut = true;
     this.ended = true;
@@ -101,7 +138,8 @@ export class HttpBackend implements Backend {
   }
 
   /** A session started (signed in, joined, or found at start). */
-  private sessionStarted(): void {
+  private sessionStarted(me: Me): void {
+    this.me = me;
     this.signedOut = false;
     this.ended = false;
     this.durable.setItem(HAD_SESSION_KEY, "1");
@@ -127,7 +165,7 @@ export class HttpBackend implements Backend {
     // A contact's session is an HttpOnly cookie (set when they joined); an agent's, a token here.
     try {
       const me = await this.call<Me>("GET", "/me", undefined, "quiet");
-      this.sessionStarted();
+      this.sessionStarted(me);
       return { server_url: this.origin, me };
     } catch (e) {
       this.storage.removeItem(TOKEN_KEY);
@@ -140,7 +178,7 @@ export class HttpBackend implements Backend {
   async signIn(_serverUrl: string, email: string, password: string): Promise<SessionInfo> {
     const answer = await this.call<{ token: string; me: Me }>("POST", "/auth/login", { email, password }, "anonymous");
     this.storage.setItem(TOKEN_KEY, answer.token);
-    this.sessionStarted();
+    this.sessionStarted(answer.me);
     return { server_url: this.origin, me: answer.me };
   }
 
@@ -303,11 +341,19 @@ export class HttpBackend implements Backend {
       };
       socket.onclose = async () => {
         if (!current()) return;
-        const reachable = await this.call<Me>("GET", "/me").then(
-          () => true,
-          (e: BackendError) => e.code !== "offline",
+        const probe = await this.call<Me>("GET", "/me").then(
+          (me) => ({ reachable: true, me }),
+          (e: BackendError) => ({ reachable: e.code !== "offline", me: null }),
         );
         if (!current()) return;
+        const reachable = probe.reachable;
+        if (probe.me && this.me && !samePerson(probe.me, this.me)) {
+          // The cookie now belongs to someone else: typically this guest proved their email in
+          // another tab, which signed the browser in as the proven contact. Start over as them.
+          this.generation += 1;
+          this.restart();
+          return;
+        }
         if (!reachable) handler({ type: "sync_state", state: "offline" });
         window.setTimeout(connect, backoff);
         backoff = Math.min(backoff * 2, 10_000);
@@ -323,7 +369,7 @@ export class HttpBackend implements Backend {
   async joinLink(_serverUrl: string, token: string, name: string | null, email: string | null): Promise<SessionInfo> {
     const joined = await this.call<{ token: string; me: Me }>("POST", `/join/${encodeURIComponent(token)}`, { name, email }, "anonymous");
     this.storage.setItem(TOKEN_KEY, joined.token);
-    this.sessionStarted();
+    this.sessionStarted(joined.me);
     return { server_url: this.origin, me: joined.me };
   }
 
