@@ -273,6 +273,28 @@ test("a guest tab whose session ended (the email was proven in another browser) 
   await other.close();
 });
 
+test("a refused join page offers “Email me a sign-in link”, and the link it sends signs the contact in", async () => {
+  const email = unique("lena");
+  const id = await invitedContact(email, "Lena Late", "Late for the link", "Here is your quote.");
+  const link = (await ana.get(`/conversations/${id}/share-link`)).body.url;
+  assert.equal((await ana.post(`/conversations/${id}/share-link/rotate`)).status, 200);
+
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const refused = await page.goto(link);
+  assert.equal(refused.status(), 410);
+  await page.getByRole("heading", { name: "This link no longer works" }).waitFor();
+  const before = sink.to(email).length;
+  await page.getByLabel("Your email").fill(email);
+  await page.getByRole("button", { name: "Email me a sign-in link" }).click();
+  await page.getByRole("heading", { name: "Check your inbox" }).waitFor();
+  const [mail] = (await sink.waitForTo(email, before + 1)).slice(before);
+  await followSignInLink(page, signInLink(mail.raw), email);
+  await page.getByTestId("conversation-subject").filter({ hasText: "Late for the link" }).waitFor({ timeout: 15000 });
+  await page.getByText("Here is your quote.").waitFor();
+  await context.close();
+});
+
 test("asking for sign-in links too often shows how long to wait", async () => {
   const email = unique("quinn");
   const context = await browser.newContext();
