@@ -74,6 +74,8 @@ export interface Participant {
   contact_id: string | null;
   name: string;
   email: string;
+  /** False for a guest of the Shareable Link whose email nobody has proven. */
+  email_verified: boolean;
   role: ParticipantRole;
   state: ParticipantState;
   added_by: string | null;

@@ -130,6 +130,7 @@ pub struct Invite {
 /// `GET /api/v1/conversations/{id}/participants`.
 #[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ParticipantsView {
+    /// The joined participants, then the removed ones (`state` says which).
     pub participants: Vec<Participant>,
     pub invites: Vec<Invite>,
 }

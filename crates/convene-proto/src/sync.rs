@@ -13,6 +13,7 @@ pub struct ConversationSnapshot {
     pub conversation: Conversation,
     /// The user relative to this conversation, for the shared permission table.
     pub me: Actor,
+    /// The joined participants, then the removed ones (`state` says which).
     pub participants: Vec<Participant>,
     pub invites: Vec<Invite>,
     pub service_requests: Vec<ServiceRequest>,

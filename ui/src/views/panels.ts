@@ -80,7 +80,7 @@ export function servicePanel(backend: Backend, screen: ConversationScreen, tab: 
   } else {
     const input = h("input", { type: "search", placeholder: "Name or email", "aria-label": "Search agents", autocomplete: "off" });
     const results = h("ul", { class: "rows", "aria-label": "Agents" });
-    const inConversation = new Set(screen.view.participants.map((p) => p.agent_id));
+    const inConversation = new Set(screen.view.participants.filter((p) => p.state === "joined").map((p) => p.agent_id));
     const invited = new Set(screen.view.invites.map((i) => i.agent_id));
     const search = debounce(async () => {
       try {
@@ -286,13 +286,26 @@ export function peoplePanel(backend: Backend, screen: ConversationScreen): HTMLE
       { role: "menuitem" },
     );
   };
+  const unverified = (p: Participant) =>
+    p.email_verified === false
+      ? h("span", { class: "badge warn", "data-testid": "unverified", title: "Joined through the Shareable Link; nobody has proven this email is theirs" }, "email not verified")
+      : null;
   const person = (p: Participant) =>
     h(
       "li",
       { class: "row person", "data-testid": "person", "data-name": p.name },
-      h("span", { class: "grow" }, h("strong", {}, p.name), h("span", { class: "muted" }, ` ${p.email}`), " ", h("span", { class: "badge" }, roleLabel(p.role)), " ", h("span", { class: "state" }, "Joined")),
+      h("span", { class: "grow" }, h("strong", {}, p.name), h("span", { class: "muted" }, ` ${p.email}`), " ", h("span", { class: "badge" }, roleLabel(p.role)), " ", unverified(p), " ", h("span", { class: "state" }, "Joined")),
       moreMenu(p.name, [removeItem(p.id, p.name, false)]),
     );
+  // Removed people stay listed: the Shareable Link does not let them back, only an agent's invite.
+  const removedPerson = (p: Participant) =>
+    h(
+      "li",
+      { class: "row person removed", "data-testid": "removed-person", "data-name": p.name },
+      h("span", { class: "grow" }, h("strong", {}, p.name), h("span", { class: "muted" }, ` ${p.email}`), " ", h("span", { class: "state" }, "Removed — only an agent can invite them back")),
+    );
+  const joined = screen.view.participants.filter((p) => p.state === "joined");
+  const removed = screen.view.participants.filter((p) => p.state === "removed");
   const invitee = (i: Invite) => {
     const mine = false;
     const revoke = guarded(
@@ -329,8 +342,10 @@ export function peoplePanel(backend: Backend, screen: ConversationScreen): HTMLE
     { class: "panel", "aria-label": "People" },
     h("h2", {}, "People"),
     leave,
-    h("ul", { class: "rows", "aria-label": "Participants" }, ...screen.view.participants.map(person)),
+    h("ul", { class: "rows", "aria-label": "Participants" }, ...joined.map(person)),
     screen.view.invites.length ? h("h3", {}, "Invited") : null,
     h("ul", { class: "rows", "aria-label": "Pending invites" }, ...screen.view.invites.map(invitee)),
+    removed.length ? h("h3", {}, "Removed") : null,
+    removed.length ? h("ul", { class: "rows", "aria-label": "Removed people" }, ...removed.map(removedPerson)) : null,
   );
 }

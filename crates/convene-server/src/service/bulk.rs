@@ -247,7 +247,8 @@ fn json_err(e: serde_json::Error) -> ApiError {
 }
 
 /// The joined participants of the conversations `ids`, by conversation: owners first, then
-/// agents, then contacts, each by name (as [`super::rows::participants`] orders them).
+/// agents, then contacts, each by name, and the removed after them (as
+/// [`super::rows::participants`] orders them).
 async fn participants_of(
     conn: &mut AnyConnection,
     backend: Backend,
@@ -275,7 +276,7 @@ async fn participants_of(
          LEFT JOIN contacts k ON k.id = p.contact_id
          LEFT JOIN agents ba ON ba.id = p.added_by
          LEFT JOIN contacts bk ON bk.id = p.added_by
-         WHERE p.conversation_id IN ({{in}}) AND p.state = 'joined'
+         WHERE p.conversation_id IN ({{in}}) AND p.state IN ('joined', 'removed')
          GROUP BY p.conversation_id"
     );
     let mut out = HashMap::new();
@@ -315,7 +316,11 @@ async fn participants_of(
                 ParticipantRole::Agent => 1,
                 ParticipantRole::Contact => 2,
             };
-            rank(a).cmp(&rank(b)).then_with(|| a.name.cmp(&b.name))
+            let removed = |p: &Participant| p.state != convene_proto::ParticipantState::Joined;
+            removed(a)
+                .cmp(&removed(b))
+                .then_with(|| rank(a).cmp(&rank(b)))
+                .then_with(|| a.name.cmp(&b.name))
         });
         out.insert(conversation, list);
     }

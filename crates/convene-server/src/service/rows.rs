@@ -93,14 +93,16 @@ pub(super) fn participant_row(r: &AnyRow) -> Result<Participant, ApiError> {
     })
 }
 
-/// Joined participants of a conversation, owners first, then by name.
+/// Participants of a conversation: the joined ones (owners first, then by name), then the removed
+/// ones, whom the People panel lists so that everyone sees who may not come back by the link.
 pub async fn participants(
     tx: &mut AnyConnection,
     id: ConversationId,
 ) -> Result<Vec<Participant>, ApiError> {
     let sql = format!(
-        "{PARTICIPANT_SELECT} WHERE p.conversation_id = $1 AND p.state = 'joined'
-         ORDER BY CASE p.role WHEN 'owner' THEN 0 WHEN 'agent' THEN 1 ELSE 2 END, 5"
+        "{PARTICIPANT_SELECT} WHERE p.conversation_id = $1 AND p.state IN ('joined', 'removed')
+         ORDER BY CASE p.state WHEN 'joined' THEN 0 ELSE 1 END,
+                  CASE p.role WHEN 'owner' THEN 0 WHEN 'agent' THEN 1 ELSE 2 END, 5"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id.to_string())

@@ -282,9 +282,9 @@ async fn hand_over(
                     .execute(&mut *tx)
                     .await?;
             }
-            // The guest's own row ends: the person behind it is now the proven contact's row.
-            sqlx::query("UPDATE participants SET state = $1, updated_at = $2 WHERE id = $3")
-                .bind(if removed { "removed" } else { "left" })
+            // The guest's own row ends: the person behind it is now the proven contact's row (whose
+            // removal, if they were removed, stands).
+            sqlx::query("UPDATE participants SET state = 'left', updated_at = $1 WHERE id = $2")
                 .bind(now)
                 .bind(s(guest_participant))
                 .execute(&mut *tx)
