@@ -28,6 +28,16 @@ fn refuse(message: &str) -> Response {
     .into_response()
 }
 
+/// Routes whose answer carries a new session (in its body or a cookie). Their answers are never
+/// stored: a session token must not rest in the database, nor be replayed to whoever sends the same
+/// key and body. A retry runs again (signing in again; a link joins once).
+fn mints_session(path: &str) -> bool {
+    path == "/api/v1/auth/login"
+        || ["/api/v1/join/", "/j/", "/s/"]
+            .iter()
+            .any(|prefix| path.starts_with(prefix))
+}
+
 /// The middleware.
 pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> Response {
     if !matches!(
@@ -47,12 +57,18 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
         return refuse("Idempotency-Key must be 1 to 255 visible ASCII characters");
     };
     let key = key.to_owned();
+    if mints_session(req.uri().path()) {
+        return next.run(req).await;
+    }
+    // The caller's session, by bearer or by the browser's cookie.
     let scope = req
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
-        .map(|t| format!("session:{}", hash_token(t.trim())))
+        .map(|t| t.trim().to_owned())
+        .or_else(|| crate::web::session_cookie(req.headers()))
+        .map(|t| format!("session:{}", hash_token(&t)))
         .unwrap_or_else(|| "anonymous".to_owned());
     let (parts, body) = req.into_parts();
     let Ok(bytes) = to_bytes(body, MAX_BODY_BYTES).await else {

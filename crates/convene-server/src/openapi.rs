@@ -29,7 +29,8 @@ pub const BEARER: &str = "bearer";
         description = "The HTTP API of the Convene server. Authenticated routes take \
             `Authorization: Bearer TOKEN` (from `POST /api/v1/auth/login` or `POST /api/v1/join/{token}`). \
             Errors are RFC 9457 problem documents (`application/problem+json`) with a stable `code`. \
-            Every mutating route accepts an `Idempotency-Key` header.",
+            Every mutating route accepts an `Idempotency-Key` header; routes that answer with a new \
+            session (sign-in, join) never store their answer, so a retry with the key runs again.",
         license(name = "MIT", identifier = "MIT"),
     ),
     paths(

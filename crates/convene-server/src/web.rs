@@ -55,6 +55,30 @@ pub fn same_origin(headers: &axum::http::HeaderMap, public_url: &str) -> bool {
         .is_some_and(|o| o.to_lowercase() == origin(public_url))
 }
 
+/// Whether a browser sent this request from another site's page (a forged form: it would sign the
+/// visitor in as someone else, or act with their cookie). Browsers say so in `Sec-Fetch-Site`; older
+/// ones only by a foreign `Origin`. Our pages' forms send `Origin: null` (they are served with
+/// `Referrer-Policy: no-referrer`), so the origin alone cannot tell them apart from a forged one.
+/// Requests from no browser (no such header) are not from another site.
+pub fn from_elsewhere(headers: &axum::http::HeaderMap, public_url: &str) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site") {
+        return !matches!(site.to_str(), Ok("same-origin" | "none"));
+    }
+    headers
+        .get(header::ORIGIN)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|o| o != "null" && !same_origin(headers, public_url))
+}
+
+/// The page for a form another site posted.
+fn forged() -> Response {
+    page(
+        StatusCode::FORBIDDEN,
+        "Please use the link itself",
+        "<p>This form was sent from another website, so nothing was done. Open the link from your email or the conversation again.</p>",
+    )
+}
+
 /// `Set-Cookie` for a contact session: HttpOnly, Secure, SameSite=Strict, 30 days.
 fn session_cookie_header(token: &str) -> String {
     format!(
@@ -238,7 +262,11 @@ pub async fn signin_form(
     State(state): State<AppState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
     Path(token): Path<String>,
+    headers: axum::http::HeaderMap,
 ) -> Response {
+    if from_elsewhere(&headers, &state.ctx().public_url) {
+        return forged();
+    }
     if let Err(e) = ratelimit::hit(
         state.store(),
         state.limits().redeem,
@@ -271,8 +299,12 @@ pub struct EmailLinkForm {
 pub async fn signin_request_form(
     State(state): State<AppState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
+    headers: axum::http::HeaderMap,
     form: Result<Form<EmailLinkForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
+    if from_elsewhere(&headers, &state.ctx().public_url) {
+        return forged();
+    }
     let raw = form.map(|Form(f)| f.email).unwrap_or_default();
     match crate::api::auth::request_email_link(&state, client.ip(), &raw).await {
         Ok(email) => page(
@@ -361,8 +393,12 @@ pub async fn join_form(
     ConnectInfo(client): ConnectInfo<SocketAddr>,
     Path(token): Path<String>,
     crate::api::MaybeAuthed(caller): crate::api::MaybeAuthed,
+    headers: axum::http::HeaderMap,
     form: Result<Form<JoinRequest>, axum::extract::rejection::FormRejection>,
 ) -> Response {
+    if from_elsewhere(&headers, &state.ctx().public_url) {
+        return forged();
+    }
     if let Err(e) = ratelimit::hit(
         state.store(),
         state.limits().redeem,

@@ -731,3 +731,273 @@ async fn racing_sign_ins_use_a_link_once_and_make_one_proven_contact() {
         assert_eq!(proven, 1, "round {round}");
     }
 }
+
+/// Asks for a sign-in link for `email` and follows it; answers the session cookie (`name=value`).
+async fn prove_by_link(t: &TestServer, sink: &SmtpSink, email: &str) -> String {
+    let before = sink.messages().len();
+    t.anonymous()
+        .post("/api/v1/auth/email-link", json!({ "email": email }))
+        .await;
+    let link = signin_link(&sink.wait_for(before + 1, WAIT).await[before]);
+    let (status, cookie, page) = follow(&link).await;
+    assert_eq!(status, 303, "{page}");
+    cookie.expect("a session cookie")
+}
+
+#[tokio::test]
+async fn a_guest_removed_from_a_conversation_stays_removed_once_the_address_is_proven() {
+    let sink = SmtpSink::start().await;
+    let t = TestServer::start(Some(&sink)).await;
+    let ana = t.agent("ana@demo.convene.test").await;
+    let conversation = new_conversation(&ana, "Community forum").await;
+    let token = share_token(&ana, &conversation).await;
+    // Jade was invited once and left; later she came back through the link in another browser
+    // (a guest) and the owner removed her.
+    let jade = seat_contact(&t, &sink, &ana, &conversation, "jade@example.com").await;
+    let left = jade
+        .post(
+            &format!("/api/v1/conversations/{conversation}/leave"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(left.status, 204, "{}", left.body);
+    join_link(&t, &token, "Jade", "jade@example.com").await;
+    let pid = ana.participant_id(&conversation, "jade@example.com").await;
+    let removed = ana
+        .delete(&format!(
+            "/api/v1/conversations/{conversation}/participants/{pid}"
+        ))
+        .await;
+    assert_eq!(removed.status, 204, "{}", removed.body);
+    t.anonymous()
+        .post(
+            &format!("/api/v1/join/{token}"),
+            json!({"name": "Jade", "email": "jade@example.com"}),
+        )
+        .await
+        .problem(410, "link_invalid");
+
+    // Proving the address hands the guest's membership to the proven Jade: the removal stands.
+    let cookie = prove_by_link(&t, &sink, "jade@example.com").await;
+    let again = t
+        .anonymous()
+        .post(
+            &format!("/api/v1/join/{token}"),
+            json!({"name": "Jade", "email": "jade@example.com"}),
+        )
+        .await;
+    again.problem(410, "link_invalid");
+    let with_cookie = reqwest::Client::new()
+        .post(t.server.url() + &format!("/api/v1/join/{token}"))
+        .header("cookie", &cookie)
+        .header("origin", t.server.url())
+        .json(&json!({"name": "Jade", "email": "jade@example.com"}))
+        .send()
+        .await
+        .expect("join");
+    assert_eq!(with_cookie.status(), 410, "the proven Jade is refused too");
+}
+
+#[tokio::test]
+async fn answers_that_carry_a_session_are_never_kept_for_replay() {
+    let sink = SmtpSink::start().await;
+    let t = TestServer::start(Some(&sink)).await;
+    let ana = t.agent("ana@demo.convene.test").await;
+    let private = new_conversation(&ana, "Lena's invoice").await;
+    seat_contact(&t, &sink, &ana, &private, "lena@example.com").await;
+    let public = new_conversation(&ana, "Town hall").await;
+    let token = share_token(&ana, &public).await;
+    let cookie = prove_by_link(&t, &sink, "lena@example.com").await;
+
+    // Lena, signed in by her cookie, joins the link as herself, with an Idempotency-Key.
+    let join = format!("/api/v1/join/{token}");
+    let body = json!({"name": "Lena", "email": "lena@example.com"});
+    let key = "join-town-hall";
+    let joined: Value = reqwest::Client::new()
+        .post(t.server.url() + &join)
+        .header("cookie", &cookie)
+        .header("origin", t.server.url())
+        .header("idempotency-key", key)
+        .json(&body)
+        .send()
+        .await
+        .expect("join")
+        .json()
+        .await
+        .expect("json");
+    let session = joined["token"].as_str().expect("token").to_owned();
+    assert_eq!(joined["me"]["email_verified"], true, "{joined}");
+
+    // A stranger who knows the link, Lena's address (the People panel shows it) and the key.
+    let replayed = t
+        .anonymous()
+        .send(
+            reqwest::Method::POST,
+            &join,
+            Some(body.clone()),
+            &[("Idempotency-Key", key)],
+        )
+        .await;
+    assert_ne!(
+        replayed.body["token"].as_str(),
+        Some(session.as_str()),
+        "a replay never hands Lena's session to someone else"
+    );
+    if let Some(theirs) = replayed.body["token"].as_str() {
+        t.anonymous()
+            .with_token(theirs)
+            .get(&format!("/api/v1/conversations/{private}"))
+            .await
+            .problem(404, "not_found");
+    }
+    // An agent's sign-in with a key: its session is not kept either.
+    let login = t
+        .anonymous()
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/auth/login",
+            Some(json!({"email": "ana@demo.convene.test", "password": convene_server::demo::DEMO_PASSWORD})),
+            &[("Idempotency-Key", "login-1")],
+        )
+        .await;
+    let agent_session = login.ok()["token"].as_str().expect("token").to_owned();
+    let kept: Vec<Vec<u8>> = sqlx::query_scalar("SELECT body FROM idempotency_keys")
+        .fetch_all(t.server.store.pool())
+        .await
+        .expect("records");
+    for record in &kept {
+        let text = String::from_utf8_lossy(record);
+        assert!(
+            !text.contains(&session),
+            "a contact session at rest: {text}"
+        );
+        assert!(
+            !text.contains(&agent_session),
+            "an agent session at rest: {text}"
+        );
+    }
+
+    // Records are scoped to the caller's session, the cookie's too: what Lena did with a key is
+    // not answered to someone else sending the same key.
+    let path = format!("/api/v1/conversations/{private}/messages");
+    let posted = reqwest::Client::new()
+        .post(t.server.url() + &path)
+        .header("cookie", &cookie)
+        .header("origin", t.server.url())
+        .header("idempotency-key", "msg-1")
+        .json(&json!({"body": "Paid today"}))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(posted.status(), 201);
+    t.anonymous()
+        .send(
+            reqwest::Method::POST,
+            &path,
+            Some(json!({"body": "Paid today"})),
+            &[("Idempotency-Key", "msg-1")],
+        )
+        .await
+        .problem(401, "unauthenticated");
+}
+
+#[tokio::test]
+async fn sign_in_and_join_forms_refuse_other_sites() {
+    let sink = SmtpSink::start().await;
+    let t = TestServer::start(Some(&sink)).await;
+    let ana = t.agent("ana@demo.convene.test").await;
+    let private = new_conversation(&ana, "Max's case").await;
+    seat_contact(&t, &sink, &ana, &private, "max@example.com").await;
+    let public = new_conversation(&ana, "Open day").await;
+    let token = share_token(&ana, &public).await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let evil = "https://evil.example";
+
+    // Another site posting a sign-in link's form (signing the visitor's browser in as whoever
+    // the link belongs to) is refused, and the link still works from its own page.
+    let before = sink.messages().len();
+    t.anonymous()
+        .post(
+            "/api/v1/auth/email-link",
+            json!({"email": "max@example.com"}),
+        )
+        .await;
+    let link = signin_link(&sink.wait_for(before + 1, WAIT).await[before]);
+    for (origin, site) in [(evil, None), ("null", Some("cross-site"))] {
+        let mut forged = http.post(&link).header("origin", origin);
+        if let Some(site) = site {
+            forged = forged.header("sec-fetch-site", site);
+        }
+        let forged = forged.send().await.expect("post");
+        assert_eq!(forged.status(), 403, "{origin} {site:?}");
+        assert!(forged.headers().get("set-cookie").is_none());
+    }
+    // Our own page's form, as a browser sends it (the page's no-referrer policy makes the
+    // origin "null").
+    let own = http
+        .post(&link)
+        .header("origin", "null")
+        .header("sec-fetch-site", "same-origin")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(own.status(), 303);
+    let cookie = own
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|c| c.split(';').next())
+        .expect("cookie")
+        .to_owned();
+
+    // The join form and the "Email me a sign-in link" form, posted from elsewhere.
+    let forged = http
+        .post(t.server.url() + &format!("/j/{token}"))
+        .header("origin", evil)
+        .form(&[("name", "Max"), ("email", "max@example.com")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(forged.status(), 403);
+    assert!(forged.headers().get("set-cookie").is_none());
+    let before = sink.messages().len();
+    let forged = http
+        .post(t.server.url() + "/s")
+        .header("origin", evil)
+        .form(&[("email", "max@example.com")])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(forged.status(), 403);
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    assert_eq!(sink.messages().len(), before, "no email for a forged form");
+
+    // A cross-site call to the join API does not act as the cookie's owner: the caller joins as
+    // a new guest, and the proven Max is not put in the conversation.
+    let joined: Value = http
+        .post(t.server.url() + &format!("/api/v1/join/{token}"))
+        .header("cookie", &cookie)
+        .header("origin", evil)
+        .header("content-type", "text/plain")
+        .body(r#"{"name":"Max","email":"max@example.com"}"#)
+        .send()
+        .await
+        .expect("join")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(joined["me"]["email_verified"], false, "{joined}");
+    let proven: Value = reqwest::Client::new()
+        .get(t.server.url() + "/api/v1/conversations")
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .expect("list")
+        .json()
+        .await
+        .expect("json");
+    assert!(!proven.to_string().contains(&public), "{proven}");
+}

@@ -152,9 +152,13 @@ impl FromRequestParts<AppState> for MaybeAuthed {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let token = bearer(parts)
-            .map(str::to_owned)
-            .or_else(|| crate::web::session_cookie(&parts.headers));
+        // A cookie counts only when the request comes from our own pages: another site's page
+        // must not act as the visitor (join them somewhere as themselves).
+        let token = bearer(parts).map(str::to_owned).or_else(|| {
+            crate::web::session_cookie(&parts.headers).filter(|_| {
+                !crate::web::from_elsewhere(&parts.headers, state.ctx().public_url.as_str())
+            })
+        });
         let Some(token) = token else {
             return Ok(Self(None));
         };

@@ -283,12 +283,15 @@ async fn hand_over(
                     .await?;
             }
             // The guest's own row ends: the person behind it is now the proven contact's row (whose
-            // removal, if they were removed, stands).
-            sqlx::query("UPDATE participants SET state = 'left', updated_at = $1 WHERE id = $2")
-                .bind(now)
-                .bind(s(guest_participant))
-                .execute(&mut *tx)
-                .await?;
+            // removal, if they were removed, stands). A removed guest's row stays removed: it is
+            // the record that keeps the address from walking back in through the link.
+            sqlx::query(
+                "UPDATE participants SET state = 'left', updated_at = $1 WHERE id = $2 AND state <> 'removed'",
+            )
+            .bind(now)
+            .bind(s(guest_participant))
+            .execute(&mut *tx)
+            .await?;
             removed
         }
     };
