@@ -24,6 +24,7 @@ fn main() {
         "tray_badge",
         "join_link",
         "startup_rendered",
+        "take_early_events",
     ];
     let attributes = tauri_build::Attributes::new()
         .config_path("../tauri.conf.json")

@@ -4,7 +4,7 @@
 use std::sync::{Arc, Mutex};
 
 use convene_client::{Client, ClientEvent};
-use tauri::{AppHandle, Emitter, Manager};
+use tauri::{AppHandle, Manager};
 
 /// The running realtime task, if signed in.
 #[derive(Default)]
@@ -70,7 +70,7 @@ pub fn pump_events(app: AppHandle) {
             ) {
                 crate::tray::update(&app, &client);
             }
-            let _ = app.emit(UI_EVENT, &event);
+            crate::mailbox::send(&app, UI_EVENT, &event);
         }
     });
 }

@@ -14,7 +14,8 @@ use crate::background;
 /// The error every command returns to the UI.
 #[derive(Debug, Serialize)]
 pub struct CommandError {
-    /// A stable code: the server's problem code, or `offline`, `not_signed_in`, `local`.
+    /// A stable code: the server's problem code, or `offline`, `not_signed_in`, `signed_out` (the
+    /// server ended the session), `signed_in` (a join link while signed in), `local`.
     pub code: String,
     /// A sentence for the user.
     pub message: String,
@@ -34,6 +35,8 @@ impl From<ClientError> for CommandError {
             ),
             ClientError::Network(_) => ("offline".to_owned(), None),
             ClientError::NotSignedIn => ("not_signed_in".to_owned(), None),
+            ClientError::SessionEnded => ("signed_out".to_owned(), None),
+            ClientError::SignedInAlready(_) => ("signed_in".to_owned(), None),
             ClientError::BadServerUrl(_) => {
                 ("invalid_input".to_owned(), Some("server_url".to_owned()))
             }
@@ -115,6 +118,8 @@ pub fn cached_conversations(client: ClientState<'_>) -> Result<Vec<Conversation>
 #[derive(Debug, Serialize)]
 pub struct RefreshOutcome {
     pub online: bool,
+    /// The server ended the session: "Signed out — sign in again" (cache and queue kept).
+    pub signed_out: bool,
     pub error: Option<String>,
     pub last_synced_at: Option<String>,
 }
@@ -124,6 +129,7 @@ pub async fn refresh(client: ClientState<'_>) -> Result<RefreshOutcome> {
     let outcome = client.refresh().await;
     Ok(RefreshOutcome {
         online: outcome.online,
+        signed_out: outcome.signed_out,
         error: outcome.error,
         last_synced_at: outcome.last_synced_at,
     })

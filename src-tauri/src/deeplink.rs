@@ -1,8 +1,17 @@
 //! `convene://` links: `convene://conversation/{id}` opens a conversation; `convene://join/{token}`
-//! is handed to the UI, which asks for a name and email when needed and redeems it.
+//! is handed to the UI, which asks for a name and email when needed and redeems it, when nobody is
+//! signed in. While someone is (even with a session the server ended), redeeming would replace
+//! their session and delete their cache and unsent actions: the join page opens in the system
+//! browser instead, and the app says so ([`convene_client::Client::join_plan`] decides).
 
-use tauri::{AppHandle, Emitter};
+use std::sync::Arc;
+
+use convene_client::{Client, ClientEvent, JoinPlan};
+use tauri::{AppHandle, Manager};
 use tauri_plugin_deep_link::DeepLinkExt;
+use tauri_plugin_opener::OpenerExt;
+
+use crate::background::UI_EVENT;
 
 /// The UI event carrying a join token from a link.
 pub const JOIN_EVENT: &str = "convene-join";
@@ -41,19 +50,16 @@ pub fn install(app: &AppHandle) {
             handle_url(&handle, url.as_str());
         }
     });
-    if let Ok(Some(urls)) = app.deep_link().get_current() {
-        for url in urls {
-            handle_url(app, url.as_str());
-        }
-    }
-    let args: Vec<String> = std::env::args().collect();
-    handle_args(app, &args);
-}
-
-/// A second launch's arguments (Linux and Windows pass the URL as an argument).
-pub fn handle_args(app: &AppHandle, args: &[String]) {
-    for arg in args.iter().filter(|a| a.starts_with("convene://")) {
-        handle_url(app, arg);
+    // The link the app was started with, once: where the plugin knows it (on Linux and Windows it
+    // reads the command line itself), from the plugin; else from the command line.
+    let at_start: Vec<String> = match app.deep_link().get_current() {
+        Ok(Some(urls)) if !urls.is_empty() => urls.into_iter().map(|u| u.to_string()).collect(),
+        _ => std::env::args()
+            .filter(|a| a.starts_with("convene://"))
+            .collect(),
+    };
+    for url in at_start {
+        handle_url(app, &url);
     }
 }
 
@@ -80,17 +86,38 @@ fn handle_url(app: &AppHandle, url: &str) {
                 && token.len() < 200
                 && (server.starts_with("http://") || server.starts_with("https://"))
             {
-                let _ = app.emit(
-                    JOIN_EVENT,
-                    JoinRequest {
-                        token: token.to_owned(),
-                        server_url: server,
-                    },
-                );
+                join(app, token, server);
             } else {
                 tracing::warn!("ignored a convene://join link without a token or server");
             }
         }
         _ => tracing::warn!("ignored an unknown convene:// link"),
+    }
+}
+
+/// A join link: redeemed through the UI when nobody is signed in, else opened in the browser.
+fn join(app: &AppHandle, token: &str, server_url: String) {
+    let client = app.state::<Arc<Client>>().inner().clone();
+    match client.join_plan(&server_url, token) {
+        Ok(JoinPlan::Redeem) => crate::mailbox::send(
+            app,
+            JOIN_EVENT,
+            &JoinRequest {
+                token: token.to_owned(),
+                server_url,
+            },
+        ),
+        Ok(JoinPlan::OpenInBrowser { url, notice }) => {
+            // The URL carries the token: it goes to the browser and the window, never to the log.
+            let text = match app.opener().open_url(url.as_str(), None::<&str>) {
+                Ok(()) => notice,
+                Err(error) => {
+                    tracing::warn!(%error, "could not open a join link in the browser");
+                    format!("Could not open your browser. To join, open {url} in it; you stay signed in here")
+                }
+            };
+            crate::mailbox::send(app, UI_EVENT, &ClientEvent::Notice { text });
+        }
+        Err(error) => tracing::warn!(%error, "ignored a convene://join link"),
     }
 }

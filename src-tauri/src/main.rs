@@ -7,6 +7,7 @@
 mod background;
 mod commands;
 mod deeplink;
+mod mailbox;
 mod notify;
 mod rendering;
 mod startup;
@@ -35,8 +36,9 @@ fn main() {
     let mut builder = tauri::Builder::default();
     if !separate_instances {
         // One app per user: a second launch (e.g. from a convene:// link) hands over to the first.
-        builder = builder.plugin(tauri_plugin_single_instance::init(|app, args, _cwd| {
-            deeplink::handle_args(app, &args);
+        // Its link reaches `deeplink` through the deep-link plugin (the single-instance plugin's
+        // `deep-link` feature forwards it), so it is not handled here a second time.
+        builder = builder.plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
             if let Some(window) = app.get_webview_window("main") {
                 let _ = window.show();
                 let _ = window.set_focus();
@@ -46,7 +48,9 @@ fn main() {
     let result = builder
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_clipboard_manager::init())
+        .plugin(tauri_plugin_opener::init())
         .manage(background::Realtime::default())
+        .manage(mailbox::Mailbox::default())
         .manage(tray::Badge::default())
         .manage(startup)
         .setup(|app| {
@@ -97,6 +101,7 @@ fn main() {
             commands::tray_badge,
             commands::join_link,
             startup::startup_rendered,
+            mailbox::take_early_events,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"));
     if let Err(error) = result {

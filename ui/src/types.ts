@@ -35,6 +35,8 @@ export interface SessionInfo {
 /** What a refresh tells the UI (the list itself is read through `home`). */
 export interface RefreshOutcome {
   online: boolean;
+  /** The server ended the session (desktop): "Signed out — sign in again", cache and queue kept. */
+  signed_out?: boolean;
   error: string | null;
   last_synced_at: string | null;
 }
@@ -199,7 +201,8 @@ export interface QueuedAction {
   created_at: string;
 }
 
-export type SyncState = "online" | "offline" | "syncing";
+/** `signed_out`: the server ended the session (401); the cache and the queued actions are kept. */
+export type SyncState = "online" | "offline" | "syncing" | "signed_out";
 
 /** What a list row shows of its conversation (the desktop sends only this; a whole Conversation fits too). */
 export type ListConversation = Pick<Conversation, "id" | "subject" | "updated_at" | "my_role" | "participant_count">;
@@ -255,4 +258,5 @@ export type CoreEvent =
   | { type: "conversation_changed"; conversation_id: string }
   | { type: "access_lost"; conversation_id: string }
   | { type: "outbox_changed" }
-  | { type: "action_failed"; seq: number; label: string; reason: string };
+  | { type: "action_failed"; seq: number; label: string; reason: string }
+  | { type: "notice"; text: string };

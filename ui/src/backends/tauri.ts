@@ -77,10 +77,10 @@ export class TauriBackend implements Backend {
     return invoke("copy_share_link", { conversationId });
   }
   onEvent(handler: (event: CoreEvent) => void): void {
-    void listen<CoreEvent>("convene-event", (e) => handler(e.payload));
+    listenWithEarly("convene-event", handler);
   }
   onJoinLink(handler: (link: { token: string; server_url: string }) => void): void {
-    void listen<{ token: string; server_url: string }>("convene-join", (e) => handler(e.payload));
+    listenWithEarly("convene-join", handler);
   }
   joinLink(serverUrl: string, token: string, name: string | null, email: string | null): Promise<SessionInfo> {
     return invoke("join_link", { serverUrl, token, name, email });
@@ -91,4 +91,15 @@ export class TauriBackend implements Backend {
   onOpenConversation(handler: (id: string) => void): void {
     void listen<string>("convene-open", (e) => handler(e.payload));
   }
+}
+
+/**
+ * Listens to a shell event, then collects what the shell sent before anyone listened (a
+ * `convene://` link the app was started with is handled before this page has loaded).
+ */
+function listenWithEarly<T>(event: string, handler: (payload: T) => void): void {
+  void listen<T>(event, (e) => handler(e.payload))
+    .then(() => invoke<T[]>("take_early_events", { event }))
+    .then((early) => early.forEach(handler))
+    .catch(() => undefined);
 }

@@ -4,9 +4,10 @@
 import type { Backend } from "../backend";
 import { afterNextPaint, h } from "../dom";
 import { initials, peopleCount, relativeTime, roleLabel } from "../format";
-import type { ConversationScreen, Home, Invite, ListEntry, Message, QueuedAction, SessionInfo, TimelineEvent } from "../types";
+import type { ConversationScreen, Home, Invite, ListEntry, Message, QueuedAction, SessionInfo, SyncState, TimelineEvent } from "../types";
 import { VirtualList } from "../virtual-list";
 import { contactsPanel, peoplePanel, servicePanel, type PanelName } from "./panels";
+import { signInAgainDialog } from "./session-ended";
 import { can, iconButton, messageOf, toast } from "./shared";
 import { guestBanner } from "./verify";
 
@@ -65,6 +66,8 @@ function describeAction(q: QueuedAction): string {
 export class AppView {
   readonly element: HTMLElement;
   private readonly status = h("div", { class: "status", role: "status", "data-testid": "connection-status" }, "Loading…");
+  /** Shown beside the status while the server has ended the session. */
+  private readonly signInAgain = h("button", { type: "button", class: "link", hidden: true, "data-testid": "sign-in-again-button" }, "Sign in again");
   private readonly sidebar = h("nav", { class: "sidebar", "aria-label": "Conversations" });
   private readonly main = h("main", { class: "conversation-pane" });
   private readonly search = h("input", { type: "search", placeholder: "Search conversations", "aria-label": "Search conversations", class: "search" });
@@ -116,6 +119,7 @@ export class AppView {
         h("div", { class: "brand" }, h("span", { class: "brand-mark", "aria-hidden": "true" }), "Convene"),
         h("span", { class: "account" }, me.account_name),
         this.status,
+        this.signInAgain,
         h(
           "div",
           { class: "me" },
@@ -129,8 +133,10 @@ export class AppView {
       h("div", { class: "body" }, this.sidebar, this.main),
     );
     this.main.append(h("p", { class: "empty-pane" }, "Select a conversation."));
+    this.signInAgain.addEventListener("click", () => this.openSignInAgain());
     backend.onEvent((event) => {
       if (event.type === "action_failed") toast(`${event.label} failed: ${event.reason}`, "error");
+      if (event.type === "notice") toast(event.text);
       if (event.type === "access_lost" && event.conversation_id === this.selected) {
         toast("You no longer have access to that conversation", "error");
         this.selected = null;
@@ -151,7 +157,7 @@ export class AppView {
     if (this.home) void this.backend.startupRendered(this.conversations.count).catch(() => undefined);
     this.openRemembered();
     const outcome = await this.backend.refresh().catch(() => null);
-    if (outcome && !outcome.online) this.renderStatus(false);
+    if (outcome && !outcome.online) this.renderStatus(outcome.signed_out ? "signed_out" : "offline");
     // Offline, nothing reached the cache: the list on screen is still the cached one.
     if (outcome?.online) await this.reload();
     this.openRemembered();
@@ -178,7 +184,7 @@ export class AppView {
       toast(messageOf(e), "error");
       return;
     }
-    this.renderStatus(this.home.state !== "offline");
+    this.renderStatus(this.home.state);
     // Re-render only what changed, so an open menu or a half-typed search survives background syncs.
     // The first render compares with nothing: the JSON (megabytes for a long list) is made later,
     // when a reload needs it, not on the way to the first paint.
@@ -192,17 +198,39 @@ export class AppView {
     if (this.selected) await this.loadConversation(this.selected, false);
   }
 
-  private renderStatus(online: boolean): void {
+  /** The connection status: online, offline (cached), or signed out by the server (sign in again). */
+  private renderStatus(state: SyncState): void {
     const home = this.home;
     const pending = home?.queued.filter((q) => q.state === "pending").length ?? 0;
-    this.status.classList.toggle("offline", !online);
-    if (online) {
+    const signedOut = state === "signed_out";
+    const online = state === "online" || state === "syncing";
+    this.status.classList.toggle("offline", state === "offline");
+    this.status.classList.toggle("signed-out", signedOut);
+    this.signInAgain.hidden = !signedOut;
+    if (signedOut) {
+      const queued = pending ? ` · ${pending} pending` : "";
+      this.status.textContent = `Signed out — sign in again${queued}`;
+    } else if (online) {
       this.status.textContent = pending ? `Online — sending ${pending}…` : "Online";
     } else {
       const when = home?.last_synced_at ? ` (last synced ${relativeTime(home.last_synced_at)})` : "";
       const queued = pending ? ` · ${pending} pending` : "";
       this.status.textContent = `Offline — showing cached conversations${when}${queued}`;
     }
+  }
+
+  private openSignInAgain(): void {
+    const pending = this.home?.queued.filter((q) => q.state === "pending").length ?? 0;
+    signInAgainDialog(this.backend, this.session, pending, (next) => {
+      const same = next.server_url === this.session.server_url && next.me.kind === this.session.me.kind && next.me.id === this.session.me.id;
+      if (!same) {
+        // Somebody else: the core started them on an empty cache; the window starts over too.
+        window.location.reload();
+        return;
+      }
+      toast(pending ? `Signed in again — sending ${pending} queued…` : "Signed in again");
+      this.scheduleReload();
+    });
   }
 
   private renderSidebar(): void {
