@@ -41,6 +41,35 @@ pub struct Desktop {
 impl Desktop {
     /// Starts `tauri-driver` and, through it, the app with `CONVENE_APP_DATA_DIR=data_dir` and `env`.
     pub async fn launch(name: &str, data_dir: &Path, env: &[(&str, String)]) -> Result<Self> {
+        Self::launch_with_args(name, data_dir, env, &[]).await
+    }
+
+    /// Like [`Desktop::launch`], with command-line arguments for the app (e.g. a `convene://` link).
+    pub async fn launch_with_args(
+        name: &str,
+        data_dir: &Path,
+        env: &[(&str, String)],
+        args: &[String],
+    ) -> Result<Self> {
+        let mut all = vec![("CONVENE_APP_DATA_DIR", data_dir.display().to_string())];
+        all.extend(env.iter().map(|(k, v)| (*k, v.clone())));
+        Self::start(name, &all, args).await
+    }
+
+    /// The app as users run it: one instance per user, so a second launch (the OS opening a
+    /// `convene://` link) hands its link over to this one (see [`second_launch`]). Its data lives
+    /// in the OS's app data folder under `xdg_data_home`, so keep one such app running at a time.
+    pub async fn launch_single_instance(
+        name: &str,
+        xdg_data_home: &Path,
+        env: &[(&str, String)],
+    ) -> Result<Self> {
+        let mut all = vec![("XDG_DATA_HOME", xdg_data_home.display().to_string())];
+        all.extend(env.iter().map(|(k, v)| (*k, v.clone())));
+        Self::start(name, &all, &[]).await
+    }
+
+    async fn start(name: &str, env: &[(&str, String)], args: &[String]) -> Result<Self> {
         let app = app_binary();
         if !app.exists() {
             bail!(
@@ -60,7 +89,7 @@ impl Desktop {
             "--native-port",
             &native_port.to_string(),
         ])
-        .env("CONVENE_APP_DATA_DIR", data_dir)
+        .env_remove("CONVENE_APP_DATA_DIR")
         .stdout(Stdio::from(log.try_clone()?))
         .stderr(Stdio::from(log));
         for (key, value) in env {
@@ -72,7 +101,7 @@ impl Desktop {
         let mut guard = DriverGuard(Some(driver));
         let url = format!("http://127.0.0.1:{port}");
         wait_for_driver(&url).await?;
-        let wd = WebDriver::start(&url, &app.to_string_lossy()).await?;
+        let wd = WebDriver::start_with_args(&url, &app.to_string_lossy(), args).await?;
         Ok(Self {
             driver: guard.0.take().context("driver")?,
             wd,
@@ -85,6 +114,31 @@ impl Desktop {
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
+}
+
+/// Starts the app binary once more, as the OS does for a `convene://` link, with the environment
+/// of an app started by [`Desktop::launch_single_instance`]; answers its exit status once it has
+/// handed the link to the running instance and quit.
+pub async fn second_launch(
+    xdg_data_home: &Path,
+    env: &[(&str, String)],
+    args: &[String],
+) -> Result<std::process::ExitStatus> {
+    let mut cmd = tokio::process::Command::new(app_binary());
+    cmd.args(args)
+        .env_remove("CONVENE_APP_DATA_DIR")
+        .env("XDG_DATA_HOME", xdg_data_home)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true);
+    for (key, value) in env {
+        cmd.env(key, value);
+    }
+    let mut child = cmd.spawn().context("second launch")?;
+    tokio::time::timeout(Duration::from_secs(30), child.wait())
+        .await
+        .context("the second launch did not hand over and quit")?
+        .context("second launch")
 }
 
 /// Kills the driver if launching fails half-way.

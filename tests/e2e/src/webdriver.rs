@@ -23,6 +23,16 @@ pub struct Element(String);
 impl WebDriver {
     /// Opens a session on the driver at `driver_url` that launches `application`.
     pub async fn start(driver_url: &str, application: &str) -> Result<Self> {
+        Self::start_with_args(driver_url, application, &[]).await
+    }
+
+    /// Like [`WebDriver::start`], with command-line arguments for the application (a
+    /// `convene://` link, as the OS passes one to a newly started app).
+    pub async fn start_with_args(
+        driver_url: &str,
+        application: &str,
+        args: &[String],
+    ) -> Result<Self> {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(60))
             .build()?;
@@ -30,7 +40,7 @@ impl WebDriver {
             "capabilities": {
                 "alwaysMatch": {
                     "browserName": "wry",
-                    "tauri:options": { "application": application }
+                    "tauri:options": { "application": application, "args": args }
                 }
             }
         });
