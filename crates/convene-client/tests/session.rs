@@ -200,6 +200,14 @@ async fn a_join_link_opened_while_signed_in_is_not_redeemed_and_keeps_the_sessio
         .expect("queue");
     let queued_before = client.queued().expect("queue").len();
 
+    assert_eq!(
+        client.join_plan(&base, &token).expect("plan"),
+        convene_client::JoinPlan::OpenInBrowser {
+            url: url.clone(),
+            notice: "Opened the invite in your browser — you stay signed in as Ana Lima".into(),
+        },
+        "the join page, in the browser"
+    );
     let joined = client
         .join_link(
             &base,
@@ -218,4 +226,19 @@ async fn a_join_link_opened_while_signed_in_is_not_redeemed_and_keeps_the_sessio
         .get(&format!("/api/v1/conversations/{conversation}/share-link"))
         .await;
     assert_eq!(link.ok()["uses"], 0, "the token was not spent");
+
+    // Signed out by the server, the stored session and its queue still count as signed in.
+    end_all_sessions(&server, ANA).await;
+    client.refresh().await;
+    assert_eq!(state(&client), "signed_out");
+    assert!(matches!(
+        client.join_plan(&base, &token).expect("plan"),
+        convene_client::JoinPlan::OpenInBrowser { .. }
+    ));
+    // Nobody signed in: today's behaviour, redeem the link.
+    client.sign_out().await.expect("sign out");
+    assert_eq!(
+        client.join_plan(&base, &token).expect("plan"),
+        convene_client::JoinPlan::Redeem
+    );
 }
