@@ -6,7 +6,7 @@ use convene_proto::{AccountId, AccountRole, AgentId, ConversationId, Participant
 use crate::auth::hash_password;
 use crate::clock::now_ms;
 use crate::service::{
-    load_conversation, messages, participants, record_change, record_event, Ctx, Member, Principal,
+    load_for_change, messages, participants, record_change, record_event, Ctx, Member, Principal,
 };
 use crate::store::NewAgent;
 
@@ -94,7 +94,7 @@ async fn seat(
     .bind(now)
     .execute(&mut *tx)
     .await?;
-    let conv = load_conversation(&mut tx, by, conversation).await?;
+    let conv = load_for_change(&mut tx, by, conversation).await?;
     record_event(
         &mut tx,
         &conv,

@@ -13,26 +13,26 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use convene_proto::AccountId;
-use sqlx::Row;
 use tokio::sync::{mpsc, watch, Notify};
 
+use crate::feed::{self, FeedPos};
 use crate::store::Store;
 
 /// One change-feed row, as streams need it.
 #[derive(Clone, Debug)]
 pub struct FeedChange {
-    pub seq: i64,
+    pub pos: FeedPos,
     pub conversation_id: String,
     pub affected_agent: Option<String>,
     pub affected_contact: Option<String>,
 }
 
-/// New change rows of one account: every row with `after < seq <= upto`.
+/// New change rows of one account: every row with `after < pos <= upto`, in commit order.
 #[derive(Debug)]
 pub struct Batch {
     pub account: AccountId,
-    pub after: i64,
-    pub upto: i64,
+    pub after: FeedPos,
+    pub upto: FeedPos,
     pub changes: Vec<FeedChange>,
 }
 
@@ -47,7 +47,7 @@ pub struct Interest {
     pub agent: Option<String>,
     pub contact: Option<String>,
     /// Every row up to here that was not sent to the stream was judged not to concern it.
-    pub judged_upto: i64,
+    pub judged_upto: FeedPos,
     /// A batch for the stream could not be queued: it must read the feed itself.
     pub missed: bool,
 }
@@ -88,7 +88,7 @@ struct Feed {
     /// Accounts whose feed moved since the reader last looked.
     dirty: HashSet<AccountId>,
     /// How far the reader has read each account that has listening streams.
-    read_upto: HashMap<AccountId, i64>,
+    read_upto: HashMap<AccountId, FeedPos>,
     /// The streams of each account.
     subscribers: HashMap<AccountId, Vec<Subscriber>>,
     next_id: u64,
@@ -182,7 +182,12 @@ impl Hub {
     /// Registers a stream of `account` whose user's interest is `interest`, positioned at feed
     /// position `cursor` (all rows up to it are known to the stream). The reader starts reading
     /// the account there if it did not already.
-    pub fn subscribe(&self, account: AccountId, cursor: i64, interest: Interest) -> Subscription {
+    pub fn subscribe(
+        &self,
+        account: AccountId,
+        cursor: FeedPos,
+        interest: Interest,
+    ) -> Subscription {
         let (tx, batches) = mpsc::channel(QUEUE);
         let interest = Arc::new(Mutex::new(Interest {
             judged_upto: cursor,
@@ -239,7 +244,7 @@ impl Hub {
                 _ = self.wake.notified() => {}
                 _ = closing.changed() => return,
             }
-            let work: Vec<(AccountId, i64)> = {
+            let work: Vec<(AccountId, FeedPos)> = {
                 let mut feed = self.feed();
                 let dirty: Vec<AccountId> = feed.dirty.drain().collect();
                 dirty
@@ -249,9 +254,21 @@ impl Hub {
             };
             for (account, from) in work {
                 match read(&store, account, from).await {
-                    Ok(changes) if !changes.is_empty() => {
+                    Ok((changes, held_back)) if !changes.is_empty() || held_back => {
+                        if held_back {
+                            // Committed rows wait behind a transaction still running (of any
+                            // account): look again shortly, even if nobody announces anything.
+                            let hub = self.clone();
+                            tokio::spawn(async move {
+                                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+                                hub.changed(account);
+                            });
+                        }
+                        if changes.is_empty() {
+                            continue;
+                        }
                         let full = i64::try_from(changes.len()).unwrap_or(0) >= READ_ROWS;
-                        let upto = changes.last().map_or(from, |c| c.seq);
+                        let upto = changes.last().map_or(from, |c| c.pos);
                         let advanced = {
                             let mut feed = self.feed();
                             let known = feed.read_upto.entry(account).or_insert(from);
@@ -288,39 +305,40 @@ impl Hub {
     }
 }
 
-/// The change rows of `account` after `from`, oldest first, at most [`READ_ROWS`].
+/// The change rows of `account` after `from`, in commit order, at most [`READ_ROWS`]; and
+/// whether committed rows wait behind a transaction still running.
 async fn read(
     store: &Store,
     account: AccountId,
-    from: i64,
-) -> Result<Vec<FeedChange>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT seq, conversation_id, affected_agent, affected_contact FROM changes
-         WHERE account_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
-    )
-    .bind(account.to_string())
-    .bind(from)
-    .bind(READ_ROWS)
-    .fetch_all(store.pool())
-    .await?;
-    Ok(rows
-        .iter()
-        .map(|r| FeedChange {
-            seq: r.get(0),
-            conversation_id: r.get(1),
-            affected_agent: r.get(2),
-            affected_contact: r.get(3),
-        })
-        .collect())
+    from: FeedPos,
+) -> Result<(Vec<FeedChange>, bool), sqlx::Error> {
+    let mut conn = store.pool().acquire().await?;
+    let read = feed::read(&mut conn, store.backend(), account, from, READ_ROWS).await?;
+    Ok((
+        read.rows
+            .into_iter()
+            .map(|r| FeedChange {
+                pos: r.pos,
+                conversation_id: r.conversation_id,
+                affected_agent: r.affected_agent,
+                affected_contact: r.affected_contact,
+            })
+            .collect(),
+        read.held_back,
+    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn at(seq: i64) -> FeedPos {
+        FeedPos { tx: seq, seq }
+    }
+
     fn change(seq: i64, conversation: &str, agent: Option<&str>) -> FeedChange {
         FeedChange {
-            seq,
+            pos: at(seq),
             conversation_id: conversation.to_owned(),
             affected_agent: agent.map(str::to_owned),
             affected_contact: None,
@@ -330,8 +348,8 @@ mod tests {
     fn batch(account: AccountId, after: i64, changes: Vec<FeedChange>) -> Batch {
         Batch {
             account,
-            after,
-            upto: changes.last().map_or(after, |c| c.seq),
+            after: at(after),
+            upto: changes.last().map_or(at(after), |c| c.pos),
             changes,
         }
     }
@@ -342,7 +360,7 @@ mod tests {
         let account = AccountId::new();
         let mut sub = hub.subscribe(
             account,
-            10,
+            at(10),
             Interest {
                 visible: Some(HashSet::from(["mine".to_owned()])),
                 agent: Some("me".to_owned()),
@@ -352,19 +370,19 @@ mod tests {
         // Someone else's conversation: judged, not sent.
         hub.deliver(batch(account, 10, vec![change(11, "other", None)]));
         assert!(sub.batches.try_recv().is_err());
-        assert_eq!(lock(&sub.interest).judged_upto, 11);
+        assert_eq!(lock(&sub.interest).judged_upto, at(11));
         // Another account: not even judged.
         hub.deliver(batch(AccountId::new(), 0, vec![change(12, "mine", None)]));
         assert!(sub.batches.try_recv().is_err());
         // A conversation the user sees, and a change naming the user: sent.
         hub.deliver(batch(account, 11, vec![change(12, "mine", None)]));
-        assert_eq!(sub.batches.try_recv().expect("sent").upto, 12);
+        assert_eq!(sub.batches.try_recv().expect("sent").upto, at(12));
         hub.deliver(batch(account, 12, vec![change(13, "new", Some("me"))]));
-        assert_eq!(sub.batches.try_recv().expect("sent").upto, 13);
+        assert_eq!(sub.batches.try_recv().expect("sent").upto, at(13));
         // Until the stream says it handled 12 and 13, a later unrelated batch leaves a gap it
         // must read itself: that is sent too.
         hub.deliver(batch(account, 13, vec![change(14, "other", None)]));
-        assert_eq!(sub.batches.try_recv().expect("sent").after, 13);
+        assert_eq!(sub.batches.try_recv().expect("sent").after, at(13));
         drop(sub);
         assert!(hub.feed().subscribers.is_empty(), "left the hub");
     }

@@ -9,6 +9,7 @@ pub mod demo;
 pub mod durable;
 pub mod email;
 pub mod error;
+pub mod feed;
 pub mod hub;
 pub mod idempotency;
 pub mod openapi;

@@ -300,13 +300,14 @@ pub async fn signin_request_form(
     State(state): State<AppState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
     headers: axum::http::HeaderMap,
+    crate::api::MaybeAuthed(caller): crate::api::MaybeAuthed,
     form: Result<Form<EmailLinkForm>, axum::extract::rejection::FormRejection>,
 ) -> Response {
     if from_elsewhere(&headers, &state.ctx().public_url) {
         return forged();
     }
     let raw = form.map(|Form(f)| f.email).unwrap_or_default();
-    match crate::api::auth::request_email_link(&state, client.ip(), &raw).await {
+    match crate::api::auth::request_email_link(&state, client.ip(), &raw, caller).await {
         Ok(email) => page(
             StatusCode::ACCEPTED,
             "Check your inbox",

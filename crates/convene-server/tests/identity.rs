@@ -267,8 +267,8 @@ async fn whoever_claims_an_address_first_at_a_link_never_receives_its_later_invi
         .await
         .problem(404, "not_found");
 
-    // The real Dana follows her email: that proves the address. She gets her invite (and the
-    // conversation joined with her address); the squatter's session ends.
+    // The real Dana follows her email: she gets her invite, and nothing of what the squatter
+    // did under her address (it is not vouched for by her proof); the squatter keeps only that.
     let joined = t
         .anonymous()
         .post(
@@ -283,7 +283,26 @@ async fn whoever_claims_an_address_first_at_a_link_never_receives_its_later_invi
         .anonymous()
         .with_token(joined.ok()["token"].as_str().expect("token"));
     let (ids, _) = what_they_see(&dana).await;
-    assert!(ids.contains(&private), "{ids:?}");
+    assert_eq!(ids, vec![private.clone()]);
+    let (ids, _) = what_they_see(&squatter).await;
+    assert_eq!(ids, vec![public.clone()]);
+    squatter
+        .get(&format!("/api/v1/conversations/{private}"))
+        .await
+        .problem(404, "not_found");
+    // Even when the squatter asks for a sign-in link for the address themselves, following it
+    // (it reaches only the mailbox) hands the proven Dana the squatter's conversation, never the
+    // squatter Dana's: the squatter's session just ends.
+    let before = sink.messages().len();
+    squatter
+        .post(
+            "/api/v1/auth/email-link",
+            json!({"email": "dana@example.com"}),
+        )
+        .await;
+    let link = signin_link(&sink.wait_for(before + 1, WAIT).await[before]);
+    let (status, _, _) = follow(&link).await;
+    assert_eq!(status, 303);
     squatter
         .get("/api/v1/me")
         .await
@@ -531,8 +550,31 @@ async fn a_guest_who_proves_their_email_keeps_the_linked_conversation_and_sees_t
         .await
         .problem(404, "not_found");
 
+    // A sign-in link asked for by somebody else hands over nothing of the guest's…
     let before = sink.messages().len();
     t.anonymous()
+        .post(
+            "/api/v1/auth/email-link",
+            json!({"email": "hana@example.com"}),
+        )
+        .await;
+    let link = signin_link(&sink.wait_for(before + 1, WAIT).await[before]);
+    let (status, cookie, _) = follow(&link).await;
+    assert_eq!(status, 303);
+    let elsewhere: Value = reqwest::Client::new()
+        .get(t.server.url() + &format!("/api/v1/conversations/{public}"))
+        .header("cookie", cookie.expect("cookie"))
+        .send()
+        .await
+        .expect("get")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(elsewhere["code"], "not_found", "{elsewhere}");
+    guest.get("/api/v1/me").await.ok();
+    // …the guest asking from their own session ("Verify your email") does, wherever it is opened.
+    let before = sink.messages().len();
+    guest
         .post(
             "/api/v1/auth/email-link",
             json!({"email": "hana@example.com"}),
@@ -733,9 +775,10 @@ async fn racing_sign_ins_use_a_link_once_and_make_one_proven_contact() {
 }
 
 /// Asks for a sign-in link for `email` and follows it; answers the session cookie (`name=value`).
-async fn prove_by_link(t: &TestServer, sink: &SmtpSink, email: &str) -> String {
+/// Asks for a sign-in link as `asker` and follows it; answers the session cookie.
+async fn prove_by_link(asker: &Api, sink: &SmtpSink, email: &str) -> String {
     let before = sink.messages().len();
-    t.anonymous()
+    asker
         .post("/api/v1/auth/email-link", json!({ "email": email }))
         .await;
     let link = signin_link(&sink.wait_for(before + 1, WAIT).await[before]);
@@ -761,7 +804,7 @@ async fn a_guest_removed_from_a_conversation_stays_removed_once_the_address_is_p
         )
         .await;
     assert_eq!(left.status, 204, "{}", left.body);
-    join_link(&t, &token, "Jade", "jade@example.com").await;
+    let jade_guest = join_link(&t, &token, "Jade", "jade@example.com").await;
     let pid = ana.participant_id(&conversation, "jade@example.com").await;
     let removed = ana
         .delete(&format!(
@@ -778,7 +821,7 @@ async fn a_guest_removed_from_a_conversation_stays_removed_once_the_address_is_p
         .problem(410, "link_invalid");
 
     // Proving the address hands the guest's membership to the proven Jade: the removal stands.
-    let cookie = prove_by_link(&t, &sink, "jade@example.com").await;
+    let cookie = prove_by_link(&jade_guest, &sink, "jade@example.com").await;
     let again = t
         .anonymous()
         .post(
@@ -807,7 +850,7 @@ async fn answers_that_carry_a_session_are_never_kept_for_replay() {
     seat_contact(&t, &sink, &ana, &private, "lena@example.com").await;
     let public = new_conversation(&ana, "Town hall").await;
     let token = share_token(&ana, &public).await;
-    let cookie = prove_by_link(&t, &sink, "lena@example.com").await;
+    let cookie = prove_by_link(&t.anonymous(), &sink, "lena@example.com").await;
 
     // Lena, signed in by her cookie, joins the link as herself, with an Idempotency-Key.
     let join = format!("/api/v1/join/{token}");

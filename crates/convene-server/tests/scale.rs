@@ -186,3 +186,165 @@ async fn two_instances_share_realtime_the_outbox_and_idempotency() {
     assert!(total - ids.len() <= 5, "{} duplicates", total - ids.len());
     drop(b);
 }
+
+/// Fires every request at the same instant; answers the statuses in order.
+async fn at_once(calls: Vec<(Api, String, serde_json::Value)>) -> Vec<u16> {
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(calls.len()));
+    let tasks: Vec<_> = calls
+        .into_iter()
+        .map(|(api, path, body)| {
+            let barrier = barrier.clone();
+            tokio::spawn(async move {
+                barrier.wait().await;
+                api.post(&path, body).await.status
+            })
+        })
+        .collect();
+    let mut out = Vec::new();
+    for t in tasks {
+        out.push(t.await.expect("task"));
+    }
+    out
+}
+
+#[tokio::test]
+async fn rules_and_the_feed_hold_across_two_instances_racing() {
+    let Some(database) = convene_testkit::fresh_database().await else {
+        eprintln!(
+            "skipped: needs PostgreSQL (set {}; cargo xtask test does)",
+            convene_testkit::TEST_DATABASE_ENV
+        );
+        return;
+    };
+    let sink = SmtpSink::start().await;
+    let root = tempfile::tempdir().expect("tempdir");
+    let a = instance(&root.path().join("a"), &database, &sink).await;
+    let b = instance(&root.path().join("b"), &database, &sink).await;
+    let ana_a = login(&a.url, "ana@demo.convene.test").await;
+    let ana_b = login(&b.url, "ana@demo.convene.test").await;
+
+    // A link with max_uses 4, joined by 16 strangers through both instances at once.
+    for round in 0..3 {
+        let conversation = ana_a
+            .post("/api/v1/conversations", json!({"subject": "Seats"}))
+            .await
+            .ok()["id"]
+            .as_str()
+            .expect("id")
+            .to_owned();
+        let link = ana_a
+            .patch(
+                &format!("/api/v1/conversations/{conversation}/share-link"),
+                json!({"max_uses": 4}),
+            )
+            .await;
+        let token = link.ok()["url"]
+            .as_str()
+            .expect("url")
+            .rsplit("/j/")
+            .next()
+            .expect("token")
+            .to_owned();
+        let calls = (0..16)
+            .map(|i| {
+                let base = if i % 2 == 0 { &a.url } else { &b.url };
+                (
+                    Api::new(base, None),
+                    format!("/api/v1/join/{token}"),
+                    json!({"name": format!("S{i}"), "email": format!("s{round}-{i}@example.com")}),
+                )
+            })
+            .collect();
+        let statuses = at_once(calls).await;
+        assert!(statuses.iter().all(|s| *s < 500), "{statuses:?}");
+        assert_eq!(
+            statuses.iter().filter(|s| **s == 200).count(),
+            4,
+            "round {round}: {statuses:?}"
+        );
+    }
+
+    // Sixteen writers on both instances; a follower syncing through A sees every message.
+    let conversation = ana_a
+        .post("/api/v1/conversations", json!({"subject": "Busy"}))
+        .await
+        .ok()["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let first = ana_a.get("/api/v1/sync").await;
+    let mut cursor = first.ok()["cursor"].as_str().expect("cursor").to_owned();
+    while ana_a
+        .get(&format!("/api/v1/sync?cursor={cursor}"))
+        .await
+        .ok()["has_more"]
+        == true
+    {
+        cursor = ana_a
+            .get(&format!("/api/v1/sync?cursor={cursor}"))
+            .await
+            .ok()["cursor"]
+            .as_str()
+            .expect("cursor")
+            .to_owned();
+    }
+    let writers: Vec<_> = (0..16)
+        .map(|w| {
+            let api = if w % 2 == 0 {
+                ana_a.clone()
+            } else {
+                ana_b.clone()
+            };
+            let path = format!("/api/v1/conversations/{conversation}/messages");
+            tokio::spawn(async move {
+                for i in 0..20 {
+                    api.post(&path, json!({"body": format!("w{w} m{i}")}))
+                        .await
+                        .ok();
+                }
+            })
+        })
+        .collect();
+    let mut seen = HashSet::new();
+    let follow = |cursor: String| {
+        let api = ana_a.clone();
+        let conversation = conversation.clone();
+        async move {
+            let page = api.get(&format!("/api/v1/sync?cursor={cursor}")).await;
+            let ids: Vec<String> = page.ok()["messages"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|m| m["conversation_id"] == conversation.as_str())
+                .map(|m| m["id"].as_str().expect("id").to_owned())
+                .collect();
+            (
+                ids,
+                page.body["cursor"].as_str().expect("cursor").to_owned(),
+            )
+        }
+    };
+    // Follow while they write; once they are done, a few more passes collect the last commits
+    // (a row becomes readable once every older transaction has ended).
+    let mut deadline = None;
+    loop {
+        let (ids, next) = follow(cursor.clone()).await;
+        seen.extend(ids);
+        cursor = next;
+        if writers.iter().all(|w| w.is_finished()) {
+            let until = *deadline.get_or_insert_with(|| Instant::now() + Duration::from_secs(10));
+            if seen.len() >= 320 || Instant::now() > until {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    for w in writers {
+        w.await.expect("writer");
+    }
+    assert_eq!(
+        seen.len(),
+        320,
+        "the follower saw every message written through both instances"
+    );
+}

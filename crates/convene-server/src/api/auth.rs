@@ -208,9 +208,10 @@ pub fn email_link_message(email: &str) -> String {
 pub async fn email_link(
     State(state): State<AppState>,
     axum::extract::ConnectInfo(client): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    super::MaybeAuthed(caller): super::MaybeAuthed,
     ApiJson(req): ApiJson<EmailLinkRequest>,
 ) -> Result<(StatusCode, Json<EmailLinkAccepted>), ApiError> {
-    let email = request_email_link(&state, client.ip(), &req.email).await?;
+    let email = request_email_link(&state, client.ip(), &req.email, caller).await?;
     Ok((
         StatusCode::ACCEPTED,
         Json(EmailLinkAccepted {
@@ -221,11 +222,13 @@ pub async fn email_link(
 
 /// Checks the address and the limits, then looks the address up and queues the emails in the
 /// background, so the answer (and how long it takes) is the same for known and unknown addresses.
-/// Answers the address as validated.
+/// Answers the address as validated. `caller`, when signed in, is recorded on the link (a guest
+/// verifying their own address: see [`crate::service::signin::prove`]).
 pub async fn request_email_link(
     state: &AppState,
     client: std::net::IpAddr,
     raw: &str,
+    caller: Option<Principal>,
 ) -> Result<String, ApiError> {
     let email = validate::email("email", raw)?;
     ratelimit::hit(
@@ -243,7 +246,7 @@ pub async fn request_email_link(
     let state = state.clone();
     let address = email.clone();
     tokio::spawn(async move {
-        match crate::service::signin::request_links(state.ctx(), &address).await {
+        match crate::service::signin::request_links(state.ctx(), &address, caller.as_ref()).await {
             Ok(0) => tracing::info!("sign-in link asked for an address that is no contact"),
             Ok(n) => {
                 tracing::info!(emails = n, "sign-in link queued");

@@ -105,7 +105,7 @@ async fn run(
                     let mut interest = lock(&sub.interest);
                     (cursor.max(interest.judged_upto), std::mem::take(&mut interest.missed))
                 };
-                let fresh: Vec<&FeedChange> = batch.changes.iter().filter(|c| c.seq > known).collect();
+                let fresh: Vec<&FeedChange> = batch.changes.iter().filter(|c| c.pos > known).collect();
                 let names_me = fresh.iter().any(|c| lock(&sub.interest).names_me(c));
                 if !missed && batch.after <= known && !names_me {
                     // Nobody's access changed: tell of the conversations the user sees, no reads.
@@ -181,10 +181,10 @@ async fn forward(
     state: &AppState,
     principal: &Principal,
     socket: &mut WebSocket,
-    mut cursor: i64,
+    mut cursor: crate::feed::FeedPos,
     interest: &std::sync::Mutex<Interest>,
     announced: &mut HashSet<InviteId>,
-) -> anyhow::Result<i64> {
+) -> anyhow::Result<crate::feed::FeedPos> {
     let me = match principal {
         Principal::Agent { id, .. } => Some(*id),
         Principal::Contact { .. } => None,
@@ -192,7 +192,7 @@ async fn forward(
     loop {
         let page = sync::feed_page(state.ctx(), principal, cursor).await?;
         let next = match sync::parse_cursor(Some(&page.cursor))? {
-            sync::Cursor::Feed(seq) => seq,
+            sync::Cursor::Feed(pos) => pos,
             _ => cursor,
         };
         let mut changed = BTreeSet::new();

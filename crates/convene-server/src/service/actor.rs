@@ -35,6 +35,41 @@ impl ConversationRow {
     }
 }
 
+/// Takes the conversation's row lock for the rest of the write transaction. Every membership
+/// rule counts or checks rows of one conversation (link uses, owners left, pending invites, an
+/// open service request, resends); with the lock, two changes to one conversation take turns, and
+/// each check sees what the one before committed — on PostgreSQL's READ COMMITTED as on SQLite,
+/// whose writers take turns anyway (`BEGIN IMMEDIATE`), and across server instances.
+pub async fn lock_conversation(tx: &mut AnyConnection, id: ConversationId) -> Result<(), ApiError> {
+    if tx.backend_name() == "PostgreSQL" {
+        sqlx::query("SELECT 1 FROM conversations WHERE id = $1 FOR UPDATE")
+            .bind(id.to_string())
+            .fetch_optional(&mut *tx)
+            .await?;
+    }
+    Ok(())
+}
+
+/// [`load_conversation`] for a change: takes the conversation's lock first.
+pub async fn load_for_change(
+    tx: &mut AnyConnection,
+    principal: &Principal,
+    id: ConversationId,
+) -> Result<ConversationRow, ApiError> {
+    lock_conversation(tx, id).await?;
+    load_conversation(tx, principal, id).await
+}
+
+/// [`actor_in`] for a change: takes the conversation's lock first.
+pub async fn actor_for_change(
+    tx: &mut AnyConnection,
+    principal: &Principal,
+    id: ConversationId,
+) -> Result<ConversationRow, ApiError> {
+    lock_conversation(tx, id).await?;
+    actor_in(tx, principal, id).await
+}
+
 /// Loads conversation `id` as `principal` sees it; 404 when it is in another account or the
 /// caller may not see it.
 pub async fn load_conversation(

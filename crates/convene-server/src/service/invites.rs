@@ -8,7 +8,7 @@ use convene_proto::{
 };
 use sqlx::{AnyConnection, Row};
 
-use super::actor::{actor_in, load_conversation};
+use super::actor::{actor_for_change, load_for_change};
 use super::{record_change, record_event, rows, s, ConversationRow, Ctx, Member, Principal};
 use crate::clock::now_ms;
 use crate::email;
@@ -169,7 +169,7 @@ pub async fn invite_agent(
     agent: AgentId,
 ) -> Result<InviteOutcome, ApiError> {
     let mut tx = ctx.store.write().await?;
-    let conv = load_conversation(&mut tx, principal, conversation).await?;
+    let conv = load_for_change(&mut tx, principal, conversation).await?;
     conv.require(Action::InviteAgents)?;
     let name = agent_name(&mut tx, principal, agent).await?;
     let pid = match upsert_invited(
@@ -218,7 +218,7 @@ pub async fn request_service(
     crew: CrewId,
 ) -> Result<ServiceRequest, ApiError> {
     let mut tx = ctx.store.write().await?;
-    let conv = load_conversation(&mut tx, principal, conversation).await?;
+    let conv = load_for_change(&mut tx, principal, conversation).await?;
     let crew_row = sqlx::query(
         "SELECT name, customer_requestable FROM crews WHERE id = $1 AND account_id = $2",
     )
@@ -373,7 +373,7 @@ pub async fn invite_contact(
     req: ContactInviteRequest,
 ) -> Result<InviteOutcome, ApiError> {
     let mut tx = ctx.store.write().await?;
-    let conv = load_conversation(&mut tx, principal, conversation).await?;
+    let conv = load_for_change(&mut tx, principal, conversation).await?;
     conv.require(Action::InviteContact)?;
     let (contact, name, email_address) = resolve_contact(&mut tx, principal, &req).await?;
     // Someone an owner removed comes back only when an agent invites them, not a customer.
@@ -460,12 +460,16 @@ async fn load_invite(
     let invite = rows::invite(tx, id)
         .await?
         .ok_or(ApiError::NotFound("invite"))?;
-    let conv = load_conversation(tx, principal, invite.conversation_id)
+    let conv = load_for_change(tx, principal, invite.conversation_id)
         .await
         .map_err(|e| match e {
             ApiError::NotFound(_) => ApiError::NotFound("invite"),
             other => other,
         })?;
+    // Read again under the conversation's lock, so its status is what the last change left.
+    let invite = rows::invite(tx, id)
+        .await?
+        .ok_or(ApiError::NotFound("invite"))?;
     Ok((invite, conv))
 }
 
@@ -653,7 +657,11 @@ pub async fn answer(
     let invite = rows::invite(&mut tx, id)
         .await?
         .ok_or(ApiError::NotFound("invite"))?;
-    let conv = actor_in(&mut tx, principal, invite.conversation_id).await?;
+    let conv = actor_for_change(&mut tx, principal, invite.conversation_id).await?;
+    // Read again under the conversation's lock: a racing Join may have superseded it.
+    let invite = rows::invite(&mut tx, id)
+        .await?
+        .ok_or(ApiError::NotFound("invite"))?;
     if conv.my_participant != Some(invite.participant_id) {
         return Err(ApiError::NotFound("invite"));
     }

@@ -6,7 +6,7 @@ use convene_proto::{
 };
 use sqlx::{AnyConnection, Row};
 
-use super::actor::{actor_in, load_conversation};
+use super::actor::{actor_for_change, load_conversation, lock_conversation};
 use super::signin::{self, contact_principal};
 use super::{invites, record_change, record_event, rows, s, Ctx, Member, Principal};
 use crate::auth::hash_token;
@@ -173,15 +173,8 @@ pub async fn redeem(
                 .contact_id
                 .ok_or(ApiError::LinkInvalid { ask: None })?;
             let principal = contact_principal(&mut tx, contact).await?;
-            let conv = actor_in(&mut tx, &principal, found.conversation).await?;
+            let conv = actor_for_change(&mut tx, &principal, found.conversation).await?;
             invites::accept_or_decline(&mut tx, &conv, &invite, principal.name(), true).await?;
-            // The link came to the address: that proves it, and guests who claimed it give way.
-            if let Principal::Contact {
-                account_id, email, ..
-            } = &principal
-            {
-                signin::prove(&mut tx, *account_id, email).await?;
-            }
             contact
         }
         _ => join_by_link(&mut tx, &found, req, caller).await?,
@@ -233,6 +226,7 @@ async fn join_by_link(
         validate::MAX_NAME,
     )?;
     let email = validate::email("email", req.email.as_deref().unwrap_or(""))?;
+    lock_conversation(tx, found.conversation).await?;
     if removed_here(tx, found.conversation, &found.account, &email).await? {
         return Err(ApiError::RemovedHere {
             ask: found.inviter.clone(),
@@ -296,10 +290,21 @@ async fn join_by_link(
                 .await?;
             }
         }
-        sqlx::query("UPDATE share_links SET uses = uses + 1 WHERE conversation_id = $1")
-            .bind(s(found.conversation))
-            .execute(&mut *tx)
-            .await?;
+        // Counted under the conversation's lock, and only while under the limit: of racing
+        // joins, exactly `max_uses` get in.
+        let counted = sqlx::query(
+            "UPDATE share_links SET uses = uses + 1
+             WHERE conversation_id = $1 AND enabled = 1 AND (max_uses IS NULL OR uses < max_uses)",
+        )
+        .bind(s(found.conversation))
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if counted != 1 {
+            return Err(ApiError::LinkInvalid {
+                ask: Some(found.inviter.clone()),
+            });
+        }
         let conv = load_conversation(tx, &principal, found.conversation).await?;
         let who = principal.name().to_owned();
         record_event(

@@ -6,7 +6,7 @@ use sqlx::{AnyConnection, Row};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use super::actor::load_conversation;
+use super::actor::{load_conversation, load_for_change};
 use super::{record_change, record_event, rows, s, ConversationRow, Ctx, Principal};
 use crate::auth::hash_token;
 use crate::clock::{from_ms, now_ms, to_ms};
@@ -121,7 +121,7 @@ pub async fn patch(
         }
     }
     let mut tx = ctx.store.write().await?;
-    let conv = load_conversation(&mut tx, principal, id).await?;
+    let conv = load_for_change(&mut tx, principal, id).await?;
     conv.require(Action::ManageShareLink)?;
     let mut changes = Vec::new();
     if let Some(enabled) = patch.enabled {
@@ -183,7 +183,7 @@ pub async fn rotate(
     id: ConversationId,
 ) -> Result<ShareLink, ApiError> {
     let mut tx = ctx.store.write().await?;
-    let conv: ConversationRow = load_conversation(&mut tx, principal, id).await?;
+    let conv: ConversationRow = load_for_change(&mut tx, principal, id).await?;
     conv.require(Action::ManageShareLink)?;
     let nonce = new_nonce();
     let token = ctx.secret.derive(LINK_TOKEN, &s(id), &nonce);

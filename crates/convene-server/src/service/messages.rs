@@ -3,7 +3,7 @@
 use convene_proto::policy::Action;
 use convene_proto::{ConversationId, Event, Message, MessageId};
 
-use super::actor::load_conversation;
+use super::actor::{load_conversation, load_for_change};
 use super::{record_change_at, rows, s, Ctx, Principal};
 use crate::clock::now_ms;
 use crate::error::ApiError;
@@ -40,7 +40,7 @@ pub async fn post(
         ));
     }
     let mut tx = ctx.store.write().await?;
-    let conv = load_conversation(&mut tx, principal, id).await?;
+    let conv = load_for_change(&mut tx, principal, id).await?;
     conv.require(Action::PostMessage)?;
     let message = MessageId::new();
     let (agent, contact) = principal.columns();

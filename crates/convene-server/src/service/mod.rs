@@ -22,7 +22,10 @@ use crate::error::ApiError;
 use crate::secret::Secret;
 use crate::store::Store;
 
-pub use actor::{actor_in, load_conversation, ConversationRow};
+pub use actor::{
+    actor_for_change, actor_in, load_conversation, load_for_change, lock_conversation,
+    ConversationRow,
+};
 
 /// Who is making a request: a signed-in agent or a contact.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -215,11 +218,10 @@ pub fn s(id: impl std::fmt::Display) -> String {
     id.to_string()
 }
 
-/// The change-feed position now (for the stream's hello).
-pub async fn current_cursor(store: &Store, account: AccountId) -> Result<i64, sqlx::Error> {
-    let row: (Option<i64>,) = sqlx::query_as("SELECT MAX(seq) FROM changes WHERE account_id = $1")
-        .bind(account.to_string())
-        .fetch_one(store.pool())
-        .await?;
-    Ok(row.0.unwrap_or(0))
+/// The change-feed position now (for the stream's hello): the end of what is final.
+pub async fn current_cursor(
+    store: &Store,
+    account: AccountId,
+) -> Result<crate::feed::FeedPos, sqlx::Error> {
+    crate::feed::head(store, account).await
 }

@@ -6,7 +6,7 @@ use convene_proto::{
     ParticipantsView,
 };
 
-use super::actor::{load_conversation, owner_count};
+use super::actor::{load_conversation, load_for_change, owner_count};
 use super::{links, record_change, record_event, rows, s, Ctx, Member, Principal};
 use crate::clock::now_ms;
 use crate::error::ApiError;
@@ -44,7 +44,7 @@ pub async fn create(
     .execute(&mut *tx)
     .await?;
     links::create_link(&mut tx, &ctx.secret, id).await?;
-    let conv = load_conversation(&mut tx, principal, id).await?;
+    let conv = load_for_change(&mut tx, principal, id).await?;
     record_event(
         &mut tx,
         &conv,
@@ -147,7 +147,7 @@ pub async fn remove(
     target: ParticipantId,
 ) -> Result<(), ApiError> {
     let mut tx = ctx.store.write().await?;
-    let conv = load_conversation(&mut tx, principal, id).await?;
+    let conv = load_for_change(&mut tx, principal, id).await?;
     conv.require(Action::RemoveUser)?;
     let person = rows::participant(&mut tx, id, target)
         .await?
@@ -200,7 +200,7 @@ pub async fn remove(
 /// Leave: joined agents and contacts; an owner only while another owner remains.
 pub async fn leave(ctx: &Ctx, principal: &Principal, id: ConversationId) -> Result<(), ApiError> {
     let mut tx = ctx.store.write().await?;
-    let conv = load_conversation(&mut tx, principal, id).await?;
+    let conv = load_for_change(&mut tx, principal, id).await?;
     let owners = owner_count(&mut tx, id).await?;
     if !may_leave(&conv.actor, owners) {
         return Err(
@@ -245,7 +245,7 @@ pub async fn make_owner(
     target: ParticipantId,
 ) -> Result<convene_proto::Participant, ApiError> {
     let mut tx = ctx.store.write().await?;
-    let conv = load_conversation(&mut tx, principal, id).await?;
+    let conv = load_for_change(&mut tx, principal, id).await?;
     conv.require(Action::MakeOwner)?;
     let person = rows::participant(&mut tx, id, target)
         .await?

@@ -30,7 +30,15 @@ pub const LOGIN_TOKEN: &str = "login";
 /// "Email me a sign-in link": queues one sign-in email for each account in which `email` is a
 /// contact (proven, or claimed by a guest). Unknown addresses get nothing, and the caller's answer
 /// does not depend on it. Answers how many emails were queued (for logs and tests only).
-pub async fn request_links(ctx: &Ctx, email: &str) -> Result<usize, ApiError> {
+///
+/// `caller` is who asked, if signed in: a guest of this address asking ("Verify your email") is
+/// recorded on the link, and only that guest's conversations become the proven contact's when it
+/// is followed. Nobody else's claims are vouched for by someone proving the address.
+pub async fn request_links(
+    ctx: &Ctx,
+    email: &str,
+    caller: Option<&Principal>,
+) -> Result<usize, ApiError> {
     let mut tx = ctx.store.write().await?;
     let accounts = sqlx::query(
         "SELECT DISTINCT a.id, a.name FROM contacts k JOIN accounts a ON a.id = k.account_id WHERE k.email = $1",
@@ -44,17 +52,29 @@ pub async fn request_links(ctx: &Ctx, email: &str) -> Result<usize, ApiError> {
         let nonce = new_nonce();
         let token = ctx.secret.derive(LOGIN_TOKEN, &id, &nonce);
         let expires = now + LOGIN_TTL_MS;
+        let account_id: String = account.get(0);
+        let claimant = match caller {
+            Some(Principal::Contact {
+                id,
+                account_id: theirs,
+                email: claimed,
+                guest: true,
+                ..
+            }) if theirs.to_string() == account_id && claimed == email => Some(s(id)),
+            _ => None,
+        };
         sqlx::query(
-            "INSERT INTO email_logins (id, account_id, email, token_hash, token_nonce, created_at, expires_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "INSERT INTO email_logins (id, account_id, email, token_hash, token_nonce, created_at, expires_at, guest_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(&id)
-        .bind(account.get::<String, _>(0))
+        .bind(&account_id)
         .bind(email)
         .bind(hash_token(&token))
         .bind(&nonce)
         .bind(now)
         .bind(expires)
+        .bind(claimant)
         .execute(&mut *tx)
         .await?;
         email::enqueue_login(&mut tx, &id, email, &account.get::<String, _>(1), expires).await?;
@@ -89,7 +109,7 @@ pub async fn redeem_login(ctx: &Ctx, token: &str) -> Result<SignedIn, ApiError> 
     let mut tx = ctx.store.write().await?;
     let now = now_ms();
     let row = sqlx::query(
-        "SELECT l.id, l.account_id, l.email, a.name FROM email_logins l JOIN accounts a ON a.id = l.account_id
+        "SELECT l.id, l.account_id, l.email, a.name, l.guest_id FROM email_logins l JOIN accounts a ON a.id = l.account_id
          WHERE l.token_hash = $1 AND l.used_at IS NULL AND l.expires_at > $2",
     )
     .bind(hash_token(token))
@@ -110,7 +130,11 @@ pub async fn redeem_login(ctx: &Ctx, token: &str) -> Result<SignedIn, ApiError> 
     }
     let account: AccountId = rows::parse(row.get::<&str, _>(1))?;
     let email: String = row.get(2);
-    let contact = prove(&mut tx, account, &email).await?;
+    let claimant = row
+        .get::<Option<&str>, _>(4)
+        .map(rows::parse::<ContactId>)
+        .transpose()?;
+    let contact = prove(&mut tx, account, &email, claimant).await?;
     let principal = contact_principal(&mut tx, contact).await?;
     let session = open_session(&mut tx, contact).await?;
     tx.commit().await?;
@@ -188,49 +212,66 @@ pub fn me_of(principal: Principal, account_name: String) -> Me {
     }
 }
 
-/// `email` is proven in `account`: answers the proven contact (creating it when only guests had
-/// claimed the address) after handing every guest's memberships over to it. The guests' sessions
-/// end, whoever held them.
+/// `email` is proven in `account`: answers the proven contact, creating it when there is none.
+/// `claimant` is the guest of this address who asked for the proof from their own session: their
+/// conversations become the proven contact's and their sessions end (the proof may be completed
+/// on another device; the guest session itself is never promoted, since whoever asked is not
+/// necessarily whoever holds the mailbox). Other guests who claimed the address stay guests with
+/// what they joined: proving an address never vouches for what strangers did under it.
 pub async fn prove(
     tx: &mut AnyConnection,
     account: AccountId,
     email: &str,
+    claimant: Option<ContactId>,
 ) -> Result<ContactId, ApiError> {
-    let guests = sqlx::query(
-        "SELECT id, name FROM contacts WHERE account_id = $1 AND email = $2 AND guest = 1 ORDER BY created_at",
-    )
-    .bind(s(account))
-    .bind(email)
-    .fetch_all(&mut *tx)
-    .await?;
-    // Named as the guest who claimed the address last said (a name is display only), else by the
-    // address itself.
-    let name = guests
-        .last()
-        .map(|g| g.get::<String, _>(1))
+    let claimant = match claimant {
+        Some(guest) => sqlx::query("SELECT name FROM contacts WHERE id = $1 AND account_id = $2 AND email = $3 AND guest = 1")
+            .bind(s(guest))
+            .bind(s(account))
+            .bind(email)
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|r| (guest, r.get::<String, _>(0))),
+        None => None,
+    };
+    // A new contact is named as the claimant said (a name is display only), else by the address.
+    let name = claimant
+        .as_ref()
+        .map(|(_, name)| name.clone())
         .unwrap_or_else(|| email.split('@').next().unwrap_or(email).to_owned());
     let proven = crate::store::ensure_contact(tx, account, email, &name).await?;
-    if guests.is_empty() {
+    let Some((guest, _)) = claimant else {
         return Ok(proven);
-    }
+    };
     let principal = contact_principal(tx, proven).await?;
-    for guest in &guests {
-        let guest: ContactId = rows::parse(guest.get::<&str, _>(0))?;
-        sqlx::query("DELETE FROM sessions WHERE contact_id = $1")
-            .bind(s(guest))
-            .execute(&mut *tx)
-            .await?;
-        let memberships = sqlx::query(
-            "SELECT id, conversation_id, state FROM participants WHERE contact_id = $1",
-        )
+    sqlx::query("DELETE FROM sessions WHERE contact_id = $1")
+        .bind(s(guest))
+        .execute(&mut *tx)
+        .await?;
+    let mut memberships: Vec<(ConversationId, ParticipantId)> = Vec::new();
+    for m in sqlx::query("SELECT id, conversation_id FROM participants WHERE contact_id = $1")
         .bind(s(guest))
         .fetch_all(&mut *tx)
-        .await?;
-        for m in &memberships {
-            let pid: ParticipantId = rows::parse(m.get::<&str, _>(0))?;
-            let conversation: ConversationId = rows::parse(m.get::<&str, _>(1))?;
-            let joined = m.get::<&str, _>(2) == "joined";
-            hand_over(tx, &principal, guest, pid, conversation, joined).await?;
+        .await?
+    {
+        memberships.push((
+            rows::parse(m.get::<&str, _>(1))?,
+            rows::parse(m.get::<&str, _>(0))?,
+        ));
+    }
+    // The conversations' locks in one order (by id), so two proofs never wait on each other in
+    // a circle; each membership is read again under its lock.
+    memberships.sort_by_key(|(conversation, _)| conversation.to_string());
+    for (conversation, pid) in memberships {
+        super::lock_conversation(tx, conversation).await?;
+        let state: Option<String> =
+            sqlx::query_scalar("SELECT state FROM participants WHERE id = $1 AND contact_id = $2")
+                .bind(s(pid))
+                .bind(s(guest))
+                .fetch_optional(&mut *tx)
+                .await?;
+        if let Some(state) = state {
+            hand_over(tx, &principal, guest, pid, conversation, state == "joined").await?;
         }
     }
     Ok(proven)

@@ -16,6 +16,7 @@ use sqlx::{AnyConnection, Row};
 
 use super::{bulk, current_cursor, rows, s, Ctx, Member, Principal};
 use crate::error::ApiError;
+use crate::feed::{self, FeedPos};
 
 /// Change-feed rows one page reads at most.
 pub const PAGE_CHANGES: i64 = 500;
@@ -30,9 +31,9 @@ pub enum Cursor {
     Start,
     /// Inside a first sync that began when the feed stood at `head`: conversations after `after`
     /// (in id order) are still to come.
-    Snapshot { head: i64, after: String },
+    Snapshot { head: FeedPos, after: String },
     /// Up to date with the change feed up to this position.
-    Feed(i64),
+    Feed(FeedPos),
 }
 
 fn bad_cursor() -> ApiError {
@@ -47,24 +48,24 @@ pub fn parse_cursor(raw: Option<&str>) -> Result<Cursor, ApiError> {
     let Some(c) = raw.map(str::trim).filter(|c| !c.is_empty()) else {
         return Ok(Cursor::Start);
     };
+    // Cursors of the earlier single-number feed ("c123", "s123.…") say nothing about commit
+    // order: such a client starts over with a first sync, which misses nothing.
+    let legacy = |n: &str| !n.contains('_') && n.parse::<i64>().is_ok_and(|n| n >= 0);
     if let Some(n) = c.strip_prefix('c') {
-        return n
-            .parse::<i64>()
-            .ok()
-            .filter(|n| *n >= 0)
-            .map(Cursor::Feed)
-            .ok_or_else(bad_cursor);
+        if legacy(n) {
+            return Ok(Cursor::Start);
+        }
+        return FeedPos::parse(n).map(Cursor::Feed).ok_or_else(bad_cursor);
     }
     let (head, after) = c
         .strip_prefix('s')
         .and_then(|rest| rest.split_once('.'))
         .ok_or_else(bad_cursor)?;
-    let head = head
-        .parse::<i64>()
-        .ok()
-        .filter(|n| *n >= 0)
-        .ok_or_else(bad_cursor)?;
     let after: convene_proto::ConversationId = after.parse().map_err(|_| bad_cursor())?;
+    if legacy(head) {
+        return Ok(Cursor::Start);
+    }
+    let head = FeedPos::parse(head).ok_or_else(bad_cursor)?;
     Ok(Cursor::Snapshot {
         head,
         after: after.to_string(),
@@ -72,8 +73,8 @@ pub fn parse_cursor(raw: Option<&str>) -> Result<Cursor, ApiError> {
 }
 
 /// Formats a change-feed position for the wire.
-pub fn format_cursor(seq: i64) -> String {
-    format!("c{seq}")
+pub fn format_cursor(pos: FeedPos) -> String {
+    format!("c{}", pos.format())
 }
 
 /// One page of what the caller may see after `cursor`.
@@ -84,7 +85,7 @@ pub async fn page(ctx: &Ctx, principal: &Principal, cursor: Cursor) -> Result<Sy
             snapshot_page(ctx, principal, head, "").await
         }
         Cursor::Snapshot { head, after } => snapshot_page(ctx, principal, head, &after).await,
-        Cursor::Feed(seq) => feed_page(ctx, principal, seq).await,
+        Cursor::Feed(pos) => feed_page(ctx, principal, pos).await,
     }
 }
 
@@ -174,7 +175,7 @@ pub async fn visible_conversations(
 async fn snapshot_page(
     ctx: &Ctx,
     principal: &Principal,
-    head: i64,
+    head: FeedPos,
     after: &str,
 ) -> Result<SyncPage, ApiError> {
     let mut conn = ctx.store.pool().acquire().await?;
@@ -186,7 +187,7 @@ async fn snapshot_page(
     let events = bulk::events_of(&mut conn, &visible).await?;
     let more_conversations = i64::try_from(ids.len()).unwrap_or(0) == PAGE_CONVERSATIONS;
     let (cursor, has_more) = match ids.last() {
-        Some(last) if more_conversations => (format!("s{head}.{last}"), true),
+        Some(last) if more_conversations => (format!("s{}.{last}", head.format()), true),
         _ => {
             // The first sync is over; changes made meanwhile follow from the feed.
             let now = current_cursor(&ctx.store, principal.account_id()).await?;
@@ -212,27 +213,30 @@ struct Touched {
     affects_me: bool,
 }
 
-/// One page of changes after feed position `seq`.
-pub async fn feed_page(ctx: &Ctx, principal: &Principal, seq: i64) -> Result<SyncPage, ApiError> {
+/// One page of changes after feed position `pos`, in commit order.
+pub async fn feed_page(
+    ctx: &Ctx,
+    principal: &Principal,
+    pos: FeedPos,
+) -> Result<SyncPage, ApiError> {
     let mut conn = ctx.store.pool().acquire().await?;
-    let changes = sqlx::query(
-        "SELECT seq, conversation_id, kind, ref_id, affected_agent, affected_contact FROM changes
-         WHERE account_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+    let changes = feed::read(
+        &mut conn,
+        ctx.store.backend(),
+        principal.account_id(),
+        pos,
+        PAGE_CHANGES,
     )
-    .bind(s(principal.account_id()))
-    .bind(seq)
-    .bind(PAGE_CHANGES)
-    .fetch_all(&mut *conn)
-    .await?;
+    .await?
+    .rows;
     let has_more = i64::try_from(changes.len()).unwrap_or(0) == PAGE_CHANGES;
-    let next = changes.last().map(|r| r.get::<i64, _>(0)).unwrap_or(seq);
+    let next = changes.last().map_or(pos, |r| r.pos);
     let me = principal.member();
 
     let mut touched: BTreeMap<String, Touched> = BTreeMap::new();
     for r in &changes {
-        let entry = touched.entry(r.get::<String, _>(1)).or_default();
-        let ref_id: Option<String> = r.get(3);
-        match (r.get::<&str, _>(2), ref_id) {
+        let entry = touched.entry(r.conversation_id.clone()).or_default();
+        match (r.kind.as_str(), r.ref_id.clone()) {
             // A message also moves the conversation's `updated_at` to its `created_at`; clients
             // apply that themselves, so the conversation need not come again whole.
             ("message", Some(id)) => entry.messages.push(id),
@@ -240,8 +244,8 @@ pub async fn feed_page(ctx: &Ctx, principal: &Principal, seq: i64) -> Result<Syn
             _ => entry.whole = true,
         }
         entry.affects_me |= match me {
-            Member::Agent(a) => r.get::<Option<&str>, _>(4) == Some(&s(a)),
-            Member::Contact(c) => r.get::<Option<&str>, _>(5) == Some(&s(c)),
+            Member::Agent(a) => r.affected_agent.as_deref() == Some(&s(a)),
+            Member::Contact(c) => r.affected_contact.as_deref() == Some(&s(c)),
         };
     }
 

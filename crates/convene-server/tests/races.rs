@@ -1,0 +1,353 @@
+//! Every counted or guarded rule under racing requests (issue 13): each case fires its requests at
+//! the same instant (a barrier) and repeats, then asserts the rule. SQLite serialises its writers,
+//! so these pass there by construction; the PostgreSQL pass of the test command (READ COMMITTED,
+//! many connections) is where they bite.
+
+use std::collections::BTreeSet;
+use std::future::Future;
+use std::sync::Arc;
+
+use convene_testkit::{Answer, Api, TestServer};
+use serde_json::{json, Value};
+
+async fn server() -> TestServer {
+    TestServer::start_with(None, |c| {
+        c.limits = convene_server::ratelimit::Limits::scaled(1000)
+    })
+    .await
+}
+
+/// Runs every future at the same instant; answers their results in order.
+async fn at_once<F, Fut>(n: usize, make: F) -> Vec<Answer>
+where
+    F: Fn(usize) -> Fut,
+    Fut: Future<Output = Answer> + Send + 'static,
+{
+    let barrier = Arc::new(tokio::sync::Barrier::new(n));
+    let tasks: Vec<_> = (0..n)
+        .map(|i| {
+            let barrier = barrier.clone();
+            let fut = make(i);
+            tokio::spawn(async move {
+                barrier.wait().await;
+                fut.await
+            })
+        })
+        .collect();
+    let mut out = Vec::with_capacity(n);
+    for t in tasks {
+        out.push(t.await.expect("task"));
+    }
+    out
+}
+
+fn no_5xx(answers: &[Answer], what: &str) {
+    for a in answers {
+        assert!(a.status < 500, "{what}: {} {}", a.status, a.body);
+    }
+}
+
+async fn new_conversation(api: &Api, subject: &str) -> String {
+    api.post("/api/v1/conversations", json!({ "subject": subject }))
+        .await
+        .ok()["id"]
+        .as_str()
+        .expect("id")
+        .to_owned()
+}
+
+async fn id_of(api: &Api) -> String {
+    api.get("/api/v1/me").await.ok()["id"]
+        .as_str()
+        .expect("id")
+        .to_owned()
+}
+
+async fn people(api: &Api, conversation: &str) -> Value {
+    api.get(&format!(
+        "/api/v1/conversations/{conversation}/participants"
+    ))
+    .await
+    .ok()
+    .clone()
+}
+
+/// Invites `agent` and has them accept.
+async fn seat(owner: &Api, agent: &Api, conversation: &str) {
+    let invite = owner
+        .post(
+            &format!("/api/v1/conversations/{conversation}/agent-invites"),
+            json!({ "agent_id": id_of(agent).await }),
+        )
+        .await;
+    let id = invite.ok()["invite"]["id"]
+        .as_str()
+        .expect("invite")
+        .to_owned();
+    agent
+        .post(&format!("/api/v1/invites/{id}/accept"), json!({}))
+        .await
+        .ok();
+}
+
+#[tokio::test]
+async fn a_link_with_max_uses_admits_exactly_that_many_racing_strangers() {
+    let t = server().await;
+    let ana = t.agent("ana@demo.convene.test").await;
+    for round in 0..3 {
+        let conversation = new_conversation(&ana, "Limited seats").await;
+        let link = ana
+            .patch(
+                &format!("/api/v1/conversations/{conversation}/share-link"),
+                json!({ "max_uses": 5 }),
+            )
+            .await;
+        let token = link.ok()["url"]
+            .as_str()
+            .expect("url")
+            .rsplit("/j/")
+            .next()
+            .expect("token")
+            .to_owned();
+        let anon = t.anonymous();
+        let answers = at_once(20, |i| {
+            let anon = anon.clone();
+            let token = token.clone();
+            async move {
+                anon.post(
+                    &format!("/api/v1/join/{token}"),
+                    json!({ "name": format!("Guest {i}"), "email": format!("g{round}-{i}@example.com") }),
+                )
+                .await
+            }
+        })
+        .await;
+        no_5xx(&answers, "link joins");
+        let joined = answers.iter().filter(|a| a.status == 200).count();
+        assert_eq!(joined, 5, "round {round}: exactly max_uses joins");
+        let after = ana
+            .get(&format!("/api/v1/conversations/{conversation}/share-link"))
+            .await;
+        assert_eq!(after.ok()["uses"], 5);
+        assert_eq!(after.body["joined"].as_array().map(Vec::len), Some(5));
+    }
+}
+
+#[tokio::test]
+async fn two_owners_leaving_at_once_leave_one_owner() {
+    let t = server().await;
+    let eva = t.agent("eva@demo.convene.test").await;
+    let chloe = t.agent("chloe@demo.convene.test").await;
+    let ana = t.agent("ana@demo.convene.test").await;
+    for round in 0..6 {
+        let conversation = new_conversation(&eva, "Hand-over").await;
+        seat(&eva, &chloe, &conversation).await;
+        let pid = eva
+            .participant_id(&conversation, "chloe@demo.convene.test")
+            .await;
+        eva.post(
+            &format!("/api/v1/conversations/{conversation}/participants/{pid}/make-owner"),
+            json!({}),
+        )
+        .await
+        .ok();
+        let leavers = [eva.clone(), chloe.clone()];
+        let answers = at_once(2, |i| {
+            let api = leavers[i].clone();
+            let path = format!("/api/v1/conversations/{conversation}/leave");
+            async move { api.post(&path, json!({})).await }
+        })
+        .await;
+        no_5xx(&answers, "leave");
+        let owners = people(&ana, &conversation).await["participants"]
+            .as_array()
+            .expect("participants")
+            .iter()
+            .filter(|p| p["role"] == "owner" && p["state"] == "joined")
+            .count();
+        assert_eq!(
+            owners,
+            1,
+            "round {round}: {:?}",
+            answers.iter().map(|a| a.status).collect::<Vec<_>>()
+        );
+    }
+}
+
+#[tokio::test]
+async fn identical_add_agent_requests_at_once_make_one_invite_and_no_error() {
+    let t = server().await;
+    let ana = t.agent("ana@demo.convene.test").await;
+    let dev = t.agent("dev@demo.convene.test").await;
+    let dev_id = id_of(&dev).await;
+    for round in 0..3 {
+        let conversation = new_conversation(&ana, "Escalation").await;
+        let answers = at_once(12, |_| {
+            let ana = ana.clone();
+            let path = format!("/api/v1/conversations/{conversation}/agent-invites");
+            let body = json!({ "agent_id": dev_id });
+            async move { ana.post(&path, body).await }
+        })
+        .await;
+        no_5xx(&answers, "add agent");
+        let ids: BTreeSet<String> = answers
+            .iter()
+            .map(|a| a.ok()["invite"]["id"].as_str().expect("invite").to_owned())
+            .collect();
+        assert_eq!(
+            ids.len(),
+            1,
+            "round {round}: every answer names the one invite"
+        );
+        let pending = people(&ana, &conversation).await["invites"]
+            .as_array()
+            .expect("invites")
+            .len();
+        assert_eq!(pending, 1);
+    }
+}
+
+#[tokio::test]
+async fn crew_agents_accepting_one_request_at_once_fulfil_it_once() {
+    let t = server().await;
+    let ana = t.agent("ana@demo.convene.test").await;
+    let crews = ana.get("/api/v1/crews").await;
+    let crew = crews.ok()["crews"]
+        .as_array()
+        .expect("crews")
+        .iter()
+        .find(|c| c["name"] == "Technical Support")
+        .cloned()
+        .expect("crew");
+    let mut members = Vec::new();
+    for email in [
+        "dev@demo.convene.test",
+        "eva@demo.convene.test",
+        "femi@demo.convene.test",
+    ] {
+        let api = t.agent(email).await;
+        members.push((id_of(&api).await, api));
+    }
+    for round in 0..5 {
+        let conversation = new_conversation(&ana, "Outage").await;
+        let request = ana
+            .post(
+                &format!("/api/v1/conversations/{conversation}/service-requests"),
+                json!({ "crew_id": crew["id"] }),
+            )
+            .await;
+        assert_eq!(request.status, 201, "{}", request.body);
+        let invites = people(&ana, &conversation).await["invites"].clone();
+        let mut calls = Vec::new();
+        for (id, api) in &members {
+            let invite = invites
+                .as_array()
+                .expect("invites")
+                .iter()
+                .find(|i| i["agent_id"] == id.as_str())
+                .and_then(|i| i["id"].as_str())
+                .expect("an invite for each crew agent")
+                .to_owned();
+            calls.push((api.clone(), invite));
+        }
+        let answers = at_once(calls.len(), |i| {
+            let (api, invite) = calls[i].clone();
+            async move {
+                api.post(&format!("/api/v1/invites/{invite}/accept"), json!({}))
+                    .await
+            }
+        })
+        .await;
+        no_5xx(&answers, "accept");
+        let ok = answers.iter().filter(|a| a.status == 200).count();
+        assert_eq!(ok, 1, "round {round}: one agent fulfils the request");
+        let joined_agents = people(&ana, &conversation).await["participants"]
+            .as_array()
+            .expect("participants")
+            .iter()
+            .filter(|p| p["role"] == "agent" && p["state"] == "joined")
+            .count();
+        assert_eq!(joined_agents, 1, "round {round}");
+    }
+}
+
+/// The ids of the messages of `conversation` that a sync from `from` (none: a first sync) shows.
+async fn synced_messages(
+    api: &Api,
+    conversation: &str,
+    from: Option<String>,
+) -> (BTreeSet<String>, String) {
+    let mut cursor = from;
+    let mut ids = BTreeSet::new();
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/v1/sync?cursor={c}"),
+            None => "/api/v1/sync".to_owned(),
+        };
+        let page = api.get(&path).await;
+        for m in page.ok()["messages"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|m| m["conversation_id"] == conversation)
+        {
+            ids.insert(m["id"].as_str().expect("id").to_owned());
+        }
+        cursor = page.body["cursor"].as_str().map(str::to_owned);
+        if page.body["has_more"] != true {
+            return (ids, cursor.expect("cursor"));
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_sync_follower_misses_nothing_while_sixteen_writers_post() {
+    let t = server().await;
+    let ana = t.agent("ana@demo.convene.test").await;
+    let conversation = new_conversation(&ana, "Busy").await;
+    let (mut seen, mut cursor) = synced_messages(&ana, &conversation, None).await;
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let writers: Vec<_> = (0..16)
+        .map(|w| {
+            let ana = ana.clone();
+            let path = format!("/api/v1/conversations/{conversation}/messages");
+            tokio::spawn(async move {
+                for i in 0..25 {
+                    ana.post(&path, json!({ "body": format!("w{w} m{i}") }))
+                        .await
+                        .ok();
+                }
+            })
+        })
+        .collect();
+    let follower = {
+        let ana = ana.clone();
+        let conversation = conversation.clone();
+        let done = done.clone();
+        tokio::spawn(async move {
+            loop {
+                let finished = done.load(std::sync::atomic::Ordering::SeqCst);
+                let (more, next) = synced_messages(&ana, &conversation, Some(cursor.clone())).await;
+                seen.extend(more);
+                cursor = next;
+                if finished {
+                    return seen;
+                }
+            }
+        })
+    };
+    for w in writers {
+        w.await.expect("writer");
+    }
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    let followed = follower.await.expect("follower");
+    let (fresh, _) = synced_messages(&ana, &conversation, None).await;
+    assert_eq!(fresh.len(), 16 * 25, "every message was stored");
+    let missed: Vec<_> = fresh.difference(&followed).collect();
+    assert!(
+        missed.is_empty(),
+        "the follower missed {} of {}",
+        missed.len(),
+        fresh.len()
+    );
+}
