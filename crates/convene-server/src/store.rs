@@ -526,6 +526,17 @@ pub async fn insert_contact(
     .bind(created_at)
     .execute(&mut *conn)
     .await?;
+    insert_terms(conn, id, account, email, name).await
+}
+
+/// The search terms of a proven contact.
+async fn insert_terms(
+    conn: &mut sqlx::AnyConnection,
+    id: ContactId,
+    account: AccountId,
+    email: &str,
+    name: &str,
+) -> std::result::Result<(), sqlx::Error> {
     for term in contact_terms(name, email) {
         sqlx::query("INSERT INTO contact_terms (account_id, term, contact_id) VALUES ($1, $2, $3)")
             .bind(account.to_string())
@@ -583,16 +594,7 @@ pub async fn ensure_contact(
     .await?
     .rows_affected();
     if inserted == 1 {
-        for term in contact_terms(name, email) {
-            sqlx::query(
-                "INSERT INTO contact_terms (account_id, term, contact_id) VALUES ($1, $2, $3)",
-            )
-            .bind(account.to_string())
-            .bind(term)
-            .bind(id.to_string())
-            .execute(&mut *conn)
-            .await?;
-        }
+        insert_terms(conn, id, account, email, name).await?;
         return Ok(id);
     }
     let existing: String = sqlx::query_scalar(
