@@ -26,6 +26,9 @@ pub enum ErrorCode {
     LinkInvalid,
     /// The server failed; the request may be retried.
     Internal,
+    /// The database could not order this change against a concurrent one (a serialization
+    /// failure or deadlock); nothing was stored. Retry after `Retry-After` seconds.
+    Busy,
 }
 
 impl ErrorCode {

@@ -42,6 +42,10 @@ pub enum ApiError {
     SignInLinkInvalid,
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
+    /// A concurrent change won a conflict the database could not order (serialization failure,
+    /// deadlock); the transaction was rolled back, so retrying is safe.
+    #[error("the server is busy with a conflicting change; nothing was stored, try again")]
+    Busy,
 }
 
 impl ApiError {
@@ -102,6 +106,11 @@ impl ApiError {
                 ErrorCode::Internal,
                 "Internal server error",
             ),
+            Self::Busy => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::Busy,
+                "Busy, try again",
+            ),
         }
     }
 }
@@ -120,6 +129,13 @@ impl From<StoreError> for ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(err: sqlx::Error) -> Self {
+        // PostgreSQL's serialization_failure and deadlock_detected: a conflict, not a fault.
+        if let sqlx::Error::Database(db) = &err {
+            if matches!(db.code().as_deref(), Some("40001" | "40P01")) {
+                tracing::warn!(error = %db, "conflicting concurrent change; answered 503");
+                return Self::Busy;
+            }
+        }
         Self::Internal(err.into())
     }
 }
@@ -150,6 +166,9 @@ impl IntoResponse for ApiError {
         } = self
         {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        }
+        if matches!(self, Self::Busy) {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(1u64));
         }
         response
     }

@@ -351,3 +351,37 @@ async fn a_sync_follower_misses_nothing_while_sixteen_writers_post() {
         fresh.len()
     );
 }
+
+#[tokio::test]
+async fn resends_of_one_invite_at_once_send_it_once() {
+    let t = server().await;
+    let ana = t.agent("ana@demo.convene.test").await;
+    for round in 0..4 {
+        let conversation = new_conversation(&ana, "Reminder").await;
+        let invite = ana
+            .post(
+                &format!("/api/v1/conversations/{conversation}/contact-invites"),
+                json!({ "email": format!("late{round}@example.com") }),
+            )
+            .await;
+        let id = invite.ok()["invite"]["id"]
+            .as_str()
+            .expect("invite")
+            .to_owned();
+        let answers = at_once(6, |_| {
+            let ana = ana.clone();
+            let path = format!("/api/v1/invites/{id}/resend");
+            async move { ana.post(&path, json!({})).await }
+        })
+        .await;
+        no_5xx(&answers, "resend");
+        let sent = answers.iter().filter(|a| a.status == 200).count();
+        assert_eq!(
+            sent, 1,
+            "round {round}: once a minute, however many press at once"
+        );
+        assert!(answers.iter().all(|a| a.status == 200 || a.status == 429));
+        let pending = people(&ana, &conversation).await["invites"][0]["send_count"].clone();
+        assert_eq!(pending, 2, "round {round}: the invite and one resend");
+    }
+}

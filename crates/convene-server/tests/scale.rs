@@ -264,6 +264,67 @@ async fn rules_and_the_feed_hold_across_two_instances_racing() {
         );
     }
 
+    // One Idempotency-Key sent to both instances at the same instant: one invite, no 5xx.
+    let dev = login(&a.url, "dev@demo.convene.test").await;
+    let dev_id = dev.get("/api/v1/me").await.ok()["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    for round in 0..3 {
+        let conversation = ana_a
+            .post("/api/v1/conversations", json!({"subject": "Keyed"}))
+            .await
+            .ok()["id"]
+            .as_str()
+            .expect("id")
+            .to_owned();
+        let key = format!("race-{round}-{}", uuid_like(&conversation));
+        let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(4));
+        let tasks: Vec<_> = (0..4)
+            .map(|i| {
+                let api = if i % 2 == 0 {
+                    ana_a.clone()
+                } else {
+                    ana_b.clone()
+                };
+                let path = format!("/api/v1/conversations/{conversation}/agent-invites");
+                let body = json!({"agent_id": dev_id});
+                let key = key.clone();
+                let barrier = barrier.clone();
+                tokio::spawn(async move {
+                    barrier.wait().await;
+                    api.send(
+                        reqwest::Method::POST,
+                        &path,
+                        Some(body),
+                        &[("Idempotency-Key", &key)],
+                    )
+                    .await
+                    .status
+                })
+            })
+            .collect();
+        let mut statuses = Vec::new();
+        for t in tasks {
+            statuses.push(t.await.expect("task"));
+        }
+        assert!(
+            statuses.iter().all(|s| *s < 500),
+            "round {round}: {statuses:?}"
+        );
+        assert!(statuses.contains(&201), "round {round}: {statuses:?}");
+        let invites = ana_a
+            .get(&format!(
+                "/api/v1/conversations/{conversation}/participants"
+            ))
+            .await;
+        assert_eq!(
+            invites.ok()["invites"].as_array().map(Vec::len),
+            Some(1),
+            "round {round}: one invite whatever the instance"
+        );
+    }
+
     // Sixteen writers on both instances; a follower syncing through A sees every message.
     let conversation = ana_a
         .post("/api/v1/conversations", json!({"subject": "Busy"}))
@@ -347,4 +408,9 @@ async fn rules_and_the_feed_hold_across_two_instances_racing() {
         320,
         "the follower saw every message written through both instances"
     );
+}
+
+/// A key part that differs per conversation.
+fn uuid_like(id: &str) -> String {
+    id.chars().filter(char::is_ascii_alphanumeric).collect()
 }
