@@ -108,7 +108,7 @@ test("a removed contact cannot come back through the Shareable Link nor by a con
   assert.equal(answer.status(), 410);
   await again.getByRole("heading", { name: "This link no longer works" }).waitFor();
   const refusal = await again.locator("main").innerText();
-  assert.match(refusal, /you were removed from this conversation, so its link does not let you back in/);
+  assert.match(refusal, /You were removed from this conversation, so its link does not let you back in/);
   assert.ok(refusal.includes(`Ask ${owner} to invite you again`), refusal);
   assert.equal(await again.getByRole("button", { name: "Email me a sign-in link" }).count(), 1);
   assert.equal(await again.getByRole("button", { name: "Join conversation" }).count(), 0);
@@ -149,6 +149,11 @@ test("a removed contact cannot come back through the Shareable Link nor by a con
   assert.match(detail, /only an agent can invite them back/);
   await carolPage.locator("#toast.error", { hasText: detail }).waitFor({ timeout: 5000 });
   assert.equal(await carolPage.getByText(/Invite sent to/).count(), 0);
+  assert.equal(
+    await contacts.getByRole("textbox", { name: "Contact email or name" }).inputValue(),
+    erin,
+    "a refused invite keeps what was typed",
+  );
   await shot(carolPage, "removed-contact-invite-refused");
   await new Promise((r) => setTimeout(r, 3000));
   assert.equal(sink.to(erin).length, erinMails, "no email to Erin from Carol's attempt");

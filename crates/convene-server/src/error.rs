@@ -35,7 +35,7 @@ pub enum ApiError {
     #[error("this link is no longer valid: it may have expired, been revoked or already been used{}", ask.as_ref().map(|a| format!(". Ask {a} for a new one")).unwrap_or_default())]
     LinkInvalid { ask: Option<String> },
     /// The person was removed from this conversation: its Shareable Link does not bring them back.
-    #[error("you were removed from this conversation, so its link does not let you back in. Ask {ask} to invite you again")]
+    #[error("You were removed from this conversation, so its link does not let you back in. Ask {ask} to invite you again")]
     RemovedHere { ask: String },
     /// A sign-in link that is unknown, used or expired: one answer for all three.
     #[error("this sign-in link no longer works: each link works once, for 15 minutes. Ask for a new one")]

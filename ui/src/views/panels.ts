@@ -9,13 +9,16 @@ import { can, confirmDialog, guarded, messageOf, toast } from "./shared";
 
 export type PanelName = "Service" | "Contacts" | "People";
 
-/** Queues an action and says so; the outbox sends it now or when back online. */
-async function queue(backend: Backend, action: OutboxAction, done: string): Promise<void> {
+/** Queues an action and says so; the outbox sends it now or when back online. Answers whether it
+ *  was accepted (a refusal is shown in the server's words). */
+async function queue(backend: Backend, action: OutboxAction, done: string): Promise<boolean> {
   try {
     await backend.queue(action);
     toast(done);
+    return true;
   } catch (e) {
     toast(messageOf(e), "error");
+    return false;
   }
 }
 
@@ -123,14 +126,17 @@ export function contactsPanel(backend: Backend, screen: ConversationScreen, isAg
   let chosen: { id: string; name: string } | null = null;
   const add = guarded("Add to Conversation", can(screen, "invite_contact"), async () => {
     const value = input.value.trim();
+    let accepted: boolean;
     if (chosen) {
-      await queue(backend, { kind: "invite_contact", conversation_id: id, request: { contact_id: chosen.id } }, `Invite sent to ${chosen.name}`);
+      accepted = await queue(backend, { kind: "invite_contact", conversation_id: id, request: { contact_id: chosen.id } }, `Invite sent to ${chosen.name}`);
     } else if (EMAIL.test(value)) {
-      await queue(backend, { kind: "invite_contact", conversation_id: id, request: { email: value } }, `Invite sent to ${value}`);
+      accepted = await queue(backend, { kind: "invite_contact", conversation_id: id, request: { email: value } }, `Invite sent to ${value}`);
     } else {
       toast("Enter an email address, or pick a known contact", "error");
       return;
     }
+    // A refused invite keeps what was typed, so it can be corrected.
+    if (!accepted) return;
     input.value = "";
     chosen = null;
     results.replaceChildren();
