@@ -76,9 +76,9 @@ pub async fn read(
     limit: i64,
 ) -> Result<Read, sqlx::Error> {
     let columns = "conversation_id, kind, ref_id, affected_agent, affected_contact";
-    let rows = match backend {
+    let (rows, held_back) = match backend {
         Backend::Sqlite => {
-            sqlx::query(sqlx::AssertSqlSafe(format!(
+            let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "SELECT seq, seq, {columns} FROM changes
                  WHERE account_id = $1 AND seq > $2 ORDER BY seq LIMIT $3"
             )))
@@ -86,7 +86,8 @@ pub async fn read(
             .bind(after.seq)
             .bind(limit)
             .fetch_all(&mut *conn)
-            .await?
+            .await?;
+            (rows, false)
         }
         Backend::Postgres => {
             let line = horizon(conn, backend).await?;
@@ -102,25 +103,20 @@ pub async fn read(
             .bind(limit)
             .fetch_all(&mut *conn)
             .await?;
-            if i64::try_from(rows.len()).unwrap_or(0) < limit {
-                let waiting =
-                    sqlx::query("SELECT 1 FROM changes WHERE account_id = $1 AND tx >= $2 LIMIT 1")
-                        .bind(account.to_string())
-                        .bind(line)
-                        .fetch_optional(&mut *conn)
-                        .await?
-                        .is_some();
-                return Ok(Read {
-                    rows: rows.iter().map(row).collect(),
-                    held_back: waiting,
-                });
-            }
-            rows
+            // A full page is followed at once anyway; a short one says whether rows wait.
+            let waiting = i64::try_from(rows.len()).unwrap_or(0) < limit
+                && sqlx::query("SELECT 1 FROM changes WHERE account_id = $1 AND tx >= $2 LIMIT 1")
+                    .bind(account.to_string())
+                    .bind(line)
+                    .fetch_optional(&mut *conn)
+                    .await?
+                    .is_some();
+            (rows, waiting)
         }
     };
     Ok(Read {
         rows: rows.iter().map(row).collect(),
-        held_back: false,
+        held_back,
     })
 }
 

@@ -321,20 +321,18 @@ pub async fn signin_request_form(
             "Please check the address",
             &format!("<p>{}</p>{}", escape_html(&message), email_link_form()),
         ),
-        Err(e @ ApiError::RateLimited { .. }) => {
+        Err(ApiError::RateLimited {
+            retry_after_secs,
+            message,
+        }) => {
             let mut response = page(
                 StatusCode::TOO_MANY_REQUESTS,
                 "Please wait a moment",
-                &format!("<p>{}</p>", escape_html(&e.to_string())),
+                &format!("<p>{}</p>", escape_html(&message)),
             );
-            if let ApiError::RateLimited {
-                retry_after_secs, ..
-            } = e
-            {
-                response
-                    .headers_mut()
-                    .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
-            }
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
             response
         }
         Err(e) => e.into_response(),
@@ -345,9 +343,7 @@ pub async fn signin_request_form(
 pub async fn join_page(State(state): State<AppState>, Path(token): Path<String>) -> Response {
     let preview = match join::preview(state.ctx(), &token).await {
         Ok(p) => p,
-        Err(e @ (ApiError::LinkInvalid { .. } | ApiError::RemovedHere { .. })) => {
-            return refused(&e.to_string())
-        }
+        Err(e @ ApiError::LinkInvalid { .. }) => return refused(&e.to_string()),
         Err(e) => return e.into_response(),
     };
     if let Some(why) = preview.refusal {

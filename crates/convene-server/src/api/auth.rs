@@ -138,10 +138,7 @@ pub async fn me(State(state): State<AppState>, authed: Authed) -> Result<Json<Me
 
 async fn me_of(state: &AppState, principal: &Principal) -> Result<Me, ApiError> {
     let account_name = state.store().account_name(principal.account_id()).await?;
-    Ok(crate::service::signin::me_of(
-        principal.clone(),
-        account_name,
-    ))
+    Ok(principal.clone().me(account_name))
 }
 
 /// Sign out everywhere

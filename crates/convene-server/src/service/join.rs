@@ -185,7 +185,7 @@ pub async fn redeem(
     Ok(JoinResponse {
         token: session,
         conversation_id: found.conversation,
-        me: signin::me_of(principal, found.account_name.clone()),
+        me: principal.me(found.account_name.clone()),
     })
 }
 

@@ -63,6 +63,41 @@ impl Principal {
         }
     }
 
+    /// "Who am I", as the API answers it.
+    pub fn me(self, account_name: String) -> convene_proto::Me {
+        use convene_proto::Me;
+        match self {
+            Principal::Contact {
+                id,
+                account_id,
+                name,
+                email,
+                guest,
+            } => Me::Contact {
+                id,
+                account_id,
+                account_name,
+                email,
+                name,
+                email_verified: !guest,
+            },
+            Principal::Agent {
+                id,
+                account_id,
+                role,
+                name,
+                email,
+            } => Me::Agent {
+                id,
+                account_id,
+                account_name,
+                email,
+                name,
+                role,
+            },
+        }
+    }
+
     /// Whether this is a guest of a Shareable Link (a contact whose email is not proven).
     pub fn is_guest(&self) -> bool {
         matches!(self, Principal::Contact { guest: true, .. })

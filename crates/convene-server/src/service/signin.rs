@@ -3,9 +3,11 @@
 //! A Shareable Link hands out a *guest* identity: a contact row with the name and email the person
 //! typed (see [`super::join`]). It reaches only the conversations joined with it. Only something
 //! that arrives at the address proves it: an email invite's link, or a sign-in link asked for with
-//! "Email me a sign-in link". Proving an address ([`prove`]) makes its memberships the proven
-//! contact's: every guest that claimed the address hands its conversations over and loses its
-//! sessions, so a stranger who claimed someone's email first never holds their later invites.
+//! "Email me a sign-in link". Proving an address ([`prove`]) finds or makes the proven contact;
+//! when the guest who asked for the link did so from their own session, their conversations become
+//! the proven contact's and their sessions end. Other guests who claimed the address stay guests
+//! with what they joined: a proof never vouches for a stranger, and a stranger who claimed someone's
+//! email first never holds their invites (those go to the proven contact).
 //!
 //! Sign-in links are single use, expire after [`LOGIN_TTL_MS`], and are asked for with one answer
 //! whether or not the address is known. Their token is derived from the server secret and a stored
@@ -23,6 +25,10 @@ use crate::secret::new_nonce;
 
 /// How long a sign-in link works.
 pub const LOGIN_TTL_MS: i64 = 15 * 60 * 1000;
+
+/// The sign-in link with token hash `$1` that still works at time `$2` (unused, unexpired).
+const WORKING_LOGIN: &str = "FROM email_logins l JOIN accounts a ON a.id = l.account_id
+     WHERE l.token_hash = $1 AND l.used_at IS NULL AND l.expires_at > $2";
 
 /// Purpose string of sign-in link tokens (see [`crate::secret`]).
 pub const LOGIN_TOKEN: &str = "login";
@@ -86,10 +92,9 @@ pub async fn request_links(
 /// What a sign-in link's page shows: the account and the address. `None` for every link that does
 /// not work (unknown, used, expired), so the page says one thing for all three.
 pub async fn preview_login(ctx: &Ctx, token: &str) -> Result<Option<(String, String)>, ApiError> {
-    let row = sqlx::query(
-        "SELECT a.name, l.email FROM email_logins l JOIN accounts a ON a.id = l.account_id
-         WHERE l.token_hash = $1 AND l.used_at IS NULL AND l.expires_at > $2",
-    )
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT a.name, l.email {WORKING_LOGIN}"
+    )))
     .bind(hash_token(token))
     .bind(now_ms())
     .fetch_optional(ctx.store.pool())
@@ -108,10 +113,9 @@ pub struct SignedIn {
 pub async fn redeem_login(ctx: &Ctx, token: &str) -> Result<SignedIn, ApiError> {
     let mut tx = ctx.store.write().await?;
     let now = now_ms();
-    let row = sqlx::query(
-        "SELECT l.id, l.account_id, l.email, a.name, l.guest_id FROM email_logins l JOIN accounts a ON a.id = l.account_id
-         WHERE l.token_hash = $1 AND l.used_at IS NULL AND l.expires_at > $2",
-    )
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT l.id, l.account_id, l.email, a.name, l.guest_id {WORKING_LOGIN}"
+    )))
     .bind(hash_token(token))
     .bind(now)
     .fetch_optional(&mut *tx)
@@ -140,7 +144,7 @@ pub async fn redeem_login(ctx: &Ctx, token: &str) -> Result<SignedIn, ApiError> 
     tx.commit().await?;
     Ok(SignedIn {
         token: session,
-        me: me_of(principal, row.get(3)),
+        me: principal.me(row.get(3)),
     })
 }
 
@@ -176,40 +180,6 @@ pub async fn contact_principal(
         email: r.get(2),
         guest: r.get::<i64, _>(3) != 0,
     })
-}
-
-/// "Who am I" for a contact principal.
-pub fn me_of(principal: Principal, account_name: String) -> Me {
-    match principal {
-        Principal::Contact {
-            id,
-            account_id,
-            name,
-            email,
-            guest,
-        } => Me::Contact {
-            id,
-            account_id,
-            account_name,
-            email,
-            name,
-            email_verified: !guest,
-        },
-        Principal::Agent {
-            id,
-            account_id,
-            role,
-            name,
-            email,
-        } => Me::Agent {
-            id,
-            account_id,
-            account_name,
-            email,
-            name,
-            role,
-        },
-    }
 }
 
 /// `email` is proven in `account`: answers the proven contact, creating it when there is none.
