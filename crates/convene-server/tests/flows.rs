@@ -59,31 +59,6 @@ async fn seat_agent(t: &TestServer, owner: &Api, conversation: &str, email: &str
     agent
 }
 
-/// Invites a contact by email and redeems the link from the email; answers the contact's client.
-async fn seat_contact(
-    t: &TestServer,
-    sink: &SmtpSink,
-    by: &Api,
-    conversation: &str,
-    email: &str,
-) -> Api {
-    let before = sink.messages().len();
-    by.post(
-        &format!("/api/v1/conversations/{conversation}/contact-invites"),
-        json!({ "email": email }),
-    )
-    .await
-    .ok();
-    let mail = sink.wait_for(before + 1, WAIT).await.pop().expect("email");
-    let link = mail.join_link().expect("a join link in the email");
-    let joined = t
-        .anonymous()
-        .post(&format!("/api/v1/join/{}", token_of(&link)), json!({}))
-        .await;
-    t.anonymous()
-        .with_token(joined.ok()["token"].as_str().expect("session token"))
-}
-
 #[tokio::test]
 async fn add_agent_notifies_the_invitee_on_their_stream_and_join_makes_them_a_participant() {
     let t = TestServer::start(None).await;
@@ -669,7 +644,9 @@ async fn a_removed_contact_loses_access_at_once_and_their_sync_says_so() {
     let t = TestServer::start(Some(&sink)).await;
     let ana = t.agent("ana@demo.convene.test").await;
     let conversation = new_conversation(&ana, "Shared itinerary").await;
-    let xena = seat_contact(&t, &sink, &ana, &conversation, "xena@example.com").await;
+    let xena = t
+        .seat_contact(&sink, &ana, &conversation, "xena@example.com")
+        .await;
     let first = xena.get("/api/v1/sync").await;
     let cursor = first.ok()["cursor"].as_str().expect("cursor").to_owned();
     assert!(first.body["conversations"]

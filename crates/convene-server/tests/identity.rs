@@ -11,24 +11,8 @@ use serde_json::{json, Value};
 
 const WAIT: Duration = Duration::from_secs(10);
 
-async fn new_conversation(api: &Api, subject: &str) -> String {
-    api.post("/api/v1/conversations", json!({ "subject": subject }))
-        .await
-        .ok()["id"]
-        .as_str()
-        .expect("id")
-        .to_owned()
-}
-
 fn token_after(link: &str, marker: &str) -> String {
     link.rsplit(marker).next().expect("token").to_owned()
-}
-
-async fn share_token(owner: &Api, conversation: &str) -> String {
-    let link = owner
-        .get(&format!("/api/v1/conversations/{conversation}/share-link"))
-        .await;
-    token_after(link.ok()["url"].as_str().expect("url"), "/j/")
 }
 
 /// Joins through a Shareable Link as a stranger with no session; answers their client.
@@ -38,34 +22,6 @@ async fn join_link(t: &TestServer, token: &str, name: &str, email: &str) -> Api 
         .post(
             &format!("/api/v1/join/{token}"),
             json!({ "name": name, "email": email }),
-        )
-        .await;
-    t.anonymous()
-        .with_token(joined.ok()["token"].as_str().expect("session token"))
-}
-
-/// Invites `email` to `conversation` as `by` and redeems the emailed link; answers the contact.
-async fn seat_contact(
-    t: &TestServer,
-    sink: &SmtpSink,
-    by: &Api,
-    conversation: &str,
-    email: &str,
-) -> Api {
-    let before = sink.messages().len();
-    by.post(
-        &format!("/api/v1/conversations/{conversation}/contact-invites"),
-        json!({ "email": email }),
-    )
-    .await
-    .ok();
-    let mail = sink.wait_for(before + 1, WAIT).await.pop().expect("email");
-    let link = mail.join_link().expect("a join link in the email");
-    let joined = t
-        .anonymous()
-        .post(
-            &format!("/api/v1/join/{}", token_after(&link, "/j/")),
-            json!({}),
         )
         .await;
     t.anonymous()
@@ -133,11 +89,13 @@ async fn a_stranger_typing_a_customers_email_at_a_link_gets_none_of_the_customer
     let sink = SmtpSink::start().await;
     let t = TestServer::start(Some(&sink)).await;
     let ana = t.agent("ana@demo.convene.test").await;
-    let private = new_conversation(&ana, "Refund for order 1182").await;
-    let carol = seat_contact(&t, &sink, &ana, &private, "carol.k@example.com").await;
+    let private = ana.new_conversation("Refund for order 1182").await;
+    let carol = t
+        .seat_contact(&sink, &ana, &private, "carol.k@example.com")
+        .await;
     post(&carol, &private, "My card ends in 4242").await;
-    let public = new_conversation(&ana, "Open house questions").await;
-    let token = share_token(&ana, &public).await;
+    let public = ana.new_conversation("Open house questions").await;
+    let token = ana.share_token(&public).await;
 
     let stranger = join_link(&t, &token, "Carol K", "Carol.K@example.com ").await;
     let me = stranger.get("/api/v1/me").await;
@@ -229,8 +187,8 @@ async fn whoever_claims_an_address_first_at_a_link_never_receives_its_later_invi
     let sink = SmtpSink::start().await;
     let t = TestServer::start(Some(&sink)).await;
     let ana = t.agent("ana@demo.convene.test").await;
-    let public = new_conversation(&ana, "Webinar Q&A").await;
-    let token = share_token(&ana, &public).await;
+    let public = ana.new_conversation("Webinar Q&A").await;
+    let token = ana.share_token(&public).await;
     let squatter = join_link(
         &t,
         &token,
@@ -239,7 +197,7 @@ async fn whoever_claims_an_address_first_at_a_link_never_receives_its_later_invi
     )
     .await;
 
-    let private = new_conversation(&ana, "Dana's contract").await;
+    let private = ana.new_conversation("Dana's contract").await;
     let before = sink.messages().len();
     ana.post(
         &format!("/api/v1/conversations/{private}/contact-invites"),
@@ -321,11 +279,15 @@ async fn someone_removed_does_not_walk_back_in_through_the_link_until_an_agent_i
     let sink = SmtpSink::start().await;
     let t = TestServer::start(Some(&sink)).await;
     let ana = t.agent("ana@demo.convene.test").await;
-    let conversation = new_conversation(&ana, "Vendor onboarding").await;
-    let token = share_token(&ana, &conversation).await;
-    let erin = seat_contact(&t, &sink, &ana, &conversation, "erin@example.com").await;
+    let conversation = ana.new_conversation("Vendor onboarding").await;
+    let token = ana.share_token(&conversation).await;
+    let erin = t
+        .seat_contact(&sink, &ana, &conversation, "erin@example.com")
+        .await;
     let gus = join_link(&t, &token, "Gus", "gus@example.com").await;
-    let carol = seat_contact(&t, &sink, &ana, &conversation, "carol.m@example.com").await;
+    let carol = t
+        .seat_contact(&sink, &ana, &conversation, "carol.m@example.com")
+        .await;
     for email in ["erin@example.com", "gus@example.com"] {
         let pid = ana.participant_id(&conversation, email).await;
         let removed = ana
@@ -395,7 +357,9 @@ async fn someone_removed_does_not_walk_back_in_through_the_link_until_an_agent_i
         "{}",
         refused.body
     );
-    let back = seat_contact(&t, &sink, &ana, &conversation, "erin@example.com").await;
+    let back = t
+        .seat_contact(&sink, &ana, &conversation, "erin@example.com")
+        .await;
     back.get(&format!("/api/v1/conversations/{conversation}"))
         .await
         .ok();
@@ -440,8 +404,10 @@ async fn a_returning_contact_signs_in_with_an_emailed_link_that_works_once() {
     let sink = SmtpSink::start().await;
     let t = TestServer::start(Some(&sink)).await;
     let ana = t.agent("ana@demo.convene.test").await;
-    let conversation = new_conversation(&ana, "Warranty claim").await;
-    let frank = seat_contact(&t, &sink, &ana, &conversation, "frank@example.com").await;
+    let conversation = ana.new_conversation("Warranty claim").await;
+    let frank = t
+        .seat_contact(&sink, &ana, &conversation, "frank@example.com")
+        .await;
     frank.post("/api/v1/auth/logout", json!({})).await;
     frank
         .get("/api/v1/me")
@@ -539,10 +505,11 @@ async fn a_guest_who_proves_their_email_keeps_the_linked_conversation_and_sees_t
     let sink = SmtpSink::start().await;
     let t = TestServer::start(Some(&sink)).await;
     let ana = t.agent("ana@demo.convene.test").await;
-    let private = new_conversation(&ana, "Hana's order").await;
-    seat_contact(&t, &sink, &ana, &private, "hana@example.com").await;
-    let public = new_conversation(&ana, "Launch event").await;
-    let token = share_token(&ana, &public).await;
+    let private = ana.new_conversation("Hana's order").await;
+    t.seat_contact(&sink, &ana, &private, "hana@example.com")
+        .await;
+    let public = ana.new_conversation("Launch event").await;
+    let token = ana.share_token(&public).await;
     let guest = join_link(&t, &token, "Hana", "hana@example.com").await;
     post(&guest, &public, "Count me in").await;
     guest
@@ -656,8 +623,8 @@ async fn sign_in_links_are_limited_per_address_with_the_same_answer_for_any_addr
 async fn every_html_page_keeps_its_tokens_to_itself() {
     let t = TestServer::start(None).await;
     let ana = t.agent("ana@demo.convene.test").await;
-    let conversation = new_conversation(&ana, "Headers").await;
-    let token = share_token(&ana, &conversation).await;
+    let conversation = ana.new_conversation("Headers").await;
+    let token = ana.share_token(&conversation).await;
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -698,30 +665,15 @@ async fn every_html_page_keeps_its_tokens_to_itself() {
 
 /// Presses "Sign in" on each link at the same instant; answers the statuses.
 async fn race_sign_ins(links: Vec<String>) -> Vec<u16> {
-    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(links.len()));
-    let tasks: Vec<_> = links
-        .into_iter()
-        .map(|link| {
-            let barrier = barrier.clone();
-            tokio::spawn(async move {
-                let http = reqwest::Client::builder()
-                    .redirect(reqwest::redirect::Policy::none())
-                    .build()
-                    .expect("client");
-                barrier.wait().await;
-                http.post(&link)
-                    .send()
-                    .await
-                    .expect("sign in")
-                    .status()
-                    .as_u16()
-            })
-        })
-        .collect();
-    let mut statuses = Vec::new();
-    for task in tasks {
-        statuses.push(task.await.expect("task"));
-    }
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let mut statuses = convene_testkit::at_once(links.len(), |i| {
+        let request = http.post(&links[i]);
+        async move { request.send().await.expect("sign in").status().as_u16() }
+    })
+    .await;
     statuses.sort_unstable();
     statuses
 }
@@ -737,8 +689,8 @@ async fn racing_sign_ins_use_a_link_once_and_make_one_proven_contact() {
     for round in 0..5 {
         // Only guests have claimed this address: the first proofs race to create its contact.
         let email = format!("ivy{round}@example.com");
-        let conversation = new_conversation(&ana, "Race").await;
-        let token = share_token(&ana, &conversation).await;
+        let conversation = ana.new_conversation("Race").await;
+        let token = ana.share_token(&conversation).await;
         join_link(&t, &token, "Ivy", &email).await;
         let mut links = Vec::new();
         for _ in 0..2 {
@@ -792,11 +744,13 @@ async fn a_guest_removed_from_a_conversation_stays_removed_once_the_address_is_p
     let sink = SmtpSink::start().await;
     let t = TestServer::start(Some(&sink)).await;
     let ana = t.agent("ana@demo.convene.test").await;
-    let conversation = new_conversation(&ana, "Community forum").await;
-    let token = share_token(&ana, &conversation).await;
+    let conversation = ana.new_conversation("Community forum").await;
+    let token = ana.share_token(&conversation).await;
     // Jade was invited once and left; later she came back through the link in another browser
     // (a guest) and the owner removed her.
-    let jade = seat_contact(&t, &sink, &ana, &conversation, "jade@example.com").await;
+    let jade = t
+        .seat_contact(&sink, &ana, &conversation, "jade@example.com")
+        .await;
     let left = jade
         .post(
             &format!("/api/v1/conversations/{conversation}/leave"),
@@ -846,10 +800,11 @@ async fn answers_that_carry_a_session_are_never_kept_for_replay() {
     let sink = SmtpSink::start().await;
     let t = TestServer::start(Some(&sink)).await;
     let ana = t.agent("ana@demo.convene.test").await;
-    let private = new_conversation(&ana, "Lena's invoice").await;
-    seat_contact(&t, &sink, &ana, &private, "lena@example.com").await;
-    let public = new_conversation(&ana, "Town hall").await;
-    let token = share_token(&ana, &public).await;
+    let private = ana.new_conversation("Lena's invoice").await;
+    t.seat_contact(&sink, &ana, &private, "lena@example.com")
+        .await;
+    let public = ana.new_conversation("Town hall").await;
+    let token = ana.share_token(&public).await;
     let cookie = prove_by_link(&t.anonymous(), &sink, "lena@example.com").await;
 
     // Lena, signed in by her cookie, joins the link as herself, with an Idempotency-Key.
@@ -949,10 +904,11 @@ async fn sign_in_and_join_forms_refuse_other_sites() {
     let sink = SmtpSink::start().await;
     let t = TestServer::start(Some(&sink)).await;
     let ana = t.agent("ana@demo.convene.test").await;
-    let private = new_conversation(&ana, "Max's case").await;
-    seat_contact(&t, &sink, &ana, &private, "max@example.com").await;
-    let public = new_conversation(&ana, "Open day").await;
-    let token = share_token(&ana, &public).await;
+    let private = ana.new_conversation("Max's case").await;
+    t.seat_contact(&sink, &ana, &private, "max@example.com")
+        .await;
+    let public = ana.new_conversation("Open day").await;
+    let token = ana.share_token(&public).await;
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

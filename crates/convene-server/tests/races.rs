@@ -4,10 +4,9 @@
 //! many connections) is where they bite.
 
 use std::collections::BTreeSet;
-use std::future::Future;
 use std::sync::Arc;
 
-use convene_testkit::{Answer, Api, TestServer};
+use convene_testkit::{at_once, Answer, Api, TestServer};
 use serde_json::{json, Value};
 
 async fn server() -> TestServer {
@@ -17,43 +16,10 @@ async fn server() -> TestServer {
     .await
 }
 
-/// Runs every future at the same instant; answers their results in order.
-async fn at_once<F, Fut>(n: usize, make: F) -> Vec<Answer>
-where
-    F: Fn(usize) -> Fut,
-    Fut: Future<Output = Answer> + Send + 'static,
-{
-    let barrier = Arc::new(tokio::sync::Barrier::new(n));
-    let tasks: Vec<_> = (0..n)
-        .map(|i| {
-            let barrier = barrier.clone();
-            let fut = make(i);
-            tokio::spawn(async move {
-                barrier.wait().await;
-                fut.await
-            })
-        })
-        .collect();
-    let mut out = Vec::with_capacity(n);
-    for t in tasks {
-        out.push(t.await.expect("task"));
-    }
-    out
-}
-
 fn no_5xx(answers: &[Answer], what: &str) {
     for a in answers {
         assert!(a.status < 500, "{what}: {} {}", a.status, a.body);
     }
-}
-
-async fn new_conversation(api: &Api, subject: &str) -> String {
-    api.post("/api/v1/conversations", json!({ "subject": subject }))
-        .await
-        .ok()["id"]
-        .as_str()
-        .expect("id")
-        .to_owned()
 }
 
 async fn id_of(api: &Api) -> String {
@@ -95,7 +61,7 @@ async fn a_link_with_max_uses_admits_exactly_that_many_racing_strangers() {
     let t = server().await;
     let ana = t.agent("ana@demo.convene.test").await;
     for round in 0..3 {
-        let conversation = new_conversation(&ana, "Limited seats").await;
+        let conversation = ana.new_conversation("Limited seats").await;
         let link = ana
             .patch(
                 &format!("/api/v1/conversations/{conversation}/share-link"),
@@ -140,7 +106,7 @@ async fn two_owners_leaving_at_once_leave_one_owner() {
     let chloe = t.agent("chloe@demo.convene.test").await;
     let ana = t.agent("ana@demo.convene.test").await;
     for round in 0..6 {
-        let conversation = new_conversation(&eva, "Hand-over").await;
+        let conversation = eva.new_conversation("Hand-over").await;
         seat(&eva, &chloe, &conversation).await;
         let pid = eva
             .participant_id(&conversation, "chloe@demo.convene.test")
@@ -181,7 +147,7 @@ async fn identical_add_agent_requests_at_once_make_one_invite_and_no_error() {
     let dev = t.agent("dev@demo.convene.test").await;
     let dev_id = id_of(&dev).await;
     for round in 0..3 {
-        let conversation = new_conversation(&ana, "Escalation").await;
+        let conversation = ana.new_conversation("Escalation").await;
         let answers = at_once(12, |_| {
             let ana = ana.clone();
             let path = format!("/api/v1/conversations/{conversation}/agent-invites");
@@ -229,7 +195,7 @@ async fn crew_agents_accepting_one_request_at_once_fulfil_it_once() {
         members.push((id_of(&api).await, api));
     }
     for round in 0..5 {
-        let conversation = new_conversation(&ana, "Outage").await;
+        let conversation = ana.new_conversation("Outage").await;
         let request = ana
             .post(
                 &format!("/api/v1/conversations/{conversation}/service-requests"),
@@ -304,7 +270,7 @@ async fn synced_messages(
 async fn a_sync_follower_misses_nothing_while_sixteen_writers_post() {
     let t = server().await;
     let ana = t.agent("ana@demo.convene.test").await;
-    let conversation = new_conversation(&ana, "Busy").await;
+    let conversation = ana.new_conversation("Busy").await;
     let (mut seen, mut cursor) = synced_messages(&ana, &conversation, None).await;
     let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let writers: Vec<_> = (0..16)
@@ -357,7 +323,7 @@ async fn resends_of_one_invite_at_once_send_it_once() {
     let t = server().await;
     let ana = t.agent("ana@demo.convene.test").await;
     for round in 0..4 {
-        let conversation = new_conversation(&ana, "Reminder").await;
+        let conversation = ana.new_conversation("Reminder").await;
         let invite = ana
             .post(
                 &format!("/api/v1/conversations/{conversation}/contact-invites"),

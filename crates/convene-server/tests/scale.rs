@@ -189,22 +189,11 @@ async fn two_instances_share_realtime_the_outbox_and_idempotency() {
 
 /// Fires every request at the same instant; answers the statuses in order.
 async fn at_once(calls: Vec<(Api, String, serde_json::Value)>) -> Vec<u16> {
-    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(calls.len()));
-    let tasks: Vec<_> = calls
-        .into_iter()
-        .map(|(api, path, body)| {
-            let barrier = barrier.clone();
-            tokio::spawn(async move {
-                barrier.wait().await;
-                api.post(&path, body).await.status
-            })
-        })
-        .collect();
-    let mut out = Vec::new();
-    for t in tasks {
-        out.push(t.await.expect("task"));
-    }
-    out
+    convene_testkit::at_once(calls.len(), |i| {
+        let (api, path, body) = calls[i].clone();
+        async move { api.post(&path, body).await.status }
+    })
+    .await
 }
 
 #[tokio::test]
@@ -279,35 +268,27 @@ async fn rules_and_the_feed_hold_across_two_instances_racing() {
             .expect("id")
             .to_owned();
         let key = format!("race-{round}-{}", uuid_like(&conversation));
-        let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(4));
-        let tasks: Vec<_> = (0..4)
-            .map(|i| {
-                let api = if i % 2 == 0 {
-                    ana_a.clone()
-                } else {
-                    ana_b.clone()
-                };
-                let path = format!("/api/v1/conversations/{conversation}/agent-invites");
-                let body = json!({"agent_id": dev_id});
-                let key = key.clone();
-                let barrier = barrier.clone();
-                tokio::spawn(async move {
-                    barrier.wait().await;
-                    api.send(
-                        reqwest::Method::POST,
-                        &path,
-                        Some(body),
-                        &[("Idempotency-Key", &key)],
-                    )
-                    .await
-                    .status
-                })
-            })
-            .collect();
-        let mut statuses = Vec::new();
-        for t in tasks {
-            statuses.push(t.await.expect("task"));
-        }
+        let statuses = convene_testkit::at_once(4, |i| {
+            let api = if i % 2 == 0 {
+                ana_a.clone()
+            } else {
+                ana_b.clone()
+            };
+            let path = format!("/api/v1/conversations/{conversation}/agent-invites");
+            let body = json!({"agent_id": dev_id});
+            let key = key.clone();
+            async move {
+                api.send(
+                    reqwest::Method::POST,
+                    &path,
+                    Some(body),
+                    &[("Idempotency-Key", &key)],
+                )
+                .await
+                .status
+            }
+        })
+        .await;
         assert!(
             statuses.iter().all(|s| *s < 500),
             "round {round}: {statuses:?}"

@@ -143,6 +143,33 @@ impl Api {
         stream
     }
 
+    /// Creates a conversation; answers its id.
+    pub async fn new_conversation(&self, subject: &str) -> String {
+        self.post(
+            "/api/v1/conversations",
+            serde_json::json!({ "subject": subject }),
+        )
+        .await
+        .ok()["id"]
+            .as_str()
+            .expect("conversation id")
+            .to_owned()
+    }
+
+    /// The token of a conversation's Shareable Link (the part after `/j/`).
+    pub async fn share_token(&self, conversation: &str) -> String {
+        let link = self
+            .get(&format!("/api/v1/conversations/{conversation}/share-link"))
+            .await;
+        link.ok()["url"]
+            .as_str()
+            .expect("link url")
+            .rsplit("/j/")
+            .next()
+            .expect("token")
+            .to_owned()
+    }
+
     /// The id of this conversation's participant for the person with `email`.
     pub async fn participant_id(&self, conversation: &str, email: &str) -> String {
         let people = self

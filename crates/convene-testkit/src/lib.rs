@@ -48,6 +48,32 @@ pub async fn database_for(dir: &std::path::Path) -> Option<String> {
     Some(url)
 }
 
+/// Runs every future at the same instant (behind a barrier); answers their outputs in order.
+/// For race tests: requests that really arrive together.
+pub async fn at_once<F, Fut, T>(n: usize, make: F) -> Vec<T>
+where
+    F: Fn(usize) -> Fut,
+    Fut: std::future::Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(n));
+    let tasks: Vec<_> = (0..n)
+        .map(|i| {
+            let barrier = barrier.clone();
+            let fut = make(i);
+            tokio::spawn(async move {
+                barrier.wait().await;
+                fut.await
+            })
+        })
+        .collect();
+    let mut out = Vec::with_capacity(n);
+    for task in tasks {
+        out.push(task.await.expect("a racing task panicked"));
+    }
+    out
+}
+
 /// A server on a free loopback port with the demo account, its data in a temp folder.
 pub struct TestServer {
     pub server: RunningServer,
@@ -89,6 +115,37 @@ impl TestServer {
     /// An unauthenticated client.
     pub fn anonymous(&self) -> Api {
         Api::new(&self.server.url(), None)
+    }
+
+    /// Has `by` invite `email` to `conversation` (Add to Conversation), takes the email from
+    /// `sink` and redeems its link; answers the contact's client.
+    pub async fn seat_contact(
+        &self,
+        sink: &SmtpSink,
+        by: &Api,
+        conversation: &str,
+        email: &str,
+    ) -> Api {
+        let before = sink.messages().len();
+        by.post(
+            &format!("/api/v1/conversations/{conversation}/contact-invites"),
+            serde_json::json!({ "email": email }),
+        )
+        .await
+        .ok();
+        let mail = sink
+            .wait_for(before + 1, std::time::Duration::from_secs(10))
+            .await
+            .pop()
+            .expect("the invite email");
+        let link = mail.join_link().expect("a join link in the email");
+        let token = link.rsplit("/j/").next().expect("token");
+        let joined = self
+            .anonymous()
+            .post(&format!("/api/v1/join/{token}"), serde_json::json!({}))
+            .await;
+        self.anonymous()
+            .with_token(joined.ok()["token"].as_str().expect("session token"))
     }
 
     /// A client signed in as a demo agent.
