@@ -77,35 +77,39 @@ async fn seat(
     via: &str,
     name: &str,
 ) -> Result<(), DemoError> {
-    let mut tx = ctx.store.write().await?;
-    let now = now_ms();
-    sqlx::query(
-        "INSERT INTO participants (id, conversation_id, agent_id, contact_id, role, state, added_by, via, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, 'joined', $6, $7, $8, $9)",
-    )
-    .bind(ParticipantId::new().to_string())
-    .bind(conversation.to_string())
-    .bind(member.agent())
-    .bind(member.contact())
-    .bind(role)
-    .bind(match by { Principal::Agent { id, .. } => id.to_string(), Principal::Contact { id, .. } => id.to_string() })
-    .bind(via)
-    .bind(now)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    let conv = load_for_change(&mut tx, by, conversation).await?;
-    record_event(
-        &mut tx,
-        &conv,
-        "participant_added",
-        by.name(),
-        &format!("{} added {name}", by.name()),
-    )
-    .await?;
-    record_change(&mut tx, &conv, "conversation", None, None).await?;
-    tx.commit().await?;
-    Ok(())
+    ctx.change(|tx| {
+        Box::pin(async move {
+            let now = now_ms();
+            sqlx::query(
+                "INSERT INTO participants (id, conversation_id, agent_id, contact_id, role, state, added_by, via, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, 'joined', $6, $7, $8, $9)",
+            )
+            .bind(ParticipantId::new().to_string())
+            .bind(conversation.to_string())
+            .bind(member.agent())
+            .bind(member.contact())
+            .bind(role)
+            .bind(match by { Principal::Agent { id, .. } => id.to_string(), Principal::Contact { id, .. } => id.to_string() })
+            .bind(via)
+            .bind(now)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+            let conv = load_for_change(tx, by, conversation).await?;
+            record_event(
+                tx,
+                &conv,
+                "participant_added",
+                by.name(),
+                &format!("{} added {name}", by.name()),
+            )
+            .await?;
+            record_change(tx, &conv, "conversation", None, None).await?;
+            Ok(())
+        })
+    })
+    .await
+    .map_err(DemoError::from)
 }
 
 async fn create(ctx: &Ctx) -> Result<(), DemoError> {

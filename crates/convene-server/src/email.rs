@@ -6,18 +6,17 @@
 //! invite. A worker that dies mid-send leaves its lease to expire, and the email is sent again.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use convene_proto::InviteId;
 use lettre::message::{header::ContentType, Mailbox, MultiPart, SinglePart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
-use sqlx::{AnyConnection, Row};
-use tokio::sync::Notify;
+use sqlx::Row;
 
 use crate::clock::{from_ms, now_ms};
-use crate::hub::Hub;
+use crate::error::ApiError;
 use crate::store::{Backend, Store};
+use crate::tx::{Announcer, Tx};
 
 /// The sender of every email.
 pub const FROM: &str = "Convene <no-reply@convene.invalid>";
@@ -105,7 +104,7 @@ pub fn render(mail: &InviteEmail<'_>, link: &str) -> (String, String, String) {
 
 /// Queues an invite's email in the caller's transaction and marks the invite `queued`.
 pub async fn enqueue_invite(
-    tx: &mut AnyConnection,
+    tx: &mut Tx<'_>,
     invite: InviteId,
     mail: &InviteEmail<'_>,
 ) -> Result<(), sqlx::Error> {
@@ -128,8 +127,9 @@ pub async fn enqueue_invite(
     .bind(html)
     .bind(now)
     .bind(now)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
+    tx.mail_queued();
     Ok(())
 }
 
@@ -166,7 +166,7 @@ pub fn render_login(account_name: &str, expires_at: i64, link: &str) -> (String,
 
 /// Queues a sign-in email for login `login` in the caller's transaction.
 pub async fn enqueue_login(
-    tx: &mut AnyConnection,
+    tx: &mut Tx<'_>,
     login: &str,
     to_address: &str,
     account_name: &str,
@@ -186,8 +186,9 @@ pub async fn enqueue_login(
     .bind(html)
     .bind(now)
     .bind(now)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
+    tx.mail_queued();
     Ok(())
 }
 
@@ -360,108 +361,100 @@ async fn deliver(delivery: &Delivery, links: &Links, email: &Claimed) -> Result<
     }
 }
 
-/// Records the outcome of one delivery attempt, on the email and on its invite.
+/// Records the outcome of one delivery attempt, on the email and on its invite (whose people
+/// see the delivery state: the change is announced like any other).
 async fn record(
     store: &Store,
+    announcer: &Announcer,
     email: &Claimed,
-    result: Result<(), String>,
-) -> Result<Option<String>, sqlx::Error> {
+    result: &Result<(), String>,
+) -> Result<(), ApiError> {
     let now = now_ms();
-    let mut tx = store.write().await?;
-    let (status, delivery, error) = match &result {
+    let (status, delivery, error) = match result {
         Ok(()) => ("sent", Some("sent"), None),
         Err(e) if email.attempts + 1 >= MAX_ATTEMPTS => ("failed", Some("failed"), Some(e.clone())),
         Err(e) => ("queued", None, Some(e.clone())),
     };
+    let error = &error;
     let backoff = 1000 * 2i64.pow(u32::try_from(email.attempts.clamp(0, 9)).unwrap_or(9));
-    sqlx::query(
-        "UPDATE outbox_emails SET status = $1, attempts = attempts + 1, last_error = $2, claimed_until = NULL,
-                next_attempt_at = $3, sent_at = CASE WHEN $4 = 'sent' THEN $5 ELSE sent_at END WHERE id = $6",
-    )
-    .bind(status)
-    .bind(&error)
-    .bind(now + backoff)
-    .bind(status)
-    .bind(now)
-    .bind(&email.id)
-    .execute(&mut *tx)
-    .await?;
-    if let (Some(invite), Some(delivery)) = (&email.invite_id, delivery) {
-        sqlx::query(
-            "UPDATE invites SET delivery = $1, delivery_error = $2, updated_at = $3 WHERE id = $4",
-        )
-        .bind(delivery)
-        .bind(&error)
-        .bind(now)
-        .bind(invite)
-        .execute(&mut *tx)
-        .await?;
-        let row = sqlx::query("SELECT c.account_id, c.id FROM invites i JOIN conversations c ON c.id = i.conversation_id WHERE i.id = $1")
-            .bind(invite)
-            .fetch_optional(&mut *tx)
+    crate::tx::run(store, announcer, |tx| {
+        Box::pin(async move {
+            sqlx::query(
+                "UPDATE outbox_emails SET status = $1, attempts = attempts + 1, last_error = $2, claimed_until = NULL,
+                        next_attempt_at = $3, sent_at = CASE WHEN $4 = 'sent' THEN $5 ELSE sent_at END WHERE id = $6",
+            )
+            .bind(status)
+            .bind(error)
+            .bind(now + backoff)
+            .bind(status)
+            .bind(now)
+            .bind(&email.id)
+            .execute(&mut **tx)
             .await?;
-        if let Some(r) = row {
-            let account: String = r.get(0);
-            sqlx::query("INSERT INTO changes (account_id, conversation_id, kind, created_at) VALUES ($1, $2, 'conversation', $3)")
-                .bind(&account)
-                .bind(r.get::<String, _>(1))
-                .bind(now)
-                .execute(&mut *tx)
+            let (Some(invite), Some(delivery)) = (&email.invite_id, delivery) else {
+                return Ok(());
+            };
+            sqlx::query(
+                "UPDATE invites SET delivery = $1, delivery_error = $2, updated_at = $3 WHERE id = $4",
+            )
+            .bind(delivery)
+            .bind(error)
+            .bind(now)
+            .bind(invite)
+            .execute(&mut **tx)
+            .await?;
+            let row = sqlx::query("SELECT c.account_id, c.id FROM invites i JOIN conversations c ON c.id = i.conversation_id WHERE i.id = $1")
+                .bind(invite)
+                .fetch_optional(&mut **tx)
                 .await?;
-            tx.commit().await?;
-            return Ok(Some(account));
-        }
-    }
-    tx.commit().await?;
-    Ok(None)
+            if let Some(r) = row {
+                let account: String = r.get(0);
+                sqlx::query("INSERT INTO changes (account_id, conversation_id, kind, created_at) VALUES ($1, $2, 'conversation', $3)")
+                    .bind(&account)
+                    .bind(r.get::<String, _>(1))
+                    .bind(now)
+                    .execute(&mut **tx)
+                    .await?;
+                if let Ok(account) = account.parse() {
+                    tx.changed(account);
+                }
+            }
+            Ok(())
+        })
+    })
+    .await
 }
 
-/// Sends every due email once; answers the accounts whose invites changed (sent or given up on).
+/// Sends every due email once.
 pub async fn deliver_due(
     store: &Store,
+    announcer: &Announcer,
     delivery: &Delivery,
     links: &Links,
-) -> Result<Vec<String>, sqlx::Error> {
-    let mut settled = Vec::new();
+) -> Result<(), ApiError> {
     loop {
         let batch = claim(store, 5).await?;
         if batch.is_empty() {
-            return Ok(settled);
+            return Ok(());
         }
         for email in &batch {
             let result = deliver(delivery, links, email).await;
             if let Err(e) = &result {
                 tracing::warn!(email = %email.id, attempt = email.attempts + 1, error = %e, "email delivery failed");
             }
-            if let Some(account) = record(store, email, result).await? {
-                settled.push(account);
-            }
+            record(store, announcer, email, &result).await?;
         }
     }
 }
 
 /// The outbox worker: delivers due emails whenever woken, and at least every second.
-pub async fn run_worker(
-    store: Store,
-    delivery: Delivery,
-    links: Links,
-    wake: Arc<Notify>,
-    hub: Hub,
-) {
+pub async fn run_worker(store: Store, announcer: Announcer, delivery: Delivery, links: Links) {
     loop {
-        match deliver_due(&store, &delivery, &links).await {
-            Ok(accounts) => {
-                for account in accounts {
-                    if let Ok(id) = account.parse() {
-                        hub.changed(id);
-                        store.announce(id).await;
-                    }
-                }
-            }
-            Err(e) => tracing::error!(error = %e, "outbox worker failed; retrying"),
+        if let Err(e) = deliver_due(&store, &announcer, &delivery, &links).await {
+            tracing::error!(error = %e, "outbox worker failed; retrying");
         }
         tokio::select! {
-            _ = wake.notified() => {}
+            _ = announcer.outbox.notified() => {}
             _ = tokio::time::sleep(Duration::from_secs(1)) => {}
         }
     }

@@ -129,10 +129,17 @@ impl From<StoreError> for ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(err: sqlx::Error) -> Self {
-        // PostgreSQL's serialization_failure and deadlock_detected: a conflict, not a fault.
+        // A conflict with a concurrent change, not a fault: PostgreSQL's serialization_failure
+        // and deadlock_detected, SQLite's BUSY and LOCKED (with their extended codes). The
+        // transaction helper (`crate::tx`) retries these; past its bound they answer 503.
         if let sqlx::Error::Database(db) = &err {
-            if matches!(db.code().as_deref(), Some("40001" | "40P01")) {
-                tracing::warn!(error = %db, "conflicting concurrent change; answered 503");
+            let code = db.code();
+            let sqlite_busy = code
+                .as_deref()
+                .and_then(|c| c.parse::<i64>().ok())
+                .is_some_and(|c| matches!(c & 0xff, 5 | 6));
+            if sqlite_busy || matches!(code.as_deref(), Some("40001" | "40P01")) {
+                tracing::debug!(error = %db, "conflicting concurrent change");
                 return Self::Busy;
             }
         }

@@ -12,10 +12,11 @@ use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 use sqlx::Row;
 
-use crate::api::{AppState, MAX_BODY_BYTES};
 use crate::auth::hash_token;
 use crate::clock::now_ms;
 use crate::error::ApiError;
+use crate::routes::MAX_BODY_BYTES;
+use crate::state::AppState;
 
 /// The header clients send.
 pub const HEADER: &str = "idempotency-key";
@@ -67,7 +68,7 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(|t| t.trim().to_owned())
-        .or_else(|| crate::web::session_cookie(req.headers()))
+        .or_else(|| crate::cookies::session_cookie(req.headers()))
         .map(|t| format!("session:{}", hash_token(&t)))
         .unwrap_or_else(|| "anonymous".to_owned());
     let (parts, body) = req.into_parts();

@@ -9,14 +9,12 @@ use std::sync::OnceLock;
 
 use axum::http::header;
 use axum::response::IntoResponse;
-use convene_proto::{ErrorCode, Problem, PROBLEM_CONTENT_TYPE};
-use utoipa::openapi::path::{Parameter, ParameterBuilder, ParameterIn};
+use convene_proto::{ErrorCode, Problem};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{
-    ContentBuilder, HeaderBuilder, ObjectBuilder, Ref, RefOr, Required, Response, ResponseBuilder,
-    Type,
-};
-use utoipa::{IntoParams, Modify, OpenApi, ToResponse};
+use utoipa::openapi::Required;
+use utoipa::{Modify, OpenApi};
+
+use crate::api::problem;
 
 /// The name of the bearer security scheme in the document.
 pub const BEARER: &str = "bearer";
@@ -93,6 +91,7 @@ pub const BEARER: &str = "bearer";
             problem::PayloadTooLarge,
             problem::InvalidInput,
             problem::RateLimited,
+            problem::Busy,
         ),
     ),
     modifiers(&Security, &OptionalBodies),
@@ -179,7 +178,7 @@ pub async fn serve() -> impl IntoResponse {
 /// [`crate::web`]), documented here beside the JSON API.
 #[allow(dead_code)]
 mod web_page {
-    use super::{problem, IdempotencyKey};
+    use crate::api::{problem, IdempotencyKey};
     use convene_proto::{JoinRequest, Problem};
 
     /// The join page
@@ -255,6 +254,7 @@ mod web_page {
             (status = 410, description = "The link no longer works", body = String, content_type = "text/html"),
             (status = 413, response = problem::PayloadTooLarge),
             (status = 422, response = problem::InvalidInput),
+            (status = 503, response = problem::Busy),
             (status = 429, response = problem::RateLimited),
         )
     )]
@@ -333,121 +333,6 @@ mod web_page {
         )
     )]
     pub fn web_client_asset() {}
-}
-
-/// The optional `Idempotency-Key` header of mutating routes.
-pub struct IdempotencyKey;
-
-impl IntoParams for IdempotencyKey {
-    fn into_params(_: impl Fn() -> Option<ParameterIn>) -> Vec<Parameter> {
-        vec![ParameterBuilder::new()
-            .name("Idempotency-Key")
-            .parameter_in(ParameterIn::Header)
-            .required(Required::False)
-            .description(Some(
-                "Makes a retry safe: the same key with the same request answers the stored response \
-                 without doing anything again; the same key with a different request answers 422, and \
-                 while the first request still runs, 409. Keys are scoped to the session; a UUID is a \
-                 good choice.",
-            ))
-            .schema(Some(
-                ObjectBuilder::new()
-                    .schema_type(Type::String)
-                    .min_length(Some(1))
-                    .max_length(Some(255))
-                    .pattern(Some("^[!-~]+$")),
-            ))
-            .build()]
-    }
-}
-
-/// The problem documents routes answer, as reusable responses.
-pub mod problem {
-    use super::*;
-
-    fn response(description: &str, retry_after: Option<&str>) -> RefOr<Response> {
-        let mut builder = ResponseBuilder::new().description(description).content(
-            PROBLEM_CONTENT_TYPE,
-            ContentBuilder::new()
-                .schema(Some(Ref::from_schema_name("Problem")))
-                .build(),
-        );
-        if let Some(retry_after) = retry_after {
-            builder = builder.header(
-                "Retry-After",
-                HeaderBuilder::new()
-                    .schema(
-                        ObjectBuilder::new()
-                            .schema_type(Type::Integer)
-                            .minimum(Some(0)),
-                    )
-                    .description(Some(retry_after))
-                    .build(),
-            );
-        }
-        RefOr::T(builder.build())
-    }
-
-    macro_rules! problem_response {
-        ($(#[$doc:meta])* $name:ident, $description:literal $(, retry_after = $retry:literal)?) => {
-            $(#[$doc])*
-            pub struct $name;
-
-            impl<'r> ToResponse<'r> for $name {
-                fn response() -> (&'r str, RefOr<Response>) {
-                    (stringify!($name), response($description, None $(.or(Some($retry)))?))
-                }
-            }
-        };
-    }
-
-    problem_response!(
-        /// 400 `malformed_body`.
-        BadRequest,
-        "The body is not JSON, not `Content-Type: application/json`, or not of the expected shape (`malformed_body`)"
-    );
-    problem_response!(
-        /// 401 `unauthenticated`.
-        Unauthenticated,
-        "Missing, unknown or expired credentials (`unauthenticated`)"
-    );
-    problem_response!(
-        /// 403 `forbidden`.
-        Forbidden,
-        "Signed in, but not allowed to do this (`forbidden`); `detail` says who may"
-    );
-    problem_response!(
-        /// 404 `not_found`.
-        NotFound,
-        "No such thing, or not visible to the caller (`not_found`)"
-    );
-    problem_response!(
-        /// 409 `conflict`.
-        Conflict,
-        "The request conflicts with the current state, or a request with the same `Idempotency-Key` is still running (`conflict`)",
-        retry_after = "Seconds to wait before retrying (sent while an idempotent request is still running)"
-    );
-    problem_response!(
-        /// 410 `link_invalid`.
-        LinkInvalid,
-        "The join token is unknown, expired, revoked or used up (`link_invalid`)"
-    );
-    problem_response!(
-        /// 413 `payload_too_large`.
-        PayloadTooLarge,
-        "The body is larger than the server accepts, 64 KiB (`payload_too_large`)"
-    );
-    problem_response!(
-        /// 422 `invalid_input`.
-        InvalidInput,
-        "A field, query parameter or the `Idempotency-Key` is missing or malformed (`invalid_input`); `field` names it"
-    );
-    problem_response!(
-        /// 429 `rate_limited`.
-        RateLimited,
-        "Too many requests (`rate_limited`); retry after `Retry-After` seconds",
-        retry_after = "Seconds to wait before retrying"
-    );
 }
 
 #[cfg(test)]

@@ -12,13 +12,14 @@ use std::sync::Arc;
 
 use tokio::sync::Notify;
 
-use crate::api::{self, AppState};
 use crate::config::ServeConfig;
 use crate::email::Delivery;
 use crate::hub::Hub;
 use crate::secret::Secret;
 use crate::service::Ctx;
+use crate::state::AppState;
 use crate::store::{Store, StoreError};
+use crate::tx::Announcer;
 
 /// Why a server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -75,6 +76,10 @@ impl Server {
             store,
             public_url: config.public_url.trim_end_matches('/').to_owned(),
             secret,
+            announcer: Announcer {
+                hub: Hub::new(),
+                outbox: Arc::new(Notify::new()),
+            },
         };
         if config.demo {
             crate::demo::seed(&ctx)
@@ -100,24 +105,20 @@ impl Server {
             addr: self.config.listen,
             source,
         })?;
-        let hub = Hub::new();
-        let outbox = Arc::new(Notify::new());
+        let hub = self.ctx.announcer.hub.clone();
         let state = AppState::new(
             self.ctx.clone(),
-            hub.clone(),
-            outbox.clone(),
             self.config.limits,
             self.config.ui_dir.clone(),
         );
         let worker = tokio::spawn(crate::email::run_worker(
             self.ctx.store.clone(),
+            self.ctx.announcer.clone(),
             self.delivery,
             crate::email::Links {
                 secret: self.ctx.secret.clone(),
                 public_url: self.ctx.public_url.clone(),
             },
-            outbox,
-            hub.clone(),
         ));
         tokio::spawn(hub.clone().read_feed(self.ctx.store.clone()));
         // Several instances on one PostgreSQL database: changes made elsewhere arrive as notifications.
@@ -127,7 +128,7 @@ impl Server {
                 hub.clone(),
             ))
         });
-        let app = api::router(state).layer(
+        let app = crate::routes::router(state).layer(
             TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
                 tracing::info_span!("request", method = %req.method(), path = %redact_path(req.uri().path()))
             }),

@@ -13,7 +13,7 @@ use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Row};
 
 use crate::clock::now_ms;
-use crate::service::Principal;
+use crate::principal::Principal;
 
 /// A storage failure.
 #[derive(Debug, thiserror::Error)]
@@ -217,17 +217,6 @@ impl Store {
     /// The database URL (PostgreSQL listeners open their own connection with it).
     pub fn url(&self) -> &str {
         &self.url
-    }
-
-    /// Starts a write transaction. On SQLite, `BEGIN IMMEDIATE` takes the write lock up front, so
-    /// two writers queue (busy timeout) instead of failing when a reader upgrades.
-    pub async fn write(
-        &self,
-    ) -> std::result::Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
-        match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await,
-            Backend::Postgres => self.pool.begin().await,
-        }
     }
 
     /// Tells the other server instances that an account's change feed moved (PostgreSQL only;

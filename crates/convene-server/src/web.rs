@@ -12,63 +12,17 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::Form;
 use convene_proto::JoinRequest;
 
-use crate::api::AppState;
+use crate::cookies::{from_elsewhere, session_cookie_header};
 use crate::email::escape_html;
 use crate::error::ApiError;
 use crate::ratelimit;
 use crate::service::join::{self, PreviewKind};
+use crate::state::AppState;
 
 const CSP: &str = "default-src 'none'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 /// The web client's policy: only our own scripts, styles and connections (the API and its stream).
 const APP_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
-
-/// The cookie that carries a contact's session in the browser.
-pub const SESSION_COOKIE: &str = "convene_session";
-
-/// The session token in the request's cookie, if any.
-pub fn session_cookie(headers: &axum::http::HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == SESSION_COOKIE)
-        .map(|(_, v)| v.trim().to_owned())
-        .filter(|v| !v.is_empty())
-}
-
-/// Whether the request's `Origin` is the server's own public origin.
-pub fn same_origin(headers: &axum::http::HeaderMap, public_url: &str) -> bool {
-    let origin = |url: &str| -> String {
-        let rest = url
-            .split_once("://")
-            .map(|(scheme, rest)| (scheme, rest.split('/').next().unwrap_or("")));
-        rest.map(|(s, host)| format!("{s}://{host}"))
-            .unwrap_or_default()
-            .to_lowercase()
-    };
-    headers
-        .get(header::ORIGIN)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|o| o.to_lowercase() == origin(public_url))
-}
-
-/// Whether a browser sent this request from another site's page (a forged form: it would sign the
-/// visitor in as someone else, or act with their cookie). Browsers say so in `Sec-Fetch-Site`; older
-/// ones only by a foreign `Origin`. Our pages' forms send `Origin: null` (they are served with
-/// `Referrer-Policy: no-referrer`), so the origin alone cannot tell them apart from a forged one.
-/// Requests from no browser (no such header) are not from another site.
-pub fn from_elsewhere(headers: &axum::http::HeaderMap, public_url: &str) -> bool {
-    if let Some(site) = headers.get("sec-fetch-site") {
-        return !matches!(site.to_str(), Ok("same-origin" | "none"));
-    }
-    headers
-        .get(header::ORIGIN)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|o| o != "null" && !same_origin(headers, public_url))
-}
 
 /// The page for a form another site posted.
 fn forged() -> Response {
@@ -77,19 +31,6 @@ fn forged() -> Response {
         "Please use the link itself",
         "<p>This form was sent from another website, so nothing was done. Open the link from your email or the conversation again.</p>",
     )
-}
-
-/// `Set-Cookie` for a contact session: HttpOnly, Secure, SameSite=Strict, 30 days.
-fn session_cookie_header(token: &str) -> String {
-    format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age={}",
-        crate::auth::SESSION_DAYS * 24 * 3600
-    )
-}
-
-/// `Set-Cookie` that removes the session cookie.
-pub fn clear_cookie() -> String {
-    format!("{SESSION_COOKIE}=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0")
 }
 
 fn security_headers(response: &mut Response, csp: &'static str) {
@@ -277,12 +218,7 @@ pub async fn signin_form(
         return e.into_response();
     }
     match crate::service::signin::redeem_login(state.ctx(), &token).await {
-        Ok(signed_in) => {
-            if let convene_proto::Me::Contact { account_id, .. } = &signed_in.me {
-                state.changed(*account_id, false);
-            }
-            signed_in_redirect("/app/", &signed_in.token)
-        }
+        Ok(signed_in) => signed_in_redirect("/app/", &signed_in.token),
         Err(ApiError::SignInLinkInvalid) => signin_refused(),
         Err(e) => e.into_response(),
     }
@@ -408,9 +344,6 @@ pub async fn join_form(
     let req = form.map(|Form(f)| f).unwrap_or_default();
     match join::redeem(state.ctx(), &token, req, caller.as_ref()).await {
         Ok(joined) => {
-            if let convene_proto::Me::Contact { account_id, .. } = &joined.me {
-                state.changed(*account_id, false);
-            }
             // Signed in by an HttpOnly cookie (the page's scripts never see the token), then on to
             // the conversation in the web client.
             signed_in_redirect(

@@ -1,6 +1,6 @@
 //! `GET /api/v1/openapi.json` documents every route the router serves.
 //!
-//! `ROUTES` mirrors the router in `src/api/mod.rs`; a test also reads that file and checks the list
+//! `ROUTES` mirrors the router in `src/routes.rs`; a test also reads that file and checks the list
 //! against it, so a route added to the router without documentation fails here.
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -8,7 +8,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use convene_server::RunningServer;
 use serde_json::Value;
 
-/// Every route of `src/api/mod.rs`, as mounted, with its methods.
+/// Every route of `src/routes.rs`, as mounted, with its methods.
 const ROUTES: &[(&str, &[&str])] = &[
     ("/healthz", &["get"]),
     ("/j/{token}", &["get", "post"]),
@@ -109,13 +109,13 @@ async fn fetch_document() -> Value {
     doc
 }
 
-/// The routes `src/api/mod.rs` registers: `.route("PATH", get(..).post(..))` calls, those of the
+/// The routes `src/routes.rs` registers: `.route("PATH", get(..).post(..))` calls, those of the
 /// `api` router nested under `/api/v1`.
 fn routes_in_router_source() -> BTreeMap<String, BTreeSet<String>> {
-    let source = include_str!("../src/api/mod.rs");
+    let source = include_str!("../src/routes.rs");
     let start = source
         .find("let api = Router::new()")
-        .expect("the api router in src/api/mod.rs");
+        .expect("the api router in src/routes.rs");
     let api_end = start + source[start..].find(';').expect("end of the api router");
     let mut routes = BTreeMap::new();
     let mut at = 0;
@@ -162,7 +162,7 @@ fn matching_paren(s: &str, open: usize) -> usize {
             _ => {}
         }
     }
-    panic!("unbalanced parentheses in src/api/mod.rs");
+    panic!("unbalanced parentheses in src/routes.rs");
 }
 
 /// Whether `call` contains a call of the method router `name(` (not `x::name(` or `name_x(`).
@@ -181,7 +181,7 @@ fn the_route_list_mirrors_the_router() {
     assert_eq!(
         routes_in_router_source(),
         expected(),
-        "ROUTES in tests/openapi.rs must list exactly the routes of src/api/mod.rs"
+        "ROUTES in tests/openapi.rs must list exactly the routes of src/routes.rs"
     );
 }
 

@@ -7,11 +7,11 @@ use convene_proto::{
     AgentStatus, EmailLinkAccepted, EmailLinkRequest, LoginRequest, LoginResponse, Me,
 };
 
+use super::{problem, IdempotencyKey};
 use super::{ApiJson, AppState, Authed};
 use crate::auth::{dummy_hash, new_token, verify_password, SESSION_DAYS};
 use crate::clock::now_ms;
 use crate::error::ApiError;
-use crate::openapi::{problem, IdempotencyKey};
 use crate::service::Principal;
 use crate::{ratelimit, validate};
 
@@ -38,6 +38,7 @@ fn bad_credentials() -> ApiError {
         (status = 409, response = problem::Conflict),
         (status = 413, response = problem::PayloadTooLarge),
         (status = 422, response = problem::InvalidInput),
+        (status = 503, response = problem::Busy),
         (status = 429, response = problem::RateLimited),
     )
 )]
@@ -105,6 +106,7 @@ pub async fn login(
         (status = 409, response = problem::Conflict),
         (status = 413, response = problem::PayloadTooLarge),
         (status = 422, response = problem::InvalidInput),
+        (status = 503, response = problem::Busy),
     )
 )]
 pub async fn logout(
@@ -114,7 +116,10 @@ pub async fn logout(
     state.store().delete_session(&authed.token_hash).await?;
     Ok((
         StatusCode::NO_CONTENT,
-        [(axum::http::header::SET_COOKIE, crate::web::clear_cookie())],
+        [(
+            axum::http::header::SET_COOKIE,
+            crate::cookies::clear_cookie(),
+        )],
     ))
 }
 
@@ -157,6 +162,7 @@ async fn me_of(state: &AppState, principal: &Principal) -> Result<Me, ApiError> 
         (status = 409, response = problem::Conflict),
         (status = 413, response = problem::PayloadTooLarge),
         (status = 422, response = problem::InvalidInput),
+        (status = 503, response = problem::Busy),
     )
 )]
 pub async fn logout_all(
@@ -164,10 +170,12 @@ pub async fn logout_all(
     authed: Authed,
 ) -> Result<(StatusCode, [(axum::http::HeaderName, String); 1]), ApiError> {
     state.store().delete_sessions_of(&authed.principal).await?;
-    state.changed(authed.principal.account_id(), false);
     Ok((
         StatusCode::NO_CONTENT,
-        [(axum::http::header::SET_COOKIE, crate::web::clear_cookie())],
+        [(
+            axum::http::header::SET_COOKIE,
+            crate::cookies::clear_cookie(),
+        )],
     ))
 }
 
@@ -199,6 +207,7 @@ pub fn email_link_message(email: &str) -> String {
         (status = 409, response = problem::Conflict),
         (status = 413, response = problem::PayloadTooLarge),
         (status = 422, response = problem::InvalidInput),
+        (status = 503, response = problem::Busy),
         (status = 429, response = problem::RateLimited),
     )
 )]
@@ -245,10 +254,7 @@ pub async fn request_email_link(
     tokio::spawn(async move {
         match crate::service::signin::request_links(state.ctx(), &address, caller.as_ref()).await {
             Ok(0) => tracing::info!("sign-in link asked for an address that is no contact"),
-            Ok(n) => {
-                tracing::info!(emails = n, "sign-in link queued");
-                state.wake_outbox();
-            }
+            Ok(n) => tracing::info!(emails = n, "sign-in link queued"),
             Err(e) => tracing::warn!(error = %e, "sign-in link could not be queued"),
         }
     });

@@ -8,9 +8,9 @@ use convene_proto::{
     MessageList, Participant, ParticipantId, ParticipantsView, PostMessage,
 };
 
+use super::{problem, IdempotencyKey};
 use super::{ApiJson, AppState, Authed};
 use crate::error::ApiError;
-use crate::openapi::{problem, IdempotencyKey};
 use crate::service::{messages, parse_id, participants};
 use crate::validate::{self, MAX_SUBJECT};
 
@@ -55,6 +55,7 @@ pub async fn list(
         (status = 409, response = problem::Conflict),
         (status = 413, response = problem::PayloadTooLarge),
         (status = 422, response = problem::InvalidInput),
+        (status = 503, response = problem::Busy),
     )
 )]
 pub async fn create(
@@ -64,7 +65,6 @@ pub async fn create(
 ) -> Result<(StatusCode, Json<Conversation>), ApiError> {
     let subject = validate::text("subject", &req.subject, MAX_SUBJECT)?;
     let conversation = participants::create(state.ctx(), &authed.principal, &subject).await?;
-    state.changed(authed.principal.account_id(), false);
     Ok((StatusCode::CREATED, Json(conversation)))
 }
 
@@ -147,6 +147,7 @@ pub async fn participants(
         (status = 409, response = problem::Conflict),
         (status = 413, response = problem::PayloadTooLarge),
         (status = 422, response = problem::InvalidInput),
+        (status = 503, response = problem::Busy),
     )
 )]
 pub async fn remove(
@@ -162,7 +163,6 @@ pub async fn remove(
         parse_id(&participant, "participant")?,
     )
     .await?;
-    state.changed(authed.principal.account_id(), false);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -182,6 +182,7 @@ pub async fn remove(
         (status = 409, response = problem::Conflict),
         (status = 413, response = problem::PayloadTooLarge),
         (status = 422, response = problem::InvalidInput),
+        (status = 503, response = problem::Busy),
     )
 )]
 pub async fn make_owner(
@@ -197,7 +198,6 @@ pub async fn make_owner(
         parse_id(&participant, "participant")?,
     )
     .await?;
-    state.changed(authed.principal.account_id(), false);
     Ok(Json(updated))
 }
 
@@ -219,6 +219,7 @@ pub async fn make_owner(
         (status = 409, response = problem::Conflict),
         (status = 413, response = problem::PayloadTooLarge),
         (status = 422, response = problem::InvalidInput),
+        (status = 503, response = problem::Busy),
     )
 )]
 pub async fn leave(
@@ -232,7 +233,6 @@ pub async fn leave(
         parse_id(&id, "conversation")?,
     )
     .await?;
-    state.changed(authed.principal.account_id(), false);
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -283,6 +283,7 @@ pub async fn messages(
         (status = 409, response = problem::Conflict),
         (status = 413, response = problem::PayloadTooLarge),
         (status = 422, response = problem::InvalidInput),
+        (status = 503, response = problem::Busy),
     )
 )]
 pub async fn post_message(
@@ -298,7 +299,6 @@ pub async fn post_message(
         &req.body,
     )
     .await?;
-    state.changed(authed.principal.account_id(), false);
     Ok((StatusCode::CREATED, Json(message)))
 }
 

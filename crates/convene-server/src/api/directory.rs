@@ -8,9 +8,9 @@ use convene_proto::{
 };
 use serde::Deserialize;
 
+use super::{problem, IdempotencyKey};
 use super::{ApiJson, AppState, Authed};
 use crate::error::ApiError;
-use crate::openapi::{problem, IdempotencyKey};
 use crate::service::{directory, parse_id};
 
 /// `?q=` of the searches.
@@ -45,6 +45,7 @@ fn query(
         (status = 401, response = problem::Unauthenticated),
         (status = 403, response = problem::Forbidden),
         (status = 422, response = problem::InvalidInput),
+        (status = 503, response = problem::Busy),
     )
 )]
 pub async fn search_agents(
@@ -75,6 +76,7 @@ pub async fn search_agents(
         (status = 409, response = problem::Conflict),
         (status = 413, response = problem::PayloadTooLarge),
         (status = 422, response = problem::InvalidInput),
+        (status = 503, response = problem::Busy),
     )
 )]
 pub async fn create_agent(
@@ -131,6 +133,7 @@ pub async fn crews(
         (status = 409, response = problem::Conflict),
         (status = 413, response = problem::PayloadTooLarge),
         (status = 422, response = problem::InvalidInput),
+        (status = 503, response = problem::Busy),
     )
 )]
 pub async fn create_crew(
@@ -162,6 +165,7 @@ pub async fn create_crew(
         (status = 409, response = problem::Conflict),
         (status = 413, response = problem::PayloadTooLarge),
         (status = 422, response = problem::InvalidInput),
+        (status = 503, response = problem::Busy),
     )
 )]
 pub async fn add_crew_member(
@@ -198,6 +202,7 @@ pub async fn add_crew_member(
         (status = 409, response = problem::Conflict),
         (status = 413, response = problem::PayloadTooLarge),
         (status = 422, response = problem::InvalidInput),
+        (status = 503, response = problem::Busy),
     )
 )]
 pub async fn remove_crew_member(
@@ -231,6 +236,7 @@ pub async fn remove_crew_member(
         (status = 401, response = problem::Unauthenticated),
         (status = 403, response = problem::Forbidden),
         (status = 422, response = problem::InvalidInput),
+        (status = 503, response = problem::Busy),
     )
 )]
 pub async fn search_contacts(

@@ -108,7 +108,7 @@ impl FromRequestParts<AppState> for Authed {
             None => {
                 // Contacts in the browser carry their session in an HttpOnly cookie; a request that
                 // could change something (or open the stream) must then come from our own origin.
-                let token = crate::web::session_cookie(&parts.headers).ok_or_else(|| {
+                let token = crate::cookies::session_cookie(&parts.headers).ok_or_else(|| {
                     ApiError::Unauthenticated("sign in first: missing bearer token".to_owned())
                 })?;
                 let safe = matches!(
@@ -116,7 +116,7 @@ impl FromRequestParts<AppState> for Authed {
                     axum::http::Method::GET | axum::http::Method::HEAD
                 ) && !parts.uri.path().ends_with("/stream");
                 if !safe
-                    && !crate::web::same_origin(&parts.headers, state.ctx().public_url.as_str())
+                    && !crate::cookies::same_origin(&parts.headers, state.ctx().public_url.as_str())
                 {
                     return Err(ApiError::Forbidden(
                         "cross-site request refused: it must come from the Convene web page"
@@ -155,8 +155,8 @@ impl FromRequestParts<AppState> for MaybeAuthed {
         // A cookie counts only when the request comes from our own pages: another site's page
         // must not act as the visitor (join them somewhere as themselves).
         let token = bearer(parts).map(str::to_owned).or_else(|| {
-            crate::web::session_cookie(&parts.headers).filter(|_| {
-                !crate::web::from_elsewhere(&parts.headers, state.ctx().public_url.as_str())
+            crate::cookies::session_cookie(&parts.headers).filter(|_| {
+                !crate::cookies::from_elsewhere(&parts.headers, state.ctx().public_url.as_str())
             })
         });
         let Some(token) = token else {

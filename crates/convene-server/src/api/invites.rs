@@ -12,9 +12,9 @@ use convene_proto::{
 };
 
 use super::extract::json_or_default;
+use super::{problem, IdempotencyKey};
 use super::{ApiJson, AppState, Authed};
 use crate::error::ApiError;
-use crate::openapi::{problem, IdempotencyKey};
 use crate::ratelimit;
 use crate::service::{invites, join as joining, links, parse_id};
 
@@ -48,6 +48,7 @@ fn created(outcome: &InviteOutcome) -> StatusCode {
         (status = 409, response = problem::Conflict),
         (status = 413, response = problem::PayloadTooLarge),
         (status = 422, response = problem::InvalidInput),
+        (status = 503, response = problem::Busy),
         (status = 429, response = problem::RateLimited),
     )
 )]
@@ -70,7 +71,6 @@ pub async fn invite_agent(
         req.agent_id,
     )
     .await?;
-    state.changed(authed.principal.account_id(), false);
     Ok((created(&outcome), Json(outcome)))
 }
 
@@ -94,6 +94,7 @@ pub async fn invite_agent(
         (status = 409, response = problem::Conflict),
         (status = 413, response = problem::PayloadTooLarge),
         (status = 422, response = problem::InvalidInput),
+        (status = 503, response = problem::Busy),
         (status = 429, response = problem::RateLimited),
     )
 )]
@@ -116,7 +117,6 @@ pub async fn request_service(
         req.crew_id,
     )
     .await?;
-    state.changed(authed.principal.account_id(), false);
     Ok((StatusCode::CREATED, Json(request)))
 }
 
@@ -143,6 +143,7 @@ pub async fn request_service(
         (status = 409, response = problem::Conflict),
         (status = 413, response = problem::PayloadTooLarge),
         (status = 422, response = problem::InvalidInput),
+        (status = 503, response = problem::Busy),
         (status = 429, response = problem::RateLimited),
     )
 )]
@@ -165,7 +166,6 @@ pub async fn invite_contact(
         req,
     )
     .await?;
-    state.changed(authed.principal.account_id(), outcome.outcome == "invited");
     Ok((created(&outcome), Json(outcome)))
 }
 
@@ -187,6 +187,7 @@ pub async fn invite_contact(
         (status = 409, response = problem::Conflict),
         (status = 413, response = problem::PayloadTooLarge),
         (status = 422, response = problem::InvalidInput),
+        (status = 503, response = problem::Busy),
         (status = 429, response = problem::RateLimited),
     )
 )]
@@ -197,7 +198,6 @@ pub async fn resend(
 ) -> Result<Json<Invite>, ApiError> {
     let invite =
         invites::resend(state.ctx(), &authed.principal, parse_id(&invite, "invite")?).await?;
-    state.changed(authed.principal.account_id(), true);
     Ok(Json(invite))
 }
 
@@ -217,6 +217,7 @@ pub async fn resend(
         (status = 409, response = problem::Conflict),
         (status = 413, response = problem::PayloadTooLarge),
         (status = 422, response = problem::InvalidInput),
+        (status = 503, response = problem::Busy),
     )
 )]
 pub async fn revoke(
@@ -226,7 +227,6 @@ pub async fn revoke(
 ) -> Result<Json<Invite>, ApiError> {
     let invite =
         invites::revoke(state.ctx(), &authed.principal, parse_id(&invite, "invite")?).await?;
-    state.changed(authed.principal.account_id(), false);
     Ok(Json(invite))
 }
 
@@ -246,6 +246,7 @@ pub async fn revoke(
         (status = 409, response = problem::Conflict),
         (status = 413, response = problem::PayloadTooLarge),
         (status = 422, response = problem::InvalidInput),
+        (status = 503, response = problem::Busy),
     )
 )]
 pub async fn accept(
@@ -260,7 +261,6 @@ pub async fn accept(
         true,
     )
     .await?;
-    state.changed(authed.principal.account_id(), false);
     Ok(Json(invite))
 }
 
@@ -280,6 +280,7 @@ pub async fn accept(
         (status = 409, response = problem::Conflict),
         (status = 413, response = problem::PayloadTooLarge),
         (status = 422, response = problem::InvalidInput),
+        (status = 503, response = problem::Busy),
     )
 )]
 pub async fn decline(
@@ -294,7 +295,6 @@ pub async fn decline(
         false,
     )
     .await?;
-    state.changed(authed.principal.account_id(), false);
     Ok(Json(invite))
 }
 
@@ -348,6 +348,7 @@ pub async fn get_link(
         (status = 409, response = problem::Conflict),
         (status = 413, response = problem::PayloadTooLarge),
         (status = 422, response = problem::InvalidInput),
+        (status = 503, response = problem::Busy),
     )
 )]
 pub async fn patch_link(
@@ -363,7 +364,6 @@ pub async fn patch_link(
         patch,
     )
     .await?;
-    state.changed(authed.principal.account_id(), false);
     Ok(Json(link))
 }
 
@@ -385,6 +385,7 @@ pub async fn patch_link(
         (status = 409, response = problem::Conflict),
         (status = 413, response = problem::PayloadTooLarge),
         (status = 422, response = problem::InvalidInput),
+        (status = 503, response = problem::Busy),
     )
 )]
 pub async fn rotate_link(
@@ -398,7 +399,6 @@ pub async fn rotate_link(
         parse_id(&id, "conversation")?,
     )
     .await?;
-    state.changed(authed.principal.account_id(), false);
     Ok(Json(link))
 }
 
@@ -424,6 +424,7 @@ pub async fn rotate_link(
         (status = 410, response = problem::LinkInvalid),
         (status = 413, response = problem::PayloadTooLarge),
         (status = 422, response = problem::InvalidInput),
+        (status = 503, response = problem::Busy),
         (status = 429, response = problem::RateLimited),
     )
 )]
@@ -442,13 +443,5 @@ pub async fn join(
     .await?;
     let req: JoinRequest = json_or_default(&body)?;
     let joined = joining::redeem(state.ctx(), &token, req, caller.as_ref()).await?;
-    state.changed(joined_account(&joined), false);
     Ok(Json(joined))
-}
-
-fn joined_account(j: &JoinResponse) -> convene_proto::AccountId {
-    match &j.me {
-        convene_proto::Me::Agent { account_id, .. }
-        | convene_proto::Me::Contact { account_id, .. } => *account_id,
-    }
 }

@@ -15,10 +15,10 @@ use axum::extract::State;
 use axum::response::Response;
 use convene_proto::{InviteId, InviteStatus, StreamEvent};
 
+use super::problem;
 use super::{AppState, Authed};
 use crate::error::ApiError;
 use crate::hub::{lock, FeedChange, Interest};
-use crate::openapi::problem;
 use crate::service::{current_cursor, rows, sync, Principal};
 
 /// Realtime stream (WebSocket)

@@ -5,9 +5,9 @@ use axum::Json;
 use convene_proto::SyncPage;
 use serde::Deserialize;
 
+use super::problem;
 use super::{AppState, Authed};
 use crate::error::ApiError;
-use crate::openapi::problem;
 use crate::service::sync;
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -33,6 +33,7 @@ pub struct SyncQuery {
         (status = 200, description = "One page of changes", body = SyncPage),
         (status = 401, response = problem::Unauthenticated),
         (status = 422, response = problem::InvalidInput),
+        (status = 503, response = problem::Busy),
     )
 )]
 pub async fn sync(

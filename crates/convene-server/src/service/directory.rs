@@ -192,49 +192,52 @@ pub async fn set_crew_member(
     add: bool,
 ) -> Result<Crew, ApiError> {
     require_manager(principal)?;
-    let mut tx = ctx.store.write().await?;
-    let account = s(principal.account_id());
-    sqlx::query("SELECT 1 FROM crews WHERE id = $1 AND account_id = $2")
-        .bind(s(crew))
-        .bind(&account)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(ApiError::NotFound("crew"))?;
-    sqlx::query("SELECT 1 FROM agents WHERE id = $1 AND account_id = $2")
-        .bind(s(agent))
-        .bind(&account)
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(ApiError::NotFound("agent"))?;
-    if add {
-        sqlx::query(
-            "INSERT INTO crew_members (crew_id, agent_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-        )
-        .bind(s(crew))
-        .bind(s(agent))
-        .execute(&mut *tx)
-        .await?;
-    } else {
-        sqlx::query("DELETE FROM crew_members WHERE crew_id = $1 AND agent_id = $2")
-            .bind(s(crew))
-            .bind(s(agent))
-            .execute(&mut *tx)
-            .await?;
-    }
-    let r =
-        sqlx::query("SELECT name, call_to_action, customer_requestable FROM crews WHERE id = $1")
-            .bind(s(crew))
-            .fetch_one(&mut *tx)
-            .await?;
-    let members = crew_members(&mut tx, &s(crew)).await?;
-    tx.commit().await?;
-    Ok(Crew {
-        id: crew,
-        name: r.get(0),
-        call_to_action: r.get(1),
-        customer_requestable: r.get::<i64, _>(2) != 0,
-        members,
+    ctx.change(|tx| {
+        Box::pin(async move {
+            let account = s(principal.account_id());
+            sqlx::query("SELECT 1 FROM crews WHERE id = $1 AND account_id = $2")
+                .bind(s(crew))
+                .bind(&account)
+                .fetch_optional(&mut **tx)
+                .await?
+                .ok_or(ApiError::NotFound("crew"))?;
+            sqlx::query("SELECT 1 FROM agents WHERE id = $1 AND account_id = $2")
+                .bind(s(agent))
+                .bind(&account)
+                .fetch_optional(&mut **tx)
+                .await?
+                .ok_or(ApiError::NotFound("agent"))?;
+            if add {
+                sqlx::query(
+                    "INSERT INTO crew_members (crew_id, agent_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                )
+                .bind(s(crew))
+                .bind(s(agent))
+                .execute(&mut **tx)
+                .await?;
+            } else {
+                sqlx::query("DELETE FROM crew_members WHERE crew_id = $1 AND agent_id = $2")
+                    .bind(s(crew))
+                    .bind(s(agent))
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            let r =
+                sqlx::query("SELECT name, call_to_action, customer_requestable FROM crews WHERE id = $1")
+                    .bind(s(crew))
+                    .fetch_one(&mut **tx)
+                    .await?;
+            let members = crew_members(tx, &s(crew)).await?;
+            Ok(Crew {
+                id: crew,
+                name: r.get(0),
+                call_to_action: r.get(1),
+                customer_requestable: r.get::<i64, _>(2) != 0,
+                members,
+            })
+        })
     })
+    .await
 }
 
 /// Contacts with a name word or email starting with each word of `q`, in the order of the word

@@ -6,14 +6,17 @@ use convene_proto::{
     AgentId, ContactInviteRequest, ConversationId, CrewId, Invite, InviteId, InviteOutcome,
     ParticipantId, ServiceRequest, ServiceRequestId,
 };
+use futures_util::future::BoxFuture;
 use sqlx::{AnyConnection, Row};
 
-use super::actor::{actor_for_change, load_for_change};
-use super::{record_change, record_event, rows, s, ConversationRow, Ctx, Member, Principal};
+use super::{
+    load_for, record_change, record_event, rows, s, ConversationRow, Ctx, Member, Need, Principal,
+};
 use crate::clock::now_ms;
 use crate::email;
 use crate::error::ApiError;
 use crate::secret::new_nonce;
+use crate::tx::Tx;
 use crate::validate;
 
 /// Email invites expire after this long unless resent.
@@ -168,46 +171,45 @@ pub async fn invite_agent(
     conversation: ConversationId,
     agent: AgentId,
 ) -> Result<InviteOutcome, ApiError> {
-    let mut tx = ctx.store.write().await?;
-    let conv = load_for_change(&mut tx, principal, conversation).await?;
-    conv.require(Action::InviteAgents)?;
-    let name = agent_name(&mut tx, principal, agent).await?;
-    let pid = match upsert_invited(
-        &mut tx,
-        &conv,
-        Member::Agent(agent),
-        "agent",
-        "direct",
-        Some(principal_id(principal)),
+    ctx.change_in(
+        principal,
+        conversation,
+        Need::To(Action::InviteAgents),
+        |tx, conv| {
+            Box::pin(async move {
+                let name = agent_name(tx, principal, agent).await?;
+                let pid = match upsert_invited(
+                    tx,
+                    conv,
+                    Member::Agent(agent),
+                    "agent",
+                    "direct",
+                    Some(principal_id(principal)),
+                )
+                .await?
+                {
+                    Ok(pid) => pid,
+                    Err(outcome) => return Ok(outcome),
+                };
+                let id = insert_agent_invite(tx, conv, pid, principal, None).await?;
+                record_event(
+                    tx,
+                    conv,
+                    "agent_invited",
+                    principal.name(),
+                    &format!("{} invited {name}", principal.name()),
+                )
+                .await?;
+                record_change(tx, conv, "conversation", None, Some(Member::Agent(agent))).await?;
+                let invite = rows::invite(tx, id).await?;
+                Ok(InviteOutcome {
+                    invite,
+                    outcome: "invited".to_owned(),
+                })
+            })
+        },
     )
-    .await?
-    {
-        Ok(pid) => pid,
-        Err(outcome) => return Ok(outcome),
-    };
-    let id = insert_agent_invite(&mut tx, &conv, pid, principal, None).await?;
-    record_event(
-        &mut tx,
-        &conv,
-        "agent_invited",
-        principal.name(),
-        &format!("{} invited {name}", principal.name()),
-    )
-    .await?;
-    record_change(
-        &mut tx,
-        &conv,
-        "conversation",
-        None,
-        Some(Member::Agent(agent)),
-    )
-    .await?;
-    let invite = rows::invite(&mut tx, id).await?;
-    tx.commit().await?;
-    Ok(InviteOutcome {
-        invite,
-        outcome: "invited".to_owned(),
-    })
+    .await
 }
 
 /// Request Service: invites every active agent of the crew who is not already in or invited.
@@ -217,106 +219,108 @@ pub async fn request_service(
     conversation: ConversationId,
     crew: CrewId,
 ) -> Result<ServiceRequest, ApiError> {
-    let mut tx = ctx.store.write().await?;
-    let conv = load_for_change(&mut tx, principal, conversation).await?;
-    let crew_row = sqlx::query(
-        "SELECT name, customer_requestable FROM crews WHERE id = $1 AND account_id = $2",
-    )
-    .bind(s(crew))
-    .bind(s(conv.account_id))
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or(ApiError::NotFound("crew"))?;
-    let crew_name: String = crew_row.get(0);
-    let customer_requestable = crew_row.get::<i64, _>(1) != 0;
-    if !(convene_proto::policy::allowed(&conv.actor, Action::InviteAgents)
-        || (customer_requestable
-            && convene_proto::policy::allowed(&conv.actor, Action::RequestCustomerCrew)))
-    {
-        conv.require(Action::InviteAgents)?;
-    }
-    let members: Vec<String> = sqlx::query_scalar(
-        "SELECT a.id FROM crew_members m JOIN agents a ON a.id = m.agent_id
-         WHERE m.crew_id = $1 AND a.status = 'active' ORDER BY a.name",
-    )
-    .bind(s(crew))
-    .fetch_all(&mut *tx)
-    .await?;
-    let request = ServiceRequestId::new();
-    let (by_agent, by_contact) = principal.columns();
-    sqlx::query(
-        "INSERT INTO service_requests (id, conversation_id, crew_id, requested_by_agent, requested_by_contact, notified, status, created_at)
-         VALUES ($1, $2, $3, $4, $5, 0, 'open', $6)",
-    )
-    .bind(s(request))
-    .bind(s(conv.id))
-    .bind(s(crew))
-    .bind(by_agent)
-    .bind(by_contact)
-    .bind(now_ms())
-    .execute(&mut *tx)
-    .await?;
-    let mut notified = 0i64;
-    for agent in members {
-        let agent: AgentId = rows::parse(&agent)?;
-        if let Ok(pid) = upsert_invited(
-            &mut tx,
-            &conv,
-            Member::Agent(agent),
-            "agent",
-            "crew_request",
-            Some(principal_id(principal)),
-        )
-        .await?
-        {
-            insert_agent_invite(&mut tx, &conv, pid, principal, Some(request)).await?;
-            // Each invitee's own row in the feed, so their realtime stream learns of it.
-            record_change(
-                &mut tx,
-                &conv,
-                "conversation",
-                None,
-                Some(Member::Agent(agent)),
+    ctx.change_in(principal, conversation, Need::See, |tx, conv| {
+        Box::pin(async move {
+            let crew_row = sqlx::query(
+                "SELECT name, customer_requestable FROM crews WHERE id = $1 AND account_id = $2",
+            )
+            .bind(s(crew))
+            .bind(s(conv.account_id))
+            .fetch_optional(&mut **tx)
+            .await?
+            .ok_or(ApiError::NotFound("crew"))?;
+            let crew_name: String = crew_row.get(0);
+            let customer_requestable = crew_row.get::<i64, _>(1) != 0;
+            if !(convene_proto::policy::allowed(&conv.actor, Action::InviteAgents)
+                || (customer_requestable
+                    && convene_proto::policy::allowed(&conv.actor, Action::RequestCustomerCrew)))
+            {
+                conv.require(Action::InviteAgents)?;
+            }
+            let members: Vec<String> = sqlx::query_scalar(
+                "SELECT a.id FROM crew_members m JOIN agents a ON a.id = m.agent_id
+                 WHERE m.crew_id = $1 AND a.status = 'active' ORDER BY a.name",
+            )
+            .bind(s(crew))
+            .fetch_all(&mut **tx)
+            .await?;
+            let request = ServiceRequestId::new();
+            let (by_agent, by_contact) = principal.columns();
+            sqlx::query(
+                "INSERT INTO service_requests (id, conversation_id, crew_id, requested_by_agent, requested_by_contact, notified, status, created_at)
+                 VALUES ($1, $2, $3, $4, $5, 0, 'open', $6)",
+            )
+            .bind(s(request))
+            .bind(s(conv.id))
+            .bind(s(crew))
+            .bind(by_agent)
+            .bind(by_contact)
+            .bind(now_ms())
+            .execute(&mut **tx)
+            .await?;
+            let mut notified = 0i64;
+            for agent in members {
+                let agent: AgentId = rows::parse(&agent)?;
+                if let Ok(pid) = upsert_invited(
+                    tx,
+                    conv,
+                    Member::Agent(agent),
+                    "agent",
+                    "crew_request",
+                    Some(principal_id(principal)),
+                )
+                .await?
+                {
+                    insert_agent_invite(tx, conv, pid, principal, Some(request)).await?;
+                    // Each invitee's own row in the feed, so their realtime stream learns of it.
+                    record_change(
+                        tx,
+                        conv,
+                        "conversation",
+                        None,
+                        Some(Member::Agent(agent)),
+                    )
+                    .await?;
+                    notified += 1;
+                }
+            }
+            if notified == 0 {
+                return Err(ApiError::invalid(
+                    "crew_id",
+                    format!("{crew_name} has no active agents left to invite: they are all in the conversation or already invited"),
+                ));
+            }
+            sqlx::query("UPDATE service_requests SET notified = $1 WHERE id = $2")
+                .bind(notified)
+                .bind(s(request))
+                .execute(&mut **tx)
+                .await?;
+            let people = if notified == 1 {
+                "1 agent".to_owned()
+            } else {
+                format!("{notified} agents")
+            };
+            record_event(
+                tx,
+                conv,
+                "service_requested",
+                principal.name(),
+                &format!(
+                    "{} requested service from {crew_name} ({people} notified)",
+                    principal.name()
+                ),
             )
             .await?;
-            notified += 1;
-        }
-    }
-    if notified == 0 {
-        return Err(ApiError::invalid(
-            "crew_id",
-            format!("{crew_name} has no active agents left to invite: they are all in the conversation or already invited"),
-        ));
-    }
-    sqlx::query("UPDATE service_requests SET notified = $1 WHERE id = $2")
-        .bind(notified)
-        .bind(s(request))
-        .execute(&mut *tx)
-        .await?;
-    let people = if notified == 1 {
-        "1 agent".to_owned()
-    } else {
-        format!("{notified} agents")
-    };
-    record_event(
-        &mut tx,
-        &conv,
-        "service_requested",
-        principal.name(),
-        &format!(
-            "{} requested service from {crew_name} ({people} notified)",
-            principal.name()
-        ),
-    )
-    .await?;
-    record_change(&mut tx, &conv, "conversation", None, None).await?;
-    let created = rows::service_requests(&mut tx, conv.id)
-        .await?
-        .into_iter()
-        .find(|r| r.id == request)
-        .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("service request vanished")))?;
-    tx.commit().await?;
-    Ok(created)
+            record_change(tx, conv, "conversation", None, None).await?;
+            let created = rows::service_requests(tx, conv.id)
+                .await?
+                .into_iter()
+                .find(|r| r.id == request)
+                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("service request vanished")))?;
+            Ok(created)
+        })
+    })
+    .await
 }
 
 /// Finds the contact by id, or by email (creating it), in the caller's account.
@@ -372,105 +376,135 @@ pub async fn invite_contact(
     conversation: ConversationId,
     req: ContactInviteRequest,
 ) -> Result<InviteOutcome, ApiError> {
-    let mut tx = ctx.store.write().await?;
-    let conv = load_for_change(&mut tx, principal, conversation).await?;
-    conv.require(Action::InviteContact)?;
-    let (contact, name, email_address) = resolve_contact(&mut tx, principal, &req).await?;
-    // Someone an owner removed comes back only when an agent invites them, not a customer.
-    if matches!(principal, Principal::Contact { .. })
-        && super::join::removed_here(&mut tx, conv.id, &s(conv.account_id), &email_address).await?
-    {
-        return Err(ApiError::Forbidden(format!(
-            "{name} was removed from this conversation; only an agent can invite them back"
-        )));
-    }
-    let pid = match upsert_invited(
-        &mut tx,
-        &conv,
-        Member::Contact(contact),
-        "contact",
-        "email_invite",
-        Some(principal_id(principal)),
-    )
-    .await?
-    {
-        Ok(pid) => pid,
-        Err(outcome) => return Ok(outcome),
-    };
-    let id = InviteId::new();
-    let nonce = new_nonce();
-    let token = ctx.secret.derive(INVITE_TOKEN, &s(id), &nonce);
-    let now = now_ms();
-    let expires = now + INVITE_TTL_MS;
-    let (by_agent, by_contact) = principal.columns();
-    sqlx::query(
-        "INSERT INTO invites (id, conversation_id, participant_id, kind, invited_by_agent, invited_by_contact, status,
-                              token_hash, token_nonce, expires_at, delivery, send_count, last_sent_at, created_at, updated_at)
-         VALUES ($1, $2, $3, 'contact', $4, $5, 'pending', $6, $7, $8, 'queued', 1, $9, $10, $11)",
-    )
-    .bind(s(id))
-    .bind(s(conv.id))
-    .bind(s(pid))
-    .bind(by_agent)
-    .bind(by_contact)
-    .bind(crate::auth::hash_token(&token))
-    .bind(&nonce)
-    .bind(expires)
-    .bind(now)
-    .bind(now)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    email::enqueue_invite(
-        &mut tx,
-        id,
-        &email::InviteEmail {
-            to_name: &name,
-            to_address: &email_address,
-            inviter: principal.name(),
-            subject: &conv.subject,
-            expires_at: expires,
-            resent: false,
-        },
-    )
-    .await?;
-    record_event(
-        &mut tx,
-        &conv,
-        "contact_invited",
-        principal.name(),
-        &format!("{} invited {email_address}", principal.name()),
-    )
-    .await?;
-    record_change(&mut tx, &conv, "conversation", None, None).await?;
-    let invite = rows::invite(&mut tx, id).await?;
-    tx.commit().await?;
-    Ok(InviteOutcome {
-        invite,
-        outcome: "invited".to_owned(),
+    let req = &req;
+    ctx.change_in(principal, conversation, Need::To(Action::InviteContact), |tx, conv| {
+        Box::pin(async move {
+            let (contact, name, email_address) = resolve_contact(tx, principal, req).await?;
+            // Someone an owner removed comes back only when an agent invites them, not a customer.
+            if matches!(principal, Principal::Contact { .. })
+                && super::join::removed_here(tx, conv.id, &s(conv.account_id), &email_address).await?
+            {
+                return Err(ApiError::Forbidden(format!(
+                    "{name} was removed from this conversation; only an agent can invite them back"
+                )));
+            }
+            let pid = match upsert_invited(
+                tx,
+                conv,
+                Member::Contact(contact),
+                "contact",
+                "email_invite",
+                Some(principal_id(principal)),
+            )
+            .await?
+            {
+                Ok(pid) => pid,
+                Err(outcome) => return Ok(outcome),
+            };
+            let id = InviteId::new();
+            let nonce = new_nonce();
+            let token = ctx.secret.derive(INVITE_TOKEN, &s(id), &nonce);
+            let now = now_ms();
+            let expires = now + INVITE_TTL_MS;
+            let (by_agent, by_contact) = principal.columns();
+            sqlx::query(
+                "INSERT INTO invites (id, conversation_id, participant_id, kind, invited_by_agent, invited_by_contact, status,
+                                      token_hash, token_nonce, expires_at, delivery, send_count, last_sent_at, created_at, updated_at)
+                 VALUES ($1, $2, $3, 'contact', $4, $5, 'pending', $6, $7, $8, 'queued', 1, $9, $10, $11)",
+            )
+            .bind(s(id))
+            .bind(s(conv.id))
+            .bind(s(pid))
+            .bind(by_agent)
+            .bind(by_contact)
+            .bind(crate::auth::hash_token(&token))
+            .bind(&nonce)
+            .bind(expires)
+            .bind(now)
+            .bind(now)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+            email::enqueue_invite(
+                tx,
+                id,
+                &email::InviteEmail {
+                    to_name: &name,
+                    to_address: &email_address,
+                    inviter: principal.name(),
+                    subject: &conv.subject,
+                    expires_at: expires,
+                    resent: false,
+                },
+            )
+            .await?;
+            record_event(
+                tx,
+                conv,
+                "contact_invited",
+                principal.name(),
+                &format!("{} invited {email_address}", principal.name()),
+            )
+            .await?;
+            record_change(tx, conv, "conversation", None, None).await?;
+            let invite = rows::invite(tx, id).await?;
+            Ok(InviteOutcome {
+                invite,
+                outcome: "invited".to_owned(),
+            })
+        })
     })
+    .await
 }
 
-/// Loads an invite and its conversation as the caller sees them; 404 if either is hidden.
-async fn load_invite(
-    tx: &mut AnyConnection,
-    principal: &Principal,
+/// A change to invite `id` by `principal`: in one transaction (see [`crate::tx::write`]), takes
+/// its conversation's lock, checks `need`, reads the invite again under the lock (so its status is
+/// what the last change left), and runs `change` with both. 404 "invite" when either is hidden.
+async fn change_invite<'a, T, F>(
+    ctx: &'a Ctx,
+    principal: &'a Principal,
     id: InviteId,
-) -> Result<(Invite, ConversationRow), ApiError> {
-    let invite = rows::invite(tx, id)
-        .await?
-        .ok_or(ApiError::NotFound("invite"))?;
-    let conv = load_for_change(tx, principal, invite.conversation_id)
-        .await
-        .map_err(|e| match e {
-            ApiError::NotFound(_) => ApiError::NotFound("invite"),
-            other => other,
-        })?;
-    // Read again under the conversation's lock, so its status is what the last change left.
-    let invite = rows::invite(tx, id)
-        .await?
-        .ok_or(ApiError::NotFound("invite"))?;
-    Ok((invite, conv))
+    need: Need,
+    change: F,
+) -> Result<T, ApiError>
+where
+    T: Send,
+    F: for<'t> Fn(
+            &'t mut Tx<'a>,
+            &'t (ConversationRow, Invite),
+        ) -> BoxFuture<'t, Result<T, ApiError>>
+        + Send
+        + Sync,
+{
+    // An invite never moves to another conversation, so this read needs no lock.
+    let conversation: Option<String> =
+        sqlx::query_scalar("SELECT conversation_id FROM invites WHERE id = $1")
+            .bind(s(id))
+            .fetch_optional(ctx.store.pool())
+            .await?;
+    let conversation: ConversationId =
+        rows::parse(&conversation.ok_or(ApiError::NotFound("invite"))?)?;
+    crate::tx::write(
+        &ctx.store,
+        &ctx.announcer,
+        move |tx| {
+            Box::pin(async move {
+                let conv =
+                    load_for(tx, principal, conversation, need)
+                        .await
+                        .map_err(|e| match e {
+                            ApiError::NotFound(_) => ApiError::NotFound("invite"),
+                            other => other,
+                        })?;
+                let invite = rows::invite(tx, id)
+                    .await?
+                    .ok_or(ApiError::NotFound("invite"))?;
+                Ok((conv, invite))
+            })
+        },
+        change,
+    )
+    .await
 }
 
 fn require_pending(invite: &Invite) -> Result<(), ApiError> {
@@ -487,89 +521,91 @@ fn require_pending(invite: &Invite) -> Result<(), ApiError> {
 /// Resend Invite: the same link again, its expiry restarted, counted; at most once a minute and
 /// ten times a day.
 pub async fn resend(ctx: &Ctx, principal: &Principal, id: InviteId) -> Result<Invite, ApiError> {
-    let mut tx = ctx.store.write().await?;
-    let (invite, conv) = load_invite(&mut tx, principal, id).await?;
-    conv.require(Action::ResendInvite)?;
-    require_pending(&invite)?;
-    let now = now_ms();
-    let sends: Vec<i64> = sqlx::query_scalar(
-        "SELECT sent_at FROM invite_sends WHERE invite_id = $1 AND sent_at > $2 ORDER BY sent_at",
-    )
-    .bind(s(id))
-    .bind(now - 24 * 3600 * 1000)
-    .fetch_all(&mut *tx)
-    .await?;
-    if let Some(last) = sends.last() {
-        if now - last < RESEND_INTERVAL_MS {
-            let wait = ((RESEND_INTERVAL_MS - (now - last) + 999) / 1000).max(1);
-            return Err(ApiError::RateLimited {
-                retry_after_secs: u64::try_from(wait).unwrap_or(60),
-                message: format!(
-                    "this invite was resent less than a minute ago; try again in {wait} s"
-                ),
-            });
-        }
-    }
-    if i64::try_from(sends.len()).unwrap_or(i64::MAX) >= RESENDS_PER_DAY {
-        let oldest = sends.first().copied().unwrap_or(now);
-        let wait = ((oldest + 24 * 3600 * 1000 - now + 999) / 1000).max(1);
-        return Err(ApiError::RateLimited {
-            retry_after_secs: u64::try_from(wait).unwrap_or(3600),
-            message: format!("this invite was already resent {RESENDS_PER_DAY} times today"),
-        });
-    }
-    sqlx::query("INSERT INTO invite_sends (invite_id, sent_at) VALUES ($1, $2)")
-        .bind(s(id))
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-    let contact = invite.kind == convene_proto::InviteeKind::Contact;
-    let expires = contact.then_some(now + INVITE_TTL_MS);
-    sqlx::query(
-        "UPDATE invites SET send_count = send_count + 1, last_sent_at = $1, expires_at = COALESCE($2, expires_at),
-                delivery = CASE WHEN kind = 'contact' THEN 'queued' ELSE delivery END, delivery_error = NULL, updated_at = $3
-         WHERE id = $4",
-    )
-    .bind(now)
-    .bind(expires)
-    .bind(now)
-    .bind(s(id))
-    .execute(&mut *tx)
-    .await?;
-    if let Some(expires_at) = expires {
-        email::enqueue_invite(
-            &mut tx,
-            id,
-            &email::InviteEmail {
-                to_name: &invite.invitee_name,
-                to_address: &invite.invitee_email,
-                inviter: principal.name(),
-                subject: &conv.subject,
-                expires_at,
-                resent: true,
-            },
-        )
-        .await?;
-    }
-    let to = if contact {
-        invite.invitee_email.clone()
-    } else {
-        invite.invitee_name.clone()
-    };
-    record_event(
-        &mut tx,
-        &conv,
-        "invite_resent",
-        principal.name(),
-        &format!("{} resent the invite to {to}", principal.name()),
-    )
-    .await?;
-    record_change(&mut tx, &conv, "conversation", None, None).await?;
-    let updated = rows::invite(&mut tx, id)
-        .await?
-        .ok_or(ApiError::NotFound("invite"))?;
-    tx.commit().await?;
-    Ok(updated)
+    change_invite(ctx, principal, id, Need::To(Action::ResendInvite), |tx, found| {
+        Box::pin(async move {
+            let (conv, invite) = (&found.0, &found.1);
+            require_pending(invite)?;
+            let now = now_ms();
+            let sends: Vec<i64> = sqlx::query_scalar(
+                "SELECT sent_at FROM invite_sends WHERE invite_id = $1 AND sent_at > $2 ORDER BY sent_at",
+            )
+            .bind(s(id))
+            .bind(now - 24 * 3600 * 1000)
+            .fetch_all(&mut **tx)
+            .await?;
+            if let Some(last) = sends.last() {
+                if now - last < RESEND_INTERVAL_MS {
+                    let wait = ((RESEND_INTERVAL_MS - (now - last) + 999) / 1000).max(1);
+                    return Err(ApiError::RateLimited {
+                        retry_after_secs: u64::try_from(wait).unwrap_or(60),
+                        message: format!(
+                            "this invite was resent less than a minute ago; try again in {wait} s"
+                        ),
+                    });
+                }
+            }
+            if i64::try_from(sends.len()).unwrap_or(i64::MAX) >= RESENDS_PER_DAY {
+                let oldest = sends.first().copied().unwrap_or(now);
+                let wait = ((oldest + 24 * 3600 * 1000 - now + 999) / 1000).max(1);
+                return Err(ApiError::RateLimited {
+                    retry_after_secs: u64::try_from(wait).unwrap_or(3600),
+                    message: format!("this invite was already resent {RESENDS_PER_DAY} times today"),
+                });
+            }
+            sqlx::query("INSERT INTO invite_sends (invite_id, sent_at) VALUES ($1, $2)")
+                .bind(s(id))
+                .bind(now)
+                .execute(&mut **tx)
+                .await?;
+            let contact = invite.kind == convene_proto::InviteeKind::Contact;
+            let expires = contact.then_some(now + INVITE_TTL_MS);
+            sqlx::query(
+                "UPDATE invites SET send_count = send_count + 1, last_sent_at = $1, expires_at = COALESCE($2, expires_at),
+                        delivery = CASE WHEN kind = 'contact' THEN 'queued' ELSE delivery END, delivery_error = NULL, updated_at = $3
+                 WHERE id = $4",
+            )
+            .bind(now)
+            .bind(expires)
+            .bind(now)
+            .bind(s(id))
+            .execute(&mut **tx)
+            .await?;
+            if let Some(expires_at) = expires {
+                email::enqueue_invite(
+                    tx,
+                    id,
+                    &email::InviteEmail {
+                        to_name: &invite.invitee_name,
+                        to_address: &invite.invitee_email,
+                        inviter: principal.name(),
+                        subject: &conv.subject,
+                        expires_at,
+                        resent: true,
+                    },
+                )
+                .await?;
+            }
+            let to = if contact {
+                invite.invitee_email.clone()
+            } else {
+                invite.invitee_name.clone()
+            };
+            record_event(
+                tx,
+                conv,
+                "invite_resent",
+                principal.name(),
+                &format!("{} resent the invite to {to}", principal.name()),
+            )
+            .await?;
+            record_change(tx, conv, "conversation", None, None).await?;
+            let updated = rows::invite(tx, id)
+                .await?
+                .ok_or(ApiError::NotFound("invite"))?;
+            Ok(updated)
+        })
+    })
+    .await
 }
 
 /// Ends a pending invite with `status`, and the invitee's `invited` participation with `state`.
@@ -607,40 +643,43 @@ fn invitee(invite: &Invite) -> Option<Member> {
 
 /// Revoke a pending invite: owners, admins and superadmins any; others only their own.
 pub async fn revoke(ctx: &Ctx, principal: &Principal, id: InviteId) -> Result<Invite, ApiError> {
-    let mut tx = ctx.store.write().await?;
-    let (invite, conv) = load_invite(&mut tx, principal, id).await?;
-    let inviter: Option<String> = sqlx::query_scalar(
-        "SELECT COALESCE(invited_by_agent, invited_by_contact) FROM invites WHERE id = $1",
-    )
-    .bind(s(id))
-    .fetch_one(&mut *tx)
-    .await?;
-    let own = inviter.as_deref() == Some(principal_id(principal).as_str());
-    if !(convene_proto::policy::allowed(&conv.actor, Action::RevokeAnyInvite)
-        || (own && convene_proto::policy::allowed(&conv.actor, Action::RevokeOwnInvite)))
-    {
-        conv.require(Action::RevokeAnyInvite)?;
-    }
-    require_pending(&invite)?;
-    end_invite(&mut tx, &invite, "revoked", "removed").await?;
-    record_event(
-        &mut tx,
-        &conv,
-        "invite_revoked",
-        principal.name(),
-        &format!(
-            "{} revoked the invite to {}",
-            principal.name(),
-            invite.invitee_name
-        ),
-    )
-    .await?;
-    record_change(&mut tx, &conv, "conversation", None, invitee(&invite)).await?;
-    let updated = rows::invite(&mut tx, id)
-        .await?
-        .ok_or(ApiError::NotFound("invite"))?;
-    tx.commit().await?;
-    Ok(updated)
+    change_invite(ctx, principal, id, Need::See, |tx, found| {
+        Box::pin(async move {
+            let (conv, invite) = (&found.0, &found.1);
+            let inviter: Option<String> = sqlx::query_scalar(
+                "SELECT COALESCE(invited_by_agent, invited_by_contact) FROM invites WHERE id = $1",
+            )
+            .bind(s(id))
+            .fetch_one(&mut **tx)
+            .await?;
+            let own = inviter.as_deref() == Some(principal_id(principal).as_str());
+            if !(convene_proto::policy::allowed(&conv.actor, Action::RevokeAnyInvite)
+                || (own && convene_proto::policy::allowed(&conv.actor, Action::RevokeOwnInvite)))
+            {
+                conv.require(Action::RevokeAnyInvite)?;
+            }
+            require_pending(invite)?;
+            end_invite(tx, invite, "revoked", "removed").await?;
+            record_event(
+                tx,
+                conv,
+                "invite_revoked",
+                principal.name(),
+                &format!(
+                    "{} revoked the invite to {}",
+                    principal.name(),
+                    invite.invitee_name
+                ),
+            )
+            .await?;
+            record_change(tx, conv, "conversation", None, invitee(invite)).await?;
+            let updated = rows::invite(tx, id)
+                .await?
+                .ok_or(ApiError::NotFound("invite"))?;
+            Ok(updated)
+        })
+    })
+    .await
 }
 
 /// Join or Decline, by the invitee. Joining fulfils an open service request and supersedes the
@@ -651,32 +690,27 @@ pub async fn answer(
     id: InviteId,
     accept: bool,
 ) -> Result<Invite, ApiError> {
-    let mut tx = ctx.store.write().await?;
     // The invitee may act on their own invite even when it no longer lets them see the
     // conversation (superseded, revoked): they get a clear 409 rather than a 404.
-    let invite = rows::invite(&mut tx, id)
-        .await?
-        .ok_or(ApiError::NotFound("invite"))?;
-    let conv = actor_for_change(&mut tx, principal, invite.conversation_id).await?;
-    // Read again under the conversation's lock: a racing Join may have superseded it.
-    let invite = rows::invite(&mut tx, id)
-        .await?
-        .ok_or(ApiError::NotFound("invite"))?;
-    if conv.my_participant != Some(invite.participant_id) {
-        return Err(ApiError::NotFound("invite"));
-    }
-    require_pending(&invite)?;
-    accept_or_decline(&mut tx, &conv, &invite, principal.name(), accept).await?;
-    let updated = rows::invite(&mut tx, id)
-        .await?
-        .ok_or(ApiError::NotFound("invite"))?;
-    tx.commit().await?;
-    Ok(updated)
+    change_invite(ctx, principal, id, Need::Account, |tx, found| {
+        Box::pin(async move {
+            let (conv, invite) = (&found.0, &found.1);
+            if conv.my_participant != Some(invite.participant_id) {
+                return Err(ApiError::NotFound("invite"));
+            }
+            require_pending(invite)?;
+            accept_or_decline(tx, conv, invite, principal.name(), accept).await?;
+            rows::invite(tx, id)
+                .await?
+                .ok_or(ApiError::NotFound("invite"))
+        })
+    })
+    .await
 }
 
 /// The shared part of answering an invite (also used when a contact redeems an email link).
 pub async fn accept_or_decline(
-    tx: &mut AnyConnection,
+    tx: &mut Tx<'_>,
     conv: &ConversationRow,
     invite: &Invite,
     who: &str,
@@ -699,12 +733,12 @@ pub async fn accept_or_decline(
     sqlx::query("UPDATE invites SET status = 'accepted', updated_at = $1 WHERE id = $2")
         .bind(now)
         .bind(s(invite.id))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     sqlx::query("UPDATE participants SET state = 'joined', updated_at = $1 WHERE id = $2")
         .bind(now)
         .bind(s(invite.participant_id))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     record_event(
         tx,
@@ -721,7 +755,7 @@ pub async fn accept_or_decline(
         .bind(invite.agent_id.map(s))
         .bind(now)
         .bind(s(request))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?
         .rows_affected();
         if fulfilled == 1 {
@@ -730,7 +764,7 @@ pub async fn accept_or_decline(
             )
             .bind(s(request))
             .bind(s(invite.id))
-            .fetch_all(&mut *tx)
+            .fetch_all(&mut **tx)
             .await?;
             for other in others {
                 let other: InviteId = rows::parse(&other)?;
@@ -741,7 +775,7 @@ pub async fn accept_or_decline(
             }
             let crew: String = sqlx::query_scalar("SELECT cr.name FROM service_requests s JOIN crews cr ON cr.id = s.crew_id WHERE s.id = $1")
                 .bind(s(request))
-                .fetch_one(&mut *tx)
+                .fetch_one(&mut **tx)
                 .await?;
             record_event(
                 tx,

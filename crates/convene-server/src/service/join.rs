@@ -6,12 +6,15 @@ use convene_proto::{
 };
 use sqlx::{AnyConnection, Row};
 
-use super::actor::{actor_for_change, load_conversation, lock_conversation};
+use super::actor::{load_conversation, lock_conversation};
 use super::signin::{self, contact_principal};
-use super::{invites, record_change, record_event, rows, s, Ctx, Member, Principal};
+use super::{
+    invites, load_for, record_change, record_event, rows, s, Ctx, Member, Need, Principal,
+};
 use crate::auth::hash_token;
 use crate::clock::now_ms;
 use crate::error::ApiError;
+use crate::tx::Tx;
 use crate::validate;
 
 /// What a token leads to, for the join page.
@@ -145,48 +148,57 @@ pub async fn redeem(
     req: JoinRequest,
     caller: Option<&Principal>,
 ) -> Result<JoinResponse, ApiError> {
-    let mut tx = ctx.store.write().await?;
-    let found = find(&mut tx, token)
-        .await?
-        .ok_or(ApiError::LinkInvalid { ask: None })?;
-    let now = now_ms();
-    if let Some(refused) = refusal(&found, now) {
-        // Mark an invite that ran out as expired, so the People panel says so.
-        if let Some((id, status, Some(expires), _, _)) = &found.invite {
-            if status == "pending" && *expires <= now {
-                sqlx::query("UPDATE invites SET status = 'expired', updated_at = $1 WHERE id = $2")
-                    .bind(now)
-                    .bind(s(id))
-                    .execute(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-            }
-        }
-        return Err(refused);
-    }
-    let contact: ContactId = match (&found.kind, &found.invite) {
-        (PreviewKind::Invite, Some((invite_id, ..))) => {
-            let invite = rows::invite(&mut tx, *invite_id)
-                .await?
-                .ok_or(ApiError::LinkInvalid { ask: None })?;
-            let contact = invite
-                .contact_id
-                .ok_or(ApiError::LinkInvalid { ask: None })?;
-            let principal = contact_principal(&mut tx, contact).await?;
-            let conv = actor_for_change(&mut tx, &principal, found.conversation).await?;
-            invites::accept_or_decline(&mut tx, &conv, &invite, principal.name(), true).await?;
-            contact
-        }
-        _ => join_by_link(&mut tx, &found, req, caller).await?,
-    };
-    let principal = contact_principal(&mut tx, contact).await?;
-    let session = signin::open_session(&mut tx, contact).await?;
-    tx.commit().await?;
-    Ok(JoinResponse {
-        token: session,
-        conversation_id: found.conversation,
-        me: principal.me(found.account_name.clone()),
-    })
+    let req = &req;
+    // A refusal is answered only after the transaction commits, because an invite that ran out is
+    // marked expired on the way (so the People panel says so).
+    let joined = ctx
+        .change(|tx| {
+            Box::pin(async move {
+                let found = find(tx, token)
+                    .await?
+                    .ok_or(ApiError::LinkInvalid { ask: None })?;
+                let now = now_ms();
+                if let Some(refused) = refusal(&found, now) {
+                    if let Some((id, status, Some(expires), _, _)) = &found.invite {
+                        if status == "pending" && *expires <= now {
+                            sqlx::query(
+                                "UPDATE invites SET status = 'expired', updated_at = $1 WHERE id = $2",
+                            )
+                            .bind(now)
+                            .bind(s(id))
+                            .execute(&mut **tx)
+                            .await?;
+                        }
+                    }
+                    return Ok(Err(refused));
+                }
+                let contact: ContactId = match (&found.kind, &found.invite) {
+                    (PreviewKind::Invite, Some((invite_id, ..))) => {
+                        let invite = rows::invite(tx, *invite_id)
+                            .await?
+                            .ok_or(ApiError::LinkInvalid { ask: None })?;
+                        let contact = invite
+                            .contact_id
+                            .ok_or(ApiError::LinkInvalid { ask: None })?;
+                        let principal = contact_principal(tx, contact).await?;
+                        let conv = load_for(tx, &principal, found.conversation, Need::Account).await?;
+                        invites::accept_or_decline(tx, &conv, &invite, principal.name(), true)
+                            .await?;
+                        contact
+                    }
+                    _ => join_by_link(tx, &found, req, caller).await?,
+                };
+                let principal = contact_principal(tx, contact).await?;
+                let session = signin::open_session(tx, contact).await?;
+                Ok(Ok(JoinResponse {
+                    token: session,
+                    conversation_id: found.conversation,
+                    me: principal.me(found.account_name.clone()),
+                }))
+            })
+        })
+        .await?;
+    joined
 }
 
 /// Whether a person with `email` was removed from the conversation and no agent has invited them
@@ -215,9 +227,9 @@ pub(super) async fn removed_here(
 }
 
 async fn join_by_link(
-    tx: &mut AnyConnection,
+    tx: &mut Tx<'_>,
     found: &Found,
-    req: JoinRequest,
+    req: &JoinRequest,
     caller: Option<&Principal>,
 ) -> Result<ContactId, ApiError> {
     let name = validate::text(
@@ -256,7 +268,7 @@ async fn join_by_link(
     )
     .bind(s(found.conversation))
     .bind(s(contact))
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut **tx)
     .await?;
     let already_joined = existing
         .as_ref()
@@ -268,12 +280,12 @@ async fn join_by_link(
                 sqlx::query("UPDATE participants SET state = 'joined', via = 'shareable_link', role = 'contact', updated_at = $1 WHERE id = $2")
                     .bind(now)
                     .bind(s(pid))
-                    .execute(&mut *tx)
+                    .execute(&mut **tx)
                     .await?;
                 sqlx::query("UPDATE invites SET status = 'accepted', updated_at = $1 WHERE participant_id = $2 AND status = 'pending'")
                     .bind(now)
                     .bind(s(pid))
-                    .execute(&mut *tx)
+                    .execute(&mut **tx)
                     .await?;
             }
             None => {
@@ -286,7 +298,7 @@ async fn join_by_link(
                 .bind(s(contact))
                 .bind(now)
                 .bind(now)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
             }
         }
@@ -297,7 +309,7 @@ async fn join_by_link(
              WHERE conversation_id = $1 AND enabled = 1 AND (max_uses IS NULL OR uses < max_uses)",
         )
         .bind(s(found.conversation))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?
         .rows_affected();
         if counted != 1 {

@@ -6,8 +6,8 @@ use sqlx::{AnyConnection, Row};
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
-use super::actor::{load_conversation, load_for_change};
-use super::{record_change, record_event, rows, s, ConversationRow, Ctx, Principal};
+use super::actor::load_conversation;
+use super::{record_change, record_event, rows, s, Ctx, Need, Principal};
 use crate::auth::hash_token;
 use crate::clock::{from_ms, now_ms, to_ms};
 use crate::error::ApiError;
@@ -120,60 +120,71 @@ pub async fn patch(
             ));
         }
     }
-    let mut tx = ctx.store.write().await?;
-    let conv = load_for_change(&mut tx, principal, id).await?;
-    conv.require(Action::ManageShareLink)?;
-    let mut changes = Vec::new();
-    if let Some(enabled) = patch.enabled {
-        sqlx::query("UPDATE share_links SET enabled = $1 WHERE conversation_id = $2")
-            .bind(i64::from(enabled))
-            .bind(s(id))
-            .execute(&mut *tx)
-            .await?;
-        changes.push(if enabled {
-            "enabled the link".to_owned()
-        } else {
-            "disabled the link".to_owned()
-        });
-    }
-    if let Some(e) = expires {
-        sqlx::query("UPDATE share_links SET expires_at = $1 WHERE conversation_id = $2")
-            .bind(e)
-            .bind(s(id))
-            .execute(&mut *tx)
-            .await?;
-        changes.push(match e {
-            Some(ms) => format!(
-                "set the link to expire at {}",
-                from_ms(ms).format(&Rfc3339).unwrap_or_default()
-            ),
-            None => "removed the link's expiry".to_owned(),
-        });
-    }
-    if let Some(m) = patch.max_uses {
-        sqlx::query("UPDATE share_links SET max_uses = $1 WHERE conversation_id = $2")
-            .bind(m)
-            .bind(s(id))
-            .execute(&mut *tx)
-            .await?;
-        changes.push(match m {
-            Some(n) => format!("limited the link to {n} uses"),
-            None => "removed the link's use limit".to_owned(),
-        });
-    }
-    if !changes.is_empty() {
-        sqlx::query("UPDATE share_links SET updated_at = $1 WHERE conversation_id = $2")
-            .bind(now_ms())
-            .bind(s(id))
-            .execute(&mut *tx)
-            .await?;
-        let text = format!("{} {}", principal.name(), changes.join(", "));
-        record_event(&mut tx, &conv, "link_changed", principal.name(), &text).await?;
-        record_change(&mut tx, &conv, "conversation", None, None).await?;
-    }
-    let link = view(ctx, &mut tx, id).await?;
-    tx.commit().await?;
-    Ok(link)
+    let patch = &patch;
+    ctx.change_in(
+        principal,
+        id,
+        Need::To(Action::ManageShareLink),
+        |tx, conv| {
+            Box::pin(async move {
+                let mut changes = Vec::new();
+                if let Some(enabled) = patch.enabled {
+                    sqlx::query("UPDATE share_links SET enabled = $1 WHERE conversation_id = $2")
+                        .bind(i64::from(enabled))
+                        .bind(s(id))
+                        .execute(&mut **tx)
+                        .await?;
+                    changes.push(if enabled {
+                        "enabled the link".to_owned()
+                    } else {
+                        "disabled the link".to_owned()
+                    });
+                }
+                if let Some(e) = expires {
+                    sqlx::query(
+                        "UPDATE share_links SET expires_at = $1 WHERE conversation_id = $2",
+                    )
+                    .bind(e)
+                    .bind(s(id))
+                    .execute(&mut **tx)
+                    .await?;
+                    changes.push(match e {
+                        Some(ms) => format!(
+                            "set the link to expire at {}",
+                            from_ms(ms).format(&Rfc3339).unwrap_or_default()
+                        ),
+                        None => "removed the link's expiry".to_owned(),
+                    });
+                }
+                if let Some(m) = patch.max_uses {
+                    sqlx::query("UPDATE share_links SET max_uses = $1 WHERE conversation_id = $2")
+                        .bind(m)
+                        .bind(s(id))
+                        .execute(&mut **tx)
+                        .await?;
+                    changes.push(match m {
+                        Some(n) => format!("limited the link to {n} uses"),
+                        None => "removed the link's use limit".to_owned(),
+                    });
+                }
+                if !changes.is_empty() {
+                    sqlx::query(
+                        "UPDATE share_links SET updated_at = $1 WHERE conversation_id = $2",
+                    )
+                    .bind(now_ms())
+                    .bind(s(id))
+                    .execute(&mut **tx)
+                    .await?;
+                    let text = format!("{} {}", principal.name(), changes.join(", "));
+                    record_event(tx, conv, "link_changed", principal.name(), &text).await?;
+                    record_change(tx, conv, "conversation", None, None).await?;
+                }
+                let link = view(ctx, tx, id).await?;
+                Ok(link)
+            })
+        },
+    )
+    .await
 }
 
 /// Rotate: a new URL; the old one stops working at once. People who joined stay.
@@ -182,28 +193,29 @@ pub async fn rotate(
     principal: &Principal,
     id: ConversationId,
 ) -> Result<ShareLink, ApiError> {
-    let mut tx = ctx.store.write().await?;
-    let conv: ConversationRow = load_for_change(&mut tx, principal, id).await?;
-    conv.require(Action::ManageShareLink)?;
-    let nonce = new_nonce();
-    let token = ctx.secret.derive(LINK_TOKEN, &s(id), &nonce);
-    sqlx::query("UPDATE share_links SET token_nonce = $1, token_hash = $2, uses = 0, updated_at = $3 WHERE conversation_id = $4")
-        .bind(&nonce)
-        .bind(hash_token(&token))
-        .bind(now_ms())
-        .bind(s(id))
-        .execute(&mut *tx)
-        .await?;
-    record_event(
-        &mut tx,
-        &conv,
-        "link_rotated",
-        principal.name(),
-        &format!("Link rotated by {}", principal.name()),
-    )
-    .await?;
-    record_change(&mut tx, &conv, "conversation", None, None).await?;
-    let link = view(ctx, &mut tx, id).await?;
-    tx.commit().await?;
-    Ok(link)
+    ctx.change_in(principal, id, Need::To(Action::ManageShareLink), |tx, conv| {
+        Box::pin(async move {
+            let nonce = new_nonce();
+            let token = ctx.secret.derive(LINK_TOKEN, &s(id), &nonce);
+            sqlx::query("UPDATE share_links SET token_nonce = $1, token_hash = $2, uses = 0, updated_at = $3 WHERE conversation_id = $4")
+                .bind(&nonce)
+                .bind(hash_token(&token))
+                .bind(now_ms())
+                .bind(s(id))
+                .execute(&mut **tx)
+                .await?;
+            record_event(
+                tx,
+                conv,
+                "link_rotated",
+                principal.name(),
+                &format!("Link rotated by {}", principal.name()),
+            )
+            .await?;
+            record_change(tx, conv, "conversation", None, None).await?;
+            let link = view(ctx, tx, id).await?;
+            Ok(link)
+        })
+    })
+    .await
 }

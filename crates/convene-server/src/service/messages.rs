@@ -3,8 +3,8 @@
 use convene_proto::policy::Action;
 use convene_proto::{ConversationId, Event, Message, MessageId};
 
-use super::actor::{load_conversation, load_for_change};
-use super::{record_change_at, rows, s, Ctx, Principal};
+use super::actor::load_conversation;
+use super::{record_change_at, rows, s, Ctx, Need, Principal};
 use crate::clock::now_ms;
 use crate::error::ApiError;
 
@@ -39,31 +39,31 @@ pub async fn post(
             format!("body must be at most {MAX_MESSAGE} characters (it has {len})"),
         ));
     }
-    let mut tx = ctx.store.write().await?;
-    let conv = load_for_change(&mut tx, principal, id).await?;
-    conv.require(Action::PostMessage)?;
-    let message = MessageId::new();
-    let (agent, contact) = principal.columns();
-    let now = now_ms();
-    sqlx::query(
-        "INSERT INTO messages (id, conversation_id, author_agent_id, author_contact_id, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(s(message))
-    .bind(s(id))
-    .bind(agent)
-    .bind(contact)
-    .bind(body)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    // The conversation's `updated_at` becomes the message's `created_at` exactly, so a client
-    // that gets only the message can move the conversation up the list by itself.
-    record_change_at(&mut tx, &conv, "message", Some(&s(message)), None, now).await?;
-    let posted = rows::message(&mut tx, &s(message))
-        .await?
-        .ok_or(ApiError::NotFound("message"))?;
-    tx.commit().await?;
-    Ok(posted)
+    ctx.change_in(principal, id, Need::To(Action::PostMessage), |tx, conv| {
+        Box::pin(async move {
+            let message = MessageId::new();
+            let (agent, contact) = principal.columns();
+            let now = now_ms();
+            sqlx::query(
+                "INSERT INTO messages (id, conversation_id, author_agent_id, author_contact_id, body, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(s(message))
+            .bind(s(id))
+            .bind(agent)
+            .bind(contact)
+            .bind(body)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+            // The conversation's `updated_at` becomes the message's `created_at` exactly, so a
+            // client that gets only the message can move the conversation up the list by itself.
+            record_change_at(tx, conv, "message", Some(&s(message)), None, now).await?;
+            rows::message(tx, &s(message))
+                .await?
+                .ok_or(ApiError::NotFound("message"))
+        })
+    })
+    .await
 }
 
 /// The membership timeline (also the account's audit log for this conversation).

@@ -14,157 +14,43 @@ pub mod rows;
 pub mod signin;
 pub mod sync;
 
-use convene_proto::{AccountId, AccountRole, AgentId, ContactId};
+use convene_proto::policy::Action;
+use convene_proto::{AccountId, ConversationId};
+use futures_util::future::BoxFuture;
 use sqlx::AnyConnection;
 
 use crate::clock::now_ms;
 use crate::error::ApiError;
 use crate::secret::Secret;
 use crate::store::Store;
+use crate::tx::{Announcer, Tx};
 
+pub use crate::principal::{Member, Principal};
 pub use actor::{
     actor_for_change, actor_in, load_conversation, load_for_change, lock_conversation,
     ConversationRow,
 };
 
-/// Who is making a request: a signed-in agent or a contact.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Principal {
-    Agent {
-        id: AgentId,
-        account_id: AccountId,
-        role: AccountRole,
-        name: String,
-        email: String,
-    },
-    Contact {
-        id: ContactId,
-        account_id: AccountId,
-        name: String,
-        email: String,
-        /// A guest of a Shareable Link: the email is what they typed, unproven. Their identity is
-        /// their own (never the proven contact's), so it reaches only what they joined with it.
-        guest: bool,
-    },
-}
-
-impl Principal {
-    pub fn account_id(&self) -> AccountId {
-        match self {
-            Principal::Agent { account_id, .. } | Principal::Contact { account_id, .. } => {
-                *account_id
-            }
-        }
-    }
-
-    pub fn name(&self) -> &str {
-        match self {
-            Principal::Agent { name, .. } | Principal::Contact { name, .. } => name,
-        }
-    }
-
-    /// "Who am I", as the API answers it.
-    pub fn me(self, account_name: String) -> convene_proto::Me {
-        use convene_proto::Me;
-        match self {
-            Principal::Contact {
-                id,
-                account_id,
-                name,
-                email,
-                guest,
-            } => Me::Contact {
-                id,
-                account_id,
-                account_name,
-                email,
-                name,
-                email_verified: !guest,
-            },
-            Principal::Agent {
-                id,
-                account_id,
-                role,
-                name,
-                email,
-            } => Me::Agent {
-                id,
-                account_id,
-                account_name,
-                email,
-                name,
-                role,
-            },
-        }
-    }
-
-    /// Whether this is a guest of a Shareable Link (a contact whose email is not proven).
-    pub fn is_guest(&self) -> bool {
-        matches!(self, Principal::Contact { guest: true, .. })
-    }
-
-    /// A stable key for idempotency records and rate limits.
-    pub fn key(&self) -> String {
-        match self {
-            Principal::Agent { id, .. } => format!("agent:{id}"),
-            Principal::Contact { id, .. } => format!("contact:{id}"),
-        }
-    }
-
-    /// The agent, or a 403 for contacts on agent-only routes.
-    pub fn require_agent(&self) -> Result<(AgentId, AccountRole), ApiError> {
-        match self {
-            Principal::Agent { id, role, .. } => Ok((*id, *role)),
-            Principal::Contact { .. } => Err(ApiError::Forbidden(
-                "only agents of the account may do this".to_owned(),
-            )),
-        }
-    }
-
-    /// The (agent, contact) id columns of rows about this person: one is set, the other `None`.
-    pub fn columns(&self) -> (Option<String>, Option<String>) {
-        let m = self.member();
-        (m.agent(), m.contact())
-    }
-
-    /// The caller as a participant would name them.
-    pub fn member(&self) -> Member {
-        match self {
-            Principal::Agent { id, .. } => Member::Agent(*id),
-            Principal::Contact { id, .. } => Member::Contact(*id),
-        }
-    }
-}
-
-/// Who a participant is: an agent or a contact.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Member {
-    Agent(AgentId),
-    Contact(ContactId),
-}
-
-impl Member {
-    pub fn agent(self) -> Option<String> {
-        match self {
-            Member::Agent(id) => Some(id.to_string()),
-            Member::Contact(_) => None,
-        }
-    }
-
-    pub fn contact(self) -> Option<String> {
-        match self {
-            Member::Contact(id) => Some(id.to_string()),
-            Member::Agent(_) => None,
-        }
-    }
-}
-
-/// What the domain needs besides the database: where links point and how link tokens are made.
+/// What the domain needs besides the database: where links point, how link tokens are made, and
+/// whom to tell when something changed.
 #[derive(Clone)]
 pub struct Ctx {
     pub store: Store,
     pub public_url: String,
     pub secret: Secret,
+    pub announcer: Announcer,
+}
+
+/// What a change to a conversation needs of the caller before it runs.
+#[derive(Clone, Copy, Debug)]
+pub enum Need {
+    /// Only that the conversation is in the caller's account (an invitee answering their invite,
+    /// which may no longer let them see it).
+    Account,
+    /// That the caller may see it; otherwise 404.
+    See,
+    /// That the caller may do this; 403 with the rule in words, or 404 when they may not see it.
+    To(Action),
 }
 
 impl Ctx {
@@ -172,11 +58,65 @@ impl Ctx {
     pub fn join_url(&self, token: &str) -> String {
         format!("{}/j/{token}", self.public_url)
     }
+
+    /// One change, in one transaction with its events and feed rows, retried on conflicts and
+    /// announced once committed (see [`crate::tx::write`]). For changes not made to one
+    /// conversation (creating one, the directory, sign-in); the rest use [`Ctx::change_in`].
+    pub async fn change<'a, T, F>(&'a self, change: F) -> Result<T, ApiError>
+    where
+        T: Send,
+        F: for<'t> Fn(&'t mut Tx<'a>) -> BoxFuture<'t, Result<T, ApiError>> + Send + Sync,
+    {
+        crate::tx::run(&self.store, &self.announcer, change).await
+    }
+
+    /// A change to conversation `id` by `principal`: takes the conversation's lock, loads the
+    /// caller's place in it, checks `need` against the permission table, and only then runs
+    /// `change` with what it loaded — all in one transaction, as [`Ctx::change`].
+    pub async fn change_in<'a, T, F>(
+        &'a self,
+        principal: &'a Principal,
+        id: ConversationId,
+        need: Need,
+        change: F,
+    ) -> Result<T, ApiError>
+    where
+        T: Send,
+        F: for<'t> Fn(&'t mut Tx<'a>, &'t ConversationRow) -> BoxFuture<'t, Result<T, ApiError>>
+            + Send
+            + Sync,
+    {
+        crate::tx::write(
+            &self.store,
+            &self.announcer,
+            move |tx| Box::pin(async move { load_for(tx, principal, id, need).await }),
+            change,
+        )
+        .await
+    }
+}
+
+/// Loads conversation `id` under its lock and checks `need`.
+pub async fn load_for(
+    tx: &mut AnyConnection,
+    principal: &Principal,
+    id: ConversationId,
+    need: Need,
+) -> Result<ConversationRow, ApiError> {
+    match need {
+        Need::Account => actor_for_change(tx, principal, id).await,
+        Need::See => load_for_change(tx, principal, id).await,
+        Need::To(action) => {
+            let conv = load_for_change(tx, principal, id).await?;
+            conv.require(action)?;
+            Ok(conv)
+        }
+    }
 }
 
 /// Writes one timeline event (and its change-feed row) for a conversation.
 pub async fn record_event(
-    tx: &mut AnyConnection,
+    tx: &mut Tx<'_>,
     conv: &ConversationRow,
     kind: &str,
     actor: &str,
@@ -194,7 +134,7 @@ pub async fn record_event(
     .bind(actor)
     .bind(text)
     .bind(now)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
     record_change(tx, conv, "event", Some(&id), None).await
 }
@@ -202,7 +142,7 @@ pub async fn record_event(
 /// Marks a conversation as changed (membership, invites, link), optionally naming the person whose
 /// access changed so their sync reports it.
 pub async fn record_change(
-    tx: &mut AnyConnection,
+    tx: &mut Tx<'_>,
     conv: &ConversationRow,
     kind: &str,
     ref_id: Option<&str>,
@@ -213,7 +153,7 @@ pub async fn record_change(
 
 /// [`record_change`] at a given moment (the conversation's new `updated_at`).
 pub async fn record_change_at(
-    tx: &mut AnyConnection,
+    tx: &mut Tx<'_>,
     conv: &ConversationRow,
     kind: &str,
     ref_id: Option<&str>,
@@ -231,13 +171,14 @@ pub async fn record_change_at(
     .bind(affected.and_then(Member::agent))
     .bind(affected.and_then(Member::contact))
     .bind(now)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
+    tx.changed(conv.account_id);
     if kind != "event" {
         sqlx::query("UPDATE conversations SET updated_at = $1 WHERE id = $2")
             .bind(now)
             .bind(conv.id.to_string())
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
     }
     Ok(())

@@ -6,8 +6,8 @@ use convene_proto::{
     ParticipantsView,
 };
 
-use super::actor::{load_conversation, load_for_change, owner_count};
-use super::{links, record_change, record_event, rows, s, Ctx, Member, Principal};
+use super::actor::{load_conversation, owner_count};
+use super::{links, load_for, record_change, record_event, rows, s, Ctx, Member, Need, Principal};
 use crate::clock::now_ms;
 use crate::error::ApiError;
 
@@ -18,52 +18,47 @@ pub async fn create(
     subject: &str,
 ) -> Result<Conversation, ApiError> {
     let (agent, _) = principal.require_agent()?;
-    let mut tx = ctx.store.write().await?;
-    let id = ConversationId::new();
-    let now = now_ms();
-    sqlx::query(
-        "INSERT INTO conversations (id, account_id, subject, status, created_by, created_at, updated_at) VALUES ($1, $2, $3, 'open', $4, $5, $6)",
-    )
-    .bind(s(id))
-    .bind(s(principal.account_id()))
-    .bind(subject)
-    .bind(s(agent))
-    .bind(now)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query(
-        "INSERT INTO participants (id, conversation_id, agent_id, role, state, via, created_at, updated_at)
-         VALUES ($1, $2, $3, 'owner', 'joined', 'created', $4, $5)",
-    )
-    .bind(s(ParticipantId::new()))
-    .bind(s(id))
-    .bind(s(agent))
-    .bind(now)
-    .bind(now)
-    .execute(&mut *tx)
-    .await?;
-    links::create_link(&mut tx, &ctx.secret, id).await?;
-    let conv = load_for_change(&mut tx, principal, id).await?;
-    record_event(
-        &mut tx,
-        &conv,
-        "conversation_created",
-        principal.name(),
-        &format!("{} started the conversation", principal.name()),
-    )
-    .await?;
-    record_change(
-        &mut tx,
-        &conv,
-        "conversation",
-        None,
-        Some(principal.member()),
-    )
-    .await?;
-    let created = rows::conversation(&mut tx, id, Some(ParticipantRole::Owner)).await?;
-    tx.commit().await?;
-    Ok(created)
+    ctx.change(|tx| {
+        Box::pin(async move {
+            let id = ConversationId::new();
+            let now = now_ms();
+            sqlx::query(
+                "INSERT INTO conversations (id, account_id, subject, status, created_by, created_at, updated_at) VALUES ($1, $2, $3, 'open', $4, $5, $6)",
+            )
+            .bind(s(id))
+            .bind(s(principal.account_id()))
+            .bind(subject)
+            .bind(s(agent))
+            .bind(now)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+            sqlx::query(
+                "INSERT INTO participants (id, conversation_id, agent_id, role, state, via, created_at, updated_at)
+                 VALUES ($1, $2, $3, 'owner', 'joined', 'created', $4, $5)",
+            )
+            .bind(s(ParticipantId::new()))
+            .bind(s(id))
+            .bind(s(agent))
+            .bind(now)
+            .bind(now)
+            .execute(&mut **tx)
+            .await?;
+            links::create_link(tx, &ctx.secret, id).await?;
+            let conv = load_for(tx, principal, id, Need::See).await?;
+            record_event(
+                tx,
+                &conv,
+                "conversation_created",
+                principal.name(),
+                &format!("{} started the conversation", principal.name()),
+            )
+            .await?;
+            record_change(tx, &conv, "conversation", None, Some(principal.member())).await?;
+            rows::conversation(tx, id, Some(ParticipantRole::Owner)).await
+        })
+    })
+    .await
 }
 
 /// The conversations the caller has joined, most recently updated first.
@@ -146,95 +141,99 @@ pub async fn remove(
     id: ConversationId,
     target: ParticipantId,
 ) -> Result<(), ApiError> {
-    let mut tx = ctx.store.write().await?;
-    let conv = load_for_change(&mut tx, principal, id).await?;
-    conv.require(Action::RemoveUser)?;
-    let person = rows::participant(&mut tx, id, target)
-        .await?
-        .ok_or(ApiError::NotFound("participant"))?;
-    if !matches!(
-        person.state,
-        ParticipantState::Joined | ParticipantState::Invited
-    ) {
-        return Err(ApiError::NotFound("participant"));
-    }
-    let owners = owner_count(&mut tx, id).await?;
-    may_remove(&conv.actor, person.role, owners).map_err(|refusal| match refusal {
-        RemoveRefusal::NotAllowed => ApiError::Forbidden(format!(
-            "you may not remove people; allowed: {}",
-            Action::RemoveUser.who_may()
-        )),
-        RemoveRefusal::TargetIsOwner => {
-            ApiError::Forbidden("owners cannot remove another owner; ask a superadmin".to_owned())
-        }
-        RemoveRefusal::LastOwner => ApiError::Conflict {
-            field: None,
-            message: "this is the conversation's last owner; make someone else an owner first"
-                .to_owned(),
-        },
-    })?;
-    let now = now_ms();
-    sqlx::query("UPDATE participants SET state = 'removed', updated_at = $1 WHERE id = $2")
-        .bind(now)
-        .bind(s(target))
-        .execute(&mut *tx)
-        .await?;
-    sqlx::query("UPDATE invites SET status = 'revoked', updated_at = $1 WHERE participant_id = $2 AND status = 'pending'")
-        .bind(now)
-        .bind(s(target))
-        .execute(&mut *tx)
-        .await?;
-    record_event(
-        &mut tx,
-        &conv,
-        "participant_removed",
-        principal.name(),
-        &format!("{} removed {}", principal.name(), person.name),
-    )
-    .await?;
-    record_change(&mut tx, &conv, "conversation", None, member_of(&person)).await?;
-    tx.commit().await?;
-    Ok(())
+    ctx.change_in(principal, id, Need::To(Action::RemoveUser), |tx, conv| {
+        Box::pin(async move {
+            let person = rows::participant(tx, id, target)
+                .await?
+                .ok_or(ApiError::NotFound("participant"))?;
+            if !matches!(
+                person.state,
+                ParticipantState::Joined | ParticipantState::Invited
+            ) {
+                return Err(ApiError::NotFound("participant"));
+            }
+            let owners = owner_count(tx, id).await?;
+            may_remove(&conv.actor, person.role, owners).map_err(|refusal| match refusal {
+                RemoveRefusal::NotAllowed => ApiError::Forbidden(format!(
+                    "you may not remove people; allowed: {}",
+                    Action::RemoveUser.who_may()
+                )),
+                RemoveRefusal::TargetIsOwner => {
+                    ApiError::Forbidden("owners cannot remove another owner; ask a superadmin".to_owned())
+                }
+                RemoveRefusal::LastOwner => ApiError::Conflict {
+                    field: None,
+                    message: "this is the conversation's last owner; make someone else an owner first"
+                        .to_owned(),
+                },
+            })?;
+            let now = now_ms();
+            sqlx::query("UPDATE participants SET state = 'removed', updated_at = $1 WHERE id = $2")
+                .bind(now)
+                .bind(s(target))
+                .execute(&mut **tx)
+                .await?;
+            sqlx::query("UPDATE invites SET status = 'revoked', updated_at = $1 WHERE participant_id = $2 AND status = 'pending'")
+                .bind(now)
+                .bind(s(target))
+                .execute(&mut **tx)
+                .await?;
+            record_event(
+                tx,
+                conv,
+                "participant_removed",
+                principal.name(),
+                &format!("{} removed {}", principal.name(), person.name),
+            )
+            .await?;
+            record_change(tx, conv, "conversation", None, member_of(&person)).await?;
+            Ok(())
+        })
+    })
+    .await
 }
 
 /// Leave: joined agents and contacts; an owner only while another owner remains.
 pub async fn leave(ctx: &Ctx, principal: &Principal, id: ConversationId) -> Result<(), ApiError> {
-    let mut tx = ctx.store.write().await?;
-    let conv = load_for_change(&mut tx, principal, id).await?;
-    let owners = owner_count(&mut tx, id).await?;
-    if !may_leave(&conv.actor, owners) {
-        return Err(
-            if convene_proto::policy::allowed(&conv.actor, Action::Leave) {
-                ApiError::Conflict {
-                    field: None,
-                    message: "you are the last owner; make someone else an owner before leaving"
-                        .to_owned(),
-                }
-            } else {
-                ApiError::Forbidden("you are not a member of this conversation".to_owned())
-            },
-        );
-    }
-    let me = conv
-        .my_participant
-        .ok_or(ApiError::NotFound("participant"))?;
-    sqlx::query("UPDATE participants SET state = 'left', updated_at = $1 WHERE id = $2")
-        .bind(now_ms())
-        .bind(s(me))
-        .execute(&mut *tx)
-        .await?;
-    record_event(
-        &mut tx,
-        &conv,
-        "participant_left",
-        principal.name(),
-        &format!("{} left", principal.name()),
-    )
-    .await?;
-    let member = principal.member();
-    record_change(&mut tx, &conv, "conversation", None, Some(member)).await?;
-    tx.commit().await?;
-    Ok(())
+    ctx.change_in(principal, id, Need::See, |tx, conv| {
+        Box::pin(async move {
+            let owners = owner_count(tx, id).await?;
+            if !may_leave(&conv.actor, owners) {
+                return Err(
+                    if convene_proto::policy::allowed(&conv.actor, Action::Leave) {
+                        ApiError::Conflict {
+                            field: None,
+                            message:
+                                "you are the last owner; make someone else an owner before leaving"
+                                    .to_owned(),
+                        }
+                    } else {
+                        ApiError::Forbidden("you are not a member of this conversation".to_owned())
+                    },
+                );
+            }
+            let me = conv
+                .my_participant
+                .ok_or(ApiError::NotFound("participant"))?;
+            sqlx::query("UPDATE participants SET state = 'left', updated_at = $1 WHERE id = $2")
+                .bind(now_ms())
+                .bind(s(me))
+                .execute(&mut **tx)
+                .await?;
+            record_event(
+                tx,
+                conv,
+                "participant_left",
+                principal.name(),
+                &format!("{} left", principal.name()),
+            )
+            .await?;
+            let member = principal.member();
+            record_change(tx, conv, "conversation", None, Some(member)).await?;
+            Ok(())
+        })
+    })
+    .await
 }
 
 /// Make a joined agent an owner too.
@@ -244,37 +243,39 @@ pub async fn make_owner(
     id: ConversationId,
     target: ParticipantId,
 ) -> Result<convene_proto::Participant, ApiError> {
-    let mut tx = ctx.store.write().await?;
-    let conv = load_for_change(&mut tx, principal, id).await?;
-    conv.require(Action::MakeOwner)?;
-    let person = rows::participant(&mut tx, id, target)
-        .await?
-        .ok_or(ApiError::NotFound("participant"))?;
-    if person.state != ParticipantState::Joined || person.agent_id.is_none() {
-        return Err(ApiError::Conflict {
-            field: None,
-            message: "only a joined agent can be made an owner".to_owned(),
-        });
-    }
-    if person.role != ParticipantRole::Owner {
-        sqlx::query("UPDATE participants SET role = 'owner', updated_at = $1 WHERE id = $2")
-            .bind(now_ms())
-            .bind(s(target))
-            .execute(&mut *tx)
-            .await?;
-        record_event(
-            &mut tx,
-            &conv,
-            "owner_added",
-            principal.name(),
-            &format!("{} made {} an owner", principal.name(), person.name),
-        )
-        .await?;
-        record_change(&mut tx, &conv, "conversation", None, None).await?;
-    }
-    let updated = rows::participant(&mut tx, id, target)
-        .await?
-        .ok_or(ApiError::NotFound("participant"))?;
-    tx.commit().await?;
-    Ok(updated)
+    ctx.change_in(principal, id, Need::To(Action::MakeOwner), |tx, conv| {
+        Box::pin(async move {
+            let person = rows::participant(tx, id, target)
+                .await?
+                .ok_or(ApiError::NotFound("participant"))?;
+            if person.state != ParticipantState::Joined || person.agent_id.is_none() {
+                return Err(ApiError::Conflict {
+                    field: None,
+                    message: "only a joined agent can be made an owner".to_owned(),
+                });
+            }
+            if person.role != ParticipantRole::Owner {
+                sqlx::query(
+                    "UPDATE participants SET role = 'owner', updated_at = $1 WHERE id = $2",
+                )
+                .bind(now_ms())
+                .bind(s(target))
+                .execute(&mut **tx)
+                .await?;
+                record_event(
+                    tx,
+                    conv,
+                    "owner_added",
+                    principal.name(),
+                    &format!("{} made {} an owner", principal.name(), person.name),
+                )
+                .await?;
+                record_change(tx, conv, "conversation", None, None).await?;
+            }
+            rows::participant(tx, id, target)
+                .await?
+                .ok_or(ApiError::NotFound("participant"))
+        })
+    })
+    .await
 }

@@ -22,6 +22,7 @@ use crate::clock::now_ms;
 use crate::email;
 use crate::error::ApiError;
 use crate::secret::new_nonce;
+use crate::tx::Tx;
 
 /// How long a sign-in link works.
 pub const LOGIN_TTL_MS: i64 = 15 * 60 * 1000;
@@ -45,48 +46,51 @@ pub async fn request_links(
     email: &str,
     caller: Option<&Principal>,
 ) -> Result<usize, ApiError> {
-    let mut tx = ctx.store.write().await?;
-    let accounts = sqlx::query(
-        "SELECT DISTINCT a.id, a.name FROM contacts k JOIN accounts a ON a.id = k.account_id WHERE k.email = $1",
-    )
-    .bind(email)
-    .fetch_all(&mut *tx)
-    .await?;
-    let now = now_ms();
-    for account in &accounts {
-        let id = uuid::Uuid::now_v7().to_string();
-        let nonce = new_nonce();
-        let token = ctx.secret.derive(LOGIN_TOKEN, &id, &nonce);
-        let expires = now + LOGIN_TTL_MS;
-        let account_id: String = account.get(0);
-        let claimant = match caller {
-            Some(Principal::Contact {
-                id,
-                account_id: theirs,
-                email: claimed,
-                guest: true,
-                ..
-            }) if theirs.to_string() == account_id && claimed == email => Some(s(id)),
-            _ => None,
-        };
-        sqlx::query(
-            "INSERT INTO email_logins (id, account_id, email, token_hash, token_nonce, created_at, expires_at, guest_id)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-        )
-        .bind(&id)
-        .bind(&account_id)
-        .bind(email)
-        .bind(hash_token(&token))
-        .bind(&nonce)
-        .bind(now)
-        .bind(expires)
-        .bind(claimant)
-        .execute(&mut *tx)
-        .await?;
-        email::enqueue_login(&mut tx, &id, email, &account.get::<String, _>(1), expires).await?;
-    }
-    tx.commit().await?;
-    Ok(accounts.len())
+    ctx.change(|tx| {
+        Box::pin(async move {
+            let accounts = sqlx::query(
+                "SELECT DISTINCT a.id, a.name FROM contacts k JOIN accounts a ON a.id = k.account_id WHERE k.email = $1",
+            )
+            .bind(email)
+            .fetch_all(&mut **tx)
+            .await?;
+            let now = now_ms();
+            for account in &accounts {
+                let id = uuid::Uuid::now_v7().to_string();
+                let nonce = new_nonce();
+                let token = ctx.secret.derive(LOGIN_TOKEN, &id, &nonce);
+                let expires = now + LOGIN_TTL_MS;
+                let account_id: String = account.get(0);
+                let claimant = match caller {
+                    Some(Principal::Contact {
+                        id,
+                        account_id: theirs,
+                        email: claimed,
+                        guest: true,
+                        ..
+                    }) if theirs.to_string() == account_id && claimed == email => Some(s(id)),
+                    _ => None,
+                };
+                sqlx::query(
+                    "INSERT INTO email_logins (id, account_id, email, token_hash, token_nonce, created_at, expires_at, guest_id)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                )
+                .bind(&id)
+                .bind(&account_id)
+                .bind(email)
+                .bind(hash_token(&token))
+                .bind(&nonce)
+                .bind(now)
+                .bind(expires)
+                .bind(claimant)
+                .execute(&mut **tx)
+                .await?;
+                email::enqueue_login(tx, &id, email, &account.get::<String, _>(1), expires).await?;
+            }
+            Ok(accounts.len())
+        })
+    })
+    .await
 }
 
 /// What a sign-in link's page shows: the account and the address. `None` for every link that does
@@ -111,41 +115,45 @@ pub struct SignedIn {
 /// Redeems a sign-in link: proves its address in its account and opens a session for the proven
 /// contact. The link works once.
 pub async fn redeem_login(ctx: &Ctx, token: &str) -> Result<SignedIn, ApiError> {
-    let mut tx = ctx.store.write().await?;
-    let now = now_ms();
-    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT l.id, l.account_id, l.email, a.name, l.guest_id {WORKING_LOGIN}"
-    )))
-    .bind(hash_token(token))
-    .bind(now)
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or(ApiError::SignInLinkInvalid)?;
-    // Used once: of two redemptions racing, the one that marks it first wins.
-    let marked =
-        sqlx::query("UPDATE email_logins SET used_at = $1 WHERE id = $2 AND used_at IS NULL")
+    ctx.change(|tx| {
+        Box::pin(async move {
+            let now = now_ms();
+            let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT l.id, l.account_id, l.email, a.name, l.guest_id {WORKING_LOGIN}"
+            )))
+            .bind(hash_token(token))
+            .bind(now)
+            .fetch_optional(&mut **tx)
+            .await?
+            .ok_or(ApiError::SignInLinkInvalid)?;
+            // Used once: of two redemptions racing, the one that marks it first wins.
+            let marked = sqlx::query(
+                "UPDATE email_logins SET used_at = $1 WHERE id = $2 AND used_at IS NULL",
+            )
             .bind(now)
             .bind(row.get::<String, _>(0))
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?
             .rows_affected();
-    if marked != 1 {
-        return Err(ApiError::SignInLinkInvalid);
-    }
-    let account: AccountId = rows::parse(row.get::<&str, _>(1))?;
-    let email: String = row.get(2);
-    let claimant = row
-        .get::<Option<&str>, _>(4)
-        .map(rows::parse::<ContactId>)
-        .transpose()?;
-    let contact = prove(&mut tx, account, &email, claimant).await?;
-    let principal = contact_principal(&mut tx, contact).await?;
-    let session = open_session(&mut tx, contact).await?;
-    tx.commit().await?;
-    Ok(SignedIn {
-        token: session,
-        me: principal.me(row.get(3)),
+            if marked != 1 {
+                return Err(ApiError::SignInLinkInvalid);
+            }
+            let account: AccountId = rows::parse(row.get::<&str, _>(1))?;
+            let email: String = row.get(2);
+            let claimant = row
+                .get::<Option<&str>, _>(4)
+                .map(rows::parse::<ContactId>)
+                .transpose()?;
+            let contact = prove(tx, account, &email, claimant).await?;
+            let principal = contact_principal(tx, contact).await?;
+            let session = open_session(tx, contact).await?;
+            Ok(SignedIn {
+                token: session,
+                me: principal.me(row.get(3)),
+            })
+        })
     })
+    .await
 }
 
 /// Opens a contact session in the caller's transaction; answers the token (stored only hashed).
@@ -189,7 +197,7 @@ pub async fn contact_principal(
 /// necessarily whoever holds the mailbox). Other guests who claimed the address stay guests with
 /// what they joined: proving an address never vouches for what strangers did under it.
 pub async fn prove(
-    tx: &mut AnyConnection,
+    tx: &mut Tx<'_>,
     account: AccountId,
     email: &str,
     claimant: Option<ContactId>,
@@ -199,7 +207,7 @@ pub async fn prove(
             .bind(s(guest))
             .bind(s(account))
             .bind(email)
-            .fetch_optional(&mut *tx)
+            .fetch_optional(&mut **tx)
             .await?
             .map(|r| (guest, r.get::<String, _>(0))),
         None => None,
@@ -216,12 +224,12 @@ pub async fn prove(
     let principal = contact_principal(tx, proven).await?;
     sqlx::query("DELETE FROM sessions WHERE contact_id = $1")
         .bind(s(guest))
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     let mut memberships: Vec<(ConversationId, ParticipantId)> = Vec::new();
     for m in sqlx::query("SELECT id, conversation_id FROM participants WHERE contact_id = $1")
         .bind(s(guest))
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut **tx)
         .await?
     {
         memberships.push((
@@ -238,7 +246,7 @@ pub async fn prove(
             sqlx::query_scalar("SELECT state FROM participants WHERE id = $1 AND contact_id = $2")
                 .bind(s(pid))
                 .bind(s(guest))
-                .fetch_optional(&mut *tx)
+                .fetch_optional(&mut **tx)
                 .await?;
         if let Some(state) = state {
             hand_over(tx, &principal, guest, pid, conversation, state == "joined").await?;
@@ -250,7 +258,7 @@ pub async fn prove(
 /// Gives one guest membership to the proven contact: moves it when they have none in that
 /// conversation, else merges it into theirs (joined wins, except over a removal, which stands).
 async fn hand_over(
-    tx: &mut AnyConnection,
+    tx: &mut Tx<'_>,
     proven: &Principal,
     guest: ContactId,
     guest_participant: ParticipantId,
@@ -263,7 +271,7 @@ async fn hand_over(
     )
     .bind(s(conversation))
     .bind(proven.member().contact())
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut **tx)
     .await?;
     let removed = match &theirs {
         None => {
@@ -271,7 +279,7 @@ async fn hand_over(
                 .bind(proven.member().contact())
                 .bind(now)
                 .bind(s(guest_participant))
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
             false
         }
@@ -285,12 +293,12 @@ async fn hand_over(
                 )
                 .bind(now)
                 .bind(&pid)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
                 sqlx::query("UPDATE invites SET status = 'accepted', updated_at = $1 WHERE participant_id = $2 AND status = 'pending'")
                     .bind(now)
                     .bind(&pid)
-                    .execute(&mut *tx)
+                    .execute(&mut **tx)
                     .await?;
             }
             // The guest's own row ends: the person behind it is now the proven contact's row (whose
@@ -301,7 +309,7 @@ async fn hand_over(
             )
             .bind(now)
             .bind(s(guest_participant))
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
             removed
         }

@@ -1,0 +1,138 @@
+//! Who is making a request, and who a participant is: the identities storage, the domain and the
+//! API all speak of (apart from all three, so none of them imports another for it).
+
+use convene_proto::{AccountId, AccountRole, AgentId, ContactId};
+
+use crate::error::ApiError;
+
+/// Who is making a request: a signed-in agent or a contact.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Principal {
+    Agent {
+        id: AgentId,
+        account_id: AccountId,
+        role: AccountRole,
+        name: String,
+        email: String,
+    },
+    Contact {
+        id: ContactId,
+        account_id: AccountId,
+        name: String,
+        email: String,
+        /// A guest of a Shareable Link: the email is what they typed, unproven. Their identity is
+        /// their own (never the proven contact's), so it reaches only what they joined with it.
+        guest: bool,
+    },
+}
+
+impl Principal {
+    pub fn account_id(&self) -> AccountId {
+        match self {
+            Principal::Agent { account_id, .. } | Principal::Contact { account_id, .. } => {
+                *account_id
+            }
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        match self {
+            Principal::Agent { name, .. } | Principal::Contact { name, .. } => name,
+        }
+    }
+
+    /// "Who am I", as the API answers it.
+    pub fn me(self, account_name: String) -> convene_proto::Me {
+        use convene_proto::Me;
+        match self {
+            Principal::Contact {
+                id,
+                account_id,
+                name,
+                email,
+                guest,
+            } => Me::Contact {
+                id,
+                account_id,
+                account_name,
+                email,
+                name,
+                email_verified: !guest,
+            },
+            Principal::Agent {
+                id,
+                account_id,
+                role,
+                name,
+                email,
+            } => Me::Agent {
+                id,
+                account_id,
+                account_name,
+                email,
+                name,
+                role,
+            },
+        }
+    }
+
+    /// Whether this is a guest of a Shareable Link (a contact whose email is not proven).
+    pub fn is_guest(&self) -> bool {
+        matches!(self, Principal::Contact { guest: true, .. })
+    }
+
+    /// A stable key for idempotency records and rate limits.
+    pub fn key(&self) -> String {
+        match self {
+            Principal::Agent { id, .. } => format!("agent:{id}"),
+            Principal::Contact { id, .. } => format!("contact:{id}"),
+        }
+    }
+
+    /// The agent, or a 403 for contacts on agent-only routes.
+    pub fn require_agent(&self) -> Result<(AgentId, AccountRole), ApiError> {
+        match self {
+            Principal::Agent { id, role, .. } => Ok((*id, *role)),
+            Principal::Contact { .. } => Err(ApiError::Forbidden(
+                "only agents of the account may do this".to_owned(),
+            )),
+        }
+    }
+
+    /// The (agent, contact) id columns of rows about this person: one is set, the other `None`.
+    pub fn columns(&self) -> (Option<String>, Option<String>) {
+        let m = self.member();
+        (m.agent(), m.contact())
+    }
+
+    /// The caller as a participant would name them.
+    pub fn member(&self) -> Member {
+        match self {
+            Principal::Agent { id, .. } => Member::Agent(*id),
+            Principal::Contact { id, .. } => Member::Contact(*id),
+        }
+    }
+}
+
+/// Who a participant is: an agent or a contact.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Member {
+    Agent(AgentId),
+    Contact(ContactId),
+}
+
+impl Member {
+    pub fn agent(self) -> Option<String> {
+        match self {
+            Member::Agent(id) => Some(id.to_string()),
+            Member::Contact(_) => None,
+        }
+    }
+
+    pub fn contact(self) -> Option<String> {
+        match self {
+            Member::Contact(id) => Some(id.to_string()),
+            Member::Agent(_) => None,
+        }
+    }
+}

@@ -1,0 +1,253 @@
+//! The one way anything is written: [`write`] begins a transaction, runs the change, commits,
+//! retries when a concurrent change won a conflict, and announces what changed — so no service
+//! can forget one of those steps.
+//!
+//! Isolation: PostgreSQL runs at READ COMMITTED, and every rule that counts or checks rows of a
+//! conversation first takes that conversation's row lock (`service::lock_conversation`); two
+//! changes to one conversation take turns and each sees what the other committed. That is cheaper
+//! than SERIALIZABLE (no predicate locks, no false conflicts under load) and just as safe for
+//! rules scoped to one conversation. SQLite's `BEGIN IMMEDIATE` serialises every writer anyway.
+//! What is left to retry: deadlocks and serialization failures on PostgreSQL, a busy database on
+//! SQLite. Each retry waits a jittered, growing pause; past the bound the caller gets
+//! [`ApiError::Busy`] (503 with `Retry-After`), never a 500, and nothing was stored.
+//!
+//! The connection is managed by hand (`BEGIN`/`COMMIT`/`ROLLBACK`) rather than by sqlx's
+//! transaction guard, so that a connection whose commit or rollback failed (a full disk, an I/O
+//! error) is closed instead of going back to the pool still inside a transaction, where every
+//! later write on it would fail.
+
+use std::marker::PhantomData;
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
+use std::time::Duration;
+
+use convene_proto::AccountId;
+use futures_util::future::BoxFuture;
+use rand::Rng;
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyConnection};
+use tokio::sync::Notify;
+
+use crate::error::ApiError;
+use crate::hub::Hub;
+use crate::store::{Backend, Store};
+
+/// How many times a change is tried before the caller is told the server is busy.
+pub const ATTEMPTS: u32 = 8;
+
+/// One write transaction. Derefs to the connection for queries; [`Tx::changed`] and
+/// [`Tx::mail_queued`] note whom to tell once it commits. The lifetime ties the transaction to the
+/// data its change borrows (see [`write`]).
+pub struct Tx<'a> {
+    conn: Option<PoolConnection<Any>>,
+    told: Told,
+    _borrows: PhantomData<&'a ()>,
+}
+
+/// Whom a committed change must be announced to.
+#[derive(Debug, Default)]
+pub struct Told {
+    /// Accounts whose change feed got rows: their streams (here and on other instances) wake.
+    pub accounts: Vec<AccountId>,
+    /// Mail was queued: the outbox worker wakes.
+    pub mail: bool,
+}
+
+impl Tx<'_> {
+    async fn begin(store: &Store) -> Result<Self, ApiError> {
+        let mut conn = store.pool().acquire().await?;
+        let begin = match store.backend() {
+            // Takes the write lock up front, so two writers queue (busy timeout) instead of
+            // failing when a reader upgrades.
+            Backend::Sqlite => "BEGIN IMMEDIATE",
+            Backend::Postgres => "BEGIN",
+        };
+        if let Err(e) = sqlx::raw_sql(begin).execute(&mut *conn).await {
+            // Whatever state it is in, it goes no further.
+            drop(conn.detach());
+            return Err(e.into());
+        }
+        Ok(Self {
+            conn: Some(conn),
+            told: Told::default(),
+            _borrows: PhantomData,
+        })
+    }
+
+    /// Notes that `account`'s change feed got a row in this transaction.
+    pub fn changed(&mut self, account: AccountId) {
+        if !self.told.accounts.contains(&account) {
+            self.told.accounts.push(account);
+        }
+    }
+
+    /// Notes that this transaction queued an email.
+    pub fn mail_queued(&mut self) {
+        self.told.mail = true;
+    }
+
+    fn conn(&mut self) -> &mut AnyConnection {
+        // Present from `begin` until `finish` consumes the transaction.
+        self.conn
+            .as_deref_mut()
+            .expect("a transaction's connection")
+    }
+
+    /// Commits on `Ok`, rolls back on `Err`. A connection whose commit or rollback failed is
+    /// closed, never returned to the pool mid-transaction.
+    async fn finish<T>(mut self, result: Result<T, ApiError>) -> Result<(T, Told), ApiError> {
+        let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
+        let ended = sqlx::raw_sql(end).execute(self.conn()).await;
+        let Some(conn) = self.conn.take() else {
+            return Err(ApiError::Internal(anyhow::anyhow!(
+                "transaction already ended"
+            )));
+        };
+        match ended {
+            Ok(_) => {
+                drop(conn);
+                result.map(|value| (value, std::mem::take(&mut self.told)))
+            }
+            Err(e) => {
+                let mut conn = conn.detach();
+                // A failed COMMIT may leave the transaction open; end it if the connection still
+                // answers, then close the connection either way.
+                let _ = sqlx::raw_sql("ROLLBACK").execute(&mut conn).await;
+                drop(conn);
+                tracing::warn!(error = %e, "{end} failed; its connection was closed");
+                match result {
+                    Ok(_) => Err(e.into()),
+                    Err(original) => Err(original),
+                }
+            }
+        }
+    }
+}
+
+impl Drop for Tx<'_> {
+    /// A change dropped half-way (its request was cancelled): the connection is closed rather
+    /// than pooled inside its transaction; the database rolls the transaction back.
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            drop(conn.detach());
+        }
+    }
+}
+
+impl Deref for Tx<'_> {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        self.conn.as_deref().expect("a transaction's connection")
+    }
+}
+
+impl DerefMut for Tx<'_> {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        self.conn()
+    }
+}
+
+/// Who is told about committed changes: this instance's realtime hub, the other instances
+/// (PostgreSQL notifications) and the email worker.
+#[derive(Clone)]
+pub struct Announcer {
+    pub hub: Hub,
+    pub outbox: Arc<Notify>,
+}
+
+impl Announcer {
+    /// Tells everyone concerned by `told`.
+    pub fn announce(&self, store: &Store, told: Told) {
+        for account in told.accounts {
+            self.hub.changed(account);
+            let store = store.clone();
+            tokio::spawn(async move { store.announce(account).await });
+        }
+        if told.mail {
+            self.outbox.notify_one();
+        }
+    }
+}
+
+/// The pause before attempt `attempt + 1`: 2, 4, 8 … ms (at most 128 ms), each with up to as much
+/// again of random jitter, so racing retries spread out instead of colliding again.
+fn backoff(attempt: u32) -> Duration {
+    let base = 2u64 << attempt.min(6);
+    Duration::from_millis(base + rand::thread_rng().gen_range(0..=base))
+}
+
+/// Runs `prepare` then `change` in one transaction, commits, announces, and answers what `change`
+/// returned. Both run again from the start (on a fresh transaction) when the database reports a
+/// conflict with a concurrent change, at most [`ATTEMPTS`] times. An error from either rolls back
+/// everything. `prepare` is where the permission check goes (see `service::Ctx::change_in`), so a
+/// change never runs without one.
+///
+/// Both are `Fn` returning boxed futures that borrow the transaction (`'t`) and whatever the
+/// caller lent (`'a`); write them as `|tx| Box::pin(async move { … })`.
+pub async fn write<'a, P, T, Prep, Change>(
+    store: &Store,
+    announcer: &Announcer,
+    prepare: Prep,
+    change: Change,
+) -> Result<T, ApiError>
+where
+    P: Send,
+    T: Send,
+    Prep: for<'t> Fn(&'t mut Tx<'a>) -> BoxFuture<'t, Result<P, ApiError>> + Send + Sync,
+    Change: for<'t> Fn(&'t mut Tx<'a>, &'t P) -> BoxFuture<'t, Result<T, ApiError>> + Send + Sync,
+{
+    let mut attempt = 0;
+    loop {
+        let outcome = match Tx::begin(store).await {
+            Ok(mut tx) => {
+                let result = match prepare(&mut tx).await {
+                    Ok(prepared) => change(&mut tx, &prepared).await,
+                    Err(e) => Err(e),
+                };
+                tx.finish(result).await
+            }
+            Err(e) => Err(e),
+        };
+        match outcome {
+            Ok((value, told)) => {
+                announcer.announce(store, told);
+                return Ok(value);
+            }
+            Err(ApiError::Busy) if attempt + 1 < ATTEMPTS => {
+                tokio::time::sleep(backoff(attempt)).await;
+                attempt += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// [`write`] without a `prepare` step, for changes whose checks are all in `change`.
+pub async fn run<'a, T, F>(store: &Store, announcer: &Announcer, change: F) -> Result<T, ApiError>
+where
+    T: Send,
+    F: for<'t> Fn(&'t mut Tx<'a>) -> BoxFuture<'t, Result<T, ApiError>> + Send + Sync,
+{
+    write(
+        store,
+        announcer,
+        |_| Box::pin(async { Ok(()) }),
+        |tx, _: &()| change(tx),
+    )
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_is_jittered_and_bounded() {
+        for attempt in 0..20 {
+            let pause = backoff(attempt).as_millis();
+            let base = 2u128 << attempt.min(6);
+            assert!(pause >= base && pause <= 2 * base, "{attempt}: {pause} ms");
+        }
+        assert!(backoff(30).as_millis() <= 256);
+    }
+}
