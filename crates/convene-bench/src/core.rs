@@ -162,7 +162,7 @@ pub async fn run(o: &Options) -> Result<Vec<Figure>> {
     }
     if o.wants("realtime") {
         eprintln!("workload 3: invite to realtime delivery");
-        let n = o.scale(1000);
+        let n = o.scale(10_000);
         let rt_shape = Shape {
             conversations: n,
             participants_per: 1,

@@ -49,6 +49,15 @@ impl Figure {
         }
     }
 
+    /// A ratio to a baseline that must reach at least `floor`.
+    pub fn share_at_least(name: impl Into<String>, value: f64, floor: f64) -> Self {
+        Self {
+            target: Some(format!(">= {floor}x")),
+            met: Some(value >= floor),
+            ..Self::new(name, value, "x")
+        }
+    }
+
     /// A ratio to a baseline that must stay at or below `limit`.
     pub fn ratio(name: impl Into<String>, value: f64, limit: Option<f64>) -> Self {
         match limit {

@@ -40,6 +40,10 @@ fn main() -> Result<()> {
             desktop_cache::write(&dir, n)
         }
         Some("core") => {
+            // The realtime workload holds 10,000 client sockets here and as many in the server
+            // (a child, which inherits the limit).
+            let limit = rlimit::increase_nofile_limit(u64::MAX)?;
+            eprintln!("open files: up to {limit}");
             let out = PathBuf::from(value("--out").context("--out is required")?);
             let bin = PathBuf::from(value("--server-bin").context("--server-bin is required")?);
             let options = core::Options {

@@ -1,8 +1,12 @@
-//! Workload 3: invite-to-realtime delivery with 1,000 stream clients on loopback. Each of 1,000
-//! invites goes to a different agent; the figure is the time from the invite's commit (its
-//! `created_at`, stamped inside the committing transaction, so the figure errs high) to the
-//! invitee's client reading the `invited` frame. Baseline: a bare WebSocket server on loopback
-//! sending one frame at a time to each of the same number of clients.
+//! Workload 3: invite-to-realtime delivery with 10,000 stream clients on loopback. Each of 10,000
+//! invites goes to a different agent, sent by [`WRITERS`] writers at once; the figure is the time
+//! from the invite's commit (its `created_at`, stamped inside the committing transaction, so the
+//! figure errs high) to the invitee's client reading the `invited` frame, and every client must
+//! hear of its own invite exactly once. Baseline: a bare WebSocket server on loopback sending one
+//! frame at a time to each of the same number of clients.
+//!
+//! Twice 10,000 sockets need more open files than a default soft limit allows: `main` raises this
+//! process's limit to the hard one first, and the server started from here inherits it.
 
 use std::time::{Duration, Instant};
 
@@ -21,8 +25,17 @@ fn now_ms_f64() -> f64 {
     now.unix_timestamp_nanos() as f64 / 1e6
 }
 
-/// Opens a stream for `token`, waits for `hello`, then reports the latency of each `invited`.
-async fn listen(url: String, token: String, tx: mpsc::UnboundedSender<f64>) -> Result<()> {
+/// How many clients send the invites at the same time.
+pub const WRITERS: usize = 8;
+
+/// Opens a stream for `token`, waits for `hello`, then reports the latency of each `invited`,
+/// as (this client's index, ms); a negative latency says the stream is ready.
+async fn listen(
+    url: String,
+    token: String,
+    me: usize,
+    tx: mpsc::UnboundedSender<(usize, f64)>,
+) -> Result<()> {
     let mut req = url.into_client_request()?;
     req.headers_mut()
         .insert("authorization", format!("Bearer {token}").parse()?);
@@ -32,7 +45,7 @@ async fn listen(url: String, token: String, tx: mpsc::UnboundedSender<f64>) -> R
         hello.to_text()?.contains("hello"),
         "first frame is not hello"
     );
-    tx.send(-1.0).ok();
+    tx.send((me, -1.0)).ok();
     while let Some(frame) = ws.next().await {
         let Message::Text(text) = frame? else {
             continue;
@@ -40,7 +53,7 @@ async fn listen(url: String, token: String, tx: mpsc::UnboundedSender<f64>) -> R
         let received = now_ms_f64();
         if let Ok(StreamEvent::Invited { invite }) = serde_json::from_str(text.as_str()) {
             let committed = invite.created_at.unix_timestamp_nanos() as f64 / 1e6;
-            tx.send(received - committed).ok();
+            tx.send((me, received - committed)).ok();
         }
     }
     Ok(())
@@ -57,44 +70,70 @@ pub async fn invites(
     let n = agents.len().min(conversations.len());
     let ws_url = format!("{}/api/v1/stream", server.url.replacen("http", "ws", 1));
     let (tx, mut rx) = mpsc::unbounded_channel();
-    for (_, token) in &agents[..n] {
-        let (url, token, tx) = (ws_url.clone(), token.clone(), tx.clone());
-        // A client that fails shows as a missing answer below (the server going away at the end
-        // of the run ends every client, which is not a failure).
-        tokio::spawn(async move { listen(url, token, tx).await });
+    // Connect in waves, as a fleet of apps coming online would, not 10,000 handshakes at once.
+    for (wave, chunk) in agents[..n].chunks(500).enumerate() {
+        for (k, (_, token)) in chunk.iter().enumerate() {
+            let (url, token, tx) = (ws_url.clone(), token.clone(), tx.clone());
+            let me = wave * 500 + k;
+            // A client that fails shows as a missing answer below (the server going away at the
+            // end of the run ends every client, which is not a failure).
+            tokio::spawn(async move { listen(url, token, me, tx).await });
+        }
+        for _ in 0..chunk.len() {
+            let (_, v) = tokio::time::timeout(Duration::from_secs(60), rx.recv())
+                .await
+                .context("stream clients took over a minute to connect")?
+                .context("a stream client failed to connect")?;
+            ensure!(v < 0.0, "an invite arrived before any was sent");
+        }
     }
     drop(tx);
-    for _ in 0..n {
-        let v = rx
-            .recv()
-            .await
-            .context("a stream client failed to connect")?;
-        ensure!(v < 0.0, "an invite arrived before any was sent");
-    }
-    eprintln!("{n} streams connected");
+    eprintln!("{n} streams connected; {WRITERS} writers send {n} invites");
     let http = reqwest::Client::new();
-    for i in 0..n {
-        http.post(format!(
-            "{}/api/v1/conversations/{}/agent-invites",
-            server.url, conversations[i]
-        ))
-        .bearer_auth(admin_token)
-        .json(&serde_json::json!({ "agent_id": agents[i].0 }))
-        .send()
-        .await?
-        .error_for_status()?;
+    let mut writers = Vec::new();
+    for w in 0..WRITERS {
+        let (http, url, admin) = (http.clone(), server.url.clone(), admin_token.to_owned());
+        let jobs: Vec<(String, convene_proto::AgentId)> = (w..n)
+            .step_by(WRITERS)
+            .map(|i| (conversations[i].clone(), agents[i].0))
+            .collect();
+        writers.push(tokio::spawn(async move {
+            for (conversation, agent) in jobs {
+                http.post(format!(
+                    "{url}/api/v1/conversations/{conversation}/agent-invites"
+                ))
+                .bearer_auth(&admin)
+                .json(&serde_json::json!({ "agent_id": agent }))
+                .send()
+                .await?
+                .error_for_status()?;
+            }
+            anyhow::Ok(())
+        }));
     }
+    let mut heard = vec![0usize; n];
     let mut latencies = Vec::with_capacity(n);
     while latencies.len() < n {
         match tokio::time::timeout(Duration::from_secs(30), rx.recv()).await {
-            Ok(Some(ms)) => latencies.push(ms),
+            Ok(Some((me, ms))) => {
+                heard[me] += 1;
+                latencies.push(ms);
+            }
             _ => break,
         }
     }
+    for w in writers {
+        w.await??;
+    }
+    // A moment more, so a second copy of any invite would be counted too.
+    while let Ok(Some((me, _))) = tokio::time::timeout(Duration::from_secs(1), rx.recv()).await {
+        heard[me] += 1;
+    }
+    let missed = heard.iter().filter(|&&h| h == 0).count();
+    let doubled = heard.iter().filter(|&&h| h > 1).count();
     ensure!(
-        latencies.len() == n,
-        "only {} of {n} invitees heard of their invite",
-        latencies.len()
+        missed == 0 && doubled == 0,
+        "of {n} invitees, {missed} never heard of their invite and {doubled} heard twice"
     );
     let (base50, base99) = baseline(n).await?;
     let p50 = percentile(&mut latencies, 50.0);
@@ -106,6 +145,8 @@ pub async fn invites(
         Figure::new("realtime.baseline_bare_websocket.p99", base99, "ms"),
         Figure::ratio("realtime.p99_ratio_to_baseline", p99 / base99, None),
         Figure::new("realtime.stream_clients", n as f64, "clients"),
+        Figure::new("realtime.writers", WRITERS as f64, "writers"),
+        Figure::below("realtime.invites_missed", missed as f64, "invites", 0.5),
     ])
 }
 

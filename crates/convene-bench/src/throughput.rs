@@ -198,10 +198,12 @@ pub async fn membership(
         Figure::at_least(name("remove"), remove_ops, "ops/s", floor),
         Figure::at_least(name("mixed"), mixed_ops, "ops/s", floor),
         Figure::new(name("baseline_direct_statements"), baseline_ops, "ops/s"),
-        Figure::ratio(
+        // The rules' cost (the conversation lock, the checks, the transaction helper) may take at
+        // most a fifth of what the bare statements reach.
+        Figure::share_at_least(
             name("mixed_share_of_baseline"),
             mixed_ops / baseline_ops,
-            None,
+            0.8,
         ),
     ])
 }
@@ -224,6 +226,16 @@ pub async fn direct(
     Ok(ops)
 }
 
+/// A write transaction as the server begins one (on SQLite, `BEGIN IMMEDIATE`).
+async fn begin(store: &Store) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
+    Ok(match store.backend() {
+        convene_server::store::Backend::Sqlite => {
+            store.pool().begin_with("BEGIN IMMEDIATE").await?
+        }
+        convene_server::store::Backend::Postgres => store.pool().begin().await?,
+    })
+}
+
 async fn direct_pair(store: &Store, p: &Pair) -> Result<()> {
     let participant = uuid::Uuid::now_v7().to_string();
     let invite = uuid::Uuid::now_v7().to_string();
@@ -233,7 +245,7 @@ async fn direct_pair(store: &Store, p: &Pair) -> Result<()> {
         .await?;
     // Invite.
     let now = convene_server::clock::now_ms();
-    let mut tx = store.write().await?;
+    let mut tx = begin(store).await?;
     sqlx::query(
         "INSERT INTO participants (id, conversation_id, agent_id, role, state, via, created_at, updated_at)
          VALUES ($1, $2, $3, 'agent', 'invited', 'direct', $4, $4)",
@@ -258,7 +270,7 @@ async fn direct_pair(store: &Store, p: &Pair) -> Result<()> {
     tx.commit().await?;
     store.durable().await?;
     // Accept.
-    let mut tx = store.write().await?;
+    let mut tx = begin(store).await?;
     sqlx::query("UPDATE invites SET status = 'accepted', updated_at = $1 WHERE id = $2")
         .bind(now)
         .bind(&invite)
@@ -273,7 +285,7 @@ async fn direct_pair(store: &Store, p: &Pair) -> Result<()> {
     tx.commit().await?;
     store.durable().await?;
     // Remove.
-    let mut tx = store.write().await?;
+    let mut tx = begin(store).await?;
     sqlx::query("UPDATE participants SET state = 'removed', updated_at = $1 WHERE id = $2")
         .bind(now)
         .bind(&participant)

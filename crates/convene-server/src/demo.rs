@@ -40,7 +40,7 @@ pub enum DemoError {
     #[error(transparent)]
     Hash(#[from] crate::auth::HashError),
     #[error(transparent)]
-    Api(#[from] crate::error::ApiError),
+    Api(#[from] crate::error::Error),
     #[error(transparent)]
     Db(#[from] sqlx::Error),
 }

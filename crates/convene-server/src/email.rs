@@ -14,7 +14,7 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sqlx::Row;
 
 use crate::clock::{from_ms, now_ms};
-use crate::error::ApiError;
+use crate::error::Error;
 use crate::store::{Backend, Store};
 use crate::tx::{Announcer, Tx};
 
@@ -28,9 +28,6 @@ const LEASE_MS: i64 = 30_000;
 /// Stands for the join link in stored emails. The link carries the invite's token, which must never
 /// be stored: the worker puts the link in (rebuilt from the server secret) just before sending.
 pub const LINK_MARKER: &str = "{{join-link}}";
-
-/// Purpose string of invite link tokens (see [`crate::secret`]).
-pub const INVITE_TOKEN: &str = "invite";
 
 /// What an invite email says.
 pub struct InviteEmail<'a> {
@@ -295,15 +292,15 @@ impl Links {
             return Some(format!(
                 "{}/s/{}",
                 self.public_url,
-                self.secret
-                    .derive(crate::service::signin::LOGIN_TOKEN, login, nonce)
+                self.secret.derive(crate::secret::LOGIN_TOKEN, login, nonce)
             ));
         }
         let invite = email.invite_id.as_deref()?;
         Some(format!(
             "{}/j/{}",
             self.public_url,
-            self.secret.derive(INVITE_TOKEN, invite, nonce)
+            self.secret
+                .derive(crate::secret::INVITE_TOKEN, invite, nonce)
         ))
     }
 }
@@ -368,7 +365,7 @@ async fn record(
     announcer: &Announcer,
     email: &Claimed,
     result: &Result<(), String>,
-) -> Result<(), ApiError> {
+) -> Result<(), Error> {
     let now = now_ms();
     let (status, delivery, error) = match result {
         Ok(()) => ("sent", Some("sent"), None),
@@ -431,7 +428,7 @@ pub async fn deliver_due(
     announcer: &Announcer,
     delivery: &Delivery,
     links: &Links,
-) -> Result<(), ApiError> {
+) -> Result<(), Error> {
     loop {
         let batch = claim(store, 5).await?;
         if batch.is_empty() {

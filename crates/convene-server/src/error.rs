@@ -1,14 +1,10 @@
-//! The one error type every route returns, rendered as an RFC 9457 problem document.
-
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
-use convene_proto::{ErrorCode, Problem, PROBLEM_CONTENT_TYPE};
-
-use crate::store::StoreError;
+//! Why something the domain was asked to do did not happen: the one error type of services,
+//! storage callers and handlers. It knows nothing of HTTP; `crate::api::errors` renders it as an
+//! RFC 9457 problem document.
 
 /// Why a request failed, in terms the caller can act on.
 #[derive(Debug, thiserror::Error)]
-pub enum ApiError {
+pub enum Error {
     #[error("{0}")]
     Unauthenticated(String),
     #[error("{0}")]
@@ -48,7 +44,7 @@ pub enum ApiError {
     Busy,
 }
 
-impl ApiError {
+impl Error {
     /// A field is missing or malformed.
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
         Self::Invalid {
@@ -65,69 +61,9 @@ impl ApiError {
             _ => None,
         }
     }
-
-    fn parts(&self) -> (StatusCode, ErrorCode, &'static str) {
-        match self {
-            Self::Unauthenticated(_) => (
-                StatusCode::UNAUTHORIZED,
-                ErrorCode::Unauthenticated,
-                "Not signed in",
-            ),
-            Self::Forbidden(_) => (StatusCode::FORBIDDEN, ErrorCode::Forbidden, "Not allowed"),
-            Self::LinkInvalid { .. } | Self::RemovedHere { .. } | Self::SignInLinkInvalid => (
-                StatusCode::GONE,
-                ErrorCode::LinkInvalid,
-                "Link no longer valid",
-            ),
-            Self::NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound, "Not found"),
-            Self::Invalid { .. } => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                ErrorCode::InvalidInput,
-                "Invalid input",
-            ),
-            Self::MalformedBody(_) => (
-                StatusCode::BAD_REQUEST,
-                ErrorCode::MalformedBody,
-                "Malformed request body",
-            ),
-            Self::PayloadTooLarge => (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                ErrorCode::PayloadTooLarge,
-                "Request body too large",
-            ),
-            Self::Conflict { .. } => (StatusCode::CONFLICT, ErrorCode::Conflict, "Conflict"),
-            Self::RateLimited { .. } => (
-                StatusCode::TOO_MANY_REQUESTS,
-                ErrorCode::RateLimited,
-                "Too many requests",
-            ),
-            Self::Internal(_) => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                ErrorCode::Internal,
-                "Internal server error",
-            ),
-            Self::Busy => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                ErrorCode::Busy,
-                "Busy, try again",
-            ),
-        }
-    }
 }
 
-impl From<StoreError> for ApiError {
-    fn from(err: StoreError) -> Self {
-        match err {
-            StoreError::Duplicate { field, message } => Self::Conflict {
-                field: Some(field.to_owned()),
-                message,
-            },
-            other => Self::Internal(other.into()),
-        }
-    }
-}
-
-impl From<sqlx::Error> for ApiError {
+impl From<sqlx::Error> for Error {
     fn from(err: sqlx::Error) -> Self {
         // A conflict with a concurrent change, not a fault: PostgreSQL's serialization_failure
         // and deadlock_detected, SQLite's BUSY and LOCKED (with their extended codes). The
@@ -144,39 +80,5 @@ impl From<sqlx::Error> for ApiError {
             }
         }
         Self::Internal(err.into())
-    }
-}
-
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let (status, code, title) = self.parts();
-        if let Self::Internal(err) = &self {
-            tracing::error!(error = ?err, "request failed");
-        }
-        let problem = Problem {
-            type_uri: code.type_uri(),
-            title: title.to_owned(),
-            status: status.as_u16(),
-            detail: Some(self.to_string()),
-            code,
-            field: self.field().map(str::to_owned),
-        };
-        let body = serde_json::to_vec(&problem).unwrap_or_default();
-        let mut response = (status, body).into_response();
-        let headers = response.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static(PROBLEM_CONTENT_TYPE),
-        );
-        if let Self::RateLimited {
-            retry_after_secs, ..
-        } = self
-        {
-            headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
-        }
-        if matches!(self, Self::Busy) {
-            headers.insert(header::RETRY_AFTER, HeaderValue::from(1u64));
-        }
-        response
     }
 }

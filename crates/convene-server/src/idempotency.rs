@@ -14,7 +14,7 @@ use sqlx::Row;
 
 use crate::auth::hash_token;
 use crate::clock::now_ms;
-use crate::error::ApiError;
+use crate::error::Error;
 use crate::routes::MAX_BODY_BYTES;
 use crate::state::AppState;
 
@@ -22,7 +22,7 @@ use crate::state::AppState;
 pub const HEADER: &str = "idempotency-key";
 
 fn refuse(message: &str) -> Response {
-    ApiError::Invalid {
+    Error::Invalid {
         field: "Idempotency-Key".to_owned(),
         message: message.to_owned(),
     }
@@ -73,7 +73,7 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
         .unwrap_or_else(|| "anonymous".to_owned());
     let (parts, body) = req.into_parts();
     let Ok(bytes) = to_bytes(body, MAX_BODY_BYTES).await else {
-        return ApiError::PayloadTooLarge.into_response();
+        return Error::PayloadTooLarge.into_response();
     };
     let mut hasher = Sha256::new();
     hasher.update(parts.method.as_str());
@@ -104,7 +104,7 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     match inserted {
         Ok(done) if done.rows_affected() == 1 => {}
         Ok(_) => return replay(&state, &scope, &key, &request_hash).await,
-        Err(e) => return ApiError::from(e).into_response(),
+        Err(e) => return Error::from(e).into_response(),
     }
 
     let response = next
@@ -151,10 +151,10 @@ async fn replay(state: &AppState, scope: &str, key: &str, request_hash: &str) ->
     let row = match row {
         Ok(Some(r)) => r,
         Ok(None) => return refuse("Idempotency-Key was just released; send the request again"),
-        Err(e) => return ApiError::from(e).into_response(),
+        Err(e) => return Error::from(e).into_response(),
     };
     if row.get::<&str, _>(0) != request_hash {
-        let mut response = ApiError::Invalid {
+        let mut response = Error::Invalid {
             field: "Idempotency-Key".to_owned(),
             message: "this Idempotency-Key was already used for a different request".to_owned(),
         }
@@ -166,7 +166,7 @@ async fn replay(state: &AppState, scope: &str, key: &str, request_hash: &str) ->
     }
     let status: i64 = row.get(1);
     if status == 0 {
-        let mut response = ApiError::Conflict {
+        let mut response = Error::Conflict {
             field: Some("Idempotency-Key".to_owned()),
             message: "a request with this Idempotency-Key is still running; retry shortly"
                 .to_owned(),

@@ -1,9 +1,10 @@
 //! Who is making a request, and who a participant is: the identities storage, the domain and the
 //! API all speak of (apart from all three, so none of them imports another for it).
 
+use convene_proto::policy::{Actor, Participation};
 use convene_proto::{AccountId, AccountRole, AgentId, ContactId};
 
-use crate::error::ApiError;
+use crate::error::Error;
 
 /// Who is making a request: a signed-in agent or a contact.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -26,7 +27,33 @@ pub enum Principal {
     },
 }
 
+/// What is known of a caller's place in one conversation, as read from the database.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Place {
+    /// Their participant row's role and state, if they have one.
+    pub participation: Option<Participation>,
+    /// Whether an invite to them is pending.
+    pub pending_invite: bool,
+    /// The account's "contacts may invite contacts" setting.
+    pub contacts_may_invite: bool,
+}
+
 impl Principal {
+    /// The caller as the permission table judges them in a conversation: the one place an
+    /// [`Actor`] is made from a principal.
+    pub fn actor(&self, place: Place) -> Actor {
+        Actor {
+            account_role: match self {
+                Principal::Agent { role, .. } => Some(*role),
+                Principal::Contact { .. } => None,
+            },
+            participation: place.participation,
+            pending_invite: place.pending_invite,
+            contacts_may_invite: place.contacts_may_invite,
+            guest: self.is_guest(),
+        }
+    }
+
     pub fn account_id(&self) -> AccountId {
         match self {
             Principal::Agent { account_id, .. } | Principal::Contact { account_id, .. } => {
@@ -90,10 +117,10 @@ impl Principal {
     }
 
     /// The agent, or a 403 for contacts on agent-only routes.
-    pub fn require_agent(&self) -> Result<(AgentId, AccountRole), ApiError> {
+    pub fn require_agent(&self) -> Result<(AgentId, AccountRole), Error> {
         match self {
             Principal::Agent { id, role, .. } => Ok((*id, *role)),
-            Principal::Contact { .. } => Err(ApiError::Forbidden(
+            Principal::Contact { .. } => Err(Error::Forbidden(
                 "only agents of the account may do this".to_owned(),
             )),
         }

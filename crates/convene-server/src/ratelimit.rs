@@ -1,7 +1,7 @@
 //! Fixed-window rate limits kept in the database (so they hold across server instances).
 
 use crate::clock::now_ms;
-use crate::error::ApiError;
+use crate::error::Error;
 use crate::store::Store;
 
 /// A limit: at most `max` hits per `window_secs` for one bucket.
@@ -79,7 +79,7 @@ impl Limits {
 }
 
 /// Counts a hit on `bucket`; 429 with `Retry-After` when over the limit.
-pub async fn hit(store: &Store, limit: Limit, bucket: &str) -> Result<(), ApiError> {
+pub async fn hit(store: &Store, limit: Limit, bucket: &str) -> Result<(), Error> {
     let now = now_ms();
     let window = limit.window_secs * 1000;
     let start = now - now.rem_euclid(window);
@@ -96,7 +96,7 @@ pub async fn hit(store: &Store, limit: Limit, bucket: &str) -> Result<(), ApiErr
     .await?;
     if count > limit.max {
         let wait = ((start + window - now) / 1000).max(1);
-        return Err(ApiError::RateLimited {
+        return Err(Error::RateLimited {
             retry_after_secs: u64::try_from(wait).unwrap_or(60),
             message: format!(
                 "too many {}: at most {} in {} s; try again in {wait} s",

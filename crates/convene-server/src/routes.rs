@@ -106,7 +106,7 @@ pub fn router(state: AppState) -> Router {
             get(crate::web::signin_page).post(crate::web::signin_form),
         )
         .nest("/api/v1", api)
-        .fallback(|| async { crate::error::ApiError::NotFound("route") })
+        .fallback(|| async { crate::error::Error::NotFound("route") })
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::idempotency::layer,
@@ -134,7 +134,7 @@ async fn durable(
     }
     match state.store().durable().await {
         Ok(()) => res,
-        Err(e) => crate::error::ApiError::Internal(anyhow::anyhow!(
+        Err(e) => crate::error::Error::Internal(anyhow::anyhow!(
             "the change could not be made durable: {e}"
         ))
         .into_response(),

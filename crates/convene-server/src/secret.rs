@@ -17,6 +17,13 @@ use sha2::Sha256;
 pub const SECRET_ENV: &str = "CONVENE_SECRET";
 const SECRET_FILE: &str = "secret.key";
 
+/// Purpose string of email invite tokens.
+pub const INVITE_TOKEN: &str = "invite";
+/// Purpose string of Shareable Link tokens.
+pub const LINK_TOKEN: &str = "share_link";
+/// Purpose string of sign-in link tokens.
+pub const LOGIN_TOKEN: &str = "login";
+
 /// The server secret.
 #[derive(Clone)]
 pub struct Secret(std::sync::Arc<[u8]>);

@@ -35,6 +35,19 @@ pub enum StoreError {
 
 type Result<T> = std::result::Result<T, StoreError>;
 
+/// A duplicate is the caller's conflict; anything else is the server's fault.
+impl From<StoreError> for crate::error::Error {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Duplicate { field, message } => Self::Conflict {
+                field: Some(field.to_owned()),
+                message,
+            },
+            other => Self::Internal(other.into()),
+        }
+    }
+}
+
 /// An agent as sign-in needs it.
 #[derive(Clone, Debug)]
 pub struct AgentLogin {
@@ -392,37 +405,16 @@ impl Store {
         customer_requestable: bool,
         members: &[AgentId],
     ) -> Result<CrewId> {
-        let id = CrewId::new();
         let mut tx = self.pool.begin().await?;
-        sqlx::query(
-            "INSERT INTO crews (id, account_id, name, call_to_action, customer_requestable, created_at)
-             VALUES ($1, $2, $3, $4, $5, $6)",
+        let id = insert_crew(
+            &mut tx,
+            account,
+            name,
+            call_to_action,
+            customer_requestable,
+            members,
         )
-        .bind(id.to_string())
-        .bind(account.to_string())
-        .bind(name)
-        .bind(call_to_action)
-        .bind(i64::from(customer_requestable))
-        .bind(now_ms())
-        .execute(&mut *tx)
-        .await
-        .map_err(|e| {
-            if is_unique_violation(&e) {
-                StoreError::Duplicate {
-                    field: "name",
-                    message: format!("a crew named {name} already exists"),
-                }
-            } else {
-                e.into()
-            }
-        })?;
-        for agent in members {
-            sqlx::query("INSERT INTO crew_members (crew_id, agent_id) VALUES ($1, $2)")
-                .bind(id.to_string())
-                .bind(agent.to_string())
-                .execute(&mut *tx)
-                .await?;
-        }
+        .await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -453,7 +445,8 @@ impl Store {
     }
 }
 
-async fn insert_agent(tx: &mut sqlx::AnyConnection, agent: &NewAgent<'_>) -> Result<AgentId> {
+/// Stores a new agent in the caller's transaction; a taken email is a [`StoreError::Duplicate`].
+pub async fn insert_agent(tx: &mut sqlx::AnyConnection, agent: &NewAgent<'_>) -> Result<AgentId> {
     let id = AgentId::new();
     sqlx::query(
         "INSERT INTO agents (id, account_id, email, name, role, status, password_hash, created_at)
@@ -596,4 +589,47 @@ pub async fn ensure_contact(
     existing
         .parse()
         .map_err(|_| sqlx::Error::Decode(format!("contact id {existing:?}").into()))
+}
+
+/// Stores a new crew with its members in the caller's transaction; a taken name is a
+/// [`StoreError::Duplicate`].
+pub async fn insert_crew(
+    conn: &mut sqlx::AnyConnection,
+    account: AccountId,
+    name: &str,
+    call_to_action: &str,
+    customer_requestable: bool,
+    members: &[AgentId],
+) -> Result<CrewId> {
+    let id = CrewId::new();
+    sqlx::query(
+        "INSERT INTO crews (id, account_id, name, call_to_action, customer_requestable, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(id.to_string())
+    .bind(account.to_string())
+    .bind(name)
+    .bind(call_to_action)
+    .bind(i64::from(customer_requestable))
+    .bind(now_ms())
+    .execute(&mut *conn)
+    .await
+    .map_err(|e| {
+        if is_unique_violation(&e) {
+            StoreError::Duplicate {
+                field: "name",
+                message: format!("a crew named {name} already exists"),
+            }
+        } else {
+            e.into()
+        }
+    })?;
+    for agent in members {
+        sqlx::query("INSERT INTO crew_members (crew_id, agent_id) VALUES ($1, $2)")
+            .bind(id.to_string())
+            .bind(agent.to_string())
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(id)
 }

@@ -9,7 +9,7 @@
 //! rules scoped to one conversation. SQLite's `BEGIN IMMEDIATE` serialises every writer anyway.
 //! What is left to retry: deadlocks and serialization failures on PostgreSQL, a busy database on
 //! SQLite. Each retry waits a jittered, growing pause; past the bound the caller gets
-//! [`ApiError::Busy`] (503 with `Retry-After`), never a 500, and nothing was stored.
+//! [`Error::Busy`] (503 with `Retry-After`), never a 500, and nothing was stored.
 //!
 //! The connection is managed by hand (`BEGIN`/`COMMIT`/`ROLLBACK`) rather than by sqlx's
 //! transaction guard, so that a connection whose commit or rollback failed (a full disk, an I/O
@@ -28,7 +28,7 @@ use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection};
 use tokio::sync::Notify;
 
-use crate::error::ApiError;
+use crate::error::Error;
 use crate::hub::Hub;
 use crate::store::{Backend, Store};
 
@@ -54,7 +54,7 @@ pub struct Told {
 }
 
 impl Tx<'_> {
-    async fn begin(store: &Store) -> Result<Self, ApiError> {
+    async fn begin(store: &Store) -> Result<Self, Error> {
         let mut conn = store.pool().acquire().await?;
         let begin = match store.backend() {
             // Takes the write lock up front, so two writers queue (busy timeout) instead of
@@ -95,11 +95,11 @@ impl Tx<'_> {
 
     /// Commits on `Ok`, rolls back on `Err`. A connection whose commit or rollback failed is
     /// closed, never returned to the pool mid-transaction.
-    async fn finish<T>(mut self, result: Result<T, ApiError>) -> Result<(T, Told), ApiError> {
+    async fn finish<T>(mut self, result: Result<T, Error>) -> Result<(T, Told), Error> {
         let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
         let ended = sqlx::raw_sql(end).execute(self.conn()).await;
         let Some(conn) = self.conn.take() else {
-            return Err(ApiError::Internal(anyhow::anyhow!(
+            return Err(Error::Internal(anyhow::anyhow!(
                 "transaction already ended"
             )));
         };
@@ -189,12 +189,12 @@ pub async fn write<'a, P, T, Prep, Change>(
     announcer: &Announcer,
     prepare: Prep,
     change: Change,
-) -> Result<T, ApiError>
+) -> Result<T, Error>
 where
     P: Send,
     T: Send,
-    Prep: for<'t> Fn(&'t mut Tx<'a>) -> BoxFuture<'t, Result<P, ApiError>> + Send + Sync,
-    Change: for<'t> Fn(&'t mut Tx<'a>, &'t P) -> BoxFuture<'t, Result<T, ApiError>> + Send + Sync,
+    Prep: for<'t> Fn(&'t mut Tx<'a>) -> BoxFuture<'t, Result<P, Error>> + Send + Sync,
+    Change: for<'t> Fn(&'t mut Tx<'a>, &'t P) -> BoxFuture<'t, Result<T, Error>> + Send + Sync,
 {
     let mut attempt = 0;
     loop {
@@ -213,7 +213,7 @@ where
                 announcer.announce(store, told);
                 return Ok(value);
             }
-            Err(ApiError::Busy) if attempt + 1 < ATTEMPTS => {
+            Err(Error::Busy) if attempt + 1 < ATTEMPTS => {
                 tokio::time::sleep(backoff(attempt)).await;
                 attempt += 1;
             }
@@ -223,10 +223,10 @@ where
 }
 
 /// [`write`] without a `prepare` step, for changes whose checks are all in `change`.
-pub async fn run<'a, T, F>(store: &Store, announcer: &Announcer, change: F) -> Result<T, ApiError>
+pub async fn run<'a, T, F>(store: &Store, announcer: &Announcer, change: F) -> Result<T, Error>
 where
     T: Send,
-    F: for<'t> Fn(&'t mut Tx<'a>) -> BoxFuture<'t, Result<T, ApiError>> + Send + Sync,
+    F: for<'t> Fn(&'t mut Tx<'a>) -> BoxFuture<'t, Result<T, Error>> + Send + Sync,
 {
     write(
         store,

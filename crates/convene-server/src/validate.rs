@@ -1,7 +1,7 @@
 //! Validation of user input at the edge. Each check names the field it is about, so the problem
 //! document can say exactly what is wrong.
 
-use crate::error::ApiError;
+use crate::error::Error;
 
 /// RFC 5321: at most 64 octets before the `@`.
 const MAX_LOCAL_PART: usize = 64;
@@ -17,9 +17,9 @@ pub const MAX_NAME: usize = 100;
 pub const MIN_PASSWORD: usize = 8;
 
 /// Trims and lower-cases an email address after checking its shape and RFC 5321 lengths.
-pub fn email(field: &str, raw: &str) -> Result<String, ApiError> {
+pub fn email(field: &str, raw: &str) -> Result<String, Error> {
     let email = raw.trim().to_lowercase();
-    let bad = |why: &str| ApiError::invalid(field, format!("{field} {why}"));
+    let bad = |why: &str| Error::invalid(field, format!("{field} {why}"));
     if email.is_empty() {
         return Err(bad("must not be empty"));
     }
@@ -61,22 +61,19 @@ pub fn email(field: &str, raw: &str) -> Result<String, ApiError> {
 }
 
 /// A required single-line text of at most `max` characters, trimmed.
-pub fn text(field: &str, raw: &str, max: usize) -> Result<String, ApiError> {
+pub fn text(field: &str, raw: &str, max: usize) -> Result<String, Error> {
     let value = raw.trim();
     if value.is_empty() {
-        return Err(ApiError::invalid(
-            field,
-            format!("{field} must not be empty"),
-        ));
+        return Err(Error::invalid(field, format!("{field} must not be empty")));
     }
     if value.chars().count() > max {
-        return Err(ApiError::invalid(
+        return Err(Error::invalid(
             field,
             format!("{field} must be at most {max} characters"),
         ));
     }
     if value.chars().any(char::is_control) {
-        return Err(ApiError::invalid(
+        return Err(Error::invalid(
             field,
             format!("{field} must be a single line without control characters"),
         ));
@@ -85,16 +82,16 @@ pub fn text(field: &str, raw: &str, max: usize) -> Result<String, ApiError> {
 }
 
 /// A new password: long enough, and not absurdly long (argon2 input is bounded).
-pub fn password(field: &str, raw: &str) -> Result<String, ApiError> {
+pub fn password(field: &str, raw: &str) -> Result<String, Error> {
     let n = raw.chars().count();
     if n < MIN_PASSWORD {
-        return Err(ApiError::invalid(
+        return Err(Error::invalid(
             field,
             format!("{field} must be at least {MIN_PASSWORD} characters"),
         ));
     }
     if n > 1024 {
-        return Err(ApiError::invalid(
+        return Err(Error::invalid(
             field,
             format!("{field} must be at most 1024 characters"),
         ));

@@ -14,7 +14,7 @@ use convene_proto::JoinRequest;
 
 use crate::cookies::{from_elsewhere, session_cookie_header};
 use crate::email::escape_html;
-use crate::error::ApiError;
+use crate::error::Error;
 use crate::ratelimit;
 use crate::service::join::{self, PreviewKind};
 use crate::state::AppState;
@@ -62,7 +62,7 @@ pub async fn app_asset(State(state): State<AppState>, Path(file): Path<String>) 
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))
         || file.starts_with('.')
     {
-        return ApiError::NotFound("file").into_response();
+        return Error::NotFound("file").into_response();
     }
     serve_ui_file(&state, &format!("assets/{file}")).await
 }
@@ -77,7 +77,7 @@ async fn serve_ui_file(state: &AppState, relative: &str) -> Response {
                 "<p>Build the UI (npm run build in ui/) or point CONVENE_UI_DIR at it.</p>",
             );
         }
-        return ApiError::NotFound("file").into_response();
+        return Error::NotFound("file").into_response();
     };
     let content_type = match relative.rsplit('.').next() {
         Some("html") => "text/html; charset=utf-8",
@@ -173,7 +173,7 @@ fn signin_refused() -> Response {
         "This sign-in link no longer works",
         &format!(
             "<p>{}</p>{}",
-            escape_html(&ApiError::SignInLinkInvalid.to_string()),
+            escape_html(&Error::SignInLinkInvalid.to_string()),
             email_link_form()
         ),
     )
@@ -219,7 +219,7 @@ pub async fn signin_form(
     }
     match crate::service::signin::redeem_login(state.ctx(), &token).await {
         Ok(signed_in) => signed_in_redirect("/app/", &signed_in.token),
-        Err(ApiError::SignInLinkInvalid) => signin_refused(),
+        Err(Error::SignInLinkInvalid) => signin_refused(),
         Err(e) => e.into_response(),
     }
 }
@@ -252,12 +252,12 @@ pub async fn signin_request_form(
                 escape_html(&crate::api::auth::email_link_message(&email))
             ),
         ),
-        Err(ApiError::Invalid { message, .. }) => page(
+        Err(Error::Invalid { message, .. }) => page(
             StatusCode::UNPROCESSABLE_ENTITY,
             "Please check the address",
             &format!("<p>{}</p>{}", escape_html(&message), email_link_form()),
         ),
-        Err(ApiError::RateLimited {
+        Err(Error::RateLimited {
             retry_after_secs,
             message,
         }) => {
@@ -279,7 +279,7 @@ pub async fn signin_request_form(
 pub async fn join_page(State(state): State<AppState>, Path(token): Path<String>) -> Response {
     let preview = match join::preview(state.ctx(), &token).await {
         Ok(p) => p,
-        Err(e @ ApiError::LinkInvalid { .. }) => return refused(&e.to_string()),
+        Err(e @ Error::LinkInvalid { .. }) => return refused(&e.to_string()),
         Err(e) => return e.into_response(),
     };
     if let Some(why) = preview.refusal {
@@ -351,10 +351,8 @@ pub async fn join_form(
                 &joined.token,
             )
         }
-        Err(e @ (ApiError::LinkInvalid { .. } | ApiError::RemovedHere { .. })) => {
-            refused(&e.to_string())
-        }
-        Err(ApiError::Invalid { message, .. }) => page(
+        Err(e @ (Error::LinkInvalid { .. } | Error::RemovedHere { .. })) => refused(&e.to_string()),
+        Err(Error::Invalid { message, .. }) => page(
             StatusCode::UNPROCESSABLE_ENTITY,
             "Please check your details",
             &format!(

@@ -351,3 +351,129 @@ async fn resends_of_one_invite_at_once_send_it_once() {
         assert_eq!(pending, 2, "round {round}: the invite and one resend");
     }
 }
+
+/// A realtime follower does what the apps do: it syncs only when its stream says something
+/// changed, from its own cursor. While sixteen writers post, what it ends with is what a fresh
+/// full sync shows: no change is announced before it can be read, and none goes unannounced.
+#[tokio::test]
+async fn a_stream_follower_misses_nothing_while_sixteen_writers_post() {
+    let t = server().await;
+    let ana = t.agent("ana@demo.convene.test").await;
+    let ben = t.agent("ben@demo.convene.test").await;
+    let conversation = ana.new_conversation("Busy stream").await;
+    seat(&ana, &ben, &conversation).await;
+    let (mut seen, mut cursor) = synced_messages(&ben, &conversation, None).await;
+    let mut stream = ben.stream().await;
+    let writers: Vec<_> = (0..16)
+        .map(|w| {
+            let api = if w % 2 == 0 { ana.clone() } else { ben.clone() };
+            let path = format!("/api/v1/conversations/{conversation}/messages");
+            tokio::spawn(async move {
+                for i in 0..25 {
+                    api.post(&path, json!({ "body": format!("w{w} m{i}") }))
+                        .await
+                        .ok();
+                }
+            })
+        })
+        .collect();
+    let mut told = 0;
+    loop {
+        let finished = writers.iter().all(|w| w.is_finished());
+        // Once the writers are done, a quiet stream means the follower has been told everything.
+        let wait = std::time::Duration::from_secs(if finished { 3 } else { 30 });
+        let Some(frame) = stream.next(wait).await else {
+            break;
+        };
+        if frame["type"] == "changed" && frame["conversation_id"] == conversation.as_str() {
+            told += 1;
+            let (more, next) = synced_messages(&ben, &conversation, Some(cursor.clone())).await;
+            seen.extend(more);
+            cursor = next;
+        }
+    }
+    for w in writers {
+        w.await.expect("writer");
+    }
+    let (fresh, _) = synced_messages(&ben, &conversation, None).await;
+    assert_eq!(fresh.len(), 16 * 25, "every message was stored");
+    let missed: Vec<_> = fresh.difference(&seen).collect();
+    assert!(
+        missed.is_empty(),
+        "the stream follower missed {} of {} (told {told} times)",
+        missed.len(),
+        fresh.len()
+    );
+}
+
+/// Invites sent by several writers at the same instant each reach their invitee's stream, once.
+#[tokio::test]
+async fn invites_from_racing_writers_each_reach_the_invitees_stream() {
+    let t = server().await;
+    let ana = t.agent("ana@demo.convene.test").await;
+    let ben = t.agent("ben@demo.convene.test").await;
+    let invitees = ["chloe", "dev", "eva", "femi"];
+    let mut apis = Vec::new();
+    let mut streams = Vec::new();
+    for name in invitees {
+        let api = t.agent(&format!("{name}@demo.convene.test")).await;
+        streams.push(api.stream().await);
+        apis.push(api);
+    }
+    let mut ids = Vec::new();
+    for api in &apis {
+        ids.push(id_of(api).await);
+    }
+    let rounds = 4;
+    let mut sent: Vec<BTreeSet<String>> = vec![BTreeSet::new(); invitees.len()];
+    for round in 0..rounds {
+        // Two writers, each with a conversation of their own, invite all four at once.
+        let a = ana.new_conversation(&format!("Round {round} a")).await;
+        let b = ben.new_conversation(&format!("Round {round} b")).await;
+        let calls: Vec<(Api, String, String, usize)> = [(&ana, &a), (&ben, &b)]
+            .into_iter()
+            .flat_map(|(api, conv)| {
+                ids.iter()
+                    .enumerate()
+                    .map(move |(i, id)| (api.clone(), conv.clone(), id.clone(), i))
+            })
+            .collect();
+        let answers = at_once(calls.len(), |k| {
+            let (api, conv, id, _) = calls[k].clone();
+            async move {
+                api.post(
+                    &format!("/api/v1/conversations/{conv}/agent-invites"),
+                    json!({ "agent_id": id }),
+                )
+                .await
+            }
+        })
+        .await;
+        no_5xx(&answers, "racing invites");
+        for (answer, (_, _, _, i)) in answers.iter().zip(&calls) {
+            sent[*i].insert(
+                answer.ok()["invite"]["id"]
+                    .as_str()
+                    .expect("invite id")
+                    .to_owned(),
+            );
+        }
+    }
+    for (i, stream) in streams.iter_mut().enumerate() {
+        let mut received = BTreeSet::new();
+        while received.len() < sent[i].len() {
+            let Some(frame) = stream.next(std::time::Duration::from_secs(10)).await else {
+                break;
+            };
+            if frame["type"] == "invited" {
+                let id = frame["invite"]["id"].as_str().expect("id").to_owned();
+                assert!(received.insert(id), "{}: an invite told twice", invitees[i]);
+            }
+        }
+        assert_eq!(
+            received, sent[i],
+            "{}: every invite reached the stream",
+            invitees[i]
+        );
+    }
+}

@@ -11,13 +11,13 @@ use super::{problem, IdempotencyKey};
 use super::{ApiJson, AppState, Authed};
 use crate::auth::{dummy_hash, new_token, verify_password, SESSION_DAYS};
 use crate::clock::now_ms;
-use crate::error::ApiError;
+use crate::error::Error;
 use crate::service::Principal;
 use crate::{ratelimit, validate};
 
 /// One answer for every failed sign-in, so it never tells whether an email exists.
-fn bad_credentials() -> ApiError {
-    ApiError::Unauthenticated("wrong email or password".to_owned())
+fn bad_credentials() -> Error {
+    Error::Unauthenticated("wrong email or password".to_owned())
 }
 
 /// Agent sign-in
@@ -45,10 +45,10 @@ fn bad_credentials() -> ApiError {
 pub async fn login(
     State(state): State<AppState>,
     ApiJson(req): ApiJson<LoginRequest>,
-) -> Result<Json<LoginResponse>, ApiError> {
+) -> Result<Json<LoginResponse>, Error> {
     let email = validate::email("email", &req.email)?;
     if req.password.len() > 1024 {
-        return Err(ApiError::invalid(
+        return Err(Error::invalid(
             "password",
             "password must be at most 1024 characters",
         ));
@@ -67,7 +67,7 @@ pub async fn login(
     };
     let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
         .await
-        .map_err(|e| ApiError::Internal(e.into()))?;
+        .map_err(|e| Error::Internal(e.into()))?;
     let agent = match candidate {
         Some(agent) if ok && agent.status == AgentStatus::Active => agent,
         _ => return Err(bad_credentials()),
@@ -112,7 +112,7 @@ pub async fn login(
 pub async fn logout(
     State(state): State<AppState>,
     authed: Authed,
-) -> Result<(StatusCode, [(axum::http::HeaderName, String); 1]), ApiError> {
+) -> Result<(StatusCode, [(axum::http::HeaderName, String); 1]), Error> {
     state.store().delete_session(&authed.token_hash).await?;
     Ok((
         StatusCode::NO_CONTENT,
@@ -137,11 +137,11 @@ pub async fn logout(
         (status = 401, response = problem::Unauthenticated),
     )
 )]
-pub async fn me(State(state): State<AppState>, authed: Authed) -> Result<Json<Me>, ApiError> {
+pub async fn me(State(state): State<AppState>, authed: Authed) -> Result<Json<Me>, Error> {
     Ok(Json(me_of(&state, &authed.principal).await?))
 }
 
-async fn me_of(state: &AppState, principal: &Principal) -> Result<Me, ApiError> {
+async fn me_of(state: &AppState, principal: &Principal) -> Result<Me, Error> {
     let account_name = state.store().account_name(principal.account_id()).await?;
     Ok(principal.clone().me(account_name))
 }
@@ -168,7 +168,7 @@ async fn me_of(state: &AppState, principal: &Principal) -> Result<Me, ApiError> 
 pub async fn logout_all(
     State(state): State<AppState>,
     authed: Authed,
-) -> Result<(StatusCode, [(axum::http::HeaderName, String); 1]), ApiError> {
+) -> Result<(StatusCode, [(axum::http::HeaderName, String); 1]), Error> {
     state.store().delete_sessions_of(&authed.principal).await?;
     Ok((
         StatusCode::NO_CONTENT,
@@ -216,7 +216,7 @@ pub async fn email_link(
     axum::extract::ConnectInfo(client): axum::extract::ConnectInfo<std::net::SocketAddr>,
     super::MaybeAuthed(caller): super::MaybeAuthed,
     ApiJson(req): ApiJson<EmailLinkRequest>,
-) -> Result<(StatusCode, Json<EmailLinkAccepted>), ApiError> {
+) -> Result<(StatusCode, Json<EmailLinkAccepted>), Error> {
     let email = request_email_link(&state, client.ip(), &req.email, caller).await?;
     Ok((
         StatusCode::ACCEPTED,
@@ -235,7 +235,7 @@ pub async fn request_email_link(
     client: std::net::IpAddr,
     raw: &str,
     caller: Option<Principal>,
-) -> Result<String, ApiError> {
+) -> Result<String, Error> {
     let email = validate::email("email", raw)?;
     ratelimit::hit(
         state.store(),

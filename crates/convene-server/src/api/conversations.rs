@@ -10,7 +10,7 @@ use convene_proto::{
 
 use super::{problem, IdempotencyKey};
 use super::{ApiJson, AppState, Authed};
-use crate::error::ApiError;
+use crate::error::Error;
 use crate::service::{messages, parse_id, participants};
 use crate::validate::{self, MAX_SUBJECT};
 
@@ -31,7 +31,7 @@ use crate::validate::{self, MAX_SUBJECT};
 pub async fn list(
     State(state): State<AppState>,
     authed: Authed,
-) -> Result<Json<ConversationList>, ApiError> {
+) -> Result<Json<ConversationList>, Error> {
     let conversations = participants::mine(state.ctx(), &authed.principal).await?;
     Ok(Json(ConversationList { conversations }))
 }
@@ -62,7 +62,7 @@ pub async fn create(
     State(state): State<AppState>,
     authed: Authed,
     ApiJson(req): ApiJson<CreateConversation>,
-) -> Result<(StatusCode, Json<Conversation>), ApiError> {
+) -> Result<(StatusCode, Json<Conversation>), Error> {
     let subject = validate::text("subject", &req.subject, MAX_SUBJECT)?;
     let conversation = participants::create(state.ctx(), &authed.principal, &subject).await?;
     Ok((StatusCode::CREATED, Json(conversation)))
@@ -87,7 +87,7 @@ pub async fn get(
     State(state): State<AppState>,
     authed: Authed,
     Path(id): Path<String>,
-) -> Result<Json<Conversation>, ApiError> {
+) -> Result<Json<Conversation>, Error> {
     Ok(Json(
         participants::get(
             state.ctx(),
@@ -117,7 +117,7 @@ pub async fn participants(
     State(state): State<AppState>,
     authed: Authed,
     Path(id): Path<String>,
-) -> Result<Json<ParticipantsView>, ApiError> {
+) -> Result<Json<ParticipantsView>, Error> {
     Ok(Json(
         participants::list(
             state.ctx(),
@@ -154,7 +154,7 @@ pub async fn remove(
     State(state): State<AppState>,
     authed: Authed,
     Path((id, participant)): Path<(String, String)>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, Error> {
     let id = parse_id(&id, "conversation")?;
     participants::remove(
         state.ctx(),
@@ -189,7 +189,7 @@ pub async fn make_owner(
     State(state): State<AppState>,
     authed: Authed,
     Path((id, participant)): Path<(String, String)>,
-) -> Result<Json<Participant>, ApiError> {
+) -> Result<Json<Participant>, Error> {
     let id = parse_id(&id, "conversation")?;
     let updated = participants::make_owner(
         state.ctx(),
@@ -226,7 +226,7 @@ pub async fn leave(
     State(state): State<AppState>,
     authed: Authed,
     Path(id): Path<String>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<StatusCode, Error> {
     participants::leave(
         state.ctx(),
         &authed.principal,
@@ -255,7 +255,7 @@ pub async fn messages(
     State(state): State<AppState>,
     authed: Authed,
     Path(id): Path<String>,
-) -> Result<Json<MessageList>, ApiError> {
+) -> Result<Json<MessageList>, Error> {
     let messages = messages::list(
         state.ctx(),
         &authed.principal,
@@ -291,7 +291,7 @@ pub async fn post_message(
     authed: Authed,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<PostMessage>,
-) -> Result<(StatusCode, Json<Message>), ApiError> {
+) -> Result<(StatusCode, Json<Message>), Error> {
     let message = messages::post(
         state.ctx(),
         &authed.principal,
@@ -320,7 +320,7 @@ pub async fn permissions(
     State(state): State<AppState>,
     authed: Authed,
     Path(id): Path<String>,
-) -> Result<Json<convene_proto::policy::PermissionList>, ApiError> {
+) -> Result<Json<convene_proto::policy::PermissionList>, Error> {
     let permissions = participants::permissions(
         state.ctx(),
         &authed.principal,
@@ -349,7 +349,7 @@ pub async fn events(
     State(state): State<AppState>,
     authed: Authed,
     Path(id): Path<String>,
-) -> Result<Json<EventList>, ApiError> {
+) -> Result<Json<EventList>, Error> {
     let events = messages::events(
         state.ctx(),
         &authed.principal,

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::{problem, IdempotencyKey};
 use super::{ApiJson, AppState, Authed};
-use crate::error::ApiError;
+use crate::error::Error;
 use crate::service::{directory, parse_id};
 
 /// `?q=` of the searches.
@@ -25,9 +25,9 @@ pub struct Search {
 
 fn query(
     q: Result<Query<Search>, axum::extract::rejection::QueryRejection>,
-) -> Result<String, ApiError> {
+) -> Result<String, Error> {
     q.map(|Query(s)| s.q)
-        .map_err(|e| ApiError::invalid("q", e.body_text()))
+        .map_err(|e| Error::invalid("q", e.body_text()))
 }
 
 /// Search agents
@@ -52,7 +52,7 @@ pub async fn search_agents(
     State(state): State<AppState>,
     authed: Authed,
     q: Result<Query<Search>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<AgentList>, ApiError> {
+) -> Result<Json<AgentList>, Error> {
     let agents = directory::search_agents(state.ctx(), &authed.principal, &query(q)?).await?;
     Ok(Json(AgentList { agents }))
 }
@@ -83,7 +83,7 @@ pub async fn create_agent(
     State(state): State<AppState>,
     authed: Authed,
     ApiJson(req): ApiJson<CreateAgent>,
-) -> Result<(StatusCode, Json<Agent>), ApiError> {
+) -> Result<(StatusCode, Json<Agent>), Error> {
     Ok((
         StatusCode::CREATED,
         Json(directory::create_agent(state.ctx(), &authed.principal, req).await?),
@@ -105,10 +105,7 @@ pub async fn create_agent(
         (status = 403, response = problem::Forbidden),
     )
 )]
-pub async fn crews(
-    State(state): State<AppState>,
-    authed: Authed,
-) -> Result<Json<CrewList>, ApiError> {
+pub async fn crews(State(state): State<AppState>, authed: Authed) -> Result<Json<CrewList>, Error> {
     Ok(Json(CrewList {
         crews: directory::crews(state.ctx(), &authed.principal).await?,
     }))
@@ -140,7 +137,7 @@ pub async fn create_crew(
     State(state): State<AppState>,
     authed: Authed,
     ApiJson(req): ApiJson<CreateCrew>,
-) -> Result<(StatusCode, Json<Crew>), ApiError> {
+) -> Result<(StatusCode, Json<Crew>), Error> {
     Ok((
         StatusCode::CREATED,
         Json(directory::create_crew(state.ctx(), &authed.principal, req).await?),
@@ -172,7 +169,7 @@ pub async fn add_crew_member(
     State(state): State<AppState>,
     authed: Authed,
     Path((crew, agent)): Path<(String, String)>,
-) -> Result<Json<Crew>, ApiError> {
+) -> Result<Json<Crew>, Error> {
     let crew = directory::set_crew_member(
         state.ctx(),
         &authed.principal,
@@ -209,7 +206,7 @@ pub async fn remove_crew_member(
     State(state): State<AppState>,
     authed: Authed,
     Path((crew, agent)): Path<(String, String)>,
-) -> Result<Json<Crew>, ApiError> {
+) -> Result<Json<Crew>, Error> {
     let crew = directory::set_crew_member(
         state.ctx(),
         &authed.principal,
@@ -243,7 +240,7 @@ pub async fn search_contacts(
     State(state): State<AppState>,
     authed: Authed,
     q: Result<Query<Search>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<ContactList>, ApiError> {
+) -> Result<Json<ContactList>, Error> {
     let contacts = directory::search_contacts(state.ctx(), &authed.principal, &query(q)?).await?;
     Ok(Json(ContactList { contacts }))
 }

@@ -9,14 +9,14 @@ use serde::de::DeserializeOwned;
 
 use super::AppState;
 use crate::auth::hash_token;
-use crate::error::ApiError;
+use crate::error::Error;
 use crate::service::Principal;
 
 /// A JSON body whose rejections are problem documents naming what is wrong.
 pub struct ApiJson<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
-    type Rejection = ApiError;
+    type Rejection = Error;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         match axum::Json::<T>::from_request(req, state).await {
@@ -26,39 +26,39 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
-fn json_problem(rejection: JsonRejection) -> ApiError {
+fn json_problem(rejection: JsonRejection) -> Error {
     if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        return ApiError::PayloadTooLarge;
+        return Error::PayloadTooLarge;
     }
     match rejection {
         JsonRejection::JsonDataError(e) => {
             // serde's message names the field and the expected type ("missing field `subject`").
-            ApiError::invalid(
+            Error::invalid(
                 &field_of(&e.body_text()).unwrap_or_else(|| "body".to_owned()),
                 e.body_text(),
             )
         }
         JsonRejection::MissingJsonContentType(_) => {
-            ApiError::MalformedBody("expected Content-Type: application/json".to_owned())
+            Error::MalformedBody("expected Content-Type: application/json".to_owned())
         }
-        other => ApiError::MalformedBody(other.body_text()),
+        other => Error::MalformedBody(other.body_text()),
     }
 }
 
 /// An optional JSON body: empty means the type's default.
-pub fn json_or_default<T: DeserializeOwned + Default>(body: &[u8]) -> Result<T, ApiError> {
+pub fn json_or_default<T: DeserializeOwned + Default>(body: &[u8]) -> Result<T, Error> {
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
     serde_json::from_slice(body).map_err(|e| {
         if e.is_data() {
             let message = e.to_string();
-            ApiError::invalid(
+            Error::invalid(
                 &field_of(&message).unwrap_or_else(|| "body".to_owned()),
                 message,
             )
         } else {
-            ApiError::MalformedBody(format!("the body is not valid JSON: {e}"))
+            Error::MalformedBody(format!("the body is not valid JSON: {e}"))
         }
     })
 }
@@ -97,7 +97,7 @@ pub struct Authed {
 }
 
 impl FromRequestParts<AppState> for Authed {
-    type Rejection = ApiError;
+    type Rejection = Error;
 
     async fn from_request_parts(
         parts: &mut Parts,
@@ -109,7 +109,7 @@ impl FromRequestParts<AppState> for Authed {
                 // Contacts in the browser carry their session in an HttpOnly cookie; a request that
                 // could change something (or open the stream) must then come from our own origin.
                 let token = crate::cookies::session_cookie(&parts.headers).ok_or_else(|| {
-                    ApiError::Unauthenticated("sign in first: missing bearer token".to_owned())
+                    Error::Unauthenticated("sign in first: missing bearer token".to_owned())
                 })?;
                 let safe = matches!(
                     parts.method,
@@ -118,7 +118,7 @@ impl FromRequestParts<AppState> for Authed {
                 if !safe
                     && !crate::cookies::same_origin(&parts.headers, state.ctx().public_url.as_str())
                 {
-                    return Err(ApiError::Forbidden(
+                    return Err(Error::Forbidden(
                         "cross-site request refused: it must come from the Convene web page"
                             .to_owned(),
                     ));
@@ -132,7 +132,7 @@ impl FromRequestParts<AppState> for Authed {
             .session_principal(&token_hash)
             .await?
             .ok_or_else(|| {
-                ApiError::Unauthenticated("session expired or signed out; sign in again".to_owned())
+                Error::Unauthenticated("session expired or signed out; sign in again".to_owned())
             })?;
         Ok(Self {
             principal,
@@ -146,7 +146,7 @@ impl FromRequestParts<AppState> for Authed {
 pub struct MaybeAuthed(pub Option<Principal>);
 
 impl FromRequestParts<AppState> for MaybeAuthed {
-    type Rejection = ApiError;
+    type Rejection = Error;
 
     async fn from_request_parts(
         parts: &mut Parts,

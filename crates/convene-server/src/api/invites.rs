@@ -14,7 +14,7 @@ use convene_proto::{
 use super::extract::json_or_default;
 use super::{problem, IdempotencyKey};
 use super::{ApiJson, AppState, Authed};
-use crate::error::ApiError;
+use crate::error::Error;
 use crate::ratelimit;
 use crate::service::{invites, join as joining, links, parse_id};
 
@@ -57,7 +57,7 @@ pub async fn invite_agent(
     authed: Authed,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<AgentInviteRequest>,
-) -> Result<(StatusCode, Json<InviteOutcome>), ApiError> {
+) -> Result<(StatusCode, Json<InviteOutcome>), Error> {
     ratelimit::hit(
         state.store(),
         state.limits().invites,
@@ -103,7 +103,7 @@ pub async fn request_service(
     authed: Authed,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<ServiceRequestCreate>,
-) -> Result<(StatusCode, Json<ServiceRequest>), ApiError> {
+) -> Result<(StatusCode, Json<ServiceRequest>), Error> {
     ratelimit::hit(
         state.store(),
         state.limits().invites,
@@ -152,7 +152,7 @@ pub async fn invite_contact(
     authed: Authed,
     Path(id): Path<String>,
     ApiJson(req): ApiJson<ContactInviteRequest>,
-) -> Result<(StatusCode, Json<InviteOutcome>), ApiError> {
+) -> Result<(StatusCode, Json<InviteOutcome>), Error> {
     ratelimit::hit(
         state.store(),
         state.limits().invites,
@@ -195,7 +195,7 @@ pub async fn resend(
     State(state): State<AppState>,
     authed: Authed,
     Path(invite): Path<String>,
-) -> Result<Json<Invite>, ApiError> {
+) -> Result<Json<Invite>, Error> {
     let invite =
         invites::resend(state.ctx(), &authed.principal, parse_id(&invite, "invite")?).await?;
     Ok(Json(invite))
@@ -224,7 +224,7 @@ pub async fn revoke(
     State(state): State<AppState>,
     authed: Authed,
     Path(invite): Path<String>,
-) -> Result<Json<Invite>, ApiError> {
+) -> Result<Json<Invite>, Error> {
     let invite =
         invites::revoke(state.ctx(), &authed.principal, parse_id(&invite, "invite")?).await?;
     Ok(Json(invite))
@@ -253,7 +253,7 @@ pub async fn accept(
     State(state): State<AppState>,
     authed: Authed,
     Path(invite): Path<String>,
-) -> Result<Json<Invite>, ApiError> {
+) -> Result<Json<Invite>, Error> {
     let invite = invites::answer(
         state.ctx(),
         &authed.principal,
@@ -287,7 +287,7 @@ pub async fn decline(
     State(state): State<AppState>,
     authed: Authed,
     Path(invite): Path<String>,
-) -> Result<Json<Invite>, ApiError> {
+) -> Result<Json<Invite>, Error> {
     let invite = invites::answer(
         state.ctx(),
         &authed.principal,
@@ -317,7 +317,7 @@ pub async fn get_link(
     State(state): State<AppState>,
     authed: Authed,
     Path(id): Path<String>,
-) -> Result<Json<ShareLink>, ApiError> {
+) -> Result<Json<ShareLink>, Error> {
     Ok(Json(
         links::get(
             state.ctx(),
@@ -356,7 +356,7 @@ pub async fn patch_link(
     authed: Authed,
     Path(id): Path<String>,
     ApiJson(patch): ApiJson<ShareLinkPatch>,
-) -> Result<Json<ShareLink>, ApiError> {
+) -> Result<Json<ShareLink>, Error> {
     let link = links::patch(
         state.ctx(),
         &authed.principal,
@@ -392,7 +392,7 @@ pub async fn rotate_link(
     State(state): State<AppState>,
     authed: Authed,
     Path(id): Path<String>,
-) -> Result<Json<ShareLink>, ApiError> {
+) -> Result<Json<ShareLink>, Error> {
     let link = links::rotate(
         state.ctx(),
         &authed.principal,
@@ -434,7 +434,7 @@ pub async fn join(
     Path(token): Path<String>,
     super::MaybeAuthed(caller): super::MaybeAuthed,
     body: Bytes,
-) -> Result<Json<JoinResponse>, ApiError> {
+) -> Result<Json<JoinResponse>, Error> {
     ratelimit::hit(
         state.store(),
         state.limits().redeem,

@@ -11,6 +11,7 @@ pub(crate) mod stream;
 pub(crate) mod sync;
 
 mod docs;
+mod errors;
 
 use axum::Json;
 use convene_proto::Health;

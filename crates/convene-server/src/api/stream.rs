@@ -17,7 +17,7 @@ use convene_proto::{InviteId, InviteStatus, StreamEvent};
 
 use super::problem;
 use super::{AppState, Authed};
-use crate::error::ApiError;
+use crate::error::Error;
 use crate::hub::{lock, FeedChange, Interest};
 use crate::service::{current_cursor, rows, sync, Principal};
 
@@ -43,7 +43,7 @@ pub async fn stream(
     State(state): State<AppState>,
     authed: Authed,
     ws: WebSocketUpgrade,
-) -> Result<Response, ApiError> {
+) -> Result<Response, Error> {
     let (agent, contact) = authed.principal.columns();
     let interest = Interest {
         visible: sync::visible_conversations(state.ctx(), &authed.principal).await?,

@@ -7,7 +7,7 @@ use serde::Deserialize;
 
 use super::problem;
 use super::{AppState, Authed};
-use crate::error::ApiError;
+use crate::error::Error;
 use crate::service::sync;
 
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -40,8 +40,8 @@ pub async fn sync(
     State(state): State<AppState>,
     authed: Authed,
     q: Result<Query<SyncQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Json<SyncPage>, ApiError> {
-    let Query(q) = q.map_err(|e| ApiError::invalid("cursor", e.body_text()))?;
+) -> Result<Json<SyncPage>, Error> {
+    let Query(q) = q.map_err(|e| Error::invalid("cursor", e.body_text()))?;
     let cursor = sync::parse_cursor(q.cursor.as_deref())?;
     Ok(Json(
         sync::page(state.ctx(), &authed.principal, cursor).await?,

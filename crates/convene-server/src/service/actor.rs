@@ -7,7 +7,8 @@ use sqlx::{AnyConnection, Row};
 
 use super::rows::parse;
 use super::Principal;
-use crate::error::ApiError;
+use crate::error::Error;
+use crate::principal::Place;
 
 /// The facts about a conversation that actions need.
 #[derive(Clone, Debug)]
@@ -23,11 +24,11 @@ pub struct ConversationRow {
 
 impl ConversationRow {
     /// 403 with the rule in words unless the caller may do `action`.
-    pub fn require(&self, action: Action) -> Result<(), ApiError> {
+    pub fn require(&self, action: Action) -> Result<(), Error> {
         if allowed(&self.actor, action) {
             Ok(())
         } else {
-            Err(ApiError::Forbidden(format!(
+            Err(Error::Forbidden(format!(
                 "you may not do this here; allowed: {}",
                 action.who_may()
             )))
@@ -40,7 +41,7 @@ impl ConversationRow {
 /// open service request, resends); with the lock, two changes to one conversation take turns, and
 /// each check sees what the one before committed — on PostgreSQL's READ COMMITTED as on SQLite,
 /// whose writers take turns anyway (`BEGIN IMMEDIATE`), and across server instances.
-pub async fn lock_conversation(tx: &mut AnyConnection, id: ConversationId) -> Result<(), ApiError> {
+pub async fn lock_conversation(tx: &mut AnyConnection, id: ConversationId) -> Result<(), Error> {
     if tx.backend_name() == "PostgreSQL" {
         sqlx::query("SELECT 1 FROM conversations WHERE id = $1 FOR UPDATE")
             .bind(id.to_string())
@@ -55,7 +56,7 @@ pub async fn load_for_change(
     tx: &mut AnyConnection,
     principal: &Principal,
     id: ConversationId,
-) -> Result<ConversationRow, ApiError> {
+) -> Result<ConversationRow, Error> {
     lock_conversation(tx, id).await?;
     load_conversation(tx, principal, id).await
 }
@@ -65,7 +66,7 @@ pub async fn actor_for_change(
     tx: &mut AnyConnection,
     principal: &Principal,
     id: ConversationId,
-) -> Result<ConversationRow, ApiError> {
+) -> Result<ConversationRow, Error> {
     lock_conversation(tx, id).await?;
     actor_in(tx, principal, id).await
 }
@@ -76,10 +77,10 @@ pub async fn load_conversation(
     tx: &mut AnyConnection,
     principal: &Principal,
     id: ConversationId,
-) -> Result<ConversationRow, ApiError> {
+) -> Result<ConversationRow, Error> {
     let conv = actor_in(tx, principal, id).await?;
     if !allowed(&conv.actor, Action::See) {
-        return Err(ApiError::NotFound("conversation"));
+        return Err(Error::NotFound("conversation"));
     }
     Ok(conv)
 }
@@ -90,7 +91,7 @@ pub async fn actor_in(
     tx: &mut AnyConnection,
     principal: &Principal,
     id: ConversationId,
-) -> Result<ConversationRow, ApiError> {
+) -> Result<ConversationRow, Error> {
     let row = sqlx::query(
         "SELECT c.subject, a.contacts_may_invite FROM conversations c JOIN accounts a ON a.id = c.account_id
          WHERE c.id = $1 AND c.account_id = $2",
@@ -100,7 +101,7 @@ pub async fn actor_in(
     .fetch_optional(&mut *tx)
     .await
     ?
-    .ok_or(ApiError::NotFound("conversation"))?;
+    .ok_or(Error::NotFound("conversation"))?;
     let subject: String = row.get(0);
     let contacts_may_invite = row.get::<i64, _>(1) != 0;
 
@@ -134,17 +135,11 @@ pub async fn actor_in(
         }
         None => false,
     };
-    let account_role = match principal {
-        Principal::Agent { role, .. } => Some(*role),
-        Principal::Contact { .. } => None,
-    };
-    let actor = Actor {
-        account_role,
+    let actor = principal.actor(Place {
         participation,
         pending_invite,
         contacts_may_invite,
-        guest: principal.is_guest(),
-    };
+    });
     Ok(ConversationRow {
         id,
         account_id: principal.account_id(),
@@ -155,7 +150,7 @@ pub async fn actor_in(
 }
 
 /// Counts the joined owners of a conversation.
-pub async fn owner_count(tx: &mut AnyConnection, id: ConversationId) -> Result<usize, ApiError> {
+pub async fn owner_count(tx: &mut AnyConnection, id: ConversationId) -> Result<usize, Error> {
     let (n,): (i64,) = sqlx::query_as(
         "SELECT COUNT(*) FROM participants WHERE conversation_id = $1 AND role = 'owner' AND state = 'joined'",
     )

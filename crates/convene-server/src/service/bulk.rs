@@ -18,7 +18,8 @@ use super::rows::{
 };
 use super::{s, Principal};
 use crate::clock::from_ms;
-use crate::error::ApiError;
+use crate::error::Error;
+use crate::principal::Place;
 use crate::store::Backend;
 
 /// Ids bound in one `IN (…)` list at most (well under SQLite's and PostgreSQL's limits).
@@ -39,7 +40,7 @@ async fn fetch_in(
     sql: &str,
     fixed: &[String],
     ids: &[String],
-) -> Result<Vec<AnyRow>, ApiError> {
+) -> Result<Vec<AnyRow>, Error> {
     let mut all = Vec::new();
     for chunk in ids.chunks(CHUNK) {
         let text = sql.replace("{in}", &placeholders(fixed.len() + 1, chunk.len()));
@@ -56,8 +57,8 @@ async fn fetch_in(
 fn group<T>(
     rows: &[AnyRow],
     col: usize,
-    map: impl Fn(&AnyRow) -> Result<T, ApiError>,
-) -> Result<HashMap<String, Vec<T>>, ApiError> {
+    map: impl Fn(&AnyRow) -> Result<T, Error>,
+) -> Result<HashMap<String, Vec<T>>, Error> {
     let mut out: HashMap<String, Vec<T>> = HashMap::new();
     for r in rows {
         out.entry(r.get::<String, _>(col))
@@ -72,23 +73,16 @@ pub async fn actors(
     conn: &mut AnyConnection,
     principal: &Principal,
     ids: &[String],
-) -> Result<HashMap<String, Actor>, ApiError> {
+) -> Result<HashMap<String, Actor>, Error> {
     let contacts_may_invite: i64 =
         sqlx::query_scalar("SELECT contacts_may_invite FROM accounts WHERE id = $1")
             .bind(s(principal.account_id()))
             .fetch_one(&mut *conn)
             .await?;
-    let account_role = match principal {
-        Principal::Agent { role, .. } => Some(*role),
-        Principal::Contact { .. } => None,
-    };
-    let base = Actor {
-        account_role,
-        participation: None,
-        pending_invite: false,
+    let base = principal.actor(Place {
         contacts_may_invite: contacts_may_invite != 0,
-        guest: principal.is_guest(),
-    };
+        ..Place::default()
+    });
     let mut out: HashMap<String, Actor> = ids.iter().map(|id| (id.clone(), base)).collect();
     let (column, me) = match principal.columns() {
         (Some(agent), _) => ("agent_id", agent),
@@ -118,7 +112,7 @@ pub async fn snapshots(
     backend: Backend,
     principal: &Principal,
     ids: &[String],
-) -> Result<(Vec<ConversationSnapshot>, Vec<String>), ApiError> {
+) -> Result<(Vec<ConversationSnapshot>, Vec<String>), Error> {
     let actors = actors(conn, principal, ids).await?;
     snapshots_as(conn, backend, principal, ids, &actors).await
 }
@@ -130,7 +124,7 @@ pub async fn snapshots_as(
     principal: &Principal,
     ids: &[String],
     actors: &HashMap<String, Actor>,
-) -> Result<(Vec<ConversationSnapshot>, Vec<String>), ApiError> {
+) -> Result<(Vec<ConversationSnapshot>, Vec<String>), Error> {
     let (visible, hidden): (Vec<String>, Vec<String>) = ids
         .iter()
         .cloned()
@@ -242,8 +236,8 @@ fn json_rows(backend: Backend, fields: &[(&str, &str)]) -> String {
     }
 }
 
-fn json_err(e: serde_json::Error) -> ApiError {
-    ApiError::Internal(anyhow::anyhow!("aggregate row: {e}"))
+fn json_err(e: serde_json::Error) -> Error {
+    Error::Internal(anyhow::anyhow!("aggregate row: {e}"))
 }
 
 /// The joined participants of the conversations `ids`, by conversation: owners first, then
@@ -253,7 +247,7 @@ async fn participants_of(
     conn: &mut AnyConnection,
     backend: Backend,
     ids: &[String],
-) -> Result<HashMap<String, Vec<Participant>>, ApiError> {
+) -> Result<HashMap<String, Vec<Participant>>, Error> {
     let agg = json_rows(
         backend,
         &[
@@ -309,7 +303,7 @@ async fn participants_of(
                     updated_at: from_ms(p.updated_at),
                 })
             })
-            .collect::<Result<Vec<_>, ApiError>>()?;
+            .collect::<Result<Vec<_>, Error>>()?;
         list.sort_by(|a, b| {
             let rank = |p: &Participant| match p.role {
                 ParticipantRole::Owner => 0,
@@ -332,7 +326,7 @@ pub async fn messages_of(
     conn: &mut AnyConnection,
     backend: Backend,
     ids: &[String],
-) -> Result<Vec<Message>, ApiError> {
+) -> Result<Vec<Message>, Error> {
     let agg = json_rows(
         backend,
         &[
@@ -369,7 +363,7 @@ pub async fn messages_of(
                     created_at: from_ms(m.created_at),
                 })
             })
-            .collect::<Result<Vec<_>, ApiError>>()?;
+            .collect::<Result<Vec<_>, Error>>()?;
         list.sort_by(|a, b| {
             a.created_at
                 .cmp(&b.created_at)
@@ -381,7 +375,7 @@ pub async fn messages_of(
 }
 
 /// Every timeline event of the conversations `ids`, each conversation's in time order.
-pub async fn events_of(conn: &mut AnyConnection, ids: &[String]) -> Result<Vec<Event>, ApiError> {
+pub async fn events_of(conn: &mut AnyConnection, ids: &[String]) -> Result<Vec<Event>, Error> {
     let sql = format!(
         "{EVENT_SELECT} WHERE conversation_id IN ({{in}}) ORDER BY conversation_id, created_at, id"
     );
@@ -396,7 +390,7 @@ pub async fn events_of(conn: &mut AnyConnection, ids: &[String]) -> Result<Vec<E
 pub async fn messages_by_id(
     conn: &mut AnyConnection,
     ids: &[String],
-) -> Result<Vec<Message>, ApiError> {
+) -> Result<Vec<Message>, Error> {
     let sql = format!("{MESSAGE_SELECT} WHERE m.id IN ({{in}}) ORDER BY m.created_at, m.id");
     fetch_in(conn, &sql, &[], ids)
         .await?
@@ -406,10 +400,7 @@ pub async fn messages_by_id(
 }
 
 /// The timeline events with these ids, in time order.
-pub async fn events_by_id(
-    conn: &mut AnyConnection,
-    ids: &[String],
-) -> Result<Vec<Event>, ApiError> {
+pub async fn events_by_id(conn: &mut AnyConnection, ids: &[String]) -> Result<Vec<Event>, Error> {
     let sql = format!("{EVENT_SELECT} WHERE id IN ({{in}}) ORDER BY created_at, id");
     fetch_in(conn, &sql, &[], ids)
         .await?

@@ -5,7 +5,7 @@ use sqlx::{AnyConnection, Row};
 
 use super::{rows, s, Ctx, Principal};
 use crate::auth::hash_password;
-use crate::error::ApiError;
+use crate::error::Error;
 use crate::validate;
 
 /// Most rows a search answers.
@@ -26,18 +26,18 @@ fn prefix_pattern(q: &str) -> String {
     format!("{escaped}%")
 }
 
-fn require_manager(principal: &Principal) -> Result<AccountRole, ApiError> {
+fn require_manager(principal: &Principal) -> Result<AccountRole, Error> {
     let (_, role) = principal.require_agent()?;
     if matches!(role, AccountRole::SuperAdmin | AccountRole::Admin) {
         Ok(role)
     } else {
-        Err(ApiError::Forbidden(
+        Err(Error::Forbidden(
             "only admins and superadmins manage agents and crews".to_owned(),
         ))
     }
 }
 
-fn agent_row(r: &sqlx::any::AnyRow) -> Result<Agent, ApiError> {
+fn agent_row(r: &sqlx::any::AnyRow) -> Result<Agent, Error> {
     Ok(Agent {
         id: rows::parse(r.get::<&str, _>(0))?,
         email: r.get(1),
@@ -48,14 +48,10 @@ fn agent_row(r: &sqlx::any::AnyRow) -> Result<Agent, ApiError> {
 }
 
 /// Active agents whose name (any word) or email starts with `q`.
-pub async fn search_agents(
-    ctx: &Ctx,
-    principal: &Principal,
-    q: &str,
-) -> Result<Vec<Agent>, ApiError> {
+pub async fn search_agents(ctx: &Ctx, principal: &Principal, q: &str) -> Result<Vec<Agent>, Error> {
     principal.require_agent()?;
     if q.chars().count() > 254 {
-        return Err(ApiError::invalid("q", "q must be at most 254 characters"));
+        return Err(Error::invalid("q", "q must be at most 254 characters"));
     }
     let pattern = prefix_pattern(q);
     let word = format!("% {pattern}");
@@ -80,29 +76,30 @@ pub async fn create_agent(
     ctx: &Ctx,
     principal: &Principal,
     req: CreateAgent,
-) -> Result<Agent, ApiError> {
+) -> Result<Agent, Error> {
     let role = require_manager(principal)?;
     let email = validate::email("email", &req.email)?;
     let name = validate::text("name", &req.name, validate::MAX_NAME)?;
     let password = validate::password("password", &req.password)?;
     if req.role == AccountRole::SuperAdmin && role != AccountRole::SuperAdmin {
-        return Err(ApiError::Forbidden(
+        return Err(Error::Forbidden(
             "only superadmins may create superadmins".to_owned(),
         ));
     }
     let hash = tokio::task::spawn_blocking(move || hash_password(&password))
         .await
-        .map_err(|e| ApiError::Internal(e.into()))?
-        .map_err(|e| ApiError::Internal(e.into()))?;
+        .map_err(|e| Error::Internal(e.into()))?
+        .map_err(|e| Error::Internal(e.into()))?;
+    let agent = crate::store::NewAgent {
+        account_id: principal.account_id(),
+        email: &email,
+        name: &name,
+        role: req.role,
+        password_hash: &hash,
+    };
+    let agent = &agent;
     let id = ctx
-        .store
-        .create_agent(&crate::store::NewAgent {
-            account_id: principal.account_id(),
-            email: &email,
-            name: &name,
-            role: req.role,
-            password_hash: &hash,
-        })
+        .change(|tx| Box::pin(async move { Ok(crate::store::insert_agent(tx, agent).await?) }))
         .await?;
     Ok(Agent {
         id,
@@ -113,7 +110,7 @@ pub async fn create_agent(
     })
 }
 
-async fn crew_members(conn: &mut AnyConnection, crew: &str) -> Result<Vec<Agent>, ApiError> {
+async fn crew_members(conn: &mut AnyConnection, crew: &str) -> Result<Vec<Agent>, Error> {
     let rows = sqlx::query(
         "SELECT a.id, a.email, a.name, a.role, a.status FROM crew_members m JOIN agents a ON a.id = m.agent_id
          WHERE m.crew_id = $1 ORDER BY a.name",
@@ -125,7 +122,7 @@ async fn crew_members(conn: &mut AnyConnection, crew: &str) -> Result<Vec<Agent>
 }
 
 /// The account's crews. Contacts see only the crews they may request, without members.
-pub async fn crews(ctx: &Ctx, principal: &Principal) -> Result<Vec<Crew>, ApiError> {
+pub async fn crews(ctx: &Ctx, principal: &Principal) -> Result<Vec<Crew>, Error> {
     let mut conn = ctx.store.pool().acquire().await?;
     let contact = matches!(principal, Principal::Contact { .. });
     let rows = sqlx::query(
@@ -156,23 +153,25 @@ pub async fn crews(ctx: &Ctx, principal: &Principal) -> Result<Vec<Crew>, ApiErr
 }
 
 /// Creates a crew.
-pub async fn create_crew(
-    ctx: &Ctx,
-    principal: &Principal,
-    req: CreateCrew,
-) -> Result<Crew, ApiError> {
+pub async fn create_crew(ctx: &Ctx, principal: &Principal, req: CreateCrew) -> Result<Crew, Error> {
     require_manager(principal)?;
     let name = validate::text("name", &req.name, validate::MAX_NAME)?;
     let cta = validate::text("call_to_action", &req.call_to_action, validate::MAX_NAME)?;
+    let (n, c) = (&name, &cta);
     let id = ctx
-        .store
-        .create_crew(
-            principal.account_id(),
-            &name,
-            &cta,
-            req.customer_requestable,
-            &[],
-        )
+        .change(|tx| {
+            Box::pin(async move {
+                Ok(crate::store::insert_crew(
+                    tx,
+                    principal.account_id(),
+                    n,
+                    c,
+                    req.customer_requestable,
+                    &[],
+                )
+                .await?)
+            })
+        })
         .await?;
     Ok(Crew {
         id,
@@ -190,7 +189,7 @@ pub async fn set_crew_member(
     crew: CrewId,
     agent: AgentId,
     add: bool,
-) -> Result<Crew, ApiError> {
+) -> Result<Crew, Error> {
     require_manager(principal)?;
     ctx.change(|tx| {
         Box::pin(async move {
@@ -200,13 +199,13 @@ pub async fn set_crew_member(
                 .bind(&account)
                 .fetch_optional(&mut **tx)
                 .await?
-                .ok_or(ApiError::NotFound("crew"))?;
+                .ok_or(Error::NotFound("crew"))?;
             sqlx::query("SELECT 1 FROM agents WHERE id = $1 AND account_id = $2")
                 .bind(s(agent))
                 .bind(&account)
                 .fetch_optional(&mut **tx)
                 .await?
-                .ok_or(ApiError::NotFound("agent"))?;
+                .ok_or(Error::NotFound("agent"))?;
             if add {
                 sqlx::query(
                     "INSERT INTO crew_members (crew_id, agent_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
@@ -246,10 +245,10 @@ pub async fn search_contacts(
     ctx: &Ctx,
     principal: &Principal,
     q: &str,
-) -> Result<Vec<Contact>, ApiError> {
+) -> Result<Vec<Contact>, Error> {
     principal.require_agent()?;
     if q.chars().count() > 254 {
-        return Err(ApiError::invalid("q", "q must be at most 254 characters"));
+        return Err(Error::invalid("q", "q must be at most 254 characters"));
     }
     let words: Vec<String> = q.split_whitespace().map(str::to_lowercase).collect();
     let Some(first) = words.first() else {

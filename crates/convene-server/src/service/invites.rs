@@ -14,7 +14,7 @@ use super::{
 };
 use crate::clock::now_ms;
 use crate::email;
-use crate::error::ApiError;
+use crate::error::Error;
 use crate::secret::new_nonce;
 use crate::tx::Tx;
 use crate::validate;
@@ -25,14 +25,14 @@ pub const INVITE_TTL_MS: i64 = 14 * 24 * 3600 * 1000;
 pub const RESEND_INTERVAL_MS: i64 = 60 * 1000;
 /// …and at most this many resends a day.
 pub const RESENDS_PER_DAY: i64 = 10;
-pub use crate::email::INVITE_TOKEN;
+pub use crate::secret::INVITE_TOKEN;
 
 /// The invitee's existing participant row, if any: (id, state).
 async fn existing(
     tx: &mut AnyConnection,
     conv: ConversationId,
     member: Member,
-) -> Result<Option<(ParticipantId, String)>, ApiError> {
+) -> Result<Option<(ParticipantId, String)>, Error> {
     let row = sqlx::query("SELECT id, state FROM participants WHERE conversation_id = $1 AND (agent_id = $2 OR contact_id = $3)")
         .bind(s(conv))
         .bind(member.agent())
@@ -46,7 +46,7 @@ async fn existing(
 async fn pending_invite_of(
     tx: &mut AnyConnection,
     participant: ParticipantId,
-) -> Result<Option<InviteId>, ApiError> {
+) -> Result<Option<InviteId>, Error> {
     let row =
         sqlx::query("SELECT id FROM invites WHERE participant_id = $1 AND status = 'pending'")
             .bind(s(participant))
@@ -64,7 +64,7 @@ async fn upsert_invited(
     role: &str,
     via: &str,
     added_by: Option<String>,
-) -> Result<Result<ParticipantId, InviteOutcome>, ApiError> {
+) -> Result<Result<ParticipantId, InviteOutcome>, Error> {
     let now = now_ms();
     match existing(tx, conv.id, member).await? {
         Some((_, state)) if state == "joined" => Ok(Err(InviteOutcome {
@@ -125,7 +125,7 @@ async fn insert_agent_invite(
     pid: ParticipantId,
     principal: &Principal,
     request: Option<ServiceRequestId>,
-) -> Result<InviteId, ApiError> {
+) -> Result<InviteId, Error> {
     let id = InviteId::new();
     let now = now_ms();
     let (by_agent, by_contact) = principal.columns();
@@ -152,7 +152,7 @@ async fn agent_name(
     tx: &mut AnyConnection,
     principal: &Principal,
     agent: AgentId,
-) -> Result<String, ApiError> {
+) -> Result<String, Error> {
     let row = sqlx::query(
         "SELECT name FROM agents WHERE id = $1 AND account_id = $2 AND status = 'active'",
     )
@@ -160,7 +160,7 @@ async fn agent_name(
     .bind(s(principal.account_id()))
     .fetch_optional(&mut *tx)
     .await?
-    .ok_or(ApiError::NotFound("agent"))?;
+    .ok_or(Error::NotFound("agent"))?;
     Ok(row.get(0))
 }
 
@@ -170,7 +170,7 @@ pub async fn invite_agent(
     principal: &Principal,
     conversation: ConversationId,
     agent: AgentId,
-) -> Result<InviteOutcome, ApiError> {
+) -> Result<InviteOutcome, Error> {
     ctx.change_in(
         principal,
         conversation,
@@ -218,7 +218,7 @@ pub async fn request_service(
     principal: &Principal,
     conversation: ConversationId,
     crew: CrewId,
-) -> Result<ServiceRequest, ApiError> {
+) -> Result<ServiceRequest, Error> {
     ctx.change_in(principal, conversation, Need::See, |tx, conv| {
         Box::pin(async move {
             let crew_row = sqlx::query(
@@ -228,7 +228,7 @@ pub async fn request_service(
             .bind(s(conv.account_id))
             .fetch_optional(&mut **tx)
             .await?
-            .ok_or(ApiError::NotFound("crew"))?;
+            .ok_or(Error::NotFound("crew"))?;
             let crew_name: String = crew_row.get(0);
             let customer_requestable = crew_row.get::<i64, _>(1) != 0;
             if !(convene_proto::policy::allowed(&conv.actor, Action::InviteAgents)
@@ -285,7 +285,7 @@ pub async fn request_service(
                 }
             }
             if notified == 0 {
-                return Err(ApiError::invalid(
+                return Err(Error::invalid(
                     "crew_id",
                     format!("{crew_name} has no active agents left to invite: they are all in the conversation or already invited"),
                 ));
@@ -316,7 +316,7 @@ pub async fn request_service(
                 .await?
                 .into_iter()
                 .find(|r| r.id == request)
-                .ok_or_else(|| ApiError::Internal(anyhow::anyhow!("service request vanished")))?;
+                .ok_or_else(|| Error::Internal(anyhow::anyhow!("service request vanished")))?;
             Ok(created)
         })
     })
@@ -328,7 +328,7 @@ async fn resolve_contact(
     tx: &mut AnyConnection,
     principal: &Principal,
     req: &ContactInviteRequest,
-) -> Result<(convene_proto::ContactId, String, String), ApiError> {
+) -> Result<(convene_proto::ContactId, String, String), Error> {
     let account = s(principal.account_id());
     if let Some(id) = req.contact_id {
         let row = sqlx::query(
@@ -338,11 +338,11 @@ async fn resolve_contact(
         .bind(&account)
         .fetch_optional(&mut *tx)
         .await?
-        .ok_or(ApiError::NotFound("contact"))?;
+        .ok_or(Error::NotFound("contact"))?;
         return Ok((id, row.get(0), row.get(1)));
     }
     let raw = req.email.as_deref().ok_or_else(|| {
-        ApiError::invalid(
+        Error::invalid(
             "email",
             "email is required (or contact_id for a known contact)",
         )
@@ -375,7 +375,7 @@ pub async fn invite_contact(
     principal: &Principal,
     conversation: ConversationId,
     req: ContactInviteRequest,
-) -> Result<InviteOutcome, ApiError> {
+) -> Result<InviteOutcome, Error> {
     let req = &req;
     ctx.change_in(principal, conversation, Need::To(Action::InviteContact), |tx, conv| {
         Box::pin(async move {
@@ -384,7 +384,7 @@ pub async fn invite_contact(
             if matches!(principal, Principal::Contact { .. })
                 && super::join::removed_here(tx, conv.id, &s(conv.account_id), &email_address).await?
             {
-                return Err(ApiError::Forbidden(format!(
+                return Err(Error::Forbidden(format!(
                     "{name} was removed from this conversation; only an agent can invite them back"
                 )));
             }
@@ -466,13 +466,10 @@ async fn change_invite<'a, T, F>(
     id: InviteId,
     need: Need,
     change: F,
-) -> Result<T, ApiError>
+) -> Result<T, Error>
 where
     T: Send,
-    F: for<'t> Fn(
-            &'t mut Tx<'a>,
-            &'t (ConversationRow, Invite),
-        ) -> BoxFuture<'t, Result<T, ApiError>>
+    F: for<'t> Fn(&'t mut Tx<'a>, &'t (ConversationRow, Invite)) -> BoxFuture<'t, Result<T, Error>>
         + Send
         + Sync,
 {
@@ -483,7 +480,7 @@ where
             .fetch_optional(ctx.store.pool())
             .await?;
     let conversation: ConversationId =
-        rows::parse(&conversation.ok_or(ApiError::NotFound("invite"))?)?;
+        rows::parse(&conversation.ok_or(Error::NotFound("invite"))?)?;
     crate::tx::write(
         &ctx.store,
         &ctx.announcer,
@@ -493,12 +490,12 @@ where
                     load_for(tx, principal, conversation, need)
                         .await
                         .map_err(|e| match e {
-                            ApiError::NotFound(_) => ApiError::NotFound("invite"),
+                            Error::NotFound(_) => Error::NotFound("invite"),
                             other => other,
                         })?;
                 let invite = rows::invite(tx, id)
                     .await?
-                    .ok_or(ApiError::NotFound("invite"))?;
+                    .ok_or(Error::NotFound("invite"))?;
                 Ok((conv, invite))
             })
         },
@@ -507,11 +504,11 @@ where
     .await
 }
 
-fn require_pending(invite: &Invite) -> Result<(), ApiError> {
+fn require_pending(invite: &Invite) -> Result<(), Error> {
     if invite.status == convene_proto::InviteStatus::Pending {
         Ok(())
     } else {
-        Err(ApiError::Conflict {
+        Err(Error::Conflict {
             field: None,
             message: format!("this invite is no longer pending: it was {}", invite.status),
         })
@@ -520,7 +517,7 @@ fn require_pending(invite: &Invite) -> Result<(), ApiError> {
 
 /// Resend Invite: the same link again, its expiry restarted, counted; at most once a minute and
 /// ten times a day.
-pub async fn resend(ctx: &Ctx, principal: &Principal, id: InviteId) -> Result<Invite, ApiError> {
+pub async fn resend(ctx: &Ctx, principal: &Principal, id: InviteId) -> Result<Invite, Error> {
     change_invite(ctx, principal, id, Need::To(Action::ResendInvite), |tx, found| {
         Box::pin(async move {
             let (conv, invite) = (&found.0, &found.1);
@@ -536,7 +533,7 @@ pub async fn resend(ctx: &Ctx, principal: &Principal, id: InviteId) -> Result<In
             if let Some(last) = sends.last() {
                 if now - last < RESEND_INTERVAL_MS {
                     let wait = ((RESEND_INTERVAL_MS - (now - last) + 999) / 1000).max(1);
-                    return Err(ApiError::RateLimited {
+                    return Err(Error::RateLimited {
                         retry_after_secs: u64::try_from(wait).unwrap_or(60),
                         message: format!(
                             "this invite was resent less than a minute ago; try again in {wait} s"
@@ -547,7 +544,7 @@ pub async fn resend(ctx: &Ctx, principal: &Principal, id: InviteId) -> Result<In
             if i64::try_from(sends.len()).unwrap_or(i64::MAX) >= RESENDS_PER_DAY {
                 let oldest = sends.first().copied().unwrap_or(now);
                 let wait = ((oldest + 24 * 3600 * 1000 - now + 999) / 1000).max(1);
-                return Err(ApiError::RateLimited {
+                return Err(Error::RateLimited {
                     retry_after_secs: u64::try_from(wait).unwrap_or(3600),
                     message: format!("this invite was already resent {RESENDS_PER_DAY} times today"),
                 });
@@ -601,7 +598,7 @@ pub async fn resend(ctx: &Ctx, principal: &Principal, id: InviteId) -> Result<In
             record_change(tx, conv, "conversation", None, None).await?;
             let updated = rows::invite(tx, id)
                 .await?
-                .ok_or(ApiError::NotFound("invite"))?;
+                .ok_or(Error::NotFound("invite"))?;
             Ok(updated)
         })
     })
@@ -614,7 +611,7 @@ async fn end_invite(
     invite: &Invite,
     status: &str,
     state: &str,
-) -> Result<(), ApiError> {
+) -> Result<(), Error> {
     let now = now_ms();
     sqlx::query("UPDATE invites SET status = $1, updated_at = $2 WHERE id = $3")
         .bind(status)
@@ -642,7 +639,7 @@ fn invitee(invite: &Invite) -> Option<Member> {
 }
 
 /// Revoke a pending invite: owners, admins and superadmins any; others only their own.
-pub async fn revoke(ctx: &Ctx, principal: &Principal, id: InviteId) -> Result<Invite, ApiError> {
+pub async fn revoke(ctx: &Ctx, principal: &Principal, id: InviteId) -> Result<Invite, Error> {
     change_invite(ctx, principal, id, Need::See, |tx, found| {
         Box::pin(async move {
             let (conv, invite) = (&found.0, &found.1);
@@ -675,7 +672,7 @@ pub async fn revoke(ctx: &Ctx, principal: &Principal, id: InviteId) -> Result<In
             record_change(tx, conv, "conversation", None, invitee(invite)).await?;
             let updated = rows::invite(tx, id)
                 .await?
-                .ok_or(ApiError::NotFound("invite"))?;
+                .ok_or(Error::NotFound("invite"))?;
             Ok(updated)
         })
     })
@@ -689,20 +686,18 @@ pub async fn answer(
     principal: &Principal,
     id: InviteId,
     accept: bool,
-) -> Result<Invite, ApiError> {
+) -> Result<Invite, Error> {
     // The invitee may act on their own invite even when it no longer lets them see the
     // conversation (superseded, revoked): they get a clear 409 rather than a 404.
     change_invite(ctx, principal, id, Need::Account, |tx, found| {
         Box::pin(async move {
             let (conv, invite) = (&found.0, &found.1);
             if conv.my_participant != Some(invite.participant_id) {
-                return Err(ApiError::NotFound("invite"));
+                return Err(Error::NotFound("invite"));
             }
             require_pending(invite)?;
             accept_or_decline(tx, conv, invite, principal.name(), accept).await?;
-            rows::invite(tx, id)
-                .await?
-                .ok_or(ApiError::NotFound("invite"))
+            rows::invite(tx, id).await?.ok_or(Error::NotFound("invite"))
         })
     })
     .await
@@ -715,7 +710,7 @@ pub async fn accept_or_decline(
     invite: &Invite,
     who: &str,
     accept: bool,
-) -> Result<(), ApiError> {
+) -> Result<(), Error> {
     let now = now_ms();
     if !accept {
         end_invite(tx, invite, "declined", "left").await?;

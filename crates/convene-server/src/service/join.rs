@@ -13,7 +13,7 @@ use super::{
 };
 use crate::auth::hash_token;
 use crate::clock::now_ms;
-use crate::error::ApiError;
+use crate::error::Error;
 use crate::tx::Tx;
 use crate::validate;
 
@@ -54,7 +54,7 @@ type FoundInvite = (InviteId, String, Option<i64>, String, Option<String>);
 /// A Shareable Link a token names: enabled, expiry, maximum uses, uses.
 type FoundLink = (i64, Option<i64>, Option<i64>, i64);
 
-async fn find(tx: &mut AnyConnection, token: &str) -> Result<Option<Found>, ApiError> {
+async fn find(tx: &mut AnyConnection, token: &str) -> Result<Option<Found>, Error> {
     let hash = hash_token(token);
     if let Some(r) = sqlx::query(
         "SELECT i.id, i.status, i.expires_at, i.conversation_id, c.account_id, c.subject, ac.name,
@@ -104,9 +104,9 @@ async fn find(tx: &mut AnyConnection, token: &str) -> Result<Option<Found>, ApiE
     Ok(None)
 }
 
-fn refusal(found: &Found, now: i64) -> Option<ApiError> {
+fn refusal(found: &Found, now: i64) -> Option<Error> {
     let ask = Some(found.inviter.clone());
-    let invalid = || Some(ApiError::LinkInvalid { ask: ask.clone() });
+    let invalid = || Some(Error::LinkInvalid { ask: ask.clone() });
     if let Some((_, status, expires, kind, _)) = &found.invite {
         if status != "pending" || kind != "contact" || expires.is_some_and(|e| e <= now) {
             return invalid();
@@ -122,11 +122,11 @@ fn refusal(found: &Found, now: i64) -> Option<ApiError> {
 }
 
 /// What the join page shows for a token. Changes nothing.
-pub async fn preview(ctx: &Ctx, token: &str) -> Result<Preview, ApiError> {
+pub async fn preview(ctx: &Ctx, token: &str) -> Result<Preview, Error> {
     let mut conn = ctx.store.pool().acquire().await?;
     let found = find(&mut conn, token)
         .await?
-        .ok_or(ApiError::LinkInvalid { ask: None })?;
+        .ok_or(Error::LinkInvalid { ask: None })?;
     Ok(Preview {
         kind: found.kind,
         conversation_id: found.conversation,
@@ -147,7 +147,7 @@ pub async fn redeem(
     token: &str,
     req: JoinRequest,
     caller: Option<&Principal>,
-) -> Result<JoinResponse, ApiError> {
+) -> Result<JoinResponse, Error> {
     let req = &req;
     // A refusal is answered only after the transaction commits, because an invite that ran out is
     // marked expired on the way (so the People panel says so).
@@ -156,7 +156,7 @@ pub async fn redeem(
             Box::pin(async move {
                 let found = find(tx, token)
                     .await?
-                    .ok_or(ApiError::LinkInvalid { ask: None })?;
+                    .ok_or(Error::LinkInvalid { ask: None })?;
                 let now = now_ms();
                 if let Some(refused) = refusal(&found, now) {
                     if let Some((id, status, Some(expires), _, _)) = &found.invite {
@@ -176,10 +176,10 @@ pub async fn redeem(
                     (PreviewKind::Invite, Some((invite_id, ..))) => {
                         let invite = rows::invite(tx, *invite_id)
                             .await?
-                            .ok_or(ApiError::LinkInvalid { ask: None })?;
+                            .ok_or(Error::LinkInvalid { ask: None })?;
                         let contact = invite
                             .contact_id
-                            .ok_or(ApiError::LinkInvalid { ask: None })?;
+                            .ok_or(Error::LinkInvalid { ask: None })?;
                         let principal = contact_principal(tx, contact).await?;
                         let conv = load_for(tx, &principal, found.conversation, Need::Account).await?;
                         invites::accept_or_decline(tx, &conv, &invite, principal.name(), true)
@@ -209,7 +209,7 @@ pub(super) async fn removed_here(
     conversation: ConversationId,
     account: &str,
     email: &str,
-) -> Result<bool, ApiError> {
+) -> Result<bool, Error> {
     let rows = sqlx::query(
         "SELECT p.state, k.guest FROM participants p JOIN contacts k ON k.id = p.contact_id
          WHERE p.conversation_id = $1 AND k.account_id = $2 AND k.email = $3",
@@ -231,7 +231,7 @@ async fn join_by_link(
     found: &Found,
     req: &JoinRequest,
     caller: Option<&Principal>,
-) -> Result<ContactId, ApiError> {
+) -> Result<ContactId, Error> {
     let name = validate::text(
         "name",
         req.name.as_deref().unwrap_or(""),
@@ -240,7 +240,7 @@ async fn join_by_link(
     let email = validate::email("email", req.email.as_deref().unwrap_or(""))?;
     lock_conversation(tx, found.conversation).await?;
     if removed_here(tx, found.conversation, &found.account, &email).await? {
-        return Err(ApiError::RemovedHere {
+        return Err(Error::RemovedHere {
             ask: found.inviter.clone(),
         });
     }
@@ -313,7 +313,7 @@ async fn join_by_link(
         .await?
         .rows_affected();
         if counted != 1 {
-            return Err(ApiError::LinkInvalid {
+            return Err(Error::LinkInvalid {
                 ask: Some(found.inviter.clone()),
             });
         }

@@ -10,11 +10,10 @@ use super::actor::load_conversation;
 use super::{record_change, record_event, rows, s, Ctx, Need, Principal};
 use crate::auth::hash_token;
 use crate::clock::{from_ms, now_ms, to_ms};
-use crate::error::ApiError;
+use crate::error::Error;
 use crate::secret::{new_nonce, Secret};
 
-/// Purpose string for Shareable Link tokens.
-pub const LINK_TOKEN: &str = "share_link";
+pub use crate::secret::LINK_TOKEN;
 
 /// Gives a new conversation its link (enabled, no expiry, no limit).
 pub async fn create_link(
@@ -39,21 +38,17 @@ pub async fn create_link(
 }
 
 /// The link's current token, rebuilt from the secret and the stored nonce.
-async fn token(ctx: &Ctx, tx: &mut AnyConnection, id: ConversationId) -> Result<String, ApiError> {
+async fn token(ctx: &Ctx, tx: &mut AnyConnection, id: ConversationId) -> Result<String, Error> {
     let nonce: String =
         sqlx::query_scalar("SELECT token_nonce FROM share_links WHERE conversation_id = $1")
             .bind(s(id))
             .fetch_optional(&mut *tx)
             .await?
-            .ok_or(ApiError::NotFound("share link"))?;
+            .ok_or(Error::NotFound("share link"))?;
     Ok(ctx.secret.derive(LINK_TOKEN, &s(id), &nonce))
 }
 
-async fn view(
-    ctx: &Ctx,
-    tx: &mut AnyConnection,
-    id: ConversationId,
-) -> Result<ShareLink, ApiError> {
+async fn view(ctx: &Ctx, tx: &mut AnyConnection, id: ConversationId) -> Result<ShareLink, Error> {
     let token = token(ctx, tx, id).await?;
     let r = sqlx::query(
         "SELECT enabled, expires_at, max_uses, uses FROM share_links WHERE conversation_id = $1",
@@ -72,27 +67,23 @@ async fn view(
 }
 
 /// Copy Shareable Link: its URL and settings.
-pub async fn get(
-    ctx: &Ctx,
-    principal: &Principal,
-    id: ConversationId,
-) -> Result<ShareLink, ApiError> {
+pub async fn get(ctx: &Ctx, principal: &Principal, id: ConversationId) -> Result<ShareLink, Error> {
     let mut conn = ctx.store.pool().acquire().await?;
     let conv = load_conversation(&mut conn, principal, id).await?;
     conv.require(Action::CopyShareLink)?;
     view(ctx, &mut conn, id).await
 }
 
-fn parse_expiry(raw: &str) -> Result<i64, ApiError> {
+fn parse_expiry(raw: &str) -> Result<i64, Error> {
     let t = OffsetDateTime::parse(raw, &Rfc3339).map_err(|_| {
-        ApiError::invalid(
+        Error::invalid(
             "expires_at",
             "expires_at must be an RFC 3339 time like 2030-01-31T12:00:00Z",
         )
     })?;
     let ms = to_ms(t);
     if ms <= now_ms() {
-        return Err(ApiError::invalid(
+        return Err(Error::invalid(
             "expires_at",
             "expires_at must be in the future",
         ));
@@ -106,7 +97,7 @@ pub async fn patch(
     principal: &Principal,
     id: ConversationId,
     patch: ShareLinkPatch,
-) -> Result<ShareLink, ApiError> {
+) -> Result<ShareLink, Error> {
     let expires = match &patch.expires_at {
         Some(Some(raw)) => Some(Some(parse_expiry(raw)?)),
         Some(None) => Some(None),
@@ -114,7 +105,7 @@ pub async fn patch(
     };
     if let Some(Some(n)) = patch.max_uses {
         if !(1..=1_000_000).contains(&n) {
-            return Err(ApiError::invalid(
+            return Err(Error::invalid(
                 "max_uses",
                 "max_uses must be between 1 and 1000000, or null for no limit",
             ));
@@ -192,7 +183,7 @@ pub async fn rotate(
     ctx: &Ctx,
     principal: &Principal,
     id: ConversationId,
-) -> Result<ShareLink, ApiError> {
+) -> Result<ShareLink, Error> {
     ctx.change_in(principal, id, Need::To(Action::ManageShareLink), |tx, conv| {
         Box::pin(async move {
             let nonce = new_nonce();

@@ -6,7 +6,7 @@ use convene_proto::{ConversationId, Event, Message, MessageId};
 use super::actor::load_conversation;
 use super::{record_change_at, rows, s, Ctx, Need, Principal};
 use crate::clock::now_ms;
-use crate::error::ApiError;
+use crate::error::Error;
 
 /// Longest message, in characters.
 pub const MAX_MESSAGE: usize = 10_000;
@@ -16,7 +16,7 @@ pub async fn list(
     ctx: &Ctx,
     principal: &Principal,
     id: ConversationId,
-) -> Result<Vec<Message>, ApiError> {
+) -> Result<Vec<Message>, Error> {
     let mut conn = ctx.store.pool().acquire().await?;
     load_conversation(&mut conn, principal, id).await?;
     rows::messages(&mut conn, id).await
@@ -28,13 +28,13 @@ pub async fn post(
     principal: &Principal,
     id: ConversationId,
     body: &str,
-) -> Result<Message, ApiError> {
+) -> Result<Message, Error> {
     if body.trim().is_empty() {
-        return Err(ApiError::invalid("body", "body must not be empty"));
+        return Err(Error::invalid("body", "body must not be empty"));
     }
     let len = body.chars().count();
     if len > MAX_MESSAGE {
-        return Err(ApiError::invalid(
+        return Err(Error::invalid(
             "body",
             format!("body must be at most {MAX_MESSAGE} characters (it has {len})"),
         ));
@@ -60,7 +60,7 @@ pub async fn post(
             record_change_at(tx, conv, "message", Some(&s(message)), None, now).await?;
             rows::message(tx, &s(message))
                 .await?
-                .ok_or(ApiError::NotFound("message"))
+                .ok_or(Error::NotFound("message"))
         })
     })
     .await
@@ -71,7 +71,7 @@ pub async fn events(
     ctx: &Ctx,
     principal: &Principal,
     id: ConversationId,
-) -> Result<Vec<Event>, ApiError> {
+) -> Result<Vec<Event>, Error> {
     let mut conn = ctx.store.pool().acquire().await?;
     load_conversation(&mut conn, principal, id).await?;
     rows::events(&mut conn, id).await

@@ -20,7 +20,7 @@ use futures_util::future::BoxFuture;
 use sqlx::AnyConnection;
 
 use crate::clock::now_ms;
-use crate::error::ApiError;
+use crate::error::Error;
 use crate::secret::Secret;
 use crate::store::Store;
 use crate::tx::{Announcer, Tx};
@@ -62,10 +62,10 @@ impl Ctx {
     /// One change, in one transaction with its events and feed rows, retried on conflicts and
     /// announced once committed (see [`crate::tx::write`]). For changes not made to one
     /// conversation (creating one, the directory, sign-in); the rest use [`Ctx::change_in`].
-    pub async fn change<'a, T, F>(&'a self, change: F) -> Result<T, ApiError>
+    pub async fn change<'a, T, F>(&'a self, change: F) -> Result<T, Error>
     where
         T: Send,
-        F: for<'t> Fn(&'t mut Tx<'a>) -> BoxFuture<'t, Result<T, ApiError>> + Send + Sync,
+        F: for<'t> Fn(&'t mut Tx<'a>) -> BoxFuture<'t, Result<T, Error>> + Send + Sync,
     {
         crate::tx::run(&self.store, &self.announcer, change).await
     }
@@ -79,10 +79,10 @@ impl Ctx {
         id: ConversationId,
         need: Need,
         change: F,
-    ) -> Result<T, ApiError>
+    ) -> Result<T, Error>
     where
         T: Send,
-        F: for<'t> Fn(&'t mut Tx<'a>, &'t ConversationRow) -> BoxFuture<'t, Result<T, ApiError>>
+        F: for<'t> Fn(&'t mut Tx<'a>, &'t ConversationRow) -> BoxFuture<'t, Result<T, Error>>
             + Send
             + Sync,
     {
@@ -102,7 +102,7 @@ pub async fn load_for(
     principal: &Principal,
     id: ConversationId,
     need: Need,
-) -> Result<ConversationRow, ApiError> {
+) -> Result<ConversationRow, Error> {
     match need {
         Need::Account => actor_for_change(tx, principal, id).await,
         Need::See => load_for_change(tx, principal, id).await,
@@ -185,8 +185,8 @@ pub async fn record_change_at(
 }
 
 /// A conversation id from a path, or 404 (ids that do not parse name nothing that exists).
-pub fn parse_id<T: std::str::FromStr>(raw: &str, what: &'static str) -> Result<T, ApiError> {
-    raw.parse().map_err(|_| ApiError::NotFound(what))
+pub fn parse_id<T: std::str::FromStr>(raw: &str, what: &'static str) -> Result<T, Error> {
+    raw.parse().map_err(|_| Error::NotFound(what))
 }
 
 /// Shorthand for ids in SQL.

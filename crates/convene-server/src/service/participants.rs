@@ -9,14 +9,14 @@ use convene_proto::{
 use super::actor::{load_conversation, owner_count};
 use super::{links, load_for, record_change, record_event, rows, s, Ctx, Member, Need, Principal};
 use crate::clock::now_ms;
-use crate::error::ApiError;
+use crate::error::Error;
 
 /// Creates a conversation; the creator is its first owner, and it gets its Shareable Link.
 pub async fn create(
     ctx: &Ctx,
     principal: &Principal,
     subject: &str,
-) -> Result<Conversation, ApiError> {
+) -> Result<Conversation, Error> {
     let (agent, _) = principal.require_agent()?;
     ctx.change(|tx| {
         Box::pin(async move {
@@ -62,7 +62,7 @@ pub async fn create(
 }
 
 /// The conversations the caller has joined, most recently updated first.
-pub async fn mine(ctx: &Ctx, principal: &Principal) -> Result<Vec<Conversation>, ApiError> {
+pub async fn mine(ctx: &Ctx, principal: &Principal) -> Result<Vec<Conversation>, Error> {
     let (agent, contact) = principal.columns();
     let mut conn = ctx.store.pool().acquire().await?;
     let ids: Vec<(String, String)> = sqlx::query_as(
@@ -89,7 +89,7 @@ pub async fn get(
     ctx: &Ctx,
     principal: &Principal,
     id: ConversationId,
-) -> Result<Conversation, ApiError> {
+) -> Result<Conversation, Error> {
     let mut conn = ctx.store.pool().acquire().await?;
     let conv = load_conversation(&mut conn, principal, id).await?;
     let role = conv
@@ -105,7 +105,7 @@ pub async fn permissions(
     ctx: &Ctx,
     principal: &Principal,
     id: ConversationId,
-) -> Result<Vec<convene_proto::policy::Permission>, ApiError> {
+) -> Result<Vec<convene_proto::policy::Permission>, Error> {
     let mut conn = ctx.store.pool().acquire().await?;
     let conv = load_conversation(&mut conn, principal, id).await?;
     Ok(convene_proto::policy::permissions(&conv.actor))
@@ -116,7 +116,7 @@ pub async fn list(
     ctx: &Ctx,
     principal: &Principal,
     id: ConversationId,
-) -> Result<ParticipantsView, ApiError> {
+) -> Result<ParticipantsView, Error> {
     let mut conn = ctx.store.pool().acquire().await?;
     load_conversation(&mut conn, principal, id).await?;
     Ok(ParticipantsView {
@@ -140,28 +140,28 @@ pub async fn remove(
     principal: &Principal,
     id: ConversationId,
     target: ParticipantId,
-) -> Result<(), ApiError> {
+) -> Result<(), Error> {
     ctx.change_in(principal, id, Need::To(Action::RemoveUser), |tx, conv| {
         Box::pin(async move {
             let person = rows::participant(tx, id, target)
                 .await?
-                .ok_or(ApiError::NotFound("participant"))?;
+                .ok_or(Error::NotFound("participant"))?;
             if !matches!(
                 person.state,
                 ParticipantState::Joined | ParticipantState::Invited
             ) {
-                return Err(ApiError::NotFound("participant"));
+                return Err(Error::NotFound("participant"));
             }
             let owners = owner_count(tx, id).await?;
             may_remove(&conv.actor, person.role, owners).map_err(|refusal| match refusal {
-                RemoveRefusal::NotAllowed => ApiError::Forbidden(format!(
+                RemoveRefusal::NotAllowed => Error::Forbidden(format!(
                     "you may not remove people; allowed: {}",
                     Action::RemoveUser.who_may()
                 )),
                 RemoveRefusal::TargetIsOwner => {
-                    ApiError::Forbidden("owners cannot remove another owner; ask a superadmin".to_owned())
+                    Error::Forbidden("owners cannot remove another owner; ask a superadmin".to_owned())
                 }
-                RemoveRefusal::LastOwner => ApiError::Conflict {
+                RemoveRefusal::LastOwner => Error::Conflict {
                     field: None,
                     message: "this is the conversation's last owner; make someone else an owner first"
                         .to_owned(),
@@ -194,27 +194,25 @@ pub async fn remove(
 }
 
 /// Leave: joined agents and contacts; an owner only while another owner remains.
-pub async fn leave(ctx: &Ctx, principal: &Principal, id: ConversationId) -> Result<(), ApiError> {
+pub async fn leave(ctx: &Ctx, principal: &Principal, id: ConversationId) -> Result<(), Error> {
     ctx.change_in(principal, id, Need::See, |tx, conv| {
         Box::pin(async move {
             let owners = owner_count(tx, id).await?;
             if !may_leave(&conv.actor, owners) {
                 return Err(
                     if convene_proto::policy::allowed(&conv.actor, Action::Leave) {
-                        ApiError::Conflict {
+                        Error::Conflict {
                             field: None,
                             message:
                                 "you are the last owner; make someone else an owner before leaving"
                                     .to_owned(),
                         }
                     } else {
-                        ApiError::Forbidden("you are not a member of this conversation".to_owned())
+                        Error::Forbidden("you are not a member of this conversation".to_owned())
                     },
                 );
             }
-            let me = conv
-                .my_participant
-                .ok_or(ApiError::NotFound("participant"))?;
+            let me = conv.my_participant.ok_or(Error::NotFound("participant"))?;
             sqlx::query("UPDATE participants SET state = 'left', updated_at = $1 WHERE id = $2")
                 .bind(now_ms())
                 .bind(s(me))
@@ -242,14 +240,14 @@ pub async fn make_owner(
     principal: &Principal,
     id: ConversationId,
     target: ParticipantId,
-) -> Result<convene_proto::Participant, ApiError> {
+) -> Result<convene_proto::Participant, Error> {
     ctx.change_in(principal, id, Need::To(Action::MakeOwner), |tx, conv| {
         Box::pin(async move {
             let person = rows::participant(tx, id, target)
                 .await?
-                .ok_or(ApiError::NotFound("participant"))?;
+                .ok_or(Error::NotFound("participant"))?;
             if person.state != ParticipantState::Joined || person.agent_id.is_none() {
-                return Err(ApiError::Conflict {
+                return Err(Error::Conflict {
                     field: None,
                     message: "only a joined agent can be made an owner".to_owned(),
                 });
@@ -274,7 +272,7 @@ pub async fn make_owner(
             }
             rows::participant(tx, id, target)
                 .await?
-                .ok_or(ApiError::NotFound("participant"))
+                .ok_or(Error::NotFound("participant"))
         })
     })
     .await

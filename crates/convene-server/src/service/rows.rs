@@ -7,18 +7,18 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use crate::clock::from_ms;
-use crate::error::ApiError;
+use crate::error::Error;
 
 /// Parses a stored value; a failure means corrupt data, an internal error.
-pub fn parse<T: std::str::FromStr>(s: &str) -> Result<T, ApiError>
+pub fn parse<T: std::str::FromStr>(s: &str) -> Result<T, Error>
 where
     T::Err: std::fmt::Display,
 {
     s.parse()
-        .map_err(|e: T::Err| ApiError::Internal(anyhow::anyhow!("corrupt stored value {s:?}: {e}")))
+        .map_err(|e: T::Err| Error::Internal(anyhow::anyhow!("corrupt stored value {s:?}: {e}")))
 }
 
-fn opt<T: std::str::FromStr>(s: Option<&str>) -> Result<Option<T>, ApiError>
+fn opt<T: std::str::FromStr>(s: Option<&str>) -> Result<Option<T>, Error>
 where
     T::Err: std::fmt::Display,
 {
@@ -33,7 +33,7 @@ pub(super) const CONVERSATION_SELECT: &str =
 pub(super) fn conversation_row(
     r: &AnyRow,
     my_role: Option<convene_proto::ParticipantRole>,
-) -> Result<Conversation, ApiError> {
+) -> Result<Conversation, Error> {
     Ok(Conversation {
         id: parse(r.get::<&str, _>(0))?,
         subject: r.get(1),
@@ -51,7 +51,7 @@ pub async fn conversation(
     tx: &mut AnyConnection,
     id: ConversationId,
     my_role: Option<convene_proto::ParticipantRole>,
-) -> Result<Conversation, ApiError> {
+) -> Result<Conversation, Error> {
     let sql = format!("{CONVERSATION_SELECT} WHERE c.id = $1");
     let r = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id.to_string())
@@ -70,7 +70,7 @@ pub(super) const PARTICIPANT_SELECT: &str =
      LEFT JOIN agents ba ON ba.id = p.added_by
      LEFT JOIN contacts bk ON bk.id = p.added_by";
 
-pub(super) fn participant_row(r: &AnyRow) -> Result<Participant, ApiError> {
+pub(super) fn participant_row(r: &AnyRow) -> Result<Participant, Error> {
     let agent_id: Option<&str> = r.get(2);
     Ok(Participant {
         id: parse(r.get::<&str, _>(0))?,
@@ -98,7 +98,7 @@ pub(super) fn participant_row(r: &AnyRow) -> Result<Participant, ApiError> {
 pub async fn participants(
     tx: &mut AnyConnection,
     id: ConversationId,
-) -> Result<Vec<Participant>, ApiError> {
+) -> Result<Vec<Participant>, Error> {
     let sql = format!(
         "{PARTICIPANT_SELECT} WHERE p.conversation_id = $1 AND p.state IN ('joined', 'removed')
          ORDER BY CASE p.state WHEN 'joined' THEN 0 ELSE 1 END,
@@ -115,7 +115,7 @@ pub async fn participants(
 pub async fn joined_via_link(
     tx: &mut AnyConnection,
     id: ConversationId,
-) -> Result<Vec<Participant>, ApiError> {
+) -> Result<Vec<Participant>, Error> {
     let sql = format!("{PARTICIPANT_SELECT} WHERE p.conversation_id = $1 AND p.via = 'shareable_link' ORDER BY p.created_at");
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id.to_string())
@@ -129,7 +129,7 @@ pub async fn participant(
     tx: &mut AnyConnection,
     conversation: ConversationId,
     id: convene_proto::ParticipantId,
-) -> Result<Option<Participant>, ApiError> {
+) -> Result<Option<Participant>, Error> {
     let sql = format!("{PARTICIPANT_SELECT} WHERE p.conversation_id = $1 AND p.id = $2");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(conversation.to_string())
@@ -152,7 +152,7 @@ pub(super) const INVITE_SELECT: &str =
      LEFT JOIN agents ba ON ba.id = i.invited_by_agent
      LEFT JOIN contacts bk ON bk.id = i.invited_by_contact";
 
-pub(super) fn invite_row(r: &AnyRow) -> Result<Invite, ApiError> {
+pub(super) fn invite_row(r: &AnyRow) -> Result<Invite, Error> {
     Ok(Invite {
         id: parse(r.get::<&str, _>(0))?,
         conversation_id: parse(r.get::<&str, _>(1))?,
@@ -179,7 +179,7 @@ pub(super) fn invite_row(r: &AnyRow) -> Result<Invite, ApiError> {
 pub async fn pending_invites(
     tx: &mut AnyConnection,
     id: ConversationId,
-) -> Result<Vec<Invite>, ApiError> {
+) -> Result<Vec<Invite>, Error> {
     let sql = format!("{INVITE_SELECT} WHERE i.conversation_id = $1 AND i.status = 'pending' ORDER BY i.created_at");
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id.to_string())
@@ -192,7 +192,7 @@ pub async fn pending_invites(
 pub async fn invite(
     tx: &mut AnyConnection,
     id: convene_proto::InviteId,
-) -> Result<Option<Invite>, ApiError> {
+) -> Result<Option<Invite>, Error> {
     let sql = format!("{INVITE_SELECT} WHERE i.id = $1");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id.to_string())
@@ -210,7 +210,7 @@ pub(super) const SERVICE_REQUEST_SELECT: &str =
      LEFT JOIN contacts rk ON rk.id = s.requested_by_contact
      LEFT JOIN agents fa ON fa.id = s.fulfilled_by";
 
-pub(super) fn service_request_row(r: &AnyRow) -> Result<ServiceRequest, ApiError> {
+pub(super) fn service_request_row(r: &AnyRow) -> Result<ServiceRequest, Error> {
     Ok(ServiceRequest {
         id: parse(r.get::<&str, _>(0))?,
         conversation_id: parse(r.get::<&str, _>(1))?,
@@ -229,7 +229,7 @@ pub(super) fn service_request_row(r: &AnyRow) -> Result<ServiceRequest, ApiError
 pub async fn service_requests(
     tx: &mut AnyConnection,
     id: ConversationId,
-) -> Result<Vec<ServiceRequest>, ApiError> {
+) -> Result<Vec<ServiceRequest>, Error> {
     let sql =
         format!("{SERVICE_REQUEST_SELECT} WHERE s.conversation_id = $1 ORDER BY s.created_at DESC");
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -242,7 +242,7 @@ pub async fn service_requests(
 pub(super) const MESSAGE_SELECT: &str = "SELECT m.id, m.conversation_id, COALESCE(a.name, k.name), m.author_agent_id, m.body, m.created_at
      FROM messages m LEFT JOIN agents a ON a.id = m.author_agent_id LEFT JOIN contacts k ON k.id = m.author_contact_id";
 
-pub(super) fn message_row(r: &AnyRow) -> Result<Message, ApiError> {
+pub(super) fn message_row(r: &AnyRow) -> Result<Message, Error> {
     Ok(Message {
         id: parse(r.get::<&str, _>(0))?,
         conversation_id: parse(r.get::<&str, _>(1))?,
@@ -258,10 +258,7 @@ pub(super) fn message_row(r: &AnyRow) -> Result<Message, ApiError> {
 }
 
 /// Messages of a conversation in order.
-pub async fn messages(
-    tx: &mut AnyConnection,
-    id: ConversationId,
-) -> Result<Vec<Message>, ApiError> {
+pub async fn messages(tx: &mut AnyConnection, id: ConversationId) -> Result<Vec<Message>, Error> {
     let sql = format!("{MESSAGE_SELECT} WHERE m.conversation_id = $1 ORDER BY m.created_at, m.id");
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id.to_string())
@@ -271,7 +268,7 @@ pub async fn messages(
 }
 
 /// One message by id.
-pub async fn message(tx: &mut AnyConnection, id: &str) -> Result<Option<Message>, ApiError> {
+pub async fn message(tx: &mut AnyConnection, id: &str) -> Result<Option<Message>, Error> {
     let sql = format!("{MESSAGE_SELECT} WHERE m.id = $1");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id)
@@ -283,7 +280,7 @@ pub async fn message(tx: &mut AnyConnection, id: &str) -> Result<Option<Message>
 pub(super) const EVENT_SELECT: &str =
     "SELECT id, conversation_id, kind, actor, text, created_at FROM events";
 
-pub(super) fn event_row(r: &AnyRow) -> Result<Event, ApiError> {
+pub(super) fn event_row(r: &AnyRow) -> Result<Event, Error> {
     Ok(Event {
         id: parse(r.get::<&str, _>(0))?,
         conversation_id: parse(r.get::<&str, _>(1))?,
@@ -295,7 +292,7 @@ pub(super) fn event_row(r: &AnyRow) -> Result<Event, ApiError> {
 }
 
 /// Timeline events of a conversation in order.
-pub async fn events(tx: &mut AnyConnection, id: ConversationId) -> Result<Vec<Event>, ApiError> {
+pub async fn events(tx: &mut AnyConnection, id: ConversationId) -> Result<Vec<Event>, Error> {
     let sql = format!("{EVENT_SELECT} WHERE conversation_id = $1 ORDER BY created_at, id");
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id.to_string())
@@ -305,7 +302,7 @@ pub async fn events(tx: &mut AnyConnection, id: ConversationId) -> Result<Vec<Ev
 }
 
 /// One event by id.
-pub async fn event(tx: &mut AnyConnection, id: &str) -> Result<Option<Event>, ApiError> {
+pub async fn event(tx: &mut AnyConnection, id: &str) -> Result<Option<Event>, Error> {
     let sql = format!("{EVENT_SELECT} WHERE id = $1");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id)

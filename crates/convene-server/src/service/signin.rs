@@ -20,7 +20,7 @@ use super::{actor_in, record_change, record_event, rows, s, Ctx, Member, Princip
 use crate::auth::{hash_token, new_token, SESSION_DAYS};
 use crate::clock::now_ms;
 use crate::email;
-use crate::error::ApiError;
+use crate::error::Error;
 use crate::secret::new_nonce;
 use crate::tx::Tx;
 
@@ -31,8 +31,7 @@ pub const LOGIN_TTL_MS: i64 = 15 * 60 * 1000;
 const WORKING_LOGIN: &str = "FROM email_logins l JOIN accounts a ON a.id = l.account_id
      WHERE l.token_hash = $1 AND l.used_at IS NULL AND l.expires_at > $2";
 
-/// Purpose string of sign-in link tokens (see [`crate::secret`]).
-pub const LOGIN_TOKEN: &str = "login";
+pub use crate::secret::LOGIN_TOKEN;
 
 /// "Email me a sign-in link": queues one sign-in email for each account in which `email` is a
 /// contact (proven, or claimed by a guest). Unknown addresses get nothing, and the caller's answer
@@ -45,7 +44,7 @@ pub async fn request_links(
     ctx: &Ctx,
     email: &str,
     caller: Option<&Principal>,
-) -> Result<usize, ApiError> {
+) -> Result<usize, Error> {
     ctx.change(|tx| {
         Box::pin(async move {
             let accounts = sqlx::query(
@@ -95,7 +94,7 @@ pub async fn request_links(
 
 /// What a sign-in link's page shows: the account and the address. `None` for every link that does
 /// not work (unknown, used, expired), so the page says one thing for all three.
-pub async fn preview_login(ctx: &Ctx, token: &str) -> Result<Option<(String, String)>, ApiError> {
+pub async fn preview_login(ctx: &Ctx, token: &str) -> Result<Option<(String, String)>, Error> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT a.name, l.email {WORKING_LOGIN}"
     )))
@@ -114,7 +113,7 @@ pub struct SignedIn {
 
 /// Redeems a sign-in link: proves its address in its account and opens a session for the proven
 /// contact. The link works once.
-pub async fn redeem_login(ctx: &Ctx, token: &str) -> Result<SignedIn, ApiError> {
+pub async fn redeem_login(ctx: &Ctx, token: &str) -> Result<SignedIn, Error> {
     ctx.change(|tx| {
         Box::pin(async move {
             let now = now_ms();
@@ -125,7 +124,7 @@ pub async fn redeem_login(ctx: &Ctx, token: &str) -> Result<SignedIn, ApiError> 
             .bind(now)
             .fetch_optional(&mut **tx)
             .await?
-            .ok_or(ApiError::SignInLinkInvalid)?;
+            .ok_or(Error::SignInLinkInvalid)?;
             // Used once: of two redemptions racing, the one that marks it first wins.
             let marked = sqlx::query(
                 "UPDATE email_logins SET used_at = $1 WHERE id = $2 AND used_at IS NULL",
@@ -136,7 +135,7 @@ pub async fn redeem_login(ctx: &Ctx, token: &str) -> Result<SignedIn, ApiError> 
             .await?
             .rows_affected();
             if marked != 1 {
-                return Err(ApiError::SignInLinkInvalid);
+                return Err(Error::SignInLinkInvalid);
             }
             let account: AccountId = rows::parse(row.get::<&str, _>(1))?;
             let email: String = row.get(2);
@@ -157,7 +156,7 @@ pub async fn redeem_login(ctx: &Ctx, token: &str) -> Result<SignedIn, ApiError> 
 }
 
 /// Opens a contact session in the caller's transaction; answers the token (stored only hashed).
-pub async fn open_session(tx: &mut AnyConnection, contact: ContactId) -> Result<String, ApiError> {
+pub async fn open_session(tx: &mut AnyConnection, contact: ContactId) -> Result<String, Error> {
     let (session, session_hash) = new_token();
     let now = now_ms();
     sqlx::query(
@@ -176,7 +175,7 @@ pub async fn open_session(tx: &mut AnyConnection, contact: ContactId) -> Result<
 pub async fn contact_principal(
     tx: &mut AnyConnection,
     contact: ContactId,
-) -> Result<Principal, ApiError> {
+) -> Result<Principal, Error> {
     let r = sqlx::query("SELECT account_id, name, email, guest FROM contacts WHERE id = $1")
         .bind(s(contact))
         .fetch_one(&mut *tx)
@@ -201,7 +200,7 @@ pub async fn prove(
     account: AccountId,
     email: &str,
     claimant: Option<ContactId>,
-) -> Result<ContactId, ApiError> {
+) -> Result<ContactId, Error> {
     let claimant = match claimant {
         Some(guest) => sqlx::query("SELECT name FROM contacts WHERE id = $1 AND account_id = $2 AND email = $3 AND guest = 1")
             .bind(s(guest))
@@ -264,7 +263,7 @@ async fn hand_over(
     guest_participant: ParticipantId,
     conversation: ConversationId,
     guest_joined: bool,
-) -> Result<(), ApiError> {
+) -> Result<(), Error> {
     let now = now_ms();
     let theirs = sqlx::query(
         "SELECT id, state FROM participants WHERE conversation_id = $1 AND contact_id = $2",

@@ -10,13 +10,14 @@
 
 use std::collections::{BTreeMap, HashSet};
 
-use convene_proto::policy::{allowed, Action, Actor};
+use convene_proto::policy::{allowed, Action};
 use convene_proto::SyncPage;
 use sqlx::{AnyConnection, Row};
 
 use super::{bulk, current_cursor, rows, s, Ctx, Member, Principal};
-use crate::error::ApiError;
+use crate::error::Error;
 use crate::feed::{self, FeedPos};
+use crate::principal::Place;
 
 /// Change-feed rows one page reads at most.
 pub const PAGE_CHANGES: i64 = 500;
@@ -36,15 +37,15 @@ pub enum Cursor {
     Feed(FeedPos),
 }
 
-fn bad_cursor() -> ApiError {
-    ApiError::invalid(
+fn bad_cursor() -> Error {
+    Error::invalid(
         "cursor",
         "cursor is not one this server gave out; sync again without it",
     )
 }
 
 /// Parses a cursor ("" or absent = from the start).
-pub fn parse_cursor(raw: Option<&str>) -> Result<Cursor, ApiError> {
+pub fn parse_cursor(raw: Option<&str>) -> Result<Cursor, Error> {
     let Some(c) = raw.map(str::trim).filter(|c| !c.is_empty()) else {
         return Ok(Cursor::Start);
     };
@@ -78,7 +79,7 @@ pub fn format_cursor(pos: FeedPos) -> String {
 }
 
 /// One page of what the caller may see after `cursor`.
-pub async fn page(ctx: &Ctx, principal: &Principal, cursor: Cursor) -> Result<SyncPage, ApiError> {
+pub async fn page(ctx: &Ctx, principal: &Principal, cursor: Cursor) -> Result<SyncPage, Error> {
     match cursor {
         Cursor::Start => {
             let head = current_cursor(&ctx.store, principal.account_id()).await?;
@@ -91,17 +92,7 @@ pub async fn page(ctx: &Ctx, principal: &Principal, cursor: Cursor) -> Result<Sy
 
 /// Whether the caller sees every conversation of the account, whatever their place in it.
 fn sees_all(principal: &Principal) -> bool {
-    let outsider = Actor {
-        account_role: match principal {
-            Principal::Agent { role, .. } => Some(*role),
-            Principal::Contact { .. } => None,
-        },
-        participation: None,
-        pending_invite: false,
-        contacts_may_invite: false,
-        guest: principal.is_guest(),
-    };
-    allowed(&outsider, Action::See)
+    allowed(&principal.actor(Place::default()), Action::See)
 }
 
 /// The next conversations (in id order, after `after`) that the caller might see.
@@ -109,7 +100,7 @@ async fn candidates(
     conn: &mut AnyConnection,
     principal: &Principal,
     after: &str,
-) -> Result<Vec<String>, ApiError> {
+) -> Result<Vec<String>, Error> {
     let account = s(principal.account_id());
     let rows = if sees_all(principal) {
         sqlx::query(
@@ -147,7 +138,7 @@ async fn candidates(
 pub async fn visible_conversations(
     ctx: &Ctx,
     principal: &Principal,
-) -> Result<Option<HashSet<String>>, ApiError> {
+) -> Result<Option<HashSet<String>>, Error> {
     if sees_all(principal) {
         return Ok(None);
     }
@@ -177,7 +168,7 @@ async fn snapshot_page(
     principal: &Principal,
     head: FeedPos,
     after: &str,
-) -> Result<SyncPage, ApiError> {
+) -> Result<SyncPage, Error> {
     let mut conn = ctx.store.pool().acquire().await?;
     let ids = candidates(&mut conn, principal, after).await?;
     let backend = ctx.store.backend();
@@ -214,11 +205,7 @@ struct Touched {
 }
 
 /// One page of changes after feed position `pos`, in commit order.
-pub async fn feed_page(
-    ctx: &Ctx,
-    principal: &Principal,
-    pos: FeedPos,
-) -> Result<SyncPage, ApiError> {
+pub async fn feed_page(ctx: &Ctx, principal: &Principal, pos: FeedPos) -> Result<SyncPage, Error> {
     let mut conn = ctx.store.pool().acquire().await?;
     let changes = feed::read(
         &mut conn,

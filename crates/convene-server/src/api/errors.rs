@@ -1,0 +1,93 @@
+//! How a domain [`Error`] reads over HTTP: its status, its stable code, and the RFC 9457 problem
+//! document (with `Retry-After` where waiting helps).
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use convene_proto::{ErrorCode, Problem, PROBLEM_CONTENT_TYPE};
+
+use crate::error::Error;
+
+impl Error {
+    /// The status, stable code and title of this error's problem document.
+    pub fn parts(&self) -> (StatusCode, ErrorCode, &'static str) {
+        match self {
+            Self::Unauthenticated(_) => (
+                StatusCode::UNAUTHORIZED,
+                ErrorCode::Unauthenticated,
+                "Not signed in",
+            ),
+            Self::Forbidden(_) => (StatusCode::FORBIDDEN, ErrorCode::Forbidden, "Not allowed"),
+            Self::LinkInvalid { .. } | Self::RemovedHere { .. } | Self::SignInLinkInvalid => (
+                StatusCode::GONE,
+                ErrorCode::LinkInvalid,
+                "Link no longer valid",
+            ),
+            Self::NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound, "Not found"),
+            Self::Invalid { .. } => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::InvalidInput,
+                "Invalid input",
+            ),
+            Self::MalformedBody(_) => (
+                StatusCode::BAD_REQUEST,
+                ErrorCode::MalformedBody,
+                "Malformed request body",
+            ),
+            Self::PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                ErrorCode::PayloadTooLarge,
+                "Request body too large",
+            ),
+            Self::Conflict { .. } => (StatusCode::CONFLICT, ErrorCode::Conflict, "Conflict"),
+            Self::RateLimited { .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                ErrorCode::RateLimited,
+                "Too many requests",
+            ),
+            Self::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                ErrorCode::Internal,
+                "Internal server error",
+            ),
+            Self::Busy => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::Busy,
+                "Busy, try again",
+            ),
+        }
+    }
+}
+
+impl IntoResponse for Error {
+    fn into_response(self) -> Response {
+        let (status, code, title) = self.parts();
+        if let Self::Internal(err) = &self {
+            tracing::error!(error = ?err, "request failed");
+        }
+        let problem = Problem {
+            type_uri: code.type_uri(),
+            title: title.to_owned(),
+            status: status.as_u16(),
+            detail: Some(self.to_string()),
+            code,
+            field: self.field().map(str::to_owned),
+        };
+        let body = serde_json::to_vec(&problem).unwrap_or_default();
+        let mut response = (status, body).into_response();
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(PROBLEM_CONTENT_TYPE),
+        );
+        if let Self::RateLimited {
+            retry_after_secs, ..
+        } = self
+        {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        }
+        if matches!(self, Self::Busy) {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(1u64));
+        }
+        response
+    }
+}
