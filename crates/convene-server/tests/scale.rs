@@ -330,6 +330,41 @@ async fn rules_and_the_feed_hold_across_two_instances_racing() {
             .expect("cursor")
             .to_owned();
     }
+    // A realtime follower on instance B: it syncs (through B) only when B's stream says so.
+    let stream_follower = {
+        let api = ana_b.clone();
+        let conversation = conversation.clone();
+        let mut cursor = cursor.clone();
+        let mut stream = api.stream().await;
+        tokio::spawn(async move {
+            let mut seen = HashSet::new();
+            let mut quiet_after = Duration::from_secs(30);
+            while let Some(frame) = stream.next(quiet_after).await {
+                if frame["type"] == "changed" && frame["conversation_id"] == conversation.as_str() {
+                    loop {
+                        let page = api.get(&format!("/api/v1/sync?cursor={cursor}")).await;
+                        seen.extend(
+                            page.ok()["messages"]
+                                .as_array()
+                                .into_iter()
+                                .flatten()
+                                .filter(|m| m["conversation_id"] == conversation.as_str())
+                                .map(|m| m["id"].as_str().expect("id").to_owned()),
+                        );
+                        cursor = page.body["cursor"].as_str().expect("cursor").to_owned();
+                        if page.body["has_more"] != true {
+                            break;
+                        }
+                    }
+                }
+                if seen.len() >= 320 {
+                    // Everything arrived; stay a little to make sure the stream stays sane.
+                    quiet_after = Duration::from_secs(2);
+                }
+            }
+            seen
+        })
+    };
     let writers: Vec<_> = (0..16)
         .map(|w| {
             let api = if w % 2 == 0 {
@@ -388,6 +423,12 @@ async fn rules_and_the_feed_hold_across_two_instances_racing() {
         seen.len(),
         320,
         "the follower saw every message written through both instances"
+    );
+    let streamed = stream_follower.await.expect("stream follower");
+    assert_eq!(
+        streamed.len(),
+        320,
+        "the realtime follower on the other instance was told of every message"
     );
 }
 
