@@ -111,3 +111,14 @@ pub struct Health {
     pub status: String,
     pub version: String,
 }
+
+/// `GET /readyz`: whether this instance can serve writes now, and if not, why.
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Readiness {
+    /// `ready` or `not_ready`.
+    pub status: String,
+    /// `ok`, or what is wrong with the database (`unreachable: …`, `full`, `read-only`).
+    pub database: String,
+    /// `ok`, `full` or `read-only`: whether the data folder takes a small write now.
+    pub data_folder: String,
+}

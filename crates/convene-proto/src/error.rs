@@ -29,6 +29,11 @@ pub enum ErrorCode {
     /// The database could not order this change against a concurrent one (a serialization
     /// failure or deadlock); nothing was stored. Retry after `Retry-After` seconds.
     Busy,
+    /// The server's disk is full; nothing was stored. Retry after `Retry-After` seconds.
+    StorageFull,
+    /// The server's storage cannot be written or reached right now (an I/O error, a read-only
+    /// data folder, the database unreachable); nothing was stored. Retry after `Retry-After`.
+    StorageUnavailable,
 }
 
 impl ErrorCode {

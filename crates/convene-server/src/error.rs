@@ -42,6 +42,16 @@ pub enum Error {
     /// deadlock); the transaction was rolled back, so retrying is safe.
     #[error("the server is busy with a conflicting change; nothing was stored, try again")]
     Busy,
+    /// The disk under the database is full: nothing was stored, and writes work again by
+    /// themselves once space is freed.
+    #[error("the server's disk is full, so nothing was stored; try again later")]
+    StorageFull,
+    /// The database cannot be written or reached (an I/O error, a read-only data folder, a lost
+    /// connection): nothing was stored.
+    #[error(
+        "the server cannot store anything right now ({0}); nothing was stored, try again later"
+    )]
+    StorageUnavailable(String),
 }
 
 impl Error {
@@ -65,19 +75,49 @@ impl Error {
 
 impl From<sqlx::Error> for Error {
     fn from(err: sqlx::Error) -> Self {
-        // A conflict with a concurrent change, not a fault: PostgreSQL's serialization_failure
+        // A conflict with a concurrent change is not a fault: PostgreSQL's serialization_failure
         // and deadlock_detected, SQLite's BUSY and LOCKED (with their extended codes). The
-        // transaction helper (`crate::tx`) retries these; past its bound they answer 503.
-        if let sqlx::Error::Database(db) = &err {
-            let code = db.code();
-            let sqlite_busy = code
-                .as_deref()
-                .and_then(|c| c.parse::<i64>().ok())
-                .is_some_and(|c| matches!(c & 0xff, 5 | 6));
-            if sqlite_busy || matches!(code.as_deref(), Some("40001" | "40P01")) {
-                tracing::debug!(error = %db, "conflicting concurrent change");
-                return Self::Busy;
+        // transaction helper (`crate::tx`) retries these; past its bound they answer 503. A full
+        // or failing disk is not the caller's fault either, nor a bug: it says so.
+        match &err {
+            sqlx::Error::Database(db) => {
+                let code = db.code();
+                let code = code.as_deref().unwrap_or_default();
+                // SQLite reports its (extended) result code as a number of at most four digits,
+                // whose low byte is the primary code; PostgreSQL a five-character SQLSTATE.
+                let sqlite = (code.len() < 5)
+                    .then(|| code.parse::<i64>().ok())
+                    .flatten()
+                    .map(|c| c & 0xff);
+                let (class, postgres) = match sqlite {
+                    Some(_) => ("", ""),
+                    None => (code.get(..2).unwrap_or_default(), code),
+                };
+                if matches!(sqlite, Some(5 | 6)) || matches!(postgres, "40001" | "40P01") {
+                    tracing::debug!(error = %db, "conflicting concurrent change");
+                    return Self::Busy;
+                }
+                // SQLITE_FULL; PostgreSQL's disk_full.
+                if sqlite == Some(13) || postgres == "53100" {
+                    tracing::error!(error = %db, "the disk under the database is full");
+                    return Self::StorageFull;
+                }
+                // SQLITE_READONLY, SQLITE_IOERR, SQLITE_CANTOPEN; PostgreSQL's other
+                // insufficient-resources (53…), connection (08…) and operator-intervention (57…)
+                // classes.
+                if matches!(sqlite, Some(8 | 10 | 14)) || matches!(class, "53" | "08" | "57") {
+                    tracing::error!(error = %db, "the database cannot be written");
+                    return Self::StorageUnavailable(db.message().to_owned());
+                }
             }
+            sqlx::Error::Io(e) => {
+                tracing::error!(error = %e, "the database cannot be reached");
+                return Self::StorageUnavailable("the database cannot be reached".to_owned());
+            }
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => {
+                return Self::StorageUnavailable("no database connection is free".to_owned());
+            }
+            _ => {}
         }
         Self::Internal(err.into())
     }

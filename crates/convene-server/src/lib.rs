@@ -16,6 +16,7 @@ pub mod idempotency;
 pub mod openapi;
 pub mod principal;
 pub mod ratelimit;
+pub mod ready;
 pub mod routes;
 pub mod secret;
 pub mod server;

@@ -33,6 +33,7 @@ pub const BEARER: &str = "bearer";
     ),
     paths(
         crate::api::healthz,
+        crate::api::readyz,
         serve,
         crate::api::auth::login,
         crate::api::auth::logout,
@@ -92,6 +93,7 @@ pub const BEARER: &str = "bearer";
             problem::InvalidInput,
             problem::RateLimited,
             problem::Busy,
+            problem::StorageFull,
         ),
     ),
     modifiers(&Security, &OptionalBodies),
@@ -255,6 +257,7 @@ mod web_page {
             (status = 413, response = problem::PayloadTooLarge),
             (status = 422, response = problem::InvalidInput),
             (status = 503, response = problem::Busy),
+            (status = 507, response = problem::StorageFull),
             (status = 429, response = problem::RateLimited),
         )
     )]

@@ -93,6 +93,7 @@ pub fn router(state: AppState) -> Router {
         .route("/openapi.json", get(crate::openapi::serve));
     Router::new()
         .route("/healthz", get(api::healthz))
+        .route("/readyz", get(api::readyz))
         .route("/app", get(crate::web::app_index))
         .route("/app/", get(crate::web::app_index))
         .route("/app/assets/{file}", get(crate::web::app_asset))
@@ -134,10 +135,13 @@ async fn durable(
     }
     match state.store().durable().await {
         Ok(()) => res,
-        Err(e) => crate::error::Error::Internal(anyhow::anyhow!(
-            "the change could not be made durable: {e}"
-        ))
-        .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "a committed change could not be flushed to disk");
+            crate::error::Error::StorageUnavailable(
+                "the change could not be flushed to disk".to_owned(),
+            )
+            .into_response()
+        }
     }
 }
 

@@ -110,6 +110,7 @@ impl Server {
             self.ctx.clone(),
             self.config.limits,
             self.config.ui_dir.clone(),
+            self.config.data_dir.clone(),
         );
         let worker = tokio::spawn(crate::email::run_worker(
             self.ctx.store.clone(),

@@ -16,17 +16,29 @@ struct Inner {
     ctx: Ctx,
     limits: crate::ratelimit::Limits,
     ui_dir: std::path::PathBuf,
+    data_dir: std::path::PathBuf,
 }
 
 impl AppState {
-    pub fn new(ctx: Ctx, limits: crate::ratelimit::Limits, ui_dir: std::path::PathBuf) -> Self {
+    pub fn new(
+        ctx: Ctx,
+        limits: crate::ratelimit::Limits,
+        ui_dir: std::path::PathBuf,
+        data_dir: std::path::PathBuf,
+    ) -> Self {
         Self {
             inner: Arc::new(Inner {
                 ctx,
                 limits,
                 ui_dir,
+                data_dir,
             }),
         }
+    }
+
+    /// The server's data folder (its secret, the SQLite database, unsent `.eml` files).
+    pub fn data_dir(&self) -> &std::path::Path {
+        &self.inner.data_dir
     }
 
     /// Where the built web UI is.

@@ -43,6 +43,8 @@ impl From<StoreError> for crate::error::Error {
                 field: Some(field.to_owned()),
                 message,
             },
+            // A conflict or a full disk reads the same whichever layer met it.
+            StoreError::Database(e) => e.into(),
             other => Self::Internal(other.into()),
         }
     }

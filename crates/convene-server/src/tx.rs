@@ -55,23 +55,33 @@ pub struct Told {
 
 impl Tx<'_> {
     async fn begin(store: &Store) -> Result<Self, Error> {
-        let mut conn = store.pool().acquire().await?;
+        // Wrapped before BEGIN is sent: if the request is cancelled while BEGIN waits (SQLite
+        // waits for the write lock), `Drop` closes the connection rather than pooling it with a
+        // transaction the driver may still open.
+        let mut tx = Self {
+            conn: Some(store.pool().acquire().await?),
+            told: Told::default(),
+            _borrows: PhantomData,
+        };
         let begin = match store.backend() {
             // Takes the write lock up front, so two writers queue (busy timeout) instead of
             // failing when a reader upgrades.
             Backend::Sqlite => "BEGIN IMMEDIATE",
             Backend::Postgres => "BEGIN",
         };
-        if let Err(e) = sqlx::raw_sql(begin).execute(&mut *conn).await {
-            // Whatever state it is in, it goes no further.
-            drop(conn.detach());
-            return Err(e.into());
+        match sqlx::raw_sql(begin).execute(tx.conn()).await {
+            Ok(_) => Ok(tx),
+            Err(e) => {
+                let e = Error::from(e);
+                if matches!(e, Error::Busy) {
+                    // BEGIN did not happen: the connection is clean and goes back to the pool.
+                    if let Some(conn) = tx.conn.take() {
+                        drop(conn);
+                    }
+                }
+                Err(e)
+            }
         }
-        Ok(Self {
-            conn: Some(conn),
-            told: Told::default(),
-            _borrows: PhantomData,
-        })
     }
 
     /// Notes that `account`'s change feed got a row in this transaction.
@@ -206,7 +216,9 @@ where
                 };
                 tx.finish(result).await
             }
-            Err(e) => Err(e),
+            // SQLite answers BUSY to BEGIN only after its busy timeout (5 s) already waited for
+            // the write lock: waiting that long again would only hold the caller up.
+            Err(e) => return Err(e),
         };
         match outcome {
             Ok((value, told)) => {

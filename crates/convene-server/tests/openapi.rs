@@ -11,6 +11,7 @@ use serde_json::Value;
 /// Every route of `src/routes.rs`, as mounted, with its methods.
 const ROUTES: &[(&str, &[&str])] = &[
     ("/healthz", &["get"]),
+    ("/readyz", &["get"]),
     ("/j/{token}", &["get", "post"]),
     ("/s", &["post"]),
     ("/s/{token}", &["get", "post"]),
@@ -59,6 +60,7 @@ const ROUTES: &[(&str, &[&str])] = &[
 /// Routes that need no bearer token.
 const PUBLIC: &[&str] = &[
     "/healthz",
+    "/readyz",
     "/j/{token}",
     "/app",
     "/app/",

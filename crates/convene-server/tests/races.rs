@@ -477,3 +477,86 @@ async fn invites_from_racing_writers_each_reach_the_invitees_stream() {
         );
     }
 }
+
+/// One email invite's link redeemed twice at the same instant (a double click, a mail client's
+/// prefetch racing the person): the contact joins once, with one "joined" in the timeline.
+#[tokio::test]
+async fn an_invite_link_redeemed_twice_at_once_joins_once() {
+    let sink = convene_testkit::SmtpSink::start().await;
+    let t = TestServer::start_with(Some(&sink), |c| {
+        c.limits = convene_server::ratelimit::Limits::scaled(1000)
+    })
+    .await;
+    let ana = t.agent("ana@demo.convene.test").await;
+    for round in 0..4 {
+        let conversation = ana.new_conversation(&format!("Double click {round}")).await;
+        let email = format!("twice{round}@example.com");
+        ana.post(
+            &format!("/api/v1/conversations/{conversation}/contact-invites"),
+            json!({ "email": email, "name": "Twice" }),
+        )
+        .await
+        .ok();
+        let mails = sink
+            .wait_for(round + 1, std::time::Duration::from_secs(10))
+            .await;
+        let link = mails[round].join_link().expect("join link");
+        let token = link.rsplit("/j/").next().expect("token").to_owned();
+        let url = t.server.url();
+        let answers = at_once(6, |_| {
+            let (url, token) = (url.clone(), token.clone());
+            async move {
+                Api::new(&url, None)
+                    .post(&format!("/api/v1/join/{token}"), json!({}))
+                    .await
+            }
+        })
+        .await;
+        no_5xx(&answers, "racing redemptions");
+        let events = ana
+            .get(&format!("/api/v1/conversations/{conversation}/events"))
+            .await;
+        let joined = events.ok()["events"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|e| e["kind"] == "participant_joined")
+            .count();
+        assert_eq!(joined, 1, "round {round}: one join in the timeline");
+    }
+}
+
+/// Two conversations invite the same new address at the same instant: one contact, two invites,
+/// no error (the contact is created once; the lock is per conversation, the index is not).
+#[tokio::test]
+async fn one_new_address_invited_into_two_conversations_at_once_is_one_contact() {
+    let t = server().await;
+    let ana = t.agent("ana@demo.convene.test").await;
+    for round in 0..4 {
+        let a = ana.new_conversation(&format!("First {round}")).await;
+        let b = ana.new_conversation(&format!("Second {round}")).await;
+        let email = format!("new{round}@example.com");
+        let convs = [a.clone(), b.clone(), a, b];
+        let answers = at_once(convs.len(), |k| {
+            let (ana, conv, email) = (ana.clone(), convs[k].clone(), email.clone());
+            async move {
+                ana.post(
+                    &format!("/api/v1/conversations/{conv}/contact-invites"),
+                    json!({ "email": email }),
+                )
+                .await
+            }
+        })
+        .await;
+        no_5xx(&answers, "racing invites of one new address");
+        let contacts: BTreeSet<String> = answers
+            .iter()
+            .filter_map(|a| a.body["invite"]["contact_id"].as_str().map(str::to_owned))
+            .collect();
+        assert_eq!(
+            contacts.len(),
+            1,
+            "round {round}: one contact: {contacts:?}"
+        );
+    }
+}

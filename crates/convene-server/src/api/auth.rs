@@ -39,6 +39,7 @@ fn bad_credentials() -> Error {
         (status = 413, response = problem::PayloadTooLarge),
         (status = 422, response = problem::InvalidInput),
         (status = 503, response = problem::Busy),
+        (status = 507, response = problem::StorageFull),
         (status = 429, response = problem::RateLimited),
     )
 )]
@@ -107,6 +108,7 @@ pub async fn login(
         (status = 413, response = problem::PayloadTooLarge),
         (status = 422, response = problem::InvalidInput),
         (status = 503, response = problem::Busy),
+        (status = 507, response = problem::StorageFull),
     )
 )]
 pub async fn logout(
@@ -163,6 +165,7 @@ async fn me_of(state: &AppState, principal: &Principal) -> Result<Me, Error> {
         (status = 413, response = problem::PayloadTooLarge),
         (status = 422, response = problem::InvalidInput),
         (status = 503, response = problem::Busy),
+        (status = 507, response = problem::StorageFull),
     )
 )]
 pub async fn logout_all(
@@ -208,6 +211,7 @@ pub fn email_link_message(email: &str) -> String {
         (status = 413, response = problem::PayloadTooLarge),
         (status = 422, response = problem::InvalidInput),
         (status = 503, response = problem::Busy),
+        (status = 507, response = problem::StorageFull),
         (status = 429, response = problem::RateLimited),
     )
 )]

@@ -56,6 +56,7 @@ pub async fn list(
         (status = 413, response = problem::PayloadTooLarge),
         (status = 422, response = problem::InvalidInput),
         (status = 503, response = problem::Busy),
+        (status = 507, response = problem::StorageFull),
     )
 )]
 pub async fn create(
@@ -148,6 +149,7 @@ pub async fn participants(
         (status = 413, response = problem::PayloadTooLarge),
         (status = 422, response = problem::InvalidInput),
         (status = 503, response = problem::Busy),
+        (status = 507, response = problem::StorageFull),
     )
 )]
 pub async fn remove(
@@ -183,6 +185,7 @@ pub async fn remove(
         (status = 413, response = problem::PayloadTooLarge),
         (status = 422, response = problem::InvalidInput),
         (status = 503, response = problem::Busy),
+        (status = 507, response = problem::StorageFull),
     )
 )]
 pub async fn make_owner(
@@ -220,6 +223,7 @@ pub async fn make_owner(
         (status = 413, response = problem::PayloadTooLarge),
         (status = 422, response = problem::InvalidInput),
         (status = 503, response = problem::Busy),
+        (status = 507, response = problem::StorageFull),
     )
 )]
 pub async fn leave(
@@ -284,6 +288,7 @@ pub async fn messages(
         (status = 413, response = problem::PayloadTooLarge),
         (status = 422, response = problem::InvalidInput),
         (status = 503, response = problem::Busy),
+        (status = 507, response = problem::StorageFull),
     )
 )]
 pub async fn post_message(

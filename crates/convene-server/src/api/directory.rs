@@ -46,6 +46,7 @@ fn query(
         (status = 403, response = problem::Forbidden),
         (status = 422, response = problem::InvalidInput),
         (status = 503, response = problem::Busy),
+        (status = 507, response = problem::StorageFull),
     )
 )]
 pub async fn search_agents(
@@ -77,6 +78,7 @@ pub async fn search_agents(
         (status = 413, response = problem::PayloadTooLarge),
         (status = 422, response = problem::InvalidInput),
         (status = 503, response = problem::Busy),
+        (status = 507, response = problem::StorageFull),
     )
 )]
 pub async fn create_agent(
@@ -131,6 +133,7 @@ pub async fn crews(State(state): State<AppState>, authed: Authed) -> Result<Json
         (status = 413, response = problem::PayloadTooLarge),
         (status = 422, response = problem::InvalidInput),
         (status = 503, response = problem::Busy),
+        (status = 507, response = problem::StorageFull),
     )
 )]
 pub async fn create_crew(
@@ -163,6 +166,7 @@ pub async fn create_crew(
         (status = 413, response = problem::PayloadTooLarge),
         (status = 422, response = problem::InvalidInput),
         (status = 503, response = problem::Busy),
+        (status = 507, response = problem::StorageFull),
     )
 )]
 pub async fn add_crew_member(
@@ -200,6 +204,7 @@ pub async fn add_crew_member(
         (status = 413, response = problem::PayloadTooLarge),
         (status = 422, response = problem::InvalidInput),
         (status = 503, response = problem::Busy),
+        (status = 507, response = problem::StorageFull),
     )
 )]
 pub async fn remove_crew_member(
@@ -234,6 +239,7 @@ pub async fn remove_crew_member(
         (status = 403, response = problem::Forbidden),
         (status = 422, response = problem::InvalidInput),
         (status = 503, response = problem::Busy),
+        (status = 507, response = problem::StorageFull),
     )
 )]
 pub async fn search_contacts(

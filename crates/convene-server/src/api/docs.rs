@@ -126,7 +126,13 @@ pub mod problem {
     problem_response!(
         /// 503 `busy`.
         Busy,
-        "A conflicting change won a race the database could not order, more than the server retries; nothing was stored, so retrying is safe (`busy`)",
+        "Nothing was stored, so retrying is safe: a conflicting change won a race the database could not order, more often than the server retries (`busy`), or the server's storage cannot be written or reached right now (`storage_unavailable`)",
+        retry_after = "Seconds to wait before retrying"
+    );
+    problem_response!(
+        /// 507 `storage_full`.
+        StorageFull,
+        "The server's disk is full; nothing was stored, and writes work again once space is freed (`storage_full`)",
         retry_after = "Seconds to wait before retrying"
     );
 }

@@ -54,6 +54,16 @@ impl Error {
                 ErrorCode::Busy,
                 "Busy, try again",
             ),
+            Self::StorageFull => (
+                StatusCode::INSUFFICIENT_STORAGE,
+                ErrorCode::StorageFull,
+                "Server storage full",
+            ),
+            Self::StorageUnavailable(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::StorageUnavailable,
+                "Server storage unavailable",
+            ),
         }
     }
 }
@@ -85,8 +95,14 @@ impl IntoResponse for Error {
         {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
         }
-        if matches!(self, Self::Busy) {
-            headers.insert(header::RETRY_AFTER, HeaderValue::from(1u64));
+        let retry_after: Option<u64> = match self {
+            Self::Busy => Some(1),
+            Self::StorageFull => Some(30),
+            Self::StorageUnavailable(_) => Some(5),
+            _ => None,
+        };
+        if let Some(secs) = retry_after {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }
         response
     }

@@ -49,6 +49,7 @@ fn created(outcome: &InviteOutcome) -> StatusCode {
         (status = 413, response = problem::PayloadTooLarge),
         (status = 422, response = problem::InvalidInput),
         (status = 503, response = problem::Busy),
+        (status = 507, response = problem::StorageFull),
         (status = 429, response = problem::RateLimited),
     )
 )]
@@ -95,6 +96,7 @@ pub async fn invite_agent(
         (status = 413, response = problem::PayloadTooLarge),
         (status = 422, response = problem::InvalidInput),
         (status = 503, response = problem::Busy),
+        (status = 507, response = problem::StorageFull),
         (status = 429, response = problem::RateLimited),
     )
 )]
@@ -144,6 +146,7 @@ pub async fn request_service(
         (status = 413, response = problem::PayloadTooLarge),
         (status = 422, response = problem::InvalidInput),
         (status = 503, response = problem::Busy),
+        (status = 507, response = problem::StorageFull),
         (status = 429, response = problem::RateLimited),
     )
 )]
@@ -188,6 +191,7 @@ pub async fn invite_contact(
         (status = 413, response = problem::PayloadTooLarge),
         (status = 422, response = problem::InvalidInput),
         (status = 503, response = problem::Busy),
+        (status = 507, response = problem::StorageFull),
         (status = 429, response = problem::RateLimited),
     )
 )]
@@ -218,6 +222,7 @@ pub async fn resend(
         (status = 413, response = problem::PayloadTooLarge),
         (status = 422, response = problem::InvalidInput),
         (status = 503, response = problem::Busy),
+        (status = 507, response = problem::StorageFull),
     )
 )]
 pub async fn revoke(
@@ -247,6 +252,7 @@ pub async fn revoke(
         (status = 413, response = problem::PayloadTooLarge),
         (status = 422, response = problem::InvalidInput),
         (status = 503, response = problem::Busy),
+        (status = 507, response = problem::StorageFull),
     )
 )]
 pub async fn accept(
@@ -281,6 +287,7 @@ pub async fn accept(
         (status = 413, response = problem::PayloadTooLarge),
         (status = 422, response = problem::InvalidInput),
         (status = 503, response = problem::Busy),
+        (status = 507, response = problem::StorageFull),
     )
 )]
 pub async fn decline(
@@ -349,6 +356,7 @@ pub async fn get_link(
         (status = 413, response = problem::PayloadTooLarge),
         (status = 422, response = problem::InvalidInput),
         (status = 503, response = problem::Busy),
+        (status = 507, response = problem::StorageFull),
     )
 )]
 pub async fn patch_link(
@@ -386,6 +394,7 @@ pub async fn patch_link(
         (status = 413, response = problem::PayloadTooLarge),
         (status = 422, response = problem::InvalidInput),
         (status = 503, response = problem::Busy),
+        (status = 507, response = problem::StorageFull),
     )
 )]
 pub async fn rotate_link(
@@ -425,6 +434,7 @@ pub async fn rotate_link(
         (status = 413, response = problem::PayloadTooLarge),
         (status = 422, response = problem::InvalidInput),
         (status = 503, response = problem::Busy),
+        (status = 507, response = problem::StorageFull),
         (status = 429, response = problem::RateLimited),
     )
 )]

@@ -34,3 +34,29 @@ pub(crate) async fn healthz() -> Json<Health> {
         version: env!("CARGO_PKG_VERSION").to_owned(),
     })
 }
+
+/// Readiness
+///
+/// Whether this instance can take writes now: the database answers and the data folder takes a
+/// flushed write. 503 with the reason when not (a full or read-only disk, an unreachable database).
+#[utoipa::path(
+    get,
+    path = "/readyz",
+    operation_id = "readyz",
+    tag = "meta",
+    responses(
+        (status = 200, description = "Ready", body = convene_proto::Readiness),
+        (status = 503, description = "Not ready; the fields say why", body = convene_proto::Readiness),
+    )
+)]
+pub(crate) async fn readyz(
+    axum::extract::State(state): axum::extract::State<AppState>,
+) -> (axum::http::StatusCode, Json<convene_proto::Readiness>) {
+    let readiness = crate::ready::check(state.store(), state.data_dir()).await;
+    let status = if readiness.status == "ready" {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, Json(readiness))
+}

@@ -34,6 +34,7 @@ pub struct SyncQuery {
         (status = 401, response = problem::Unauthenticated),
         (status = 422, response = problem::InvalidInput),
         (status = 503, response = problem::Busy),
+        (status = 507, response = problem::StorageFull),
     )
 )]
 pub async fn sync(

@@ -362,9 +362,14 @@ async fn resolve_contact(
     {
         return Ok((rows::parse(row.get::<&str, _>(0))?, row.get(1), email));
     }
-    let id = convene_proto::ContactId::new();
     let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or(&email).to_owned());
-    crate::store::insert_contact(tx, id, principal.account_id(), &email, &name, now_ms()).await?;
+    // Another conversation's invite may create the same contact at this moment (the lock is per
+    // conversation): the insert yields to the unique index, and both get the one contact.
+    let id = crate::store::ensure_contact(tx, principal.account_id(), &email, &name).await?;
+    let name: String = sqlx::query_scalar("SELECT name FROM contacts WHERE id = $1")
+        .bind(s(id))
+        .fetch_one(&mut *tx)
+        .await?;
     Ok((id, name, email))
 }
 

@@ -157,12 +157,18 @@ pub async fn redeem(
                 let found = find(tx, token)
                     .await?
                     .ok_or(Error::LinkInvalid { ask: None })?;
+                // Read again under the conversation's lock (a token never changes conversation):
+                // of two redemptions of one invite racing, the second sees it accepted.
+                lock_conversation(tx, found.conversation).await?;
+                let found = find(tx, token)
+                    .await?
+                    .ok_or(Error::LinkInvalid { ask: None })?;
                 let now = now_ms();
                 if let Some(refused) = refusal(&found, now) {
                     if let Some((id, status, Some(expires), _, _)) = &found.invite {
                         if status == "pending" && *expires <= now {
                             sqlx::query(
-                                "UPDATE invites SET status = 'expired', updated_at = $1 WHERE id = $2",
+                                "UPDATE invites SET status = 'expired', updated_at = $1 WHERE id = $2 AND status = 'pending'",
                             )
                             .bind(now)
                             .bind(s(id))
@@ -238,7 +244,6 @@ async fn join_by_link(
         validate::MAX_NAME,
     )?;
     let email = validate::email("email", req.email.as_deref().unwrap_or(""))?;
-    lock_conversation(tx, found.conversation).await?;
     if removed_here(tx, found.conversation, &found.account, &email).await? {
         return Err(Error::RemovedHere {
             ask: found.inviter.clone(),

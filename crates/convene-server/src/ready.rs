@@ -1,0 +1,68 @@
+//! Readiness: whether this instance can take writes now. A load balancer or an operator asks
+//! `/readyz`; `/healthz` only says the process is up. Each check is a small real attempt (a
+//! query, a flushed write in the data folder), because a full or read-only disk shows only when
+//! written to.
+
+use std::io::Write;
+use std::path::Path;
+use std::time::Duration;
+
+use convene_proto::Readiness;
+
+use crate::store::Store;
+
+/// What one check found: `ok` or the problem in a word or two.
+async fn database(store: &Store) -> String {
+    let probe = sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(store.pool());
+    match tokio::time::timeout(Duration::from_secs(3), probe).await {
+        Ok(Ok(_)) => "ok".to_owned(),
+        Ok(Err(e)) => format!("unreachable: {e}"),
+        Err(_) => "unreachable: no answer within 3 s".to_owned(),
+    }
+}
+
+/// Writes, flushes and removes a 64 KiB file in `dir`.
+fn data_folder(dir: &Path) -> String {
+    let probe = dir.join(".readyz-probe");
+    let written = std::fs::File::create(&probe).and_then(|mut f| {
+        f.write_all(&[0u8; 64 * 1024])?;
+        f.sync_all()
+    });
+    let _ = std::fs::remove_file(&probe);
+    match written {
+        Ok(()) => "ok".to_owned(),
+        Err(e) => match e.kind() {
+            std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => {
+                "full".to_owned()
+            }
+            std::io::ErrorKind::ReadOnlyFilesystem | std::io::ErrorKind::PermissionDenied => {
+                "read-only".to_owned()
+            }
+            _ => format!("cannot be written: {e}"),
+        },
+    }
+}
+
+/// Runs every check.
+pub async fn check(store: &Store, data_dir: &Path) -> Readiness {
+    let database = database(store).await;
+    let dir = data_dir.to_owned();
+    let data_folder = tokio::task::spawn_blocking(move || data_folder(&dir))
+        .await
+        .unwrap_or_else(|e| format!("cannot be checked: {e}"));
+    // On SQLite the database is a file in the data folder: it fails when the folder does.
+    let database = if database == "ok"
+        && store.backend() == crate::store::Backend::Sqlite
+        && data_folder != "ok"
+    {
+        data_folder.clone()
+    } else {
+        database
+    };
+    let ready = database == "ok" && data_folder == "ok";
+    Readiness {
+        status: if ready { "ready" } else { "not_ready" }.to_owned(),
+        database,
+        data_folder,
+    }
+}
