@@ -42,6 +42,9 @@ pub enum Error {
     /// deadlock); the transaction was rolled back, so retrying is safe.
     #[error("the server is busy with a conflicting change; nothing was stored, try again")]
     Busy,
+    /// Too much work of one kind is queued (password checks); nothing was done.
+    #[error("{0}")]
+    Overloaded(String),
     /// The disk under the database is full: nothing was stored, and writes work again by
     /// themselves once space is freed.
     #[error("the server's disk is full, so nothing was stored; try again later")]
@@ -120,5 +123,11 @@ impl From<sqlx::Error> for Error {
             _ => {}
         }
         Self::Internal(err.into())
+    }
+}
+
+impl From<crate::auth::Overloaded> for Error {
+    fn from(e: crate::auth::Overloaded) -> Self {
+        Self::Overloaded(e.to_string())
     }
 }

@@ -13,6 +13,7 @@ pub mod error;
 pub mod feed;
 pub mod hub;
 pub mod idempotency;
+pub mod listen;
 pub mod openapi;
 pub mod principal;
 pub mod ratelimit;

@@ -16,8 +16,13 @@ pub struct Limit {
 /// raise them; the defaults are what production uses).
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
-    /// Sign-in attempts per email address.
+    /// Sign-in attempts for one email address from one client address.
     pub login: Limit,
+    /// Sign-in attempts from one client address, whatever the email.
+    pub login_client: Limit,
+    /// Sign-in attempts for one email address from anywhere: a slower, higher bound on guessing a
+    /// person's password from many places, high enough that strangers cannot lock them out.
+    pub login_email: Limit,
     /// Invites (agent, crew, contact) per person.
     pub invites: Limit,
     /// Join-token redemptions per client address.
@@ -35,6 +40,16 @@ impl Default for Limits {
                 max: 10,
                 window_secs: 60,
                 what: "sign-in attempts",
+            },
+            login_client: Limit {
+                max: 30,
+                window_secs: 60,
+                what: "sign-in attempts from this address",
+            },
+            login_email: Limit {
+                max: 200,
+                window_secs: 3600,
+                what: "sign-in attempts for this account",
             },
             invites: Limit {
                 max: 60,
@@ -70,6 +85,8 @@ impl Limits {
         };
         Self {
             login: scale(d.login),
+            login_client: scale(d.login_client),
+            login_email: scale(d.login_email),
             invites: scale(d.invites),
             redeem: scale(d.redeem),
             email_link: scale(d.email_link),
@@ -83,16 +100,21 @@ pub async fn hit(store: &Store, limit: Limit, bucket: &str) -> Result<(), Error>
     let now = now_ms();
     let window = limit.window_secs * 1000;
     let start = now - now.rem_euclid(window);
-    let count: i64 = sqlx::query_scalar(
-        "INSERT INTO rate_buckets (bucket, window_start, count) VALUES ($1, $2, 1)
-         ON CONFLICT(bucket) DO UPDATE SET
-           count = CASE WHEN rate_buckets.window_start = excluded.window_start THEN rate_buckets.count + 1 ELSE 1 END,
-           window_start = excluded.window_start
-         RETURNING count",
-    )
-    .bind(bucket)
-    .bind(start)
-    .fetch_one(store.pool())
+    let count: i64 = crate::tx::run_unflushed(store, |tx| {
+        Box::pin(async move {
+            Ok(sqlx::query_scalar(
+                "INSERT INTO rate_buckets (bucket, window_start, count) VALUES ($1, $2, 1)
+                 ON CONFLICT(bucket) DO UPDATE SET
+                   count = CASE WHEN rate_buckets.window_start = excluded.window_start THEN rate_buckets.count + 1 ELSE 1 END,
+                   window_start = excluded.window_start
+                 RETURNING count",
+            )
+            .bind(bucket)
+            .bind(start)
+            .fetch_one(&mut **tx)
+            .await?)
+        })
+    })
     .await?;
     if count > limit.max {
         let wait = ((start + window - now) / 1000).max(1);

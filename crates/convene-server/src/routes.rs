@@ -12,6 +12,9 @@ use crate::state::AppState;
 /// Largest request body accepted; bigger bodies answer 413.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// How long a client may take to send a request's body.
+pub const BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
 /// The whole HTTP surface of the server.
 pub fn router(state: AppState) -> Router {
     let api = Router::new()
@@ -113,6 +116,10 @@ pub fn router(state: AppState) -> Router {
             crate::idempotency::layer,
         ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        // A body that trickles in is cut off (the head has its own deadline in `crate::listen`).
+        .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+            BODY_READ_TIMEOUT,
+        ))
         .layer(axum::middleware::from_fn_with_state(state.clone(), durable))
         .layer(axum::middleware::from_fn(server_timing))
         .with_state(state)

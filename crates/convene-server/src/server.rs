@@ -135,16 +135,9 @@ impl Server {
             }),
         );
         let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await
-        });
+        let task = tokio::spawn(crate::listen::serve(listener, app, async {
+            let _ = rx.await;
+        }));
         tracing::info!(%addr, "convene-server listening");
         Ok(RunningServer {
             addr,

@@ -234,21 +234,6 @@ impl Store {
         &self.url
     }
 
-    /// Tells the other server instances that an account's change feed moved (PostgreSQL only;
-    /// one SQLite file has one server).
-    pub async fn announce(&self, account: AccountId) {
-        if self.backend == Backend::Postgres {
-            let sent = sqlx::query("SELECT pg_notify($1, $2)")
-                .bind(CHANGES_CHANNEL)
-                .bind(account.to_string())
-                .execute(&self.pool)
-                .await;
-            if let Err(e) = sent {
-                tracing::warn!(error = %e, "could not notify the other instances");
-            }
-        }
-    }
-
     /// Creates an account and its first superadmin in one transaction.
     pub async fn create_account(
         &self,

@@ -40,6 +40,7 @@ pub const ATTEMPTS: u32 = 8;
 /// data its change borrows (see [`write`]).
 pub struct Tx<'a> {
     conn: Option<PoolConnection<Any>>,
+    backend: Backend,
     told: Told,
     _borrows: PhantomData<&'a ()>,
 }
@@ -60,6 +61,7 @@ impl Tx<'_> {
         // transaction the driver may still open.
         let mut tx = Self {
             conn: Some(store.pool().acquire().await?),
+            backend: store.backend(),
             told: Told::default(),
             _borrows: PhantomData,
         };
@@ -106,6 +108,26 @@ impl Tx<'_> {
     /// Commits on `Ok`, rolls back on `Err`. A connection whose commit or rollback failed is
     /// closed, never returned to the pool mid-transaction.
     async fn finish<T>(mut self, result: Result<T, Error>) -> Result<(T, Told), Error> {
+        // The other instances hear of the change from PostgreSQL itself: a NOTIFY in the
+        // transaction is delivered when (and only if) it commits, and costs no commit of its own.
+        let result = match result {
+            Ok(value) if self.backend == Backend::Postgres && !self.told.accounts.is_empty() => {
+                let mut notified = Ok(value);
+                for account in self.told.accounts.clone() {
+                    let sent = sqlx::query("SELECT pg_notify($1, $2)")
+                        .bind(crate::store::CHANGES_CHANNEL)
+                        .bind(account.to_string())
+                        .execute(self.conn())
+                        .await;
+                    if let Err(e) = sent {
+                        notified = Err(Error::from(e));
+                        break;
+                    }
+                }
+                notified
+            }
+            other => other,
+        };
         let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
         let ended = sqlx::raw_sql(end).execute(self.conn()).await;
         let Some(conn) = self.conn.take() else {
@@ -157,8 +179,8 @@ impl DerefMut for Tx<'_> {
     }
 }
 
-/// Who is told about committed changes: this instance's realtime hub, the other instances
-/// (PostgreSQL notifications) and the email worker.
+/// Who is told about committed changes on this instance: its realtime hub and its email worker.
+/// (The other instances are told by the NOTIFY each PostgreSQL transaction sends as it commits.)
 #[derive(Clone)]
 pub struct Announcer {
     pub hub: Hub,
@@ -166,12 +188,10 @@ pub struct Announcer {
 }
 
 impl Announcer {
-    /// Tells everyone concerned by `told`.
-    pub fn announce(&self, store: &Store, told: Told) {
+    /// Tells everyone concerned by `told` on this instance (the others heard by NOTIFY).
+    pub fn announce(&self, told: Told) {
         for account in told.accounts {
             self.hub.changed(account);
-            let store = store.clone();
-            tokio::spawn(async move { store.announce(account).await });
         }
         if told.mail {
             self.outbox.notify_one();
@@ -196,7 +216,7 @@ fn backoff(attempt: u32) -> Duration {
 /// caller lent (`'a`); write them as `|tx| Box::pin(async move { … })`.
 pub async fn write<'a, P, T, Prep, Change>(
     store: &Store,
-    announcer: &Announcer,
+    announcer: Option<&Announcer>,
     prepare: Prep,
     change: Change,
 ) -> Result<T, Error>
@@ -222,7 +242,9 @@ where
         };
         match outcome {
             Ok((value, told)) => {
-                announcer.announce(store, told);
+                if let Some(announcer) = announcer {
+                    announcer.announce(told);
+                }
                 return Ok(value);
             }
             Err(Error::Busy) if attempt + 1 < ATTEMPTS => {
@@ -242,8 +264,34 @@ where
 {
     write(
         store,
-        announcer,
+        Some(announcer),
         |_| Box::pin(async { Ok(()) }),
+        |tx, _: &()| change(tx),
+    )
+    .await
+}
+
+/// A bookkeeping write nobody is told of and that need not survive a crash (rate-limit counters):
+/// on PostgreSQL its commit does not wait for the log to reach the disk, so a row every request
+/// updates is not held through a flush. Retried like any change.
+pub async fn run_unflushed<'a, T, F>(store: &Store, change: F) -> Result<T, Error>
+where
+    T: Send,
+    F: for<'t> Fn(&'t mut Tx<'a>) -> BoxFuture<'t, Result<T, Error>> + Send + Sync,
+{
+    write(
+        store,
+        None,
+        |tx| {
+            Box::pin(async move {
+                if tx.backend == Backend::Postgres {
+                    sqlx::raw_sql("SET LOCAL synchronous_commit = off")
+                        .execute(&mut **tx)
+                        .await?;
+                }
+                Ok(())
+            })
+        },
         |tx, _: &()| change(tx),
     )
     .await

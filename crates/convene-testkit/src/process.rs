@@ -28,6 +28,11 @@ pub fn free_port() -> u16 {
 }
 
 impl ServerProcess {
+    /// The process id (to read its memory from `/proc`).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Runs `bin serve --listen 127.0.0.1:PORT` with `data_dir`, extra `args` and `env`, logging to
     /// `data_dir/../server-PORT.log`, and waits until `/healthz` answers.
     pub async fn start(bin: &Path, data_dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Self {

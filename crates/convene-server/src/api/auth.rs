@@ -1,6 +1,8 @@
 //! Sign-in, sign-out and "who am I".
 
-use axum::extract::State;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use axum::Json;
 use convene_proto::{
@@ -9,7 +11,7 @@ use convene_proto::{
 
 use super::{problem, IdempotencyKey};
 use super::{ApiJson, AppState, Authed};
-use crate::auth::{dummy_hash, new_token, verify_password, SESSION_DAYS};
+use crate::auth::{dummy_hash, new_token, SESSION_DAYS};
 use crate::clock::now_ms;
 use crate::error::Error;
 use crate::service::Principal;
@@ -45,6 +47,7 @@ fn bad_credentials() -> Error {
 )]
 pub async fn login(
     State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Json<LoginResponse>, Error> {
     let email = validate::email("email", &req.email)?;
@@ -54,21 +57,30 @@ pub async fn login(
             "password must be at most 1024 characters",
         ));
     }
+    // Per address and email (a person mistyping), per address (one machine trying many emails),
+    // and per email from anywhere (a slow bound on guessing): a stranger elsewhere exhausts only
+    // their own buckets, not the person's.
+    let ip = client.ip();
+    let limits = state.limits();
     ratelimit::hit(
         state.store(),
-        state.limits().login,
-        &format!("login:{email}"),
+        limits.login_client,
+        &format!("login-client:{ip}"),
+    )
+    .await?;
+    ratelimit::hit(state.store(), limits.login, &format!("login:{email}:{ip}")).await?;
+    ratelimit::hit(
+        state.store(),
+        limits.login_email,
+        &format!("login-email:{email}"),
     )
     .await?;
     let found = state.store().agent_login(&email).await?;
-    let password = req.password;
     let (hash, candidate) = match &found {
         Some(agent) => (agent.password_hash.clone(), Some(agent)),
         None => (dummy_hash().to_owned(), None),
     };
-    let ok = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-        .await
-        .map_err(|e| Error::Internal(e.into()))?;
+    let ok = crate::auth::verify_bounded(req.password, hash).await?;
     let agent = match candidate {
         Some(agent) if ok && agent.status == AgentStatus::Active => agent,
         _ => return Err(bad_credentials()),

@@ -54,6 +54,11 @@ impl Error {
                 ErrorCode::Busy,
                 "Busy, try again",
             ),
+            Self::Overloaded(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                ErrorCode::Busy,
+                "Busy, try again",
+            ),
             Self::StorageFull => (
                 StatusCode::INSUFFICIENT_STORAGE,
                 ErrorCode::StorageFull,
@@ -97,6 +102,7 @@ impl IntoResponse for Error {
         }
         let retry_after: Option<u64> = match self {
             Self::Busy => Some(1),
+            Self::Overloaded(_) => Some(2),
             Self::StorageFull => Some(30),
             Self::StorageUnavailable(_) => Some(5),
             _ => None,

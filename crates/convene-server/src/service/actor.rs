@@ -51,24 +51,26 @@ pub async fn lock_conversation(tx: &mut AnyConnection, id: ConversationId) -> Re
     Ok(())
 }
 
-/// [`load_conversation`] for a change: takes the conversation's lock first.
+/// [`load_conversation`] for a change: takes the conversation's lock as it reads it.
 pub async fn load_for_change(
     tx: &mut AnyConnection,
     principal: &Principal,
     id: ConversationId,
 ) -> Result<ConversationRow, Error> {
-    lock_conversation(tx, id).await?;
-    load_conversation(tx, principal, id).await
+    let conv = read_actor(tx, principal, id, true).await?;
+    if !allowed(&conv.actor, Action::See) {
+        return Err(Error::NotFound("conversation"));
+    }
+    Ok(conv)
 }
 
-/// [`actor_in`] for a change: takes the conversation's lock first.
+/// [`actor_in`] for a change: takes the conversation's lock as it reads it.
 pub async fn actor_for_change(
     tx: &mut AnyConnection,
     principal: &Principal,
     id: ConversationId,
 ) -> Result<ConversationRow, Error> {
-    lock_conversation(tx, id).await?;
-    actor_in(tx, principal, id).await
+    read_actor(tx, principal, id, true).await
 }
 
 /// Loads conversation `id` as `principal` sees it; 404 when it is in another account or the
@@ -92,48 +94,55 @@ pub async fn actor_in(
     principal: &Principal,
     id: ConversationId,
 ) -> Result<ConversationRow, Error> {
-    let row = sqlx::query(
+    read_actor(tx, principal, id, false).await
+}
+
+/// The conversation and the caller's place in it, in two queries; with `lock`, the first takes
+/// the conversation's row lock (PostgreSQL; SQLite's writers take turns anyway).
+async fn read_actor(
+    tx: &mut AnyConnection,
+    principal: &Principal,
+    id: ConversationId,
+    lock: bool,
+) -> Result<ConversationRow, Error> {
+    let lock = lock && tx.backend_name() == "PostgreSQL";
+    let sql = if lock {
         "SELECT c.subject, a.contacts_may_invite FROM conversations c JOIN accounts a ON a.id = c.account_id
-         WHERE c.id = $1 AND c.account_id = $2",
-    )
-    .bind(id.to_string())
-    .bind(principal.account_id().to_string())
-    .fetch_optional(&mut *tx)
-    .await
-    ?
-    .ok_or(Error::NotFound("conversation"))?;
+         WHERE c.id = $1 AND c.account_id = $2 FOR UPDATE OF c"
+    } else {
+        "SELECT c.subject, a.contacts_may_invite FROM conversations c JOIN accounts a ON a.id = c.account_id
+         WHERE c.id = $1 AND c.account_id = $2"
+    };
+    let row = sqlx::query(sql)
+        .bind(id.to_string())
+        .bind(principal.account_id().to_string())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(Error::NotFound("conversation"))?;
     let subject: String = row.get(0);
     let contacts_may_invite = row.get::<i64, _>(1) != 0;
 
     let member = principal.member();
     let participant = sqlx::query(
-        "SELECT id, role, state FROM participants WHERE conversation_id = $1 AND (agent_id = $2 OR contact_id = $3)",
+        "SELECT p.id, p.role, p.state,
+                CASE WHEN EXISTS (SELECT 1 FROM invites i WHERE i.participant_id = p.id AND i.status = 'pending') THEN 1 ELSE 0 END
+         FROM participants p WHERE p.conversation_id = $1 AND (p.agent_id = $2 OR p.contact_id = $3)",
     )
     .bind(id.to_string())
     .bind(member.agent())
     .bind(member.contact())
     .fetch_optional(&mut *tx)
-    .await
-    ?;
-    let (my_participant, participation) = match participant {
+    .await?;
+    let (my_participant, participation, pending_invite) = match participant {
         Some(r) => (
             Some(parse::<ParticipantId>(r.get::<&str, _>(0))?),
             Some(Participation {
                 role: parse::<ParticipantRole>(r.get::<&str, _>(1))?,
                 state: parse::<ParticipantState>(r.get::<&str, _>(2))?,
             }),
+            r.get::<i64, _>(3) != 0,
         ),
-        None => (None, None),
-    };
-    let pending_invite = match my_participant {
-        Some(p) => {
-            sqlx::query("SELECT 1 FROM invites WHERE participant_id = $1 AND status = 'pending'")
-                .bind(p.to_string())
-                .fetch_optional(&mut *tx)
-                .await?
-                .is_some()
-        }
-        None => false,
+        None => (None, None, false),
     };
     let actor = principal.actor(Place {
         participation,

@@ -4,7 +4,6 @@ use convene_proto::{AccountRole, Agent, AgentId, Contact, CreateAgent, CreateCre
 use sqlx::{AnyConnection, Row};
 
 use super::{rows, s, Ctx, Principal};
-use crate::auth::hash_password;
 use crate::error::Error;
 use crate::validate;
 
@@ -86,9 +85,8 @@ pub async fn create_agent(
             "only superadmins may create superadmins".to_owned(),
         ));
     }
-    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(|e| Error::Internal(e.into()))?
+    let hash = crate::auth::hash_bounded(password)
+        .await?
         .map_err(|e| Error::Internal(e.into()))?;
     let agent = crate::store::NewAgent {
         account_id: principal.account_id(),

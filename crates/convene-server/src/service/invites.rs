@@ -488,7 +488,7 @@ where
         rows::parse(&conversation.ok_or(Error::NotFound("invite"))?)?;
     crate::tx::write(
         &ctx.store,
-        &ctx.announcer,
+        Some(&ctx.announcer),
         move |tx| {
             Box::pin(async move {
                 let conv =

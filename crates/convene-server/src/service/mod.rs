@@ -88,7 +88,7 @@ impl Ctx {
     {
         crate::tx::write(
             &self.store,
-            &self.announcer,
+            Some(&self.announcer),
             move |tx| Box::pin(async move { load_for(tx, principal, id, need).await }),
             change,
         )
