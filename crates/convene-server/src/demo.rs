@@ -6,7 +6,8 @@ use convene_proto::{AccountId, AccountRole, AgentId, ConversationId, Participant
 use crate::auth::hash_password;
 use crate::clock::now_ms;
 use crate::service::{
-    load_for_change, messages, participants, record_change, record_event, Ctx, Member, Principal,
+    load_for_change, messages, participants, record_change, record_event, Ctx, Hold, Member,
+    Principal,
 };
 use crate::store::NewAgent;
 
@@ -95,7 +96,7 @@ async fn seat(
             .bind(now)
             .execute(&mut **tx)
             .await?;
-            let conv = load_for_change(tx, by, conversation).await?;
+            let conv = load_for_change(tx, by, conversation, Hold::Exclusive).await?;
             record_event(
                 tx,
                 &conv,

@@ -96,7 +96,11 @@ impl From<sqlx::Error> for Error {
                     Some(_) => ("", ""),
                     None => (code.get(..2).unwrap_or_default(), code),
                 };
-                if matches!(sqlite, Some(5 | 6)) || matches!(postgres, "40001" | "40P01") {
+                // A unique violation on PostgreSQL is a change that ran side by side with another
+                // adding the same row (see `service::Hold`): retried, it answers as a repeat.
+                // Inserts that expect duplicates handle them before they get here.
+                if matches!(sqlite, Some(5 | 6)) || matches!(postgres, "40001" | "40P01" | "23505")
+                {
                     tracing::debug!(error = %db, "conflicting concurrent change");
                     return Self::Busy;
                 }

@@ -2,11 +2,14 @@
 //! retries when a concurrent change won a conflict, and announces what changed — so no service
 //! can forget one of those steps.
 //!
-//! Isolation: PostgreSQL runs at READ COMMITTED, and every rule that counts or checks rows of a
-//! conversation first takes that conversation's row lock (`service::lock_conversation`); two
-//! changes to one conversation take turns and each sees what the other committed. That is cheaper
-//! than SERIALIZABLE (no predicate locks, no false conflicts under load) and just as safe for
-//! rules scoped to one conversation. SQLite's `BEGIN IMMEDIATE` serialises every writer anyway.
+//! Isolation: PostgreSQL runs at READ COMMITTED, and every change first takes its conversation's
+//! row lock (`service::Hold`): changes whose rule counts or checks the conversation's rows take it
+//! exclusively, so they take turns and each sees what the other committed; changes that only add
+//! rows of their own share it, and what they could collide on (the same person invited twice) a
+//! unique index settles, its violation retried like a conflict. The conversation's `updated_at`,
+//! which every change writes, is written just before the commit. That is cheaper than
+//! SERIALIZABLE (no predicate locks, no false conflicts under load) and just as safe for rules
+//! scoped to one conversation. SQLite's `BEGIN IMMEDIATE` serialises every writer anyway.
 //! What is left to retry: deadlocks and serialization failures on PostgreSQL, a busy database on
 //! SQLite. Each retry waits a jittered, growing pause; past the bound the caller gets
 //! [`Error::Busy`] (503 with `Retry-After`), never a 500, and nothing was stored.
@@ -21,7 +24,7 @@ use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 use std::time::Duration;
 
-use convene_proto::AccountId;
+use convene_proto::{AccountId, ConversationId};
 use futures_util::future::BoxFuture;
 use rand::Rng;
 use sqlx::pool::PoolConnection;
@@ -42,6 +45,8 @@ pub struct Tx<'a> {
     conn: Option<PoolConnection<Any>>,
     backend: Backend,
     told: Told,
+    /// Conversations whose `updated_at` moves at commit, with the time it moves to.
+    touched: Vec<(ConversationId, i64)>,
     _borrows: PhantomData<&'a ()>,
 }
 
@@ -63,6 +68,7 @@ impl Tx<'_> {
             conn: Some(store.pool().acquire().await?),
             backend: store.backend(),
             told: Told::default(),
+            touched: Vec::new(),
             _borrows: PhantomData,
         };
         let begin = match store.backend() {
@@ -93,9 +99,28 @@ impl Tx<'_> {
         }
     }
 
+    /// Moves conversation `id`'s `updated_at` to `at` when the change commits.
+    pub fn touch(&mut self, id: ConversationId, at: i64) {
+        match self.touched.iter_mut().find(|(c, _)| *c == id) {
+            Some((_, t)) => *t = (*t).max(at),
+            None => self.touched.push((id, at)),
+        }
+    }
+
     /// Notes that this transaction queued an email.
     pub fn mail_queued(&mut self) {
         self.told.mail = true;
+    }
+
+    async fn touch_conversations(&mut self) -> Result<(), Error> {
+        for (id, at) in std::mem::take(&mut self.touched) {
+            sqlx::query("UPDATE conversations SET updated_at = $1 WHERE id = $2")
+                .bind(at)
+                .bind(id.to_string())
+                .execute(self.conn())
+                .await?;
+        }
+        Ok(())
     }
 
     fn conn(&mut self) -> &mut AnyConnection {
@@ -108,6 +133,10 @@ impl Tx<'_> {
     /// Commits on `Ok`, rolls back on `Err`. A connection whose commit or rollback failed is
     /// closed, never returned to the pool mid-transaction.
     async fn finish<T>(mut self, result: Result<T, Error>) -> Result<(T, Told), Error> {
+        let result = match result {
+            Ok(value) => self.touch_conversations().await.map(|()| value),
+            Err(e) => Err(e),
+        };
         // The other instances hear of the change from PostgreSQL itself: a NOTIFY in the
         // transaction is delivered when (and only if) it commits, and costs no commit of its own.
         let result = match result {

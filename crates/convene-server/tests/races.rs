@@ -560,3 +560,66 @@ async fn one_new_address_invited_into_two_conversations_at_once_is_one_contact()
         );
     }
 }
+
+/// Invites share their conversation's lock (they run side by side on PostgreSQL): re-inviting
+/// someone who left, eight times at once, still makes one pending invite and no error, and
+/// inviting eight different people at once gets each of them one.
+#[tokio::test]
+async fn side_by_side_invites_make_one_invite_per_person() {
+    let t = server().await;
+    let ana = t.agent("ana@demo.convene.test").await;
+    let ben = t.agent("ben@demo.convene.test").await;
+    let ben_id = id_of(&ben).await;
+    for round in 0..4 {
+        let conversation = ana.new_conversation(&format!("Back again {round}")).await;
+        seat(&ana, &ben, &conversation).await;
+        ben.post(
+            &format!("/api/v1/conversations/{conversation}/leave"),
+            json!({}),
+        )
+        .await
+        .ok();
+        let answers = at_once(8, |_| {
+            let (ana, conversation, ben_id) = (ana.clone(), conversation.clone(), ben_id.clone());
+            async move {
+                ana.post(
+                    &format!("/api/v1/conversations/{conversation}/agent-invites"),
+                    json!({ "agent_id": ben_id }),
+                )
+                .await
+            }
+        })
+        .await;
+        no_5xx(&answers, "re-invites at once");
+        let invited = answers
+            .iter()
+            .filter(|a| a.body["outcome"] == "invited")
+            .count();
+        assert_eq!(invited, 1, "round {round}: one re-invite");
+        let pending = people(&ana, &conversation).await["invites"]
+            .as_array()
+            .map(Vec::len);
+        assert_eq!(pending, Some(1), "round {round}: one pending invite");
+
+        let emails: Vec<String> = (0..8)
+            .map(|i| format!("side{round}-{i}@example.com"))
+            .collect();
+        let answers = at_once(8, |i| {
+            let (ana, conversation, email) = (ana.clone(), conversation.clone(), emails[i].clone());
+            async move {
+                ana.post(
+                    &format!("/api/v1/conversations/{conversation}/contact-invites"),
+                    json!({ "email": email }),
+                )
+                .await
+            }
+        })
+        .await;
+        no_5xx(&answers, "different people at once");
+        assert!(answers.iter().all(|a| a.body["outcome"] == "invited"));
+        let pending = people(&ana, &conversation).await["invites"]
+            .as_array()
+            .map(Vec::len);
+        assert_eq!(pending, Some(9), "round {round}: Ben and the eight");
+    }
+}

@@ -36,6 +36,19 @@ impl ConversationRow {
     }
 }
 
+/// How a change holds its conversation for the rest of its transaction (PostgreSQL; SQLite's
+/// writers take turns anyway).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Hold {
+    /// `FOR KEY SHARE`: changes that only add rows of their own (a message, an invite of one
+    /// person, the answer to one invite) run side by side; what they could collide on, the
+    /// database's unique indexes and the invite's own row lock settle.
+    Shared,
+    /// `FOR UPDATE`: changes whose rule counts or checks the conversation's rows (owners left,
+    /// link uses, an open crew request, resends) take turns with every other change to it.
+    Exclusive,
+}
+
 /// Takes the conversation's row lock for the rest of the write transaction. Every membership
 /// rule counts or checks rows of one conversation (link uses, owners left, pending invites, an
 /// open service request, resends); with the lock, two changes to one conversation take turns, and
@@ -51,26 +64,28 @@ pub async fn lock_conversation(tx: &mut AnyConnection, id: ConversationId) -> Re
     Ok(())
 }
 
-/// [`load_conversation`] for a change: takes the conversation's lock as it reads it.
+/// [`load_conversation`] for a change: holds the conversation as it reads it.
 pub async fn load_for_change(
     tx: &mut AnyConnection,
     principal: &Principal,
     id: ConversationId,
+    hold: Hold,
 ) -> Result<ConversationRow, Error> {
-    let conv = read_actor(tx, principal, id, true).await?;
+    let conv = read_actor(tx, principal, id, Some(hold)).await?;
     if !allowed(&conv.actor, Action::See) {
         return Err(Error::NotFound("conversation"));
     }
     Ok(conv)
 }
 
-/// [`actor_in`] for a change: takes the conversation's lock as it reads it.
+/// [`actor_in`] for a change: holds the conversation as it reads it.
 pub async fn actor_for_change(
     tx: &mut AnyConnection,
     principal: &Principal,
     id: ConversationId,
+    hold: Hold,
 ) -> Result<ConversationRow, Error> {
-    read_actor(tx, principal, id, true).await
+    read_actor(tx, principal, id, Some(hold)).await
 }
 
 /// Loads conversation `id` as `principal` sees it; 404 when it is in another account or the
@@ -94,24 +109,31 @@ pub async fn actor_in(
     principal: &Principal,
     id: ConversationId,
 ) -> Result<ConversationRow, Error> {
-    read_actor(tx, principal, id, false).await
+    read_actor(tx, principal, id, None).await
 }
 
-/// The conversation and the caller's place in it, in two queries; with `lock`, the first takes
-/// the conversation's row lock (PostgreSQL; SQLite's writers take turns anyway).
+/// The conversation and the caller's place in it, in two queries; with `hold`, the first takes
+/// the conversation's row lock that way (PostgreSQL; SQLite's writers take turns anyway).
 async fn read_actor(
     tx: &mut AnyConnection,
     principal: &Principal,
     id: ConversationId,
-    lock: bool,
+    hold: Option<Hold>,
 ) -> Result<ConversationRow, Error> {
-    let lock = lock && tx.backend_name() == "PostgreSQL";
-    let sql = if lock {
-        "SELECT c.subject, a.contacts_may_invite FROM conversations c JOIN accounts a ON a.id = c.account_id
-         WHERE c.id = $1 AND c.account_id = $2 FOR UPDATE OF c"
-    } else {
-        "SELECT c.subject, a.contacts_may_invite FROM conversations c JOIN accounts a ON a.id = c.account_id
-         WHERE c.id = $1 AND c.account_id = $2"
+    let hold = hold.filter(|_| tx.backend_name() == "PostgreSQL");
+    let sql = match hold {
+        Some(Hold::Exclusive) => {
+            "SELECT c.subject, a.contacts_may_invite FROM conversations c JOIN accounts a ON a.id = c.account_id
+             WHERE c.id = $1 AND c.account_id = $2 FOR UPDATE OF c"
+        }
+        Some(Hold::Shared) => {
+            "SELECT c.subject, a.contacts_may_invite FROM conversations c JOIN accounts a ON a.id = c.account_id
+             WHERE c.id = $1 AND c.account_id = $2 FOR KEY SHARE OF c"
+        }
+        None => {
+            "SELECT c.subject, a.contacts_may_invite FROM conversations c JOIN accounts a ON a.id = c.account_id
+             WHERE c.id = $1 AND c.account_id = $2"
+        }
     };
     let row = sqlx::query(sql)
         .bind(id.to_string())

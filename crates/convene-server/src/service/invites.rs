@@ -10,7 +10,8 @@ use futures_util::future::BoxFuture;
 use sqlx::{AnyConnection, Row};
 
 use super::{
-    load_for, record_change, record_event, rows, s, ConversationRow, Ctx, Member, Need, Principal,
+    load_held, record_change, record_event, rows, s, ConversationRow, Ctx, Hold, Member, Need,
+    Principal,
 };
 use crate::clock::now_ms;
 use crate::email;
@@ -78,15 +79,22 @@ async fn upsert_invited(
             })),
             None => Ok(Ok(pid)),
         },
-        Some((pid, _)) => {
-            sqlx::query("UPDATE participants SET state = 'invited', role = $1, via = $2, added_by = $3, updated_at = $4 WHERE id = $5")
+        Some((pid, state)) => {
+            // Only from the state just read: an invite of the same person running side by side
+            // (a shared hold) may have moved it; then this change runs again and sees that.
+            let moved = sqlx::query("UPDATE participants SET state = 'invited', role = $1, via = $2, added_by = $3, updated_at = $4 WHERE id = $5 AND state = $6")
                 .bind(role)
                 .bind(via)
                 .bind(added_by)
                 .bind(now)
                 .bind(s(pid))
+                .bind(&state)
                 .execute(&mut *tx)
-                .await?;
+                .await?
+                .rows_affected();
+            if moved != 1 {
+                return Err(Error::Busy);
+            }
             Ok(Ok(pid))
         }
         None => {
@@ -478,26 +486,39 @@ where
         + Send
         + Sync,
 {
-    // An invite never moves to another conversation, so this read needs no lock.
-    let conversation: Option<String> =
-        sqlx::query_scalar("SELECT conversation_id FROM invites WHERE id = $1")
+    // An invite never moves to another conversation or request, so this read needs no lock.
+    let found =
+        sqlx::query("SELECT conversation_id, service_request_id FROM invites WHERE id = $1")
             .bind(s(id))
             .fetch_optional(ctx.store.pool())
-            .await?;
-    let conversation: ConversationId =
-        rows::parse(&conversation.ok_or(Error::NotFound("invite"))?)?;
+            .await?
+            .ok_or(Error::NotFound("invite"))?;
+    let conversation: ConversationId = rows::parse(found.get::<&str, _>(0))?;
+    // Answering a direct invite touches only that invite and its person: it shares the
+    // conversation (the invite's own row lock orders two answers to it). Answering a crew's
+    // invite may fulfil the request and end the others' invites: that takes turns.
+    let crew = found.get::<Option<&str>, _>(1).is_some();
+    let hold = match need {
+        Need::Account if !crew => Hold::Shared,
+        _ => need.hold(),
+    };
     crate::tx::write(
         &ctx.store,
         Some(&ctx.announcer),
         move |tx| {
             Box::pin(async move {
-                let conv =
-                    load_for(tx, principal, conversation, need)
-                        .await
-                        .map_err(|e| match e {
-                            Error::NotFound(_) => Error::NotFound("invite"),
-                            other => other,
-                        })?;
+                let conv = load_held(tx, principal, conversation, need, hold)
+                    .await
+                    .map_err(|e| match e {
+                        Error::NotFound(_) => Error::NotFound("invite"),
+                        other => other,
+                    })?;
+                if tx.backend_name() == "PostgreSQL" {
+                    sqlx::query("SELECT 1 FROM invites WHERE id = $1 FOR UPDATE")
+                        .bind(s(id))
+                        .fetch_optional(&mut **tx)
+                        .await?;
+                }
                 let invite = rows::invite(tx, id)
                     .await?
                     .ok_or(Error::NotFound("invite"))?;

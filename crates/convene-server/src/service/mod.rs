@@ -28,7 +28,7 @@ use crate::tx::{Announcer, Tx};
 pub use crate::principal::{Member, Principal};
 pub use actor::{
     actor_for_change, actor_in, load_conversation, load_for_change, lock_conversation,
-    ConversationRow,
+    ConversationRow, Hold,
 };
 
 /// What the domain needs besides the database: where links point, how link tokens are made, and
@@ -96,6 +96,19 @@ impl Ctx {
     }
 }
 
+impl Need {
+    /// How a change with this need holds its conversation: the additive changes side by side,
+    /// everything else in turn (see [`Hold`]).
+    pub fn hold(self) -> Hold {
+        match self {
+            Need::To(Action::PostMessage | Action::InviteAgents | Action::InviteContact) => {
+                Hold::Shared
+            }
+            _ => Hold::Exclusive,
+        }
+    }
+}
+
 /// Loads conversation `id` under its lock and checks `need`.
 pub async fn load_for(
     tx: &mut AnyConnection,
@@ -103,11 +116,22 @@ pub async fn load_for(
     id: ConversationId,
     need: Need,
 ) -> Result<ConversationRow, Error> {
+    load_held(tx, principal, id, need, need.hold()).await
+}
+
+/// [`load_for`] holding the conversation as `hold` says.
+pub async fn load_held(
+    tx: &mut AnyConnection,
+    principal: &Principal,
+    id: ConversationId,
+    need: Need,
+    hold: Hold,
+) -> Result<ConversationRow, Error> {
     match need {
-        Need::Account => actor_for_change(tx, principal, id).await,
-        Need::See => load_for_change(tx, principal, id).await,
+        Need::Account => actor_for_change(tx, principal, id, hold).await,
+        Need::See => load_for_change(tx, principal, id, hold).await,
         Need::To(action) => {
-            let conv = load_for_change(tx, principal, id).await?;
+            let conv = load_for_change(tx, principal, id, hold).await?;
             conv.require(action)?;
             Ok(conv)
         }
@@ -175,11 +199,9 @@ pub async fn record_change_at(
     .await?;
     tx.changed(conv.account_id);
     if kind != "event" {
-        sqlx::query("UPDATE conversations SET updated_at = $1 WHERE id = $2")
-            .bind(now)
-            .bind(conv.id.to_string())
-            .execute(&mut **tx)
-            .await?;
+        // Written just before the commit (`Tx::touch`): every change to a conversation writes
+        // its row, so the row's lock is held for the commit only, not for the whole change.
+        tx.touch(conv.id, now);
     }
     Ok(())
 }
