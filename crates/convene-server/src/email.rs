@@ -107,11 +107,13 @@ pub async fn enqueue_invite(
 ) -> Result<(), sqlx::Error> {
     let (subject, text, html) = render(mail, LINK_MARKER);
     let now = now_ms();
-    let to = format!(
-        "{} <{}>",
-        header_safe(mail.to_name).replace(['<', '>', '\u{22}'], ""),
-        mail.to_address
-    );
+    // Built by the mail library, so a name like "Smith, John" is quoted (or encoded) as RFC 5322
+    // requires and reads back as one mailbox when the worker sends it.
+    let address: lettre::Address = mail
+        .to_address
+        .parse()
+        .map_err(|e| sqlx::Error::Protocol(format!("recipient {:?}: {e}", mail.to_address)))?;
+    let to = Mailbox::new(Some(header_safe(mail.to_name)), address).to_string();
     sqlx::query(
         "INSERT INTO outbox_emails (id, invite_id, to_address, subject, text_body, html_body, status, attempts, next_attempt_at, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, $7, $8)",

@@ -1,8 +1,11 @@
 //! `Idempotency-Key` on mutating requests: the same key with the same request answers the stored
 //! response without doing anything again; the same key with another request is refused (422).
 //!
-//! Records live in the database, scoped to the caller's session, so a retry after a lost answer —
-//! to this instance or another — never repeats an effect.
+//! Records live in the database, scoped to the authenticated caller (the agent or contact, so a
+//! retry after signing in again still finds its record), so a retry after a lost answer — to this
+//! instance or another — never repeats an effect. Callers without a valid session write nothing
+//! (their requests are refused or run plain), records expire after [`RECORD_TTL_MS`], and answers
+//! that carry a secret (a session, a Shareable Link's URL) are never stored.
 
 use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
@@ -29,11 +32,17 @@ fn refuse(message: &str) -> Response {
     .into_response()
 }
 
-/// Routes whose answer carries a new session (in its body or a cookie). Their answers are never
-/// stored: a session token must not rest in the database, nor be replayed to whoever sends the same
-/// key and body. A retry runs again (signing in again; a link joins once).
-fn mints_session(path: &str) -> bool {
+/// How long a record answers retries.
+pub const RECORD_TTL_MS: i64 = 24 * 3600 * 1000;
+
+/// Routes whose answer carries a secret: a new session (in its body or a cookie) or a Shareable
+/// Link's URL. Their answers are never stored: a secret must not rest in the database, nor be
+/// replayed. A retry runs again (signing in again; a link joins once; the link's settings are set
+/// again; a rotation rotates again).
+fn answer_is_secret(path: &str) -> bool {
     path == "/api/v1/auth/login"
+        || path.ends_with("/share-link")
+        || path.ends_with("/share-link/rotate")
         || ["/api/v1/join/", "/j/", "/s/"]
             .iter()
             .any(|prefix| path.starts_with(prefix))
@@ -58,19 +67,26 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
         return refuse("Idempotency-Key must be 1 to 255 visible ASCII characters");
     };
     let key = key.to_owned();
-    if mints_session(req.uri().path()) {
+    if answer_is_secret(req.uri().path()) {
         return next.run(req).await;
     }
-    // The caller's session, by bearer or by the browser's cookie.
-    let scope = req
+    // The caller, by bearer or by the browser's cookie; no valid session, no record.
+    let token = req
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(|t| t.trim().to_owned())
-        .or_else(|| crate::cookies::session_cookie(req.headers()))
-        .map(|t| format!("session:{}", hash_token(&t)))
-        .unwrap_or_else(|| "anonymous".to_owned());
+        .or_else(|| crate::cookies::session_cookie(req.headers()));
+    let caller = match token {
+        Some(t) => state.store().session_principal(&hash_token(&t)).await,
+        None => Ok(None),
+    };
+    let scope = match caller {
+        Ok(Some(principal)) => principal.key(),
+        Ok(None) => return next.run(req).await,
+        Err(e) => return Error::from(e).into_response(),
+    };
     let (parts, body) = req.into_parts();
     let Ok(bytes) = to_bytes(body, MAX_BODY_BYTES).await else {
         return Error::PayloadTooLarge.into_response();
@@ -90,17 +106,33 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
         .collect();
 
     let pool = state.ctx().store.pool();
+    let now = now_ms();
+    // A record past its time is taken over as if it were not there.
     let inserted = sqlx::query(
         "INSERT INTO idempotency_keys (principal, key, request_hash, status, content_type, body, created_at)
-         VALUES ($1, $2, $3, 0, '', $4, $5) ON CONFLICT DO NOTHING",
+         VALUES ($1, $2, $3, 0, '', $4, $5)
+         ON CONFLICT (principal, key) DO UPDATE SET request_hash = excluded.request_hash, status = 0,
+             content_type = '', body = excluded.body, created_at = excluded.created_at
+         WHERE idempotency_keys.created_at < $6",
     )
     .bind(&scope)
     .bind(&key)
     .bind(&request_hash)
     .bind(Vec::<u8>::new())
-    .bind(now_ms())
+    .bind(now)
+    .bind(now - RECORD_TTL_MS)
     .execute(pool)
     .await;
+    if rand::random::<u8>() == 0 {
+        // Now and then, the expired records go.
+        let store = state.store().clone();
+        tokio::spawn(async move {
+            let _ = sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
+                .bind(now - RECORD_TTL_MS)
+                .execute(store.pool())
+                .await;
+        });
+    }
     match inserted {
         Ok(done) if done.rows_affected() == 1 => {}
         Ok(_) => return replay(&state, &scope, &key, &request_hash).await,

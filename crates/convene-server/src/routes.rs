@@ -109,7 +109,16 @@ pub fn router(state: AppState) -> Router {
             "/s/{token}",
             get(crate::web::signin_page).post(crate::web::signin_form),
         )
-        .nest("/api/v1", api)
+        // API answers are one person's data, sessions among them: no cache keeps them.
+        .nest(
+            "/api/v1",
+            api.layer(
+                tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+                    axum::http::header::CACHE_CONTROL,
+                    axum::http::HeaderValue::from_static("no-store"),
+                ),
+            ),
+        )
         .fallback(|| async { crate::error::Error::NotFound("route") })
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

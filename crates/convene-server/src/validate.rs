@@ -57,6 +57,21 @@ pub fn email(field: &str, raw: &str) -> Result<String, Error> {
     if domain.starts_with('.') || domain.ends_with('.') || domain.contains("..") {
         return Err(bad("has a malformed domain"));
     }
+    // Each part of the domain: letters, digits and inner hyphens (what mail relays route to).
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    };
+    if !domain.split('.').all(label_ok) {
+        return Err(bad("has a malformed domain"));
+    }
+    // What is accepted here is what the sender can send: the mail library's own parser decides.
+    if email.parse::<lettre::Address>().is_err() {
+        return Err(bad("is not an address mail can be sent to"));
+    }
     Ok(email)
 }
 
@@ -78,7 +93,50 @@ pub fn text(field: &str, raw: &str, max: usize) -> Result<String, Error> {
             format!("{field} must be a single line without control characters"),
         ));
     }
+    if value.chars().any(is_bidi_control) {
+        return Err(Error::invalid(
+            field,
+            format!("{field} must not contain text-direction control characters"),
+        ));
+    }
     Ok(value.to_owned())
+}
+
+/// Unicode's explicit direction controls (embeddings, overrides, isolates and marks): they can
+/// make a name or a link read as something else ("Trojan Source").
+pub fn is_bidi_control(c: char) -> bool {
+    matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// A multi-line text (a message): present, at most `max` characters, no NUL or other control
+/// characters except line breaks and tabs, no direction controls.
+pub fn body(field: &str, raw: &str, max: usize) -> Result<String, Error> {
+    if raw.trim().is_empty() {
+        return Err(Error::invalid(field, format!("{field} must not be empty")));
+    }
+    let len = raw.chars().count();
+    if len > max {
+        return Err(Error::invalid(
+            field,
+            format!("{field} must be at most {max} characters (it has {len})"),
+        ));
+    }
+    if raw
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(Error::invalid(
+            field,
+            format!("{field} must not contain control characters such as NUL"),
+        ));
+    }
+    if raw.chars().any(is_bidi_control) {
+        return Err(Error::invalid(
+            field,
+            format!("{field} must not contain text-direction control characters"),
+        ));
+    }
+    Ok(raw.to_owned())
 }
 
 /// A new password: long enough, and not absurdly long (argon2 input is bounded).
@@ -122,6 +180,10 @@ mod tests {
             "a b@example.com",
             "carol@@example.com",
             "x@example..com",
+            "user.@x.com",
+            "a@-x.com",
+            "a@x-.com",
+            ".a@x.com",
         ] {
             let err = email("admin_email", bad).expect_err(bad);
             assert_eq!(err.field(), Some("admin_email"), "{bad}");
@@ -144,5 +206,18 @@ mod tests {
         assert!(text("subject", &"x".repeat(11), 10).is_err());
         assert!(text("subject", "a\nb", 10).is_err());
         assert_eq!(text("subject", " Hi ", 10).ok().as_deref(), Some("Hi"));
+    }
+
+    #[test]
+    fn addresses_with_plus_and_apostrophe_are_fine() {
+        assert!(email("email", "o'brien+tag@example.com").is_ok());
+    }
+
+    #[test]
+    fn nul_and_direction_controls_are_refused() {
+        assert!(text("name", "Eve\u{202E}gnp.exe", 100).is_err());
+        assert!(body("body", "a\u{0}b", 100).is_err());
+        assert!(body("body", "line one\nline two\ttab", 100).is_ok());
+        assert!(body("body", "x\u{2066}y", 100).is_err());
     }
 }

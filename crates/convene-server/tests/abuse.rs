@@ -142,3 +142,225 @@ async fn a_client_sending_one_header_byte_a_second_is_cut_off() {
     let health = Api::new(&server.url, None).get("/healthz").await;
     assert_eq!(health.status, 200);
 }
+
+/// Idempotency records belong to the authenticated caller: another caller sending the same key and
+/// body gets their own answer; the same person in a new session gets theirs replayed; callers
+/// without a session write nothing; answers carrying a secret are never kept.
+#[tokio::test]
+async fn idempotency_records_belong_to_the_caller_and_hold_no_secret() {
+    let t = convene_testkit::TestServer::start(None).await;
+    let ana = t.agent("ana@demo.convene.test").await;
+    let ben = t.agent("ben@demo.convene.test").await;
+    let body = json!({ "subject": "Same key, same body" });
+    let key = [("Idempotency-Key", "create-1")];
+    let mine = ana
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/conversations",
+            Some(body.clone()),
+            &key,
+        )
+        .await;
+    assert_eq!(mine.status, 201);
+    let theirs = ben
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/conversations",
+            Some(body.clone()),
+            &key,
+        )
+        .await;
+    assert_eq!(theirs.status, 201, "{}", theirs.body);
+    assert_ne!(
+        theirs.body["id"], mine.body["id"],
+        "Ben's own conversation, not Ana's answer"
+    );
+    assert!(theirs.headers.get("idempotent-replayed").is_none());
+
+    // Ana signs in again (the app after a sign-out) and retries: her answer, not a second one.
+    let again = t.agent("ana@demo.convene.test").await;
+    let retried = again
+        .send(
+            reqwest::Method::POST,
+            "/api/v1/conversations",
+            Some(body.clone()),
+            &key,
+        )
+        .await;
+    assert_eq!(
+        retried.body["id"], mine.body["id"],
+        "replayed across sessions"
+    );
+    assert_eq!(
+        retried
+            .headers
+            .get("idempotent-replayed")
+            .map(|v| v.to_str().unwrap_or("")),
+        Some("true")
+    );
+
+    let count = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM idempotency_keys")
+            .fetch_one(t.server.store.pool())
+            .await
+            .expect("count")
+    };
+    let before = count().await;
+    // No session, or a made-up one: nothing is written.
+    for token in [None, Some("made-up-token".to_owned())] {
+        for i in 0..5 {
+            let answer = Api::new(&t.server.url(), token.clone())
+                .send(
+                    reqwest::Method::POST,
+                    "/api/v1/auth/email-link",
+                    Some(json!({ "email": format!("someone{i}@example.com") })),
+                    &[("Idempotency-Key", &format!("anon-{i}"))],
+                )
+                .await;
+            assert!(answer.status < 500, "{}", answer.body);
+        }
+    }
+    assert_eq!(count().await, before, "strangers add no records");
+
+    // A rotated Shareable Link's URL is a secret: its answer is not kept.
+    let conversation = mine.body["id"].as_str().expect("id").to_owned();
+    let rotated = ana
+        .send(
+            reqwest::Method::POST,
+            &format!("/api/v1/conversations/{conversation}/share-link/rotate"),
+            None,
+            &[("Idempotency-Key", "rotate-1")],
+        )
+        .await;
+    let url = rotated.ok()["url"].as_str().expect("url").to_owned();
+    let token = url.rsplit("/j/").next().expect("token").to_owned();
+    let bodies: Vec<Vec<u8>> = sqlx::query_scalar("SELECT body FROM idempotency_keys")
+        .fetch_all(t.server.store.pool())
+        .await
+        .expect("records");
+    assert!(
+        bodies
+            .iter()
+            .all(|b| !String::from_utf8_lossy(b).contains(&token)),
+        "a link token at rest in an idempotency record"
+    );
+}
+
+/// Names and addresses mail can carry: "Smith, John" is quoted as RFC 5322 requires and an
+/// address with `+` and `'` is delivered; an address the mail library cannot send to is refused
+/// up front with a 422 naming the field, and nothing is queued.
+#[tokio::test]
+async fn invites_reach_names_with_commas_and_refuse_unsendable_addresses() {
+    let sink = convene_testkit::SmtpSink::start().await;
+    let t = convene_testkit::TestServer::start(Some(&sink)).await;
+    let ana = t.agent("ana@demo.convene.test").await;
+    let conversation = ana.new_conversation("Names").await;
+    let path = format!("/api/v1/conversations/{conversation}/contact-invites");
+    for (name, email) in [
+        ("Smith, John", "john.smith@example.com"),
+        ("Máire O'Brien (billing)", "o'brien+tag@example.com"),
+    ] {
+        ana.post(&path, json!({ "email": email, "name": name }))
+            .await
+            .ok();
+    }
+    let mails = sink.wait_for(2, Duration::from_secs(15)).await;
+    assert_eq!(mails.len(), 2, "both invites were delivered");
+    let smith = mails
+        .iter()
+        .find(|m| {
+            m.rcpt_to
+                .iter()
+                .any(|r| r.contains("john.smith@example.com"))
+        })
+        .expect("Smith's email");
+    // The To header as sent, before any decoding: the comma is inside a quoted string or an
+    // encoded word, so the header names one mailbox, not "Smith" and "John <…>".
+    let to = smith
+        .raw
+        .lines()
+        .find(|l| l.to_ascii_lowercase().starts_with("to:"))
+        .expect("To header")
+        .to_owned();
+    assert!(
+        to.contains("\"Smith, John\"") || to.contains("=?utf-8?"),
+        "the name is quoted or an encoded word (RFC 5322 / RFC 2047): {to}"
+    );
+    assert_eq!(
+        smith.header("To").as_deref(),
+        Some("Smith, John <john.smith@example.com>"),
+        "and reads back as the name and the address"
+    );
+    assert_eq!(smith.rcpt_to.len(), 1, "one recipient");
+    assert!(
+        mails.iter().any(|m| m
+            .rcpt_to
+            .iter()
+            .any(|r| r.contains("o'brien+tag@example.com"))),
+        "the address with + and ' got its email"
+    );
+    for bad in ["user.@x.com", "a@-x.com"] {
+        let refused = ana.post(&path, json!({ "email": bad })).await;
+        refused.problem(422, "invalid_input");
+        assert_eq!(refused.body["field"], "email", "{bad}: {}", refused.body);
+    }
+    let queued: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox_emails")
+        .fetch_one(t.server.store.pool())
+        .await
+        .expect("count");
+    assert_eq!(queued, 2, "nothing queued for the refused addresses");
+}
+
+/// The smaller doors: a JSON array where an object is expected, NUL and direction controls in
+/// text, and answers that carry a session kept out of caches.
+#[tokio::test]
+async fn bodies_must_be_objects_and_text_must_be_plain() {
+    let t = convene_testkit::TestServer::start(None).await;
+    let ana = t.agent("ana@demo.convene.test").await;
+    let conversation = ana.new_conversation("Doors").await;
+    let link = format!("/api/v1/conversations/{conversation}/share-link");
+    ana.patch(&link, json!([false]))
+        .await
+        .problem(400, "malformed_body");
+    assert_eq!(
+        ana.get(&link).await.ok()["enabled"],
+        true,
+        "the link stayed enabled"
+    );
+
+    let messages = format!("/api/v1/conversations/{conversation}/messages");
+    let nul = ana
+        .post(&messages, json!({ "body": "paid\u{0} in full" }))
+        .await;
+    nul.problem(422, "invalid_input");
+    assert_eq!(nul.body["field"], "body");
+    ana.post(&messages, json!({ "body": "ok \u{202E}fdp.exe" }))
+        .await
+        .problem(422, "invalid_input");
+    ana.post(
+        "/api/v1/conversations",
+        json!({ "subject": "Invoice \u{2066}paid\u{2069}" }),
+    )
+    .await
+    .problem(422, "invalid_input");
+    ana.post(&messages, json!({ "body": "two\nlines\tand a tab" }))
+        .await
+        .ok();
+
+    let login = t
+        .anonymous()
+        .post(
+            "/api/v1/auth/login",
+            json!({"email": "ana@demo.convene.test", "password": convene_server::demo::DEMO_PASSWORD}),
+        )
+        .await;
+    login.ok();
+    assert_eq!(
+        login
+            .headers
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok()),
+        Some("no-store"),
+        "a session is not for caches"
+    );
+}

@@ -19,10 +19,50 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     type Rejection = Error;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
+        let json = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(|ct| {
+                ct.split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase()
+            })
+            .is_some_and(|m| {
+                m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+            });
+        if !json {
+            return Err(Error::MalformedBody(
+                "expected Content-Type: application/json".to_owned(),
+            ));
+        }
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|r| {
+                if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    Error::PayloadTooLarge
+                } else {
+                    Error::MalformedBody(r.body_text())
+                }
+            })?;
+        require_object(&bytes)?;
+        match axum::Json::<T>::from_bytes(&bytes) {
             Ok(axum::Json(value)) => Ok(Self(value)),
             Err(rejection) => Err(json_problem(rejection)),
         }
+    }
+}
+
+/// Every body is a JSON object: serde would also read a struct from an array (`[false]` as
+/// `{"enabled": false}`), which nobody means.
+fn require_object(bytes: &[u8]) -> Result<(), Error> {
+    match bytes.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') => Ok(()),
+        _ => Err(Error::MalformedBody(
+            "the body must be a JSON object, like {\"name\": \"…\"}".to_owned(),
+        )),
     }
 }
 
@@ -50,6 +90,7 @@ pub fn json_or_default<T: DeserializeOwned + Default>(body: &[u8]) -> Result<T, 
     if body.iter().all(u8::is_ascii_whitespace) {
         return Ok(T::default());
     }
+    require_object(body)?;
     serde_json::from_slice(body).map_err(|e| {
         if e.is_data() {
             let message = e.to_string();

@@ -29,16 +29,7 @@ pub async fn post(
     id: ConversationId,
     body: &str,
 ) -> Result<Message, Error> {
-    if body.trim().is_empty() {
-        return Err(Error::invalid("body", "body must not be empty"));
-    }
-    let len = body.chars().count();
-    if len > MAX_MESSAGE {
-        return Err(Error::invalid(
-            "body",
-            format!("body must be at most {MAX_MESSAGE} characters (it has {len})"),
-        ));
-    }
+    let body = &crate::validate::body("body", body, MAX_MESSAGE)?;
     ctx.change_in(principal, id, Need::To(Action::PostMessage), |tx, conv| {
         Box::pin(async move {
             let message = MessageId::new();
