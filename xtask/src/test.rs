@@ -21,6 +21,25 @@ pub fn test(root: &Path, args: &[String]) -> Result<()> {
         eprintln!("\nschemathesis passed in {:.0?}", started.elapsed());
         return Ok(());
     }
+    if args.iter().any(|a| a == "--faults") {
+        // The storage-fault suite alone (a full disk on a small tmpfs; needs root to mount it).
+        // The full test command runs it too, with the rest of the server's tests.
+        step("storage faults (a full disk under the server)", || {
+            sh(cargo()
+                .args([
+                    "test",
+                    "-p",
+                    "convene-server",
+                    "--test",
+                    "faults",
+                    "--",
+                    "--nocapture",
+                ])
+                .current_dir(root))
+        })?;
+        eprintln!("\nthe fault pass passed in {:.0?}", started.elapsed());
+        return Ok(());
+    }
     if args.iter().any(|a| a == "--only-postgres") {
         step(
             "the server and client suites on PostgreSQL (a throwaway cluster)",
