@@ -100,22 +100,31 @@ pub async fn hit(store: &Store, limit: Limit, bucket: &str) -> Result<(), Error>
     let now = now_ms();
     let window = limit.window_secs * 1000;
     let start = now - now.rem_euclid(window);
-    let count: i64 = crate::tx::run_unflushed(store, |tx| {
-        Box::pin(async move {
-            Ok(sqlx::query_scalar(
-                "INSERT INTO rate_buckets (bucket, window_start, count) VALUES ($1, $2, 1)
-                 ON CONFLICT(bucket) DO UPDATE SET
-                   count = CASE WHEN rate_buckets.window_start = excluded.window_start THEN rate_buckets.count + 1 ELSE 1 END,
-                   window_start = excluded.window_start
-                 RETURNING count",
-            )
-            .bind(bucket)
-            .bind(start)
-            .fetch_one(&mut **tx)
-            .await?)
-        })
-    })
-    .await?;
+    // One statement, committed by itself. On PostgreSQL its commit does not wait for the log to
+    // reach the disk (a counter need not survive a crash), so the bucket's row, which every such
+    // request updates, is not held through a flush.
+    let sql = match store.backend() {
+        crate::store::Backend::Postgres => {
+            "WITH quick AS (SELECT set_config('synchronous_commit', 'off', true))
+             INSERT INTO rate_buckets (bucket, window_start, count) SELECT $1, $2, 1 FROM quick
+             ON CONFLICT(bucket) DO UPDATE SET
+               count = CASE WHEN rate_buckets.window_start = excluded.window_start THEN rate_buckets.count + 1 ELSE 1 END,
+               window_start = excluded.window_start
+             RETURNING count"
+        }
+        crate::store::Backend::Sqlite => {
+            "INSERT INTO rate_buckets (bucket, window_start, count) VALUES ($1, $2, 1)
+             ON CONFLICT(bucket) DO UPDATE SET
+               count = CASE WHEN rate_buckets.window_start = excluded.window_start THEN rate_buckets.count + 1 ELSE 1 END,
+               window_start = excluded.window_start
+             RETURNING count"
+        }
+    };
+    let count: i64 = sqlx::query_scalar(sql)
+        .bind(bucket)
+        .bind(start)
+        .fetch_one(store.pool())
+        .await?;
     if count > limit.max {
         let wait = ((start + window - now) / 1000).max(1);
         return Err(Error::RateLimited {

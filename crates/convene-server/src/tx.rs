@@ -133,55 +133,69 @@ impl Tx<'_> {
     /// Commits on `Ok`, rolls back on `Err`. A connection whose commit or rollback failed is
     /// closed, never returned to the pool mid-transaction.
     async fn finish<T>(mut self, result: Result<T, Error>) -> Result<(T, Told), Error> {
-        let result = match result {
-            Ok(value) => self.touch_conversations().await.map(|()| value),
-            Err(e) => Err(e),
-        };
-        // The other instances hear of the change from PostgreSQL itself: a NOTIFY in the
-        // transaction is delivered when (and only if) it commits, and costs no commit of its own.
-        let result = match result {
-            Ok(value) if self.backend == Backend::Postgres && !self.told.accounts.is_empty() => {
-                let mut notified = Ok(value);
-                for account in self.told.accounts.clone() {
-                    let sent = sqlx::query("SELECT pg_notify($1, $2)")
-                        .bind(crate::store::CHANGES_CHANNEL)
-                        .bind(account.to_string())
-                        .execute(self.conn())
-                        .await;
-                    if let Err(e) = sent {
-                        notified = Err(Error::from(e));
-                        break;
-                    }
+        let end = match (&result, self.backend) {
+            (Err(_), _) => "ROLLBACK".to_owned(),
+            // One round trip ends the change: the conversations' `updated_at`, the NOTIFY that
+            // tells the other instances (delivered when, and only if, the transaction commits,
+            // at no commit of its own) and the COMMIT. Every value is an id or a number.
+            (Ok(_), Backend::Postgres) => {
+                let mut sql = String::new();
+                for (id, at) in std::mem::take(&mut self.touched) {
+                    sql.push_str(&format!(
+                        "UPDATE conversations SET updated_at = {at} WHERE id = '{id}'; "
+                    ));
                 }
-                notified
+                for account in &self.told.accounts {
+                    sql.push_str(&format!(
+                        "SELECT pg_notify('{}', '{account}'); ",
+                        crate::store::CHANGES_CHANNEL
+                    ));
+                }
+                sql.push_str("COMMIT");
+                sql
             }
-            other => other,
+            (Ok(_), Backend::Sqlite) => {
+                if let Err(e) = self.touch_conversations().await {
+                    return Err(self.abandon(e, "UPDATE").await);
+                }
+                "COMMIT".to_owned()
+            }
         };
-        let end = if result.is_ok() { "COMMIT" } else { "ROLLBACK" };
-        let ended = sqlx::raw_sql(end).execute(self.conn()).await;
-        let Some(conn) = self.conn.take() else {
-            return Err(Error::Internal(anyhow::anyhow!(
-                "transaction already ended"
-            )));
-        };
+        let ended = sqlx::raw_sql(sqlx::AssertSqlSafe(end.clone()))
+            .execute(self.conn())
+            .await;
         match ended {
             Ok(_) => {
-                drop(conn);
+                if let Some(conn) = self.conn.take() {
+                    drop(conn);
+                }
                 result.map(|value| (value, std::mem::take(&mut self.told)))
             }
             Err(e) => {
-                let mut conn = conn.detach();
-                // A failed COMMIT may leave the transaction open; end it if the connection still
-                // answers, then close the connection either way.
-                let _ = sqlx::raw_sql("ROLLBACK").execute(&mut conn).await;
-                drop(conn);
-                tracing::warn!(error = %e, "{end} failed; its connection was closed");
-                match result {
-                    Ok(_) => Err(e.into()),
-                    Err(original) => Err(original),
-                }
+                let error = match result {
+                    Ok(_) => Error::from(e),
+                    Err(original) => original,
+                };
+                let what = if end.ends_with("COMMIT") {
+                    "COMMIT"
+                } else {
+                    "ROLLBACK"
+                };
+                Err(self.abandon(error, what).await)
             }
         }
+    }
+
+    /// After a failed end: roll back if the connection still answers, then close it either way
+    /// (a failed COMMIT may leave the transaction open). Answers the error to report.
+    async fn abandon(mut self, error: Error, what: &str) -> Error {
+        if let Some(conn) = self.conn.take() {
+            let mut conn = conn.detach();
+            let _ = sqlx::raw_sql("ROLLBACK").execute(&mut conn).await;
+            drop(conn);
+        }
+        tracing::warn!(%error, "{what} failed; its connection was closed");
+        error
     }
 }
 
@@ -295,32 +309,6 @@ where
         store,
         Some(announcer),
         |_| Box::pin(async { Ok(()) }),
-        |tx, _: &()| change(tx),
-    )
-    .await
-}
-
-/// A bookkeeping write nobody is told of and that need not survive a crash (rate-limit counters):
-/// on PostgreSQL its commit does not wait for the log to reach the disk, so a row every request
-/// updates is not held through a flush. Retried like any change.
-pub async fn run_unflushed<'a, T, F>(store: &Store, change: F) -> Result<T, Error>
-where
-    T: Send,
-    F: for<'t> Fn(&'t mut Tx<'a>) -> BoxFuture<'t, Result<T, Error>> + Send + Sync,
-{
-    write(
-        store,
-        None,
-        |tx| {
-            Box::pin(async move {
-                if tx.backend == Backend::Postgres {
-                    sqlx::raw_sql("SET LOCAL synchronous_commit = off")
-                        .execute(&mut **tx)
-                        .await?;
-                }
-                Ok(())
-            })
-        },
         |tx, _: &()| change(tx),
     )
     .await

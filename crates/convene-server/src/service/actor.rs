@@ -112,7 +112,7 @@ pub async fn actor_in(
     read_actor(tx, principal, id, None).await
 }
 
-/// The conversation and the caller's place in it, in two queries; with `hold`, the first takes
+/// The conversation and the caller's place in it, in one query; with `hold`, the first takes
 /// the conversation's row lock that way (PostgreSQL; SQLite's writers take turns anyway).
 async fn read_actor(
     tx: &mut AnyConnection,
@@ -121,48 +121,40 @@ async fn read_actor(
     hold: Option<Hold>,
 ) -> Result<ConversationRow, Error> {
     let hold = hold.filter(|_| tx.backend_name() == "PostgreSQL");
-    let sql = match hold {
-        Some(Hold::Exclusive) => {
-            "SELECT c.subject, a.contacts_may_invite FROM conversations c JOIN accounts a ON a.id = c.account_id
-             WHERE c.id = $1 AND c.account_id = $2 FOR UPDATE OF c"
-        }
-        Some(Hold::Shared) => {
-            "SELECT c.subject, a.contacts_may_invite FROM conversations c JOIN accounts a ON a.id = c.account_id
-             WHERE c.id = $1 AND c.account_id = $2 FOR KEY SHARE OF c"
-        }
-        None => {
-            "SELECT c.subject, a.contacts_may_invite FROM conversations c JOIN accounts a ON a.id = c.account_id
-             WHERE c.id = $1 AND c.account_id = $2"
-        }
+    let lock = match hold {
+        Some(Hold::Exclusive) => " FOR UPDATE OF c",
+        Some(Hold::Shared) => " FOR KEY SHARE OF c",
+        None => "",
     };
-    let row = sqlx::query(sql)
+    // The conversation, the account's setting and the caller's participant row in one query.
+    let sql = format!(
+        "SELECT c.subject, a.contacts_may_invite, p.id, p.role, p.state,
+                CASE WHEN p.id IS NOT NULL AND EXISTS (
+                    SELECT 1 FROM invites i WHERE i.participant_id = p.id AND i.status = 'pending')
+                THEN 1 ELSE 0 END
+         FROM conversations c JOIN accounts a ON a.id = c.account_id
+         LEFT JOIN participants p ON p.conversation_id = c.id AND (p.agent_id = $3 OR p.contact_id = $4)
+         WHERE c.id = $1 AND c.account_id = $2{lock}"
+    );
+    let member = principal.member();
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id.to_string())
         .bind(principal.account_id().to_string())
+        .bind(member.agent())
+        .bind(member.contact())
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(Error::NotFound("conversation"))?;
     let subject: String = row.get(0);
     let contacts_may_invite = row.get::<i64, _>(1) != 0;
-
-    let member = principal.member();
-    let participant = sqlx::query(
-        "SELECT p.id, p.role, p.state,
-                CASE WHEN EXISTS (SELECT 1 FROM invites i WHERE i.participant_id = p.id AND i.status = 'pending') THEN 1 ELSE 0 END
-         FROM participants p WHERE p.conversation_id = $1 AND (p.agent_id = $2 OR p.contact_id = $3)",
-    )
-    .bind(id.to_string())
-    .bind(member.agent())
-    .bind(member.contact())
-    .fetch_optional(&mut *tx)
-    .await?;
-    let (my_participant, participation, pending_invite) = match participant {
-        Some(r) => (
-            Some(parse::<ParticipantId>(r.get::<&str, _>(0))?),
+    let (my_participant, participation, pending_invite) = match row.get::<Option<&str>, _>(2) {
+        Some(pid) => (
+            Some(parse::<ParticipantId>(pid)?),
             Some(Participation {
-                role: parse::<ParticipantRole>(r.get::<&str, _>(1))?,
-                state: parse::<ParticipantState>(r.get::<&str, _>(2))?,
+                role: parse::<ParticipantRole>(row.get::<&str, _>(3))?,
+                state: parse::<ParticipantState>(row.get::<&str, _>(4))?,
             }),
-            r.get::<i64, _>(3) != 0,
+            row.get::<i64, _>(5) != 0,
         ),
         None => (None, None, false),
     };
