@@ -132,9 +132,21 @@ impl WebDriver {
     }
 
     async fn find_by(&self, using: &str, value: &str) -> Result<Vec<Element>> {
-        let found = self
-            .post("/elements", json!({"using": using, "value": value}))
-            .await?;
+        // WebKitWebDriver answers "stale element" when a matching node is replaced while it
+        // builds the answer (the page re-rendered under it): ask again, as `click` does.
+        let mut attempts = 0;
+        let found = loop {
+            match self
+                .post("/elements", json!({"using": using, "value": value}))
+                .await
+            {
+                Err(e) if e.to_string().contains("stale element") && attempts < 20 => {
+                    attempts += 1;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                other => break other?,
+            }
+        };
         Ok(found
             .as_array()
             .into_iter()
