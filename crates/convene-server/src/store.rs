@@ -108,6 +108,17 @@ fn is_unique_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(db) if db.is_unique_violation())
 }
 
+/// A unique violation as the caller's conflict on `field`; any other error as it is.
+fn duplicate(field: &'static str, message: String) -> impl FnOnce(sqlx::Error) -> StoreError {
+    move |e| {
+        if is_unique_violation(&e) {
+            StoreError::Duplicate { field, message }
+        } else {
+            e.into()
+        }
+    }
+}
+
 /// The channel PostgreSQL notifications about account changes travel on.
 pub const CHANGES_CHANNEL: &str = "convene_changes";
 
@@ -417,16 +428,10 @@ impl Store {
         let mut tx = self.pool.begin().await?;
         insert_contact(&mut tx, id, account, email, name, now_ms())
             .await
-            .map_err(|e| {
-                if is_unique_violation(&e) {
-                    StoreError::Duplicate {
-                        field: "email",
-                        message: format!("a contact with email {email} already exists"),
-                    }
-                } else {
-                    e.into()
-                }
-            })?;
+            .map_err(duplicate(
+                "email",
+                format!("a contact with email {email} already exists"),
+            ))?;
         tx.commit().await?;
         Ok(id)
     }
@@ -448,16 +453,10 @@ pub async fn insert_agent(tx: &mut sqlx::AnyConnection, agent: &NewAgent<'_>) ->
     .bind(now_ms())
     .execute(&mut *tx)
     .await
-    .map_err(|e| {
-        if is_unique_violation(&e) {
-            StoreError::Duplicate {
-                field: "email",
-                message: format!("an agent with email {} already exists", agent.email),
-            }
-        } else {
-            e.into()
-        }
-    })?;
+    .map_err(duplicate(
+        "email",
+        format!("an agent with email {} already exists", agent.email),
+    ))?;
     Ok(id)
 }
 
@@ -601,16 +600,10 @@ pub async fn insert_crew(
     .bind(now_ms())
     .execute(&mut *conn)
     .await
-    .map_err(|e| {
-        if is_unique_violation(&e) {
-            StoreError::Duplicate {
-                field: "name",
-                message: format!("a crew named {name} already exists"),
-            }
-        } else {
-            e.into()
-        }
-    })?;
+    .map_err(duplicate(
+        "name",
+        format!("a crew named {name} already exists"),
+    ))?;
     for agent in members {
         sqlx::query("INSERT INTO crew_members (crew_id, agent_id) VALUES ($1, $2)")
             .bind(id.to_string())
