@@ -4,7 +4,9 @@ use std::sync::Arc;
 
 use convene_client::screen::{ConversationScreen, Home};
 use convene_client::{Action, Client, ClientError, SessionInfo};
-use convene_proto::{Agent, Contact, Conversation, ConversationId, Crew, ShareLink};
+use convene_proto::{
+    AccountChoice, AccountId, Agent, Contact, Conversation, ConversationId, Crew, ShareLink,
+};
 use serde::Serialize;
 use tauri::{AppHandle, State};
 use tauri_plugin_clipboard_manager::ClipboardExt;
@@ -21,6 +23,9 @@ pub struct CommandError {
     pub message: String,
     /// The request field the error is about, when the server named one.
     pub field: Option<String>,
+    /// With `choose_account`: the accounts the sign-in may choose from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub accounts: Option<Vec<AccountChoice>>,
 }
 
 impl From<ClientError> for CommandError {
@@ -42,10 +47,15 @@ impl From<ClientError> for CommandError {
             }
             _ => ("local".to_owned(), None),
         };
+        let accounts = match &error {
+            ClientError::Refused(problem) => problem.accounts.clone(),
+            _ => None,
+        };
         Self {
             code,
             message: error.to_string(),
             field,
+            accounts,
         }
     }
 }
@@ -55,6 +65,7 @@ fn local(message: impl Into<String>) -> CommandError {
         code: "local".to_owned(),
         message: message.into(),
         field: None,
+        accounts: None,
     }
 }
 
@@ -96,8 +107,11 @@ pub async fn sign_in(
     server_url: String,
     email: String,
     password: String,
+    account_id: Option<AccountId>,
 ) -> Result<SessionInfo> {
-    let session = client.sign_in(&server_url, &email, &password).await?;
+    let session = client
+        .sign_in_to(&server_url, &email, &password, account_id)
+        .await?;
     background::start_realtime(&app);
     Ok(session)
 }

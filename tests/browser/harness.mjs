@@ -1,7 +1,7 @@
 // Real parts for the browser tests: the convene-server binary on a free loopback port, an SMTP sink
 // on loopback that keeps what it receives, a small API client, and Debian's Chromium.
 
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, openSync, existsSync } from "node:fs";
 import net from "node:net";
 import os from "node:os";
@@ -160,6 +160,16 @@ export async function startServer({ smtpUrl } = {}) {
     await new Promise((r) => setTimeout(r, 100));
   }
   return { url, dir, stop: () => child.kill("SIGKILL") };
+}
+
+/** A second account on `server`, made with `convene-server account create` (its superadmin is `email`). */
+export function createAccount(server, name, email, password) {
+  const bin = process.env.CONVENE_SERVER_BIN ?? path.join(repo, "target", "debug", "convene-server");
+  return execFileSync(bin, ["account", "create", "--name", name, "--admin-email", email, "--admin-name", name], {
+    env: { ...process.env, CONVENE_DATA_DIR: path.join(server.dir, "data"), CONVENE_ADMIN_PASSWORD: password },
+  })
+    .toString()
+    .trim();
 }
 
 /** A small client of the API. */

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { api, artifacts, joinLink, launchBrowser, signInLink, startServer, startSmtpSink } from "./harness.mjs";
+import { api, artifacts, createAccount, joinLink, launchBrowser, signInLink, startServer, startSmtpSink } from "./harness.mjs";
 
 let sink;
 let server;
@@ -316,4 +316,30 @@ test("asking for sign-in links too often shows how long to wait", async () => {
   assert.match(await error.innerText(), /^Too many sign-in links asked for\. Try again in \d+ (seconds?|minutes?)\.$/);
   await shot(page, "signin-rate-limited");
   await context.close();
+});
+
+test("a team member whose email and password open two teams is asked which, and lands in the one chosen", async () => {
+  // A server of its own: on it, Ana's sign-in asks which team from now on.
+  const own = await startServer();
+  try {
+    const beta = createAccount(own, "Beta Repairs", "ana@demo.convene.test", "convene-demo");
+    assert.match(beta, /[0-9a-f-]{36}/);
+    const page = await browser.newPage();
+    await page.goto(`${own.url}/app/`);
+    await page.getByRole("heading", { name: "Team members" }).waitFor();
+    await page.locator("#email").fill("ana@demo.convene.test");
+    await page.locator("#password").fill("convene-demo");
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    await page.getByRole("group", { name: "Sign in to which team?" }).waitFor();
+    assert.deepEqual(await page.getByTestId("account-choice").locator("label").allTextContents(), ["Beta Repairs", "Convene Demo"]);
+    await shot(page, "signin-choose-team");
+    await page.getByLabel("Beta Repairs").check();
+    await page.getByRole("button", { name: "Sign in", exact: true }).click();
+    await page.locator(".account", { hasText: "Beta Repairs" }).waitFor();
+    // Beta's list is its own: none of the demo account's conversations.
+    assert.deepEqual(await listed(page), []);
+    await page.close();
+  } finally {
+    own.stop();
+  }
 });

@@ -40,7 +40,8 @@ export interface Backend {
   readonly hasOfflineCache: boolean;
   defaults(): Promise<AppDefaults>;
   session(): Promise<SessionInfo | null>;
-  signIn(serverUrl: string, email: string, password: string): Promise<SessionInfo>;
+  /** `accountId` picks one of the accounts a `choose_account` refusal listed. */
+  signIn(serverUrl: string, email: string, password: string, accountId?: string): Promise<SessionInfo>;
   signOut(): Promise<void>;
   cachedConversations(): Promise<Conversation[]>;
   refresh(): Promise<RefreshOutcome>;

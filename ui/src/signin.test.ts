@@ -75,6 +75,40 @@ describe("the desktop app's sign-in screen", () => {
   });
 });
 
+describe("an email that opens several teams", () => {
+  it("asks which team, and signs in to the chosen one", async () => {
+    const me: Me = { kind: "agent", id: "ag", account_id: "b", account_name: "Beta", email: "ana@x.test", name: "Ana", role: "agent" };
+    const signIn = vi
+      .fn()
+      .mockRejectedValueOnce({ code: "choose_account", message: "choose", field: null, accounts: [{ id: "a", name: "Acme" }, { id: "b", name: "Beta" }] })
+      .mockResolvedValueOnce({ server_url: "http://convene.test", me });
+    const backend = { hasOfflineCache: true, signIn } as unknown as Backend;
+    const signedIn = vi.fn();
+    const view = signInView(backend, { ...defaults, email: "ana@x.test", password: "pw" }, signedIn);
+    document.body.append(view);
+    const form = view.querySelector<HTMLFormElement>("[data-testid=signin-form]")!;
+    const choice = view.querySelector<HTMLElement>("[data-testid=account-choice]")!;
+    expect(choice.hidden).toBe(true);
+    form.dispatchEvent(new Event("submit", { cancelable: true }));
+    await settle();
+    expect(choice.hidden).toBe(false);
+    expect([...choice.querySelectorAll("label")].map((l) => l.textContent)).toEqual(["Acme", "Beta"]);
+    expect(view.querySelector("[data-testid=signin-error]")?.textContent).toContain("more than one team");
+    expect(signedIn).not.toHaveBeenCalled();
+    choice.querySelector<HTMLInputElement>("input[value=b]")!.checked = true;
+    form.dispatchEvent(new Event("submit", { cancelable: true }));
+    await settle();
+    expect(signIn.mock.calls.map((c) => c[3])).toEqual([undefined, "b"]);
+    expect(signedIn).toHaveBeenCalledWith({ server_url: "http://convene.test", me });
+    // Another email: the choice was for the first one.
+    const email = view.querySelector<HTMLInputElement>("#email")!;
+    email.value = "ben@x.test";
+    email.dispatchEvent(new Event("input"));
+    expect(choice.hidden).toBe(true);
+    view.remove();
+  });
+});
+
 describe("the guest banner", () => {
   const guest: Me = { kind: "contact", id: "g", account_id: "a", account_name: "Acme", email: "pia@example.com", name: "Pia", email_verified: false };
 

@@ -58,6 +58,13 @@ export interface BackendError {
   code: string;
   message: string;
   field: string | null;
+  /** With `choose_account`: the accounts this email and password sign in to. */
+  accounts?: AccountChoice[];
+}
+
+export interface AccountChoice {
+  id: string;
+  name: string;
 }
 
 export function isBackendError(value: unknown): value is BackendError {

@@ -3,7 +3,8 @@
 use std::time::Duration;
 
 use convene_proto::{
-    Conversation, ConversationList, CreateConversation, LoginRequest, LoginResponse, Me, Problem,
+    AccountId, Conversation, ConversationList, CreateConversation, LoginRequest, LoginResponse, Me,
+    Problem,
 };
 use reqwest::{Method, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
@@ -71,13 +72,20 @@ impl Api {
         self.send(self.request(Method::POST, path).json(body)).await
     }
 
-    /// Signs in an agent.
-    pub async fn login(&self, email: &str, password: &str) -> Result<LoginResponse, ClientError> {
+    /// Signs in an agent, to `account` when the email is an agent of several (without it, such a
+    /// sign-in is refused with `choose_account` and the accounts to choose from).
+    pub async fn login(
+        &self,
+        email: &str,
+        password: &str,
+        account: Option<AccountId>,
+    ) -> Result<LoginResponse, ClientError> {
         self.post(
             "/auth/login",
             &LoginRequest {
                 email: email.to_owned(),
                 password: password.to_owned(),
+                account_id: account,
             },
         )
         .await
@@ -200,7 +208,7 @@ async fn check(response: Response) -> Result<Response, ClientError> {
     }
     let text = response.text().await.map_err(ClientError::Network)?;
     match serde_json::from_str::<Problem>(&text) {
-        Ok(problem) => Err(ClientError::Refused(problem)),
+        Ok(problem) => Err(ClientError::Refused(Box::new(problem))),
         Err(_) => Err(ClientError::Protocol(format!(
             "HTTP {status} without a problem document"
         ))),

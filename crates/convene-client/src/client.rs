@@ -235,8 +235,20 @@ impl Client {
         email: &str,
         password: &str,
     ) -> Result<SessionInfo, ClientError> {
+        self.sign_in_to(server_url, email, password, None).await
+    }
+
+    /// [`Client::sign_in`] to one of the accounts the email is an agent of (as the server's
+    /// `choose_account` refusal listed them).
+    pub async fn sign_in_to(
+        &self,
+        server_url: &str,
+        email: &str,
+        password: &str,
+        account: Option<convene_proto::AccountId>,
+    ) -> Result<SessionInfo, ClientError> {
         let api = Api::new(server_url, None)?;
-        let login = api.login(email, password).await?;
+        let login = api.login(email, password, account).await?;
         self.begin_session(StoredSession {
             server_url: api.base().to_owned(),
             token: login.token,

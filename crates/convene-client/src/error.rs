@@ -10,7 +10,7 @@ pub enum ClientError {
     Network(#[source] reqwest::Error),
     /// The server answered with a problem document: it refused the request.
     #[error("{}", .0.detail.clone().unwrap_or_else(|| .0.title.clone()))]
-    Refused(Problem),
+    Refused(Box<Problem>),
     /// The server answered something that is not what the API promises.
     #[error("unexpected answer from the server: {0}")]
     Protocol(String),

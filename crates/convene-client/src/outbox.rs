@@ -303,14 +303,15 @@ mod tests {
     use convene_proto::{ErrorCode, Problem};
 
     fn refused(status: u16, field: Option<&str>) -> ClientError {
-        ClientError::Refused(Problem {
+        ClientError::Refused(Box::new(Problem {
             type_uri: String::new(),
             title: "t".into(),
             status,
             detail: Some(format!("reason {status}")),
             code: ErrorCode::Forbidden,
             field: field.map(str::to_owned),
-        })
+            accounts: None,
+        }))
     }
 
     #[test]

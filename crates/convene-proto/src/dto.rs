@@ -12,6 +12,10 @@ pub struct LoginRequest {
     pub email: String,
     #[schema(max_length = 1024)]
     pub password: String,
+    /// Which account to sign in to, when the email is an agent of several (the answer without it
+    /// is a 409 `choose_account` listing those the password opens).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<AccountId>,
 }
 
 /// The answer to a successful sign-in.

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::ids::AccountId;
+
 /// Stable machine-readable error codes. Clients branch on these, never on the human text.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -34,6 +36,9 @@ pub enum ErrorCode {
     /// The server's storage cannot be written or reached right now (an I/O error, a read-only
     /// data folder, the database unreachable); nothing was stored. Retry after `Retry-After`.
     StorageUnavailable,
+    /// The email and password are right for more than one account: sign in again naming one of
+    /// the problem's `accounts` as `account_id`.
+    ChooseAccount,
 }
 
 impl ErrorCode {
@@ -67,6 +72,16 @@ pub struct Problem {
     /// The request field the problem is about, when there is one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// With `choose_account`: the accounts the sign-in would open, to pick one from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accounts: Option<Vec<AccountChoice>>,
+}
+
+/// An account a person may sign in to, as sign-in offers it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AccountChoice {
+    pub id: AccountId,
+    pub name: String,
 }
 
 /// The media type of problem documents.

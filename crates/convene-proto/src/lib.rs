@@ -13,7 +13,7 @@ pub mod sync;
 
 pub use domain::*;
 pub use dto::*;
-pub use error::{ErrorCode, Problem, PROBLEM_CONTENT_TYPE};
+pub use error::{AccountChoice, ErrorCode, Problem, PROBLEM_CONTENT_TYPE};
 pub use ids::*;
 pub use roles::*;
 pub use sync::*;

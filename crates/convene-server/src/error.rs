@@ -55,6 +55,9 @@ pub enum Error {
         "the server cannot store anything right now ({0}); nothing was stored, try again later"
     )]
     StorageUnavailable(String),
+    /// The email and password open more than one account: the caller names one.
+    #[error("this email and password sign in to {} teams ({}); choose one", .0.len(), .0.iter().map(|a| a.name.as_str()).collect::<Vec<_>>().join(", "))]
+    ChooseAccount(Vec<convene_proto::AccountChoice>),
 }
 
 impl Error {

@@ -24,6 +24,7 @@ pub mod server;
 pub mod service;
 pub mod state;
 pub mod store;
+pub mod streams;
 pub mod tx;
 pub mod validate;
 pub mod web;

@@ -88,6 +88,7 @@ pub const BEARER: &str = "bearer";
             problem::Forbidden,
             problem::NotFound,
             problem::Conflict,
+            problem::ChooseAccount,
             problem::LinkInvalid,
             problem::PayloadTooLarge,
             problem::InvalidInput,

@@ -31,6 +31,11 @@ pub struct Limits {
     pub email_link: Limit,
     /// Sign-in links asked for from one client address (whatever the email).
     pub email_link_client: Limit,
+    /// Invite emails to addresses the account has never invited, per account and day: a bound on
+    /// how much mail to strangers anyone in the account can make the server send.
+    pub new_addresses: Limit,
+    /// The same, per contact who invites (customers inviting customers): a tighter bound.
+    pub new_addresses_by_contact: Limit,
 }
 
 impl Default for Limits {
@@ -71,6 +76,16 @@ impl Default for Limits {
                 window_secs: 600,
                 what: "sign-in links",
             },
+            new_addresses: Limit {
+                max: 500,
+                window_secs: DAY_SECS,
+                what: "invites to new email addresses for this account",
+            },
+            new_addresses_by_contact: Limit {
+                max: 20,
+                window_secs: DAY_SECS,
+                what: "invites to new email addresses from you",
+            },
         }
     }
 }
@@ -91,15 +106,76 @@ impl Limits {
             redeem: scale(d.redeem),
             email_link: scale(d.email_link),
             email_link_client: scale(d.email_link_client),
+            new_addresses: scale(d.new_addresses),
+            new_addresses_by_contact: scale(d.new_addresses_by_contact),
         }
     }
+}
+
+/// A day, for daily caps.
+pub const DAY_SECS: i64 = 24 * 3600;
+
+/// The start of the window that `now` falls in.
+fn window_start(limit: Limit, now: i64) -> i64 {
+    let window = limit.window_secs * 1000;
+    now - now.rem_euclid(window)
+}
+
+/// The 429 for a bucket at `count` hits, if that is over the limit.
+fn over(limit: Limit, count: i64, now: i64) -> Result<(), Error> {
+    if count <= limit.max {
+        return Ok(());
+    }
+    let end = window_start(limit, now) + limit.window_secs * 1000;
+    let wait = ((end - now) / 1000).max(1);
+    let per = if limit.window_secs == DAY_SECS {
+        "a day".to_owned()
+    } else {
+        format!("in {} s", limit.window_secs)
+    };
+    Err(Error::RateLimited {
+        retry_after_secs: u64::try_from(wait).unwrap_or(60),
+        message: format!(
+            "too many {}: at most {} {per}; try again in {wait} s",
+            limit.what, limit.max
+        ),
+    })
 }
 
 /// Counts a hit on `bucket`; 429 with `Retry-After` when over the limit.
 pub async fn hit(store: &Store, limit: Limit, bucket: &str) -> Result<(), Error> {
     let now = now_ms();
-    let window = limit.window_secs * 1000;
-    let start = now - now.rem_euclid(window);
+    let count = add(store, limit, bucket, now).await?;
+    over(limit, count, now)
+}
+
+/// Refuses (429) when `bucket` has no room left for one more hit, counting nothing: for caps on
+/// what succeeds, checked inside the change (after its permission check, so a caller who may not
+/// act cannot use up the bucket) and counted with [`count`] once it committed.
+pub async fn check(
+    conn: &mut sqlx::AnyConnection,
+    limit: Limit,
+    bucket: &str,
+) -> Result<(), Error> {
+    let now = now_ms();
+    let count: Option<i64> = sqlx::query_scalar(
+        "SELECT count FROM rate_buckets WHERE bucket = $1 AND window_start = $2",
+    )
+    .bind(bucket)
+    .bind(window_start(limit, now))
+    .fetch_optional(&mut *conn)
+    .await?;
+    over(limit, count.unwrap_or(0) + 1, now)
+}
+
+/// Counts one hit on `bucket` without refusing (see [`check`]).
+pub async fn count(store: &Store, limit: Limit, bucket: &str) -> Result<(), Error> {
+    add(store, limit, bucket, now_ms()).await.map(drop)
+}
+
+/// Adds one hit to `bucket`'s current window; answers the window's count.
+async fn add(store: &Store, limit: Limit, bucket: &str, now: i64) -> Result<i64, Error> {
+    let start = window_start(limit, now);
     // One statement, committed by itself. On PostgreSQL its commit does not wait for the log to
     // reach the disk (a counter need not survive a crash), so the bucket's row, which every such
     // request updates, is not held through a flush.
@@ -125,15 +201,5 @@ pub async fn hit(store: &Store, limit: Limit, bucket: &str) -> Result<(), Error>
         .bind(start)
         .fetch_one(store.pool())
         .await?;
-    if count > limit.max {
-        let wait = ((start + window - now) / 1000).max(1);
-        return Err(Error::RateLimited {
-            retry_after_secs: u64::try_from(wait).unwrap_or(60),
-            message: format!(
-                "too many {}: at most {} in {} s; try again in {wait} s",
-                limit.what, limit.max, limit.window_secs
-            ),
-        });
-    }
-    Ok(())
+    Ok(count)
 }

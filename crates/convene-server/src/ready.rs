@@ -43,6 +43,32 @@ fn data_folder(dir: &Path) -> String {
     }
 }
 
+/// How long one answer stands: callers within it (a load balancer, or a stranger asking in a loop)
+/// share it, so `/readyz` writes the data folder at most once a second however often it is asked.
+pub const FRESH_FOR: Duration = Duration::from_secs(1);
+
+/// The last answer and when it was found.
+#[derive(Default)]
+pub struct Memo {
+    last: tokio::sync::Mutex<Option<(std::time::Instant, Readiness)>>,
+}
+
+impl Memo {
+    /// The readiness, checked again when the last answer is older than [`FRESH_FOR`]. Callers
+    /// arriving during a check wait for it instead of starting their own.
+    pub async fn get(&self, store: &Store, data_dir: &Path) -> Readiness {
+        let mut last = self.last.lock().await;
+        if let Some((at, readiness)) = last.as_ref() {
+            if at.elapsed() < FRESH_FOR {
+                return readiness.clone();
+            }
+        }
+        let readiness = check(store, data_dir).await;
+        *last = Some((std::time::Instant::now(), readiness.clone()));
+        readiness
+    }
+}
+
 /// Runs every check.
 pub async fn check(store: &Store, data_dir: &Path) -> Readiness {
     let database = database(store).await;

@@ -17,6 +17,8 @@ struct Inner {
     limits: crate::ratelimit::Limits,
     ui_dir: std::path::PathBuf,
     data_dir: std::path::PathBuf,
+    streams: crate::streams::StreamSlots,
+    readiness: crate::ready::Memo,
 }
 
 impl AppState {
@@ -32,6 +34,8 @@ impl AppState {
                 limits,
                 ui_dir,
                 data_dir,
+                streams: crate::streams::StreamSlots::default(),
+                readiness: crate::ready::Memo::default(),
             }),
         }
     }
@@ -57,6 +61,16 @@ impl AppState {
 
     pub fn store(&self) -> &crate::store::Store {
         &self.inner.ctx.store
+    }
+
+    /// The last readiness answer (see [`crate::ready::Memo`]).
+    pub fn readiness(&self) -> &crate::ready::Memo {
+        &self.inner.readiness
+    }
+
+    /// The realtime streams each session holds open on this instance.
+    pub fn streams(&self) -> &crate::streams::StreamSlots {
+        &self.inner.streams
     }
 
     pub fn hub(&self) -> &Hub {

@@ -54,6 +54,8 @@ impl From<StoreError> for crate::error::Error {
 #[derive(Clone, Debug)]
 pub struct AgentLogin {
     pub id: AgentId,
+    pub account_id: AccountId,
+    pub account_name: String,
     pub password_hash: String,
     pub status: AgentStatus,
 }
@@ -294,20 +296,36 @@ impl Store {
             .transpose()
     }
 
-    /// What sign-in needs to know about the agent with this (normalised) email.
-    pub async fn agent_login(&self, email: &str) -> Result<Option<AgentLogin>> {
-        let row = sqlx::query("SELECT id, password_hash, status FROM agents WHERE email = $1")
-            .bind(email)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.map(|r| {
-            Ok(AgentLogin {
-                id: parse("agent id", r.get::<&str, _>(0))?,
-                password_hash: r.get(1),
-                status: parse("agent status", r.get::<&str, _>(2))?,
+    /// What sign-in needs to know about the agents with this (normalised) email, one per account
+    /// (by account name), at most `limit` of them; only `account`'s when one is named.
+    pub async fn agent_logins(
+        &self,
+        email: &str,
+        account: Option<AccountId>,
+        limit: i64,
+    ) -> Result<Vec<AgentLogin>> {
+        let rows = sqlx::query(
+            "SELECT g.id, g.account_id, a.name, g.password_hash, g.status
+             FROM agents g JOIN accounts a ON a.id = g.account_id
+             WHERE g.email = $1 AND ($2 IS NULL OR g.account_id = $2)
+             ORDER BY a.name, a.id LIMIT $3",
+        )
+        .bind(email)
+        .bind(account.map(|a| a.to_string()))
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(AgentLogin {
+                    id: parse("agent id", r.get::<&str, _>(0))?,
+                    account_id: parse("account id", r.get::<&str, _>(1))?,
+                    account_name: r.get(2),
+                    password_hash: r.get(3),
+                    status: parse("agent status", r.get::<&str, _>(4))?,
+                })
             })
-        })
-        .transpose()
+            .collect()
     }
 
     /// Stores a session under the hash of its token.
@@ -455,7 +473,10 @@ pub async fn insert_agent(tx: &mut sqlx::AnyConnection, agent: &NewAgent<'_>) ->
     .await
     .map_err(duplicate(
         "email",
-        format!("an agent with email {} already exists", agent.email),
+        format!(
+            "an agent with email {} already exists in this account",
+            agent.email
+        ),
     ))?;
     Ok(id)
 }

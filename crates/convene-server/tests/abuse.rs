@@ -6,7 +6,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use convene_testkit::{at_once, Api, ServerProcess};
-use serde_json::json;
+use serde_json::{json, Value};
 
 const BIN: &str = env!("CARGO_BIN_EXE_convene-server");
 
@@ -362,5 +362,238 @@ async fn bodies_must_be_objects_and_text_must_be_plain() {
             .and_then(|v| v.to_str().ok()),
         Some("no-store"),
         "a session is not for caches"
+    );
+}
+
+#[tokio::test]
+async fn one_session_holds_a_bounded_number_of_streams_and_a_closed_one_frees_its_place() {
+    use convene_server::streams::MAX_PER_SESSION;
+    let t = convene_testkit::TestServer::start(None).await;
+    let ana = t.agent("ana@demo.convene.test").await;
+    let mut open = Vec::new();
+    for _ in 0..MAX_PER_SESSION {
+        open.push(ana.stream().await);
+    }
+    assert_eq!(
+        ana.try_stream().await.err(),
+        Some(429),
+        "the stream past the cap is refused"
+    );
+    // Another session (another device) has places of its own.
+    let laptop = t.agent("ana@demo.convene.test").await;
+    let mut other = laptop.stream().await;
+    // A stream that closes frees its place (the server notices the close frame).
+    open.pop().expect("a stream").close().await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let mut reopened = loop {
+        match ana.try_stream().await {
+            Ok(stream) => break stream,
+            Err(429) if Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            Err(status) => panic!("stream still refused: {status}"),
+        }
+    };
+    // The streams that are open still carry changes.
+    let conversation = ana.new_conversation("Streams").await;
+    for stream in [&mut reopened, &mut other, &mut open[0]] {
+        let frame = stream.expect("changed", Duration::from_secs(10)).await;
+        assert_eq!(frame["conversation_id"], conversation.as_str());
+    }
+}
+
+/// Invites to addresses the account never invited are capped per day: per account, and tighter per
+/// inviting contact. A caller who may not invite cannot use the cap up; known addresses never
+/// count; a refused invite stores nothing.
+#[tokio::test]
+async fn invites_to_new_addresses_have_daily_caps_that_only_invites_use_up() {
+    let sink = convene_testkit::SmtpSink::start().await;
+    let t = convene_testkit::TestServer::start_with(Some(&sink), |c| {
+        c.limits.new_addresses.max = 4;
+        c.limits.new_addresses_by_contact.max = 1;
+    })
+    .await;
+    let ana = t.agent("ana@demo.convene.test").await;
+    let conversation = ana.new_conversation("Caps").await;
+    let invite = |api: &Api, email: &str| {
+        let api = api.clone();
+        let path = format!("/api/v1/conversations/{conversation}/contact-invites");
+        let email = email.to_owned();
+        async move { api.post(&path, json!({ "email": email })).await }
+    };
+    // A guest of the link may not invite: their refused attempts leave the cap alone.
+    let token = ana.share_token(&conversation).await;
+    let joined = t
+        .anonymous()
+        .post(
+            &format!("/api/v1/join/{token}"),
+            json!({"name": "Guest", "email": "guest@example.com"}),
+        )
+        .await;
+    let guest = t
+        .anonymous()
+        .with_token(joined.ok()["token"].as_str().expect("token"));
+    for i in 0..6 {
+        invite(&guest, &format!("spam{i}@example.com"))
+            .await
+            .problem(403, "forbidden");
+    }
+    // 1 of the account's 4: Zoe (new to the account), who then invites one new address of her own, and no second.
+    let zoe = t
+        .seat_contact(&sink, &ana, &conversation, "zoe.caps@example.com")
+        .await;
+    assert_eq!(invite(&zoe, "friend1@example.com").await.status, 201);
+    let refused = invite(&zoe, "friend2@example.com").await;
+    let detail = refused.problem(429, "rate_limited");
+    assert!(detail.contains("from you"), "{detail}");
+    assert!(refused.headers.get("retry-after").is_some());
+    // The account's cap: two more new addresses (3 and 4), then no fifth.
+    assert_eq!(invite(&ana, "new1@example.com").await.status, 201);
+    assert_eq!(invite(&ana, "new2@example.com").await.status, 201);
+    let refused = invite(&ana, "new3@example.com").await;
+    let detail = refused.problem(429, "rate_limited");
+    assert!(detail.contains("for this account"), "{detail}");
+    // Known addresses do not count: Zoe into another conversation still works.
+    let other = ana.new_conversation("Follow-up").await;
+    let again = ana
+        .post(
+            &format!("/api/v1/conversations/{other}/contact-invites"),
+            json!({"email": "zoe.caps@example.com"}),
+        )
+        .await;
+    assert_eq!(again.status, 201, "{}", again.body);
+    // Nothing of the refused invites was stored.
+    let stored: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM contacts WHERE email IN ('friend2@example.com', 'new3@example.com', 'spam0@example.com')",
+    )
+    .fetch_one(t.server.store.pool())
+    .await
+    .expect("count");
+    assert_eq!(stored, 0, "no contact made for a refused invite");
+    let mails = sink.wait_for(5, Duration::from_secs(15)).await;
+    let to: Vec<String> = mails.iter().flat_map(|m| m.rcpt_to.clone()).collect();
+    for refused in ["friend2@", "new3@", "spam0@"] {
+        assert!(!to.iter().any(|r| r.contains(refused)), "{refused}: {to:?}");
+    }
+}
+
+/// An email may be an agent of several accounts: creating one never says the email exists in
+/// another account, and sign-in asks which account only among those the password opens.
+#[tokio::test]
+async fn an_email_may_be_an_agent_of_several_accounts_and_sign_in_asks_which() {
+    use convene_server::auth::hash_password;
+    let t = convene_testkit::TestServer::start(None).await;
+    let store = &t.server.store;
+    let demo = convene_server::demo::DEMO_PASSWORD;
+    // Ana of the demo account also runs "Beta Repairs", with the same password; "Gamma" with another.
+    let (beta, _) = store
+        .create_account(
+            "Beta Repairs",
+            "ana@demo.convene.test",
+            "Ana Lima",
+            &hash_password(demo).expect("hash"),
+        )
+        .await
+        .expect("the same email is the superadmin of a second account");
+    let (gamma, _) = store
+        .create_account(
+            "Gamma",
+            "ana@demo.convene.test",
+            "Ana L.",
+            &hash_password("another password").expect("hash"),
+        )
+        .await
+        .expect("and of a third");
+
+    let anonymous = t.anonymous();
+    let login = |body: Value| {
+        let anonymous = anonymous.clone();
+        async move { anonymous.post("/api/v1/auth/login", body).await }
+    };
+    let ask = login(json!({"email": "ana@demo.convene.test", "password": demo})).await;
+    ask.problem(409, "choose_account");
+    let names: Vec<&str> = ask.body["accounts"]
+        .as_array()
+        .expect("accounts")
+        .iter()
+        .map(|a| a["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(
+        names,
+        vec!["Beta Repairs", "Convene Demo"],
+        "only the accounts this password opens"
+    );
+    let chosen = login(
+        json!({"email": "ana@demo.convene.test", "password": demo, "account_id": beta.to_string()}),
+    )
+    .await;
+    assert_eq!(chosen.ok()["me"]["account_id"], beta.to_string());
+    assert_eq!(chosen.ok()["me"]["account_name"], "Beta Repairs");
+    // The other password opens one account: no question asked.
+    let other =
+        login(json!({"email": "ana@demo.convene.test", "password": "another password"})).await;
+    assert_eq!(other.ok()["me"]["account_id"], gamma.to_string());
+    // A wrong password names no account; naming an account the password does not open is a 401.
+    let wrong = login(json!({"email": "ana@demo.convene.test", "password": "wrong"})).await;
+    wrong.problem(401, "unauthenticated");
+    assert!(wrong.body.get("accounts").is_none(), "{}", wrong.body);
+    login(json!({"email": "ana@demo.convene.test", "password": demo, "account_id": gamma.to_string()}))
+        .await
+        .problem(401, "unauthenticated");
+
+    // Creating an agent whose email is an agent elsewhere succeeds, as for any new email; only a
+    // duplicate inside the account is a conflict.
+    let gamma_admin = t
+        .anonymous()
+        .with_token(other.ok()["token"].as_str().expect("token"));
+    let created = gamma_admin
+        .post(
+            "/api/v1/agents",
+            json!({"email": "ben@demo.convene.test", "name": "Ben Okafor", "role": "agent", "password": "a long password"}),
+        )
+        .await;
+    assert_eq!(created.status, 201, "{}", created.body);
+    let twice = gamma_admin
+        .post(
+            "/api/v1/agents",
+            json!({"email": "ben@demo.convene.test", "name": "Ben Okafor", "role": "agent", "password": "a long password"}),
+        )
+        .await;
+    twice.problem(409, "conflict");
+}
+
+/// The bytes process `pid` has passed to `write` and friends (files and sockets alike).
+fn written_bytes(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/io"))
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("wchar:"))
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+/// `/readyz` writes a probe file to see whether the disk takes writes; asked in a loop by a
+/// stranger it must not become a way to make the server write without bound.
+#[tokio::test]
+async fn readiness_asked_in_a_loop_writes_the_data_folder_at_most_once_a_second() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let server = server(&dir.path().join("data")).await;
+    let http = reqwest::Client::new();
+    let url = format!("{}/readyz", server.url);
+    assert_eq!(http.get(&url).send().await.expect("readyz").status(), 200);
+    let before = written_bytes(server.pid());
+    let started = Instant::now();
+    let answers = at_once(200, |_| {
+        let (http, url) = (http.clone(), url.clone());
+        async move { http.get(&url).send().await.map(|r| r.status().as_u16()) }
+    })
+    .await;
+    assert!(answers.iter().all(|a| matches!(a, Ok(200))), "{answers:?}");
+    let seconds = started.elapsed().as_secs() + 2;
+    let written = written_bytes(server.pid()) - before;
+    // Each probe is 64 KiB; 200 unshared probes would be 12.5 MiB.
+    assert!(
+        written < seconds * 64 * 1024 + 256 * 1024,
+        "{written} bytes written for 200 readiness checks in under {seconds} s"
     );
 }

@@ -1000,3 +1000,80 @@ async fn sign_in_and_join_forms_refuse_other_sites() {
         .expect("json");
     assert!(!proven.to_string().contains(&public), "{proven}");
 }
+
+/// Text a guest typed (their name) never reaches anyone's inbox: not as a sender name, a subject, a
+/// recipient name or body text, whatever they do with the conversation they joined.
+#[tokio::test]
+async fn text_a_guest_of_the_link_typed_reaches_no_inbox() {
+    const BAIT: &str = "URGENT: verify your account at http://evil.example";
+    let sink = SmtpSink::start().await;
+    let t = TestServer::start(Some(&sink)).await;
+    let ana = t.agent("ana@demo.convene.test").await;
+    let public = ana.new_conversation("Open house").await;
+    let token = ana.share_token(&public).await;
+    let guest = join_link(&t, &token, BAIT, "victim@example.com").await;
+
+    // What a guest might try: invite a stranger by email with the bait as their name…
+    guest
+        .post(
+            &format!("/api/v1/conversations/{public}/contact-invites"),
+            json!({"email": "stranger@example.com", "name": BAIT}),
+        )
+        .await
+        .problem(403, "forbidden");
+    // …ask a customer crew in (its agents are told inside the app, never by email)…
+    let crews = ana.get("/api/v1/crews").await;
+    let billing = crews.ok()["crews"]
+        .as_array()
+        .or_else(|| crews.ok().as_array())
+        .expect("crews")
+        .iter()
+        .find(|c| c["customer_requestable"] == true)
+        .expect("a customer crew")["id"]
+        .clone();
+    let asked = guest
+        .post(
+            &format!("/api/v1/conversations/{public}/service-requests"),
+            json!({ "crew_id": billing }),
+        )
+        .await;
+    assert!((200..300).contains(&asked.status), "{}", asked.body);
+    post(&guest, &public, BAIT).await;
+    // …and have a sign-in link sent to the address they claimed ("Verify your email").
+    let before = sink.messages().len();
+    let verify = guest
+        .post(
+            "/api/v1/auth/email-link",
+            json!({"email": "victim@example.com"}),
+        )
+        .await;
+    assert_eq!(verify.status, 202, "{}", verify.body);
+    // An agent inviting that address, with no name, by email.
+    let private = ana.new_conversation("Your order").await;
+    ana.post(
+        &format!("/api/v1/conversations/{private}/contact-invites"),
+        json!({"email": "victim@example.com"}),
+    )
+    .await
+    .ok();
+    let mails = sink.wait_for(before + 2, WAIT).await;
+    assert!(
+        mails.len() >= before + 2,
+        "the sign-in link and the invite arrived"
+    );
+    for mail in &mails {
+        for (what, text) in [
+            ("raw message", mail.raw.clone()),
+            ("From", mail.header("From").unwrap_or_default()),
+            ("To", mail.header("To").unwrap_or_default()),
+            ("Subject", mail.header("Subject").unwrap_or_default()),
+            ("text", mail.text()),
+            ("html", mail.html()),
+        ] {
+            assert!(
+                !text.contains("evil.example") && !text.contains("URGENT"),
+                "the guest's text reached an inbox ({what}): {text}"
+            );
+        }
+    }
+}

@@ -123,6 +123,14 @@ impl Api {
 
     /// Opens the realtime stream.
     pub async fn stream(&self) -> Stream {
+        match self.try_stream().await {
+            Ok(stream) => stream,
+            Err(status) => panic!("stream refused with HTTP {status}"),
+        }
+    }
+
+    /// Opens the realtime stream, or answers the HTTP status the server refused the upgrade with.
+    pub async fn try_stream(&self) -> Result<Stream, u16> {
         let url = format!("{}/api/v1/stream", self.base.replacen("http", "ws", 1));
         let mut request = url.into_client_request().expect("ws request");
         if let Some(t) = &self.token {
@@ -131,16 +139,20 @@ impl Api {
                 format!("Bearer {t}").parse().expect("header"),
             );
         }
-        let (socket, _) = tokio_tungstenite::connect_async(request)
-            .await
-            .expect("stream connects");
+        let socket = match tokio_tungstenite::connect_async(request).await {
+            Ok((socket, _)) => socket,
+            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+                return Err(response.status().as_u16())
+            }
+            Err(e) => panic!("stream connects: {e}"),
+        };
         let mut stream = Stream { socket };
         let hello = stream
             .next(Duration::from_secs(5))
             .await
             .expect("hello frame");
         assert_eq!(hello["type"], "hello", "first frame: {hello}");
-        stream
+        Ok(stream)
     }
 
     /// Creates a conversation; answers its id.
@@ -208,6 +220,11 @@ impl Stream {
                 Ok(Some(Ok(_))) => continue,
             }
         }
+    }
+
+    /// Closes the stream (a close frame, then the connection).
+    pub async fn close(mut self) {
+        let _ = self.socket.close(None).await;
     }
 
     /// Waits for a frame of `kind` (skipping others) within `timeout`.

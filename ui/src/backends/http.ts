@@ -94,6 +94,7 @@ export class HttpBackend implements Backend {
         code: problem?.code ?? "refused",
         message: problem?.detail ?? problem?.title ?? `HTTP ${response.status}`,
         field: problem?.field ?? null,
+        ...(Array.isArray(problem?.accounts) ? { accounts: problem.accounts } : {}),
       };
       if (response.status === 429) {
         const retry = Number.parseInt(response.headers.get("Retry-After") ?? "", 10);
@@ -175,8 +176,9 @@ export class HttpBackend implements Backend {
     }
   }
 
-  async signIn(_serverUrl: string, email: string, password: string): Promise<SessionInfo> {
-    const answer = await this.call<{ token: string; me: Me }>("POST", "/auth/login", { email, password }, "anonymous");
+  async signIn(_serverUrl: string, email: string, password: string, accountId?: string): Promise<SessionInfo> {
+    const body = accountId ? { email, password, account_id: accountId } : { email, password };
+    const answer = await this.call<{ token: string; me: Me }>("POST", "/auth/login", body, "anonymous");
     this.storage.setItem(TOKEN_KEY, answer.token);
     this.sessionStarted(answer.me);
     return { server_url: this.origin, me: answer.me };

@@ -28,8 +28,8 @@ export class TauriBackend implements Backend {
   session(): Promise<SessionInfo | null> {
     return invoke("session_state");
   }
-  signIn(serverUrl: string, email: string, password: string): Promise<SessionInfo> {
-    return invoke("sign_in", { serverUrl, email, password });
+  signIn(serverUrl: string, email: string, password: string, accountId?: string): Promise<SessionInfo> {
+    return invoke("sign_in", { serverUrl, email, password, accountId: accountId ?? null });
   }
   signOut(): Promise<void> {
     return invoke("sign_out");

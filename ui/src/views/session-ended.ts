@@ -7,6 +7,7 @@
 import type { Backend } from "../backend";
 import { h } from "../dom";
 import { isBackendError, type SessionInfo } from "../types";
+import { accountPicker } from "./signin";
 
 /** Opens the dialog; `onSignedIn` gets the new session once the server accepted the password. */
 export function signInAgainDialog(backend: Backend, session: SessionInfo, pending: number, onSignedIn: (next: SessionInfo) => void): void {
@@ -36,12 +37,16 @@ export function signInAgainDialog(backend: Backend, session: SessionInfo, pendin
   const password = h("input", { id: "again-password", type: "password", autocomplete: "current-password", required: true });
   const other = h("p", { class: "muted", "data-testid": "again-other-person" });
   const error = h("p", { class: "form-error", role: "alert", "data-testid": "again-error" });
+  const teams = accountPicker();
   const submit = h("button", { type: "submit", class: "primary" }, "Sign in");
   const showOther = () => {
     const someoneElse = email.value.trim().toLowerCase() !== me.email.toLowerCase();
     other.textContent = someoneElse ? `Signing in as someone else deletes ${me.name}'s cached conversations and queued actions from this computer.` : "";
   };
-  email.addEventListener("input", showOther);
+  email.addEventListener("input", () => {
+    showOther();
+    teams.clear();
+  });
   const form = h(
     "form",
     { class: "dialog", role: "dialog", "aria-modal": "true", "aria-labelledby": "again-title", "aria-describedby": "again-text", "data-testid": "sign-in-again" },
@@ -50,6 +55,7 @@ export function signInAgainDialog(backend: Backend, session: SessionInfo, pendin
     email,
     h("label", { for: "again-password" }, "Password"),
     password,
+    teams.element,
     other,
     error,
     h("div", { class: "dialog-buttons" }, cancel, submit),
@@ -59,11 +65,18 @@ export function signInAgainDialog(backend: Backend, session: SessionInfo, pendin
     submit.disabled = true;
     error.textContent = "";
     try {
-      const next = await backend.signIn(session.server_url, email.value.trim(), password.value);
+      // The same person comes back to the same account (their email may open several).
+      const same = email.value.trim().toLowerCase() === me.email.toLowerCase();
+      const next = await backend.signIn(session.server_url, email.value.trim(), password.value, same ? me.account_id : teams.selected());
       close();
       onSignedIn(next);
     } catch (err) {
-      error.textContent = isBackendError(err) ? err.message : String(err);
+      if (isBackendError(err) && err.code === "choose_account" && err.accounts?.length) {
+        teams.offer(err.accounts);
+        error.textContent = "This email and password sign in to more than one team. Choose one, then Sign in.";
+      } else {
+        error.textContent = isBackendError(err) ? err.message : String(err);
+      }
     } finally {
       submit.disabled = false;
     }

@@ -7,7 +7,7 @@
 
 import type { Backend } from "../backend";
 import { h } from "../dom";
-import { isBackendError, type AppDefaults, type SessionInfo } from "../types";
+import { isBackendError, type AccountChoice, type AppDefaults, type SessionInfo } from "../types";
 import { sendEmailLink } from "./verify";
 
 export function signInView(
@@ -110,6 +110,9 @@ function agentForm(backend: Backend, defaults: AppDefaults, onSignedIn: (session
   password.value = defaults.password;
   const error = h("p", { class: "form-error", role: "alert", "data-testid": "signin-error" });
   const submit = h("button", { type: "submit", class: "primary" }, "Sign in");
+  const teams = accountPicker();
+  // Another email may open other accounts: the choice belongs to the email it was offered for.
+  email.addEventListener("input", () => teams.clear());
 
   const form = h(
     "form",
@@ -120,6 +123,7 @@ function agentForm(backend: Backend, defaults: AppDefaults, onSignedIn: (session
     email,
     h("label", { for: "password" }, "Password"),
     password,
+    teams.element,
     error,
     submit,
   );
@@ -129,13 +133,18 @@ function agentForm(backend: Backend, defaults: AppDefaults, onSignedIn: (session
     submit.disabled = true;
     submit.textContent = "Signing in…";
     try {
-      onSignedIn(await backend.signIn(server.value, email.value, password.value));
+      onSignedIn(await backend.signIn(server.value, email.value, password.value, teams.selected()));
     } catch (e) {
-      error.textContent = isBackendError(e)
-        ? e.code === "offline"
-          ? `Cannot reach ${server.value}. Check the server URL and your connection.`
-          : e.message
-        : String(e);
+      if (isBackendError(e) && e.code === "choose_account" && e.accounts?.length) {
+        teams.offer(e.accounts);
+        error.textContent = "This email and password sign in to more than one team. Choose one, then Sign in.";
+      } else {
+        error.textContent = isBackendError(e)
+          ? e.code === "offline"
+            ? `Cannot reach ${server.value}. Check the server URL and your connection.`
+            : e.message
+          : String(e);
+      }
       submit.disabled = false;
       submit.textContent = "Sign in";
     }
@@ -144,4 +153,39 @@ function agentForm(backend: Backend, defaults: AppDefaults, onSignedIn: (session
     queueMicrotask(() => form.requestSubmit());
   }
   return form;
+}
+
+/**
+ * "Which team?": the accounts a sign-in may choose from (the server's `choose_account` answer), as
+ * radio buttons. Hidden until offered; `selected()` is the chosen account's id, if any.
+ */
+export function accountPicker(): { element: HTMLElement; offer(accounts: AccountChoice[]): void; clear(): void; selected(): string | undefined } {
+  const list = h("div", { class: "account-choices" });
+  const element = h(
+    "fieldset",
+    { class: "account-choice", hidden: true, "data-testid": "account-choice" },
+    h("legend", {}, "Sign in to which team?"),
+    list,
+  );
+  return {
+    element,
+    offer(accounts) {
+      list.replaceChildren(
+        ...accounts.map((account, i) => {
+          const radio = h("input", { type: "radio", name: "account", id: `account-${account.id}`, value: account.id });
+          radio.checked = i === 0;
+          return h("label", { class: "radio", for: `account-${account.id}` }, radio, account.name);
+        }),
+      );
+      element.hidden = false;
+      list.querySelector<HTMLInputElement>("input")?.focus();
+    },
+    clear() {
+      list.replaceChildren();
+      element.hidden = true;
+    },
+    selected() {
+      return list.querySelector<HTMLInputElement>("input:checked")?.value;
+    },
+  };
 }

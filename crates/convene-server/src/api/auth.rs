@@ -6,7 +6,8 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use axum::Json;
 use convene_proto::{
-    AgentStatus, EmailLinkAccepted, EmailLinkRequest, LoginRequest, LoginResponse, Me,
+    AccountChoice, AgentStatus, EmailLinkAccepted, EmailLinkRequest, LoginRequest, LoginResponse,
+    Me,
 };
 
 use super::{problem, IdempotencyKey};
@@ -17,6 +18,9 @@ use crate::error::Error;
 use crate::service::Principal;
 use crate::{ratelimit, validate};
 
+/// The most accounts one email's sign-in looks at (each costs a password check).
+const MAX_ACCOUNTS_PER_EMAIL: i64 = 8;
+
 /// One answer for every failed sign-in, so it never tells whether an email exists.
 fn bad_credentials() -> Error {
     Error::Unauthenticated("wrong email or password".to_owned())
@@ -25,7 +29,9 @@ fn bad_credentials() -> Error {
 /// Agent sign-in
 ///
 /// Answers a bearer token for `Authorization: Bearer …` and who signed in. Wrong email and wrong
-/// password answer the same 401.
+/// password answer the same 401. An email may be an agent of several accounts, each with its own
+/// password: when the password opens more than one, the answer is 409 `choose_account` listing
+/// them (and only them), and the client signs in again with `account_id`.
 #[utoipa::path(
     post,
     path = "/api/v1/auth/login",
@@ -37,7 +43,7 @@ fn bad_credentials() -> Error {
         (status = 200, description = "Signed in", body = LoginResponse),
         (status = 400, response = problem::BadRequest),
         (status = 401, response = problem::Unauthenticated),
-        (status = 409, response = problem::Conflict),
+        (status = 409, response = problem::ChooseAccount),
         (status = 413, response = problem::PayloadTooLarge),
         (status = 422, response = problem::InvalidInput),
         (status = 503, response = problem::Busy),
@@ -75,15 +81,37 @@ pub async fn login(
         &format!("login-email:{email}"),
     )
     .await?;
-    let found = state.store().agent_login(&email).await?;
-    let (hash, candidate) = match &found {
-        Some(agent) => (agent.password_hash.clone(), Some(agent)),
-        None => (dummy_hash().to_owned(), None),
-    };
-    let ok = crate::auth::verify_bounded(req.password, hash).await?;
-    let agent = match candidate {
-        Some(agent) if ok && agent.status == AgentStatus::Active => agent,
-        _ => return Err(bad_credentials()),
+    let found = state
+        .store()
+        .agent_logins(&email, req.account_id, MAX_ACCOUNTS_PER_EMAIL)
+        .await?;
+    // Every account's password is checked (a wrong one costs as much as a right one; with none, a
+    // dummy hash is), and only the accounts the password opens are named in the answer.
+    if found.is_empty() {
+        crate::auth::verify_bounded(req.password.clone(), dummy_hash().to_owned()).await?;
+    }
+    let mut opened = Vec::new();
+    for agent in found {
+        let ok =
+            crate::auth::verify_bounded(req.password.clone(), agent.password_hash.clone()).await?;
+        if ok && agent.status == AgentStatus::Active {
+            opened.push(agent);
+        }
+    }
+    let agent = match opened.len() {
+        0 => return Err(bad_credentials()),
+        1 => opened.remove(0),
+        _ => {
+            return Err(Error::ChooseAccount(
+                opened
+                    .into_iter()
+                    .map(|a| AccountChoice {
+                        id: a.account_id,
+                        name: a.account_name,
+                    })
+                    .collect(),
+            ))
+        }
     };
     let (token, token_hash) = new_token();
     let expires = now_ms() + SESSION_DAYS * 24 * 3600 * 1000;

@@ -103,6 +103,11 @@ pub mod problem {
         retry_after = "Seconds to wait before retrying (sent while an idempotent request is still running)"
     );
     problem_response!(
+        /// 409 at sign-in: `choose_account`, or `conflict` as [`Conflict`].
+        ChooseAccount,
+        "`choose_account`: the email and password sign in to several accounts, listed in `accounts`; sign in again with one's `id` as `account_id`. Or `conflict`: a request with the same `Idempotency-Key` is still running"
+    );
+    problem_response!(
         /// 410 `link_invalid`.
         LinkInvalid,
         "The join token is unknown, expired, revoked or used up (`link_invalid`)"

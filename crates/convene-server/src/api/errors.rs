@@ -69,6 +69,11 @@ impl Error {
                 ErrorCode::StorageUnavailable,
                 "Server storage unavailable",
             ),
+            Self::ChooseAccount(_) => (
+                StatusCode::CONFLICT,
+                ErrorCode::ChooseAccount,
+                "Choose an account",
+            ),
         }
     }
 }
@@ -86,6 +91,10 @@ impl IntoResponse for Error {
             detail: Some(self.to_string()),
             code,
             field: self.field().map(str::to_owned),
+            accounts: match &self {
+                Self::ChooseAccount(accounts) => Some(accounts.clone()),
+                _ => None,
+            },
         };
         let body = serde_json::to_vec(&problem).unwrap_or_default();
         let mut response = (status, body).into_response();

@@ -164,6 +164,7 @@ pub async fn invite_contact(
     .await?;
     let outcome = invites::invite_contact(
         state.ctx(),
+        state.limits(),
         &authed.principal,
         parse_id(&id, "conversation")?,
         req,

@@ -39,6 +39,7 @@ pub(crate) async fn healthz() -> Json<Health> {
 ///
 /// Whether this instance can take writes now: the database answers and the data folder takes a
 /// flushed write. 503 with the reason when not (a full or read-only disk, an unreachable database).
+/// Checked at most once a second; callers within it share the answer.
 #[utoipa::path(
     get,
     path = "/readyz",
@@ -52,7 +53,7 @@ pub(crate) async fn healthz() -> Json<Health> {
 pub(crate) async fn readyz(
     axum::extract::State(state): axum::extract::State<AppState>,
 ) -> (axum::http::StatusCode, Json<convene_proto::Readiness>) {
-    let readiness = crate::ready::check(state.store(), state.data_dir()).await;
+    let readiness = state.readiness().get(state.store(), state.data_dir()).await;
     let status = if readiness.status == "ready" {
         axum::http::StatusCode::OK
     } else {

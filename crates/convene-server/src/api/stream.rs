@@ -25,7 +25,8 @@ use crate::service::{current_cursor, rows, sync, Principal};
 ///
 /// Upgrades to a WebSocket of JSON text frames (`StreamEvent`): `hello` first, then `changed`,
 /// `invited` and `access_lost` as they happen. Browsers may pass the token as the
-/// `Authorization` header of the upgrade request.
+/// `Authorization` header of the upgrade request. One session holds at most 16 streams at once
+/// (429 past that, until one closes).
 #[utoipa::path(
     get,
     path = "/api/v1/stream",
@@ -37,6 +38,7 @@ use crate::service::{current_cursor, rows, sync, Principal};
         (status = 400, description = "Not a WebSocket upgrade request", body = String, content_type = "text/plain"),
         (status = 426, description = "The connection cannot be upgraded", body = String, content_type = "text/plain"),
         (status = 401, response = problem::Unauthenticated),
+        (status = 429, response = problem::RateLimited),
     )
 )]
 pub async fn stream(
@@ -44,6 +46,13 @@ pub async fn stream(
     authed: Authed,
     ws: WebSocketUpgrade,
 ) -> Result<Response, Error> {
+    let slot = state.streams().take(&authed.token_hash).ok_or_else(|| Error::RateLimited {
+        retry_after_secs: 5,
+        message: format!(
+            "this session already has {} realtime streams open (other windows or tabs); close one and try again",
+            crate::streams::MAX_PER_SESSION
+        ),
+    })?;
     let (agent, contact) = authed.principal.columns();
     let interest = Interest {
         visible: sync::visible_conversations(state.ctx(), &authed.principal).await?,
@@ -52,6 +61,7 @@ pub async fn stream(
         ..Interest::default()
     };
     Ok(ws.on_upgrade(move |socket| async move {
+        let _slot = slot;
         if let Err(e) = run(state, authed, socket, interest).await {
             tracing::debug!(error = %e, "stream ended");
         }

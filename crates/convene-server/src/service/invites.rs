@@ -331,12 +331,21 @@ pub async fn request_service(
     .await
 }
 
+/// The contact an invite goes to.
+struct Invitee {
+    id: convene_proto::ContactId,
+    name: String,
+    email: String,
+    /// The account had no contact with this address: the invite emails a new address.
+    fresh: bool,
+}
+
 /// Finds the contact by id, or by email (creating it), in the caller's account.
 async fn resolve_contact(
     tx: &mut AnyConnection,
     principal: &Principal,
     req: &ContactInviteRequest,
-) -> Result<(convene_proto::ContactId, String, String), Error> {
+) -> Result<Invitee, Error> {
     let account = s(principal.account_id());
     if let Some(id) = req.contact_id {
         let row = sqlx::query(
@@ -347,7 +356,12 @@ async fn resolve_contact(
         .fetch_optional(&mut *tx)
         .await?
         .ok_or(Error::NotFound("contact"))?;
-        return Ok((id, row.get(0), row.get(1)));
+        return Ok(Invitee {
+            id,
+            name: row.get(0),
+            email: row.get(1),
+            fresh: false,
+        });
     }
     let raw = req.email.as_deref().ok_or_else(|| {
         Error::invalid(
@@ -368,7 +382,12 @@ async fn resolve_contact(
     .fetch_optional(&mut *tx)
     .await?
     {
-        return Ok((rows::parse(row.get::<&str, _>(0))?, row.get(1), email));
+        return Ok(Invitee {
+            id: rows::parse(row.get::<&str, _>(0))?,
+            name: row.get(1),
+            email,
+            fresh: false,
+        });
     }
     let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or(&email).to_owned());
     // Another conversation's invite may create the same contact at this moment (the lock is per
@@ -378,21 +397,54 @@ async fn resolve_contact(
         .bind(s(id))
         .fetch_one(&mut *tx)
         .await?;
-    Ok((id, name, email))
+    Ok(Invitee {
+        id,
+        name,
+        email,
+        fresh: true,
+    })
+}
+
+/// The daily caps on invites to new addresses that apply to `principal`: the account's, and for a
+/// contact their own.
+fn new_address_caps(
+    limits: &crate::ratelimit::Limits,
+    principal: &Principal,
+) -> Vec<(crate::ratelimit::Limit, String)> {
+    let mut caps = vec![(
+        limits.new_addresses,
+        format!("new-addresses:{}", principal.account_id()),
+    )];
+    if matches!(principal, Principal::Contact { .. }) {
+        caps.push((
+            limits.new_addresses_by_contact,
+            format!("new-addresses:{}", principal.key()),
+        ));
+    }
+    caps
 }
 
 /// Add to Conversation: invite a contact by email (creating them) or a known contact; the email
-/// with the join link is queued in the same transaction.
+/// with the join link is queued in the same transaction. An invite to an address new to the
+/// account counts against its daily caps (`limits`), checked before and counted after commit.
 pub async fn invite_contact(
     ctx: &Ctx,
+    limits: &crate::ratelimit::Limits,
     principal: &Principal,
     conversation: ConversationId,
     req: ContactInviteRequest,
 ) -> Result<InviteOutcome, Error> {
     let req = &req;
-    ctx.change_in(principal, conversation, Need::To(Action::InviteContact), |tx, conv| {
+    let caps = &new_address_caps(limits, principal);
+    let (outcome, fresh) = ctx.change_in(principal, conversation, Need::To(Action::InviteContact), |tx, conv| {
         Box::pin(async move {
-            let (contact, name, email_address) = resolve_contact(tx, principal, req).await?;
+            let invitee = resolve_contact(tx, principal, req).await?;
+            if invitee.fresh {
+                for (limit, bucket) in caps {
+                    crate::ratelimit::check(tx, *limit, bucket).await?;
+                }
+            }
+            let Invitee { id: contact, name, email: email_address, fresh } = invitee;
             // Someone an owner removed comes back only when an agent invites them, not a customer.
             if matches!(principal, Principal::Contact { .. })
                 && super::join::removed_here(tx, conv.id, &s(conv.account_id), &email_address).await?
@@ -412,7 +464,7 @@ pub async fn invite_contact(
             .await?
             {
                 Ok(pid) => pid,
-                Err(outcome) => return Ok(outcome),
+                Err(outcome) => return Ok((outcome, false)),
             };
             let id = InviteId::new();
             let nonce = new_nonce();
@@ -461,13 +513,25 @@ pub async fn invite_contact(
             .await?;
             record_change(tx, conv, "conversation", None, None).await?;
             let invite = rows::invite(tx, id).await?;
-            Ok(InviteOutcome {
-                invite,
-                outcome: "invited".to_owned(),
-            })
+            Ok((
+                InviteOutcome {
+                    invite,
+                    outcome: "invited".to_owned(),
+                },
+                fresh,
+            ))
         })
     })
-    .await
+    .await?;
+    if fresh {
+        for (limit, bucket) in caps {
+            // The invite stands either way: a count that failed to land costs the cap one email.
+            if let Err(e) = crate::ratelimit::count(&ctx.store, *limit, bucket).await {
+                tracing::warn!(error = %e, bucket, "could not count an invite to a new address");
+            }
+        }
+    }
+    Ok(outcome)
 }
 
 /// A change to invite `id` by `principal`: in one transaction (see [`crate::tx::write`]), takes
