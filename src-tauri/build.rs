@@ -19,6 +19,7 @@ fn main() {
         "search_agents",
         "search_contacts",
         "crews",
+        "crew_choices",
         "share_link",
         "copy_share_link",
         "tray_badge",

@@ -217,6 +217,14 @@ pub async fn crews(client: ClientState<'_>) -> Result<Vec<Crew>> {
 }
 
 #[tauri::command]
+pub async fn crew_choices(
+    client: ClientState<'_>,
+    conversation_id: ConversationId,
+) -> Result<Vec<convene_proto::screen::CrewChoice>> {
+    Ok(client.crew_choices(&conversation_id).await?)
+}
+
+#[tauri::command]
 pub async fn share_link(
     client: ClientState<'_>,
     conversation_id: ConversationId,

@@ -96,6 +96,7 @@ fn main() {
             commands::search_agents,
             commands::search_contacts,
             commands::crews,
+            commands::crew_choices,
             commands::share_link,
             commands::copy_share_link,
             commands::tray_badge,

@@ -10,6 +10,7 @@ import type {
   ConversationScreen,
   CoreEvent,
   Crew,
+  CrewChoice,
   Home,
   OutboxAction,
   RefreshOutcome,
@@ -55,6 +56,8 @@ export interface Backend {
   searchAgents(q: string): Promise<Agent[]>;
   searchContacts(q: string): Promise<Contact[]>;
   crews(): Promise<Crew[]>;
+  /** Request Service's crews for a conversation, each with the user's verdict (from Rust). */
+  crewChoices(conversationId: string): Promise<CrewChoice[]>;
   shareLink(conversationId: string): Promise<ShareLink>;
   /** Puts the Shareable Link on the clipboard (by the app on desktop) and answers the URL. */
   copyShareLink(conversationId: string): Promise<string>;

@@ -237,9 +237,37 @@ export interface ConversationScreen {
     service_requests: ServiceRequest[];
   };
   timeline: { messages: Message[]; pending: [string, number][]; events: TimelineEvent[] };
-  permissions: Permission[];
-  removals: { participant_id: string; allowed: boolean; reason: string | null }[];
+  /** Computed in Rust (convene_proto::screen::verdicts) by the desktop core or the server. */
+  verdicts: Verdicts;
   queued: QueuedAction[];
+}
+
+/** Whether the user may do one thing, and why not. */
+export interface Verdict {
+  allowed: boolean;
+  why: string | null;
+}
+
+export interface Verdicts {
+  permissions: Permission[];
+  leave: Verdict;
+  people: { participant_id: string; remove: Verdict; make_owner: Verdict }[];
+  invites: { invite_id: string; revoke: Verdict; resend: Verdict }[];
+}
+
+/** A crew as Request Service offers it, with the user's verdict. */
+export interface CrewChoice {
+  crew: Crew;
+  request: Verdict;
+}
+
+/** `GET /api/v1/conversations/{id}/screen`. */
+export interface ScreenPage {
+  snapshot: ConversationScreen["view"];
+  verdicts: Verdicts;
+  crews: CrewChoice[];
+  messages: Message[];
+  events: TimelineEvent[];
 }
 
 /** An action for the durable outbox; mirrors convene_client::Action. */

@@ -3,10 +3,8 @@
 
 use std::collections::HashMap;
 
-use convene_proto::policy::{may_remove, Action, RemoveRefusal};
-use convene_proto::{
-    Conversation, ConversationId, Invite, ParticipantId, ParticipantRole, ParticipantState,
-};
+use convene_proto::screen::{crew_choices, verdicts, CrewChoice, Member, Verdicts};
+use convene_proto::{Conversation, ConversationId, Invite, ParticipantRole};
 use serde::Serialize;
 
 use crate::cache::{ConversationView, QueuedAction, Timeline};
@@ -15,14 +13,6 @@ use crate::error::ClientError;
 use crate::events::SyncState;
 
 pub use convene_proto::policy::{permissions, Permission};
-
-/// Whether the user may remove one participant, and why not.
-#[derive(Clone, Debug, Serialize)]
-pub struct Removal {
-    pub participant_id: ParticipantId,
-    pub allowed: bool,
-    pub reason: Option<&'static str>,
-}
 
 /// What a row of the conversation list shows of its conversation, and no more: the whole list
 /// crosses IPC at once, and with 10,000 cached conversations every field is 10,000 fields.
@@ -73,21 +63,23 @@ pub struct Home {
 pub struct ConversationScreen {
     pub view: ConversationView,
     pub timeline: Timeline,
-    pub permissions: Vec<Permission>,
-    pub removals: Vec<Removal>,
+    /// What the user may do here and to each item, and why not: the same function the server
+    /// runs for the web client.
+    pub verdicts: Verdicts,
     /// Queued or failed actions about this conversation.
     pub queued: Vec<QueuedAction>,
 }
 
-fn removal_reason(r: RemoveRefusal) -> &'static str {
-    match r {
-        RemoveRefusal::NotAllowed => Action::RemoveUser.who_may(),
-        RemoveRefusal::TargetIsOwner => "Owners cannot remove another owner; a SuperAdmin can",
-        RemoveRefusal::LastOwner => "The last owner cannot be removed",
-    }
-}
-
 impl Client {
+    /// Request Service's crews for conversation `id` (online: crews are not cached), each with
+    /// the user's verdict.
+    pub async fn crew_choices(&self, id: &ConversationId) -> Result<Vec<CrewChoice>, ClientError> {
+        let Some(view) = self.conversation(id)? else {
+            return Ok(Vec::new());
+        };
+        Ok(crew_choices(&view.me, self.crews().await?))
+    }
+
     /// The home screen, from the cache.
     pub fn home(&self) -> Result<Home, ClientError> {
         let queued = self.queued()?;
@@ -127,27 +119,13 @@ impl Client {
         let Some(view) = self.conversation(id)? else {
             return Ok(None);
         };
-        let owners = view
-            .participants
-            .iter()
-            .filter(|p| p.role == ParticipantRole::Owner && p.state == ParticipantState::Joined)
-            .count();
-        let removals = view
-            .participants
-            .iter()
-            .map(|p| {
-                let verdict = may_remove(&view.me, p.role, owners);
-                Removal {
-                    participant_id: p.id,
-                    allowed: verdict.is_ok(),
-                    reason: verdict.err().map(removal_reason),
-                }
-            })
-            .collect();
+        let Some(me) = self.session()?.map(|s| Member::of(&s.me)) else {
+            return Ok(None);
+        };
+        let verdicts = verdicts(&view, me);
         let key = id.to_string();
         Ok(Some(ConversationScreen {
-            permissions: permissions(&view.me),
-            removals,
+            verdicts,
             timeline: self.timeline(id)?,
             queued: self
                 .queued()?

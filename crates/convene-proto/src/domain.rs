@@ -43,6 +43,9 @@ pub struct Crew {
     pub call_to_action: String,
     pub customer_requestable: bool,
     pub members: Vec<Agent>,
+    /// Someone in it can be asked now (an active member); contacts see this, not the members.
+    #[serde(default = "crate::dto::yes")]
+    pub available: bool,
 }
 
 /// `GET /api/v1/crews`.
@@ -112,6 +115,12 @@ pub struct Invite {
     pub invitee_name: String,
     pub invitee_email: String,
     pub invited_by: String,
+    /// Who sent it, when an agent did (for "revoke your own invite").
+    #[serde(default)]
+    pub invited_by_agent: Option<AgentId>,
+    /// Who sent it, when a contact did.
+    #[serde(default)]
+    pub invited_by_contact: Option<ContactId>,
     pub status: InviteStatus,
     /// Email delivery, for contact invites.
     pub delivery: Option<Delivery>,

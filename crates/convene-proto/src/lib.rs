@@ -9,6 +9,7 @@ pub mod error;
 pub mod ids;
 pub mod policy;
 pub mod roles;
+pub mod screen;
 pub mod sync;
 
 pub use domain::*;
@@ -16,4 +17,5 @@ pub use dto::*;
 pub use error::{AccountChoice, ErrorCode, Problem, PROBLEM_CONTENT_TYPE};
 pub use ids::*;
 pub use roles::*;
+pub use screen::Member;
 pub use sync::*;

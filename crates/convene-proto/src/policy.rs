@@ -112,7 +112,8 @@ impl Actor {
         matches!(self.participation, Some(p) if p.state == ParticipantState::Joined && p.role == role)
     }
 
-    fn is_owner(&self) -> bool {
+    /// A joined owner of the conversation.
+    pub fn is_owner(&self) -> bool {
         self.joined_as(ParticipantRole::Owner)
     }
 
@@ -224,6 +225,17 @@ pub fn may_remove(
         }
     }
     Ok(())
+}
+
+/// Whether `actor` may revoke a pending invite; `own` when they sent it.
+pub fn may_revoke(actor: &Actor, own: bool) -> bool {
+    allowed(actor, Action::RevokeAnyInvite) || (own && allowed(actor, Action::RevokeOwnInvite))
+}
+
+/// Whether `actor` may Request Service from a crew, `customer_requestable` or not.
+pub fn may_request_crew(actor: &Actor, customer_requestable: bool) -> bool {
+    allowed(actor, Action::InviteAgents)
+        || (customer_requestable && allowed(actor, Action::RequestCustomerCrew))
 }
 
 /// Whether `actor` may leave, given how many joined owners the conversation has.

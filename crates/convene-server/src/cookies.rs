@@ -50,7 +50,8 @@ pub fn from_elsewhere(headers: &axum::http::HeaderMap, public_url: &str) -> bool
         .is_some_and(|o| o != "null" && !same_origin(headers, public_url))
 }
 
-/// `Set-Cookie` for a contact session: HttpOnly, Secure, SameSite=Strict, 30 days.
+/// `Set-Cookie` for a browser session (a contact's, or an agent's signed in at `/app/`): HttpOnly,
+/// Secure, SameSite=Strict, 30 days.
 pub fn session_cookie_header(token: &str) -> String {
     format!(
         "{SESSION_COOKIE}={token}; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age={}",

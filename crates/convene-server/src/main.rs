@@ -131,6 +131,13 @@ async fn main() -> anyhow::Result<()> {
             std::fs::create_dir_all(&cli.data_dir)
                 .with_context(|| format!("creating data folder {}", cli.data_dir.display()))?;
             let store = Store::open(&cli.data_dir, cli.database_url.as_deref()).await?;
+            // A command run twice must not make two accounts that look alike (the admin's
+            // sign-in would then ask which of two identical names).
+            if let Some(existing) = store.account_by_name(&name).await? {
+                anyhow::bail!(
+                    "an account named {name:?} already exists (id {existing}); nothing was created"
+                );
+            }
             let (account, _) = store
                 .create_account(&name, &admin_email, &admin_name, &hash)
                 .await?;

@@ -64,6 +64,7 @@ pub const BEARER: &str = "bearer";
         crate::api::conversations::post_message,
         crate::api::conversations::events,
         crate::api::conversations::permissions,
+        crate::api::conversations::screen,
         crate::api::invites::resend,
         crate::api::invites::revoke,
         crate::api::invites::accept,

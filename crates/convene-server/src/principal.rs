@@ -141,25 +141,4 @@ impl Principal {
     }
 }
 
-/// Who a participant is: an agent or a contact.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Member {
-    Agent(AgentId),
-    Contact(ContactId),
-}
-
-impl Member {
-    pub fn agent(self) -> Option<String> {
-        match self {
-            Member::Agent(id) => Some(id.to_string()),
-            Member::Contact(_) => None,
-        }
-    }
-
-    pub fn contact(self) -> Option<String> {
-        match self {
-            Member::Contact(id) => Some(id.to_string()),
-            Member::Agent(_) => None,
-        }
-    }
-}
+pub use convene_proto::Member;

@@ -31,10 +31,13 @@ pub struct Limits {
     pub email_link: Limit,
     /// Sign-in links asked for from one client address (whatever the email).
     pub email_link_client: Limit,
-    /// Invite emails to addresses the account has never invited, per account and day: a bound on
-    /// how much mail to strangers anyone in the account can make the server send.
+    /// Invite emails from agents to addresses new to the account, per account and day: a bound
+    /// on how much mail to strangers the team can make the server send.
     pub new_addresses: Limit,
-    /// The same, per contact who invites (customers inviting customers): a tighter bound.
+    /// The same for invites by contacts (customers inviting customers), all contacts of the
+    /// account together: apart from the agents', so customers can never use up the team's.
+    pub new_addresses_by_contacts: Limit,
+    /// The same, per inviting contact: a tighter bound.
     pub new_addresses_by_contact: Limit,
 }
 
@@ -81,6 +84,11 @@ impl Default for Limits {
                 window_secs: DAY_SECS,
                 what: "invites to new email addresses for this account",
             },
+            new_addresses_by_contacts: Limit {
+                max: 100,
+                window_secs: DAY_SECS,
+                what: "invites to new email addresses by customers of this account",
+            },
             new_addresses_by_contact: Limit {
                 max: 20,
                 window_secs: DAY_SECS,
@@ -107,6 +115,7 @@ impl Limits {
             email_link: scale(d.email_link),
             email_link_client: scale(d.email_link_client),
             new_addresses: scale(d.new_addresses),
+            new_addresses_by_contacts: scale(d.new_addresses_by_contacts),
             new_addresses_by_contact: scale(d.new_addresses_by_contact),
         }
     }
@@ -149,26 +158,61 @@ pub async fn hit(store: &Store, limit: Limit, bucket: &str) -> Result<(), Error>
     over(limit, count, now)
 }
 
-/// Refuses (429) when `bucket` has no room left for one more hit, counting nothing: for caps on
-/// what succeeds, checked inside the change (after its permission check, so a caller who may not
-/// act cannot use up the bucket) and counted with [`count`] once it committed.
-pub async fn check(
-    conn: &mut sqlx::AnyConnection,
-    limit: Limit,
-    bucket: &str,
-) -> Result<(), Error> {
+/// Refuses (429) when `bucket` has no room left, counting nothing.
+pub async fn check_room(store: &Store, limit: Limit, bucket: &str) -> Result<(), Error> {
     let now = now_ms();
     let count: Option<i64> = sqlx::query_scalar(
         "SELECT count FROM rate_buckets WHERE bucket = $1 AND window_start = $2",
     )
     .bind(bucket)
     .bind(window_start(limit, now))
-    .fetch_optional(&mut *conn)
+    .fetch_optional(store.pool())
     .await?;
     over(limit, count.unwrap_or(0) + 1, now)
 }
 
-/// Counts one hit on `bucket` without refusing (see [`check`]).
+/// Takes one place in `bucket`, or 429 when it is full. Each place is taken by one atomic
+/// increment, so however many run at once no more than `max` are granted; a refused one gives its
+/// increment back. For caps on what succeeds: take the place before the change, and give it back
+/// with [`release`] when the change fails or turns out not to need it.
+pub async fn reserve(store: &Store, limit: Limit, bucket: &str) -> Result<(), Error> {
+    let now = now_ms();
+    let count = add(store, limit, bucket, now).await?;
+    let verdict = over(limit, count, now);
+    if verdict.is_err() {
+        release(store, limit, bucket).await;
+    }
+    verdict
+}
+
+/// Gives back a place taken with [`reserve`] (best effort: a release that fails costs the cap one).
+pub async fn release(store: &Store, limit: Limit, bucket: &str) {
+    let released = sqlx::query(
+        "UPDATE rate_buckets SET count = count - 1 WHERE bucket = $1 AND window_start = $2 AND count > 0",
+    )
+    .bind(bucket)
+    .bind(window_start(limit, now_ms()))
+    .execute(store.pool())
+    .await;
+    if let Err(e) = released {
+        tracing::warn!(error = %e, bucket, "could not give a place back to a cap");
+    }
+}
+
+/// Whether `bucket` was hit within the last `within_secs` (a marker, such as "this person signed in
+/// from this address").
+pub async fn seen(store: &Store, bucket: &str, within_secs: i64) -> Result<bool, Error> {
+    let row: Option<i64> = sqlx::query_scalar(
+        "SELECT count FROM rate_buckets WHERE bucket = $1 AND window_start > $2",
+    )
+    .bind(bucket)
+    .bind(now_ms() - within_secs * 1000)
+    .fetch_optional(store.pool())
+    .await?;
+    Ok(row.is_some())
+}
+
+/// Counts one hit on `bucket` without refusing.
 pub async fn count(store: &Store, limit: Limit, bucket: &str) -> Result<(), Error> {
     add(store, limit, bucket, now_ms()).await.map(drop)
 }

@@ -48,24 +48,35 @@ fn data_folder(dir: &Path) -> String {
 pub const FRESH_FOR: Duration = Duration::from_secs(1);
 
 /// The last answer and when it was found.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct Memo {
-    last: tokio::sync::Mutex<Option<(std::time::Instant, Readiness)>>,
+    last: std::sync::Arc<tokio::sync::Mutex<Option<(std::time::Instant, Readiness)>>>,
 }
 
 impl Memo {
     /// The readiness, checked again when the last answer is older than [`FRESH_FOR`]. Callers
-    /// arriving during a check wait for it instead of starting their own.
+    /// arriving during a check wait for it instead of starting their own. The check runs in a task
+    /// of its own that records its answer, so a caller who hangs up mid-check (and is cancelled)
+    /// does not make the next caller start another.
     pub async fn get(&self, store: &Store, data_dir: &Path) -> Readiness {
-        let mut last = self.last.lock().await;
-        if let Some((at, readiness)) = last.as_ref() {
-            if at.elapsed() < FRESH_FOR {
-                return readiness.clone();
+        let memo = self.clone();
+        let (store, dir) = (store.clone(), data_dir.to_owned());
+        let task = tokio::spawn(async move {
+            let mut last = memo.last.lock().await;
+            if let Some((at, readiness)) = last.as_ref() {
+                if at.elapsed() < FRESH_FOR {
+                    return readiness.clone();
+                }
             }
-        }
-        let readiness = check(store, data_dir).await;
-        *last = Some((std::time::Instant::now(), readiness.clone()));
-        readiness
+            let readiness = check(&store, &dir).await;
+            *last = Some((std::time::Instant::now(), readiness.clone()));
+            readiness
+        });
+        task.await.unwrap_or_else(|e| Readiness {
+            status: "not_ready".to_owned(),
+            database: format!("cannot be checked: {e}"),
+            data_folder: format!("cannot be checked: {e}"),
+        })
     }
 }
 
@@ -73,9 +84,12 @@ impl Memo {
 pub async fn check(store: &Store, data_dir: &Path) -> Readiness {
     let database = database(store).await;
     let dir = data_dir.to_owned();
-    let data_folder = tokio::task::spawn_blocking(move || data_folder(&dir))
-        .await
-        .unwrap_or_else(|e| format!("cannot be checked: {e}"));
+    let probe = tokio::task::spawn_blocking(move || data_folder(&dir));
+    let data_folder = match tokio::time::timeout(Duration::from_secs(5), probe).await {
+        Ok(Ok(answer)) => answer,
+        Ok(Err(e)) => format!("cannot be checked: {e}"),
+        Err(_) => "cannot be written: no answer within 5 s".to_owned(),
+    };
     // On SQLite the database is a file in the data folder: it fails when the folder does.
     let database = if database == "ok"
         && store.backend() == crate::store::Backend::Sqlite

@@ -86,6 +86,10 @@ pub fn router(state: AppState) -> Router {
             "/conversations/{id}/permissions",
             get(api::conversations::permissions),
         )
+        .route(
+            "/conversations/{id}/screen",
+            get(api::conversations::screen),
+        )
         .route("/invites/{invite}/resend", post(api::invites::resend))
         .route("/invites/{invite}/revoke", post(api::invites::revoke))
         .route("/invites/{invite}/accept", post(api::invites::accept))

@@ -296,8 +296,10 @@ impl Store {
             .transpose()
     }
 
-    /// What sign-in needs to know about the agents with this (normalised) email, one per account
-    /// (by account name), at most `limit` of them; only `account`'s when one is named.
+    /// What sign-in needs to know about the agents with this (normalised) email, one per account,
+    /// the longest-standing first, at most `limit` of them; only `account`'s when one is named. (By
+    /// age, so that admins of other accounts adding the same email later cannot push a person's
+    /// own account out of the first `limit`.)
     pub async fn agent_logins(
         &self,
         email: &str,
@@ -308,7 +310,7 @@ impl Store {
             "SELECT g.id, g.account_id, a.name, g.password_hash, g.status
              FROM agents g JOIN accounts a ON a.id = g.account_id
              WHERE g.email = $1 AND ($2 IS NULL OR g.account_id = $2)
-             ORDER BY a.name, a.id LIMIT $3",
+             ORDER BY g.created_at, g.id LIMIT $3",
         )
         .bind(email)
         .bind(account.map(|a| a.to_string()))

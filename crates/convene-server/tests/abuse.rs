@@ -402,9 +402,11 @@ async fn one_session_holds_a_bounded_number_of_streams_and_a_closed_one_frees_it
     }
 }
 
-/// Invites to addresses the account never invited are capped per day: per account, and tighter per
-/// inviting contact. A caller who may not invite cannot use the cap up; known addresses never
-/// count; a refused invite stores nothing.
+/// Invites to addresses the account never invited are capped per day: the team's, the customers'
+/// (apart, so customers never use up the team's) and each inviting contact's. A caller who may not
+/// invite cannot use a cap up; known addresses never count, but a contact at their cap is refused
+/// every invite by email (so a refusal never tells who is a customer); racing invites never get
+/// more than the cap; a refused invite stores nothing.
 #[tokio::test]
 async fn invites_to_new_addresses_have_daily_caps_that_only_invites_use_up() {
     let sink = convene_testkit::SmtpSink::start().await;
@@ -438,7 +440,8 @@ async fn invites_to_new_addresses_have_daily_caps_that_only_invites_use_up() {
             .await
             .problem(403, "forbidden");
     }
-    // 1 of the account's 4: Zoe (new to the account), who then invites one new address of her own, and no second.
+    // 1 of the team's 4: Zoe (new to the account), who then invites one new address of her own
+    // (from the customers' cap, not the team's), and no second.
     let zoe = t
         .seat_contact(&sink, &ana, &conversation, "zoe.caps@example.com")
         .await;
@@ -447,12 +450,37 @@ async fn invites_to_new_addresses_have_daily_caps_that_only_invites_use_up() {
     let detail = refused.problem(429, "rate_limited");
     assert!(detail.contains("from you"), "{detail}");
     assert!(refused.headers.get("retry-after").is_some());
-    // The account's cap: two more new addresses (3 and 4), then no fifth.
-    assert_eq!(invite(&ana, "new1@example.com").await.status, 201);
-    assert_eq!(invite(&ana, "new2@example.com").await.status, 201);
-    let refused = invite(&ana, "new3@example.com").await;
+    // The team's cap: three more new addresses (2 to 4) at the same instant as four others, and
+    // exactly three of the seven get in.
+    let racing = at_once(7, |i| {
+        let (ana, path) = (
+            ana.clone(),
+            format!("/api/v1/conversations/{conversation}/contact-invites"),
+        );
+        async move {
+            ana.post(&path, json!({ "email": format!("new{i}@example.com") }))
+                .await
+                .status
+        }
+    })
+    .await;
+    assert_eq!(
+        racing.iter().filter(|s| **s == 201).count(),
+        3,
+        "{racing:?}"
+    );
+    assert_eq!(
+        racing.iter().filter(|s| **s == 429).count(),
+        4,
+        "{racing:?}"
+    );
+    let refused = invite(&ana, "new9@example.com").await;
     let detail = refused.problem(429, "rate_limited");
     assert!(detail.contains("for this account"), "{detail}");
+    // Zoe, at her cap, is refused a known address too: the answer does not tell who is known.
+    invite(&zoe, "friend1@example.com")
+        .await
+        .problem(429, "rate_limited");
     // Known addresses do not count: Zoe into another conversation still works.
     let other = ana.new_conversation("Follow-up").await;
     let again = ana
@@ -464,15 +492,21 @@ async fn invites_to_new_addresses_have_daily_caps_that_only_invites_use_up() {
     assert_eq!(again.status, 201, "{}", again.body);
     // Nothing of the refused invites was stored.
     let stored: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM contacts WHERE email IN ('friend2@example.com', 'new3@example.com', 'spam0@example.com')",
+        "SELECT COUNT(*) FROM contacts WHERE email IN ('friend2@example.com', 'new9@example.com', 'spam0@example.com')",
     )
     .fetch_one(t.server.store.pool())
     .await
     .expect("count");
     assert_eq!(stored, 0, "no contact made for a refused invite");
-    let mails = sink.wait_for(5, Duration::from_secs(15)).await;
+    let new_contacts: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM contacts WHERE email LIKE 'new%@example.com'")
+            .fetch_one(t.server.store.pool())
+            .await
+            .expect("count");
+    assert_eq!(new_contacts, 3, "the race made exactly the cap's contacts");
+    let mails = sink.wait_for(6, Duration::from_secs(15)).await;
     let to: Vec<String> = mails.iter().flat_map(|m| m.rcpt_to.clone()).collect();
-    for refused in ["friend2@", "new3@", "spam0@"] {
+    for refused in ["friend2@", "new9@", "spam0@"] {
         assert!(!to.iter().any(|r| r.contains(refused)), "{refused}: {to:?}");
     }
 }
@@ -595,5 +629,50 @@ async fn readiness_asked_in_a_loop_writes_the_data_folder_at_most_once_a_second(
     assert!(
         written < seconds * 64 * 1024 + 256 * 1024,
         "{written} bytes written for 200 readiness checks in under {seconds} s"
+    );
+}
+
+/// The per-email bound on sign-ins from anywhere is for guessing from many places; a stranger who
+/// uses it up must not lock the person out of the places they sign in from.
+#[tokio::test]
+async fn a_stranger_using_up_the_per_email_bound_locks_out_new_places_only() {
+    let t = convene_testkit::TestServer::start_with(None, |c| {
+        c.limits.login_email.max = 3;
+    })
+    .await;
+    let url = t.server.url() + "/api/v1/auth/login";
+    let from = |ip: &str| {
+        reqwest::Client::builder()
+            .local_address(ip.parse::<std::net::IpAddr>().expect("ip"))
+            .build()
+            .expect("client")
+    };
+    let (home, stranger, cafe) = (from("127.0.0.1"), from("127.0.0.2"), from("127.0.0.3"));
+    let good =
+        json!({"email": "ana@demo.convene.test", "password": convene_server::demo::DEMO_PASSWORD});
+    let bad = json!({"email": "ana@demo.convene.test", "password": "guess"});
+    let status = |client: &reqwest::Client, body: &Value| {
+        let request = client.post(&url).json(body);
+        async move { request.send().await.expect("sign-in").status().as_u16() }
+    };
+    assert_eq!(status(&home, &good).await, 200);
+    let mut answers = Vec::new();
+    for _ in 0..5 {
+        answers.push(status(&stranger, &bad).await);
+    }
+    assert_eq!(
+        answers.last(),
+        Some(&429),
+        "the stranger hit the bound: {answers:?}"
+    );
+    assert_eq!(
+        status(&home, &good).await,
+        200,
+        "the person still signs in at home"
+    );
+    assert_eq!(
+        status(&cafe, &good).await,
+        429,
+        "a new place waits out the bound"
     );
 }

@@ -170,3 +170,45 @@ async fn the_web_client_is_served_with_a_strict_policy_and_no_path_tricks() {
         assert_eq!(r.status(), 404, "{tricky}");
     }
 }
+
+/// An agent signing in from the web client's own page gets the session as an HttpOnly cookie too
+/// (a browser's WebSocket cannot send `Authorization`, so that is how it reaches the stream); a
+/// sign-in from anywhere else (the desktop app, another site's page) gets no cookie.
+#[tokio::test]
+async fn an_agent_signing_in_on_the_servers_own_page_gets_a_cookie_that_opens_the_stream() {
+    let t = TestServer::start(None).await;
+    let http = reqwest::Client::new();
+    let login = |origin: Option<&str>| {
+        let mut req = http
+            .post(t.server.url() + "/api/v1/auth/login")
+            .json(&json!({"email": "ana@demo.convene.test", "password": convene_server::demo::DEMO_PASSWORD}));
+        if let Some(o) = origin {
+            req = req.header("origin", o);
+        }
+        async move { req.send().await.expect("login") }
+    };
+    for origin in [None, Some("https://evil.example")] {
+        let answer = login(origin).await;
+        assert_eq!(answer.status(), 200);
+        assert!(answer.headers().get("set-cookie").is_none(), "{origin:?}");
+    }
+    let own = login(Some(&t.server.url())).await;
+    assert_eq!(own.status(), 200);
+    let cookie = own
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .expect("a session cookie")
+        .to_owned();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        "{cookie}"
+    );
+    let pair = cookie.split(';').next().expect("pair").to_owned();
+    // The cookie alone opens the realtime stream, as a browser's WebSocket would send it.
+    let stream = t
+        .anonymous()
+        .try_stream_with(&[("cookie", pair), ("origin", t.server.url())])
+        .await;
+    assert!(stream.is_ok(), "the stream opens with the cookie");
+}

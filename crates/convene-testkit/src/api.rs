@@ -131,8 +131,18 @@ impl Api {
 
     /// Opens the realtime stream, or answers the HTTP status the server refused the upgrade with.
     pub async fn try_stream(&self) -> Result<Stream, u16> {
+        self.try_stream_with(&[]).await
+    }
+
+    /// [`Api::try_stream`] with extra request headers (a browser's `Cookie` and `Origin`).
+    pub async fn try_stream_with(&self, headers: &[(&'static str, String)]) -> Result<Stream, u16> {
         let url = format!("{}/api/v1/stream", self.base.replacen("http", "ws", 1));
         let mut request = url.into_client_request().expect("ws request");
+        for (name, value) in headers {
+            request
+                .headers_mut()
+                .insert(*name, value.parse().expect("header value"));
+        }
         if let Some(t) = &self.token {
             request.headers_mut().insert(
                 "authorization",

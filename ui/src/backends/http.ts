@@ -16,16 +16,14 @@ import type {
   ConversationScreen,
   CoreEvent,
   Crew,
+  CrewChoice,
   Home,
   Me,
-  Message,
   OutboxAction,
-  Participant,
-  Permission,
+  ScreenPage,
   SessionInfo,
   ShareLink,
   SyncOutcome,
-  TimelineEvent,
   Invite,
 } from "../types";
 
@@ -58,6 +56,8 @@ export class HttpBackend implements Backend {
   private confirming = false;
   /** Who this page is signed in as. */
   private me: Me | null = null;
+  /** Where core events go (set by `onEvent`). */
+  private notify: ((event: CoreEvent) => void) | null = null;
 
   constructor(
     private readonly origin: string,
@@ -226,29 +226,29 @@ export class HttpBackend implements Backend {
     };
   }
 
-  // The browser reads straight from the server, permissions included (the server computes them
-  // from the same table the desktop app uses). A conversation the user lost answers 404: null.
+  // The browser reads the screen the server assembles with the same Rust function the desktop
+  // core runs over its cache (verdicts included). A conversation the user lost answers 404: null.
   async conversation(id: string): Promise<ConversationScreen | null> {
-    const base = `/conversations/${encodeURIComponent(id)}`;
     try {
-      const [conversation, people, messages, events, permissions] = await Promise.all([
-        this.call<Conversation>("GET", base),
-        this.call<{ participants: Participant[]; invites: Invite[] }>("GET", `${base}/participants`),
-        this.call<{ messages: Message[] }>("GET", `${base}/messages`),
-        this.call<{ events: TimelineEvent[] }>("GET", `${base}/events`),
-        this.call<{ permissions: Permission[] }>("GET", `${base}/permissions`),
-      ]);
+      const page = await this.screenPage(id);
       return {
-        view: { conversation, me: null, participants: people.participants, invites: people.invites, service_requests: [] },
-        timeline: { messages: messages.messages, pending: [], events: events.events },
-        permissions: permissions.permissions,
-        removals: [],
+        view: page.snapshot,
+        timeline: { messages: page.messages, pending: [], events: page.events },
+        verdicts: page.verdicts,
         queued: [],
       };
     } catch (e) {
       if ((e as BackendError).code === "not_found") return null;
       throw e;
     }
+  }
+
+  private async screenPage(id: string): Promise<ScreenPage> {
+    return this.call<ScreenPage>("GET", `/conversations/${encodeURIComponent(id)}/screen`);
+  }
+
+  async crewChoices(conversationId: string): Promise<CrewChoice[]> {
+    return (await this.screenPage(conversationId)).crews;
   }
 
   async queue(action: OutboxAction): Promise<number> {
@@ -279,6 +279,8 @@ export class HttpBackend implements Backend {
       default:
         throw { code: "local", message: `${kind} is not available in the browser`, field: null } satisfies BackendError;
     }
+    // Shown at once, whether or not the stream is there to say so.
+    this.notify?.({ type: "conversation_changed", conversation_id });
     return 0;
   }
 
@@ -323,6 +325,7 @@ export class HttpBackend implements Backend {
    * ended (401: signed out, no more reconnecting) from a network that is gone (offline).
    */
   onEvent(handler: (event: CoreEvent) => void): void {
+    this.notify = handler;
     const generation = this.generation;
     const current = () => generation === this.generation && !this.signedOut;
     let backoff = 500;

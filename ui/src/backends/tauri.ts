@@ -12,6 +12,7 @@ import type {
   ConversationScreen,
   CoreEvent,
   Crew,
+  CrewChoice,
   Home,
   OutboxAction,
   RefreshOutcome,
@@ -66,6 +67,9 @@ export class TauriBackend implements Backend {
   }
   searchContacts(q: string): Promise<Contact[]> {
     return invoke("search_contacts", { q });
+  }
+  crewChoices(conversationId: string): Promise<CrewChoice[]> {
+    return invoke("crew_choices", { conversationId });
   }
   crews(): Promise<Crew[]> {
     return invoke("crews");

@@ -4,7 +4,7 @@
 import type { Backend } from "../backend";
 import { h } from "../dom";
 import { relativeTime, roleLabel } from "../format";
-import { isBackendError, type ConversationScreen, type Invite, type OutboxAction, type Participant, type ShareLink } from "../types";
+import { isBackendError, type ConversationScreen, type Invite, type OutboxAction, type Participant, type ShareLink, type Verdict } from "../types";
 import { can, confirmDialog, guarded, messageOf, toast } from "./shared";
 
 export type PanelName = "Service" | "Contacts" | "People";
@@ -47,16 +47,15 @@ export function servicePanel(backend: Backend, screen: ConversationScreen, tab: 
   if (tab === "request") {
     const crews = h("ul", { class: "rows", "aria-label": "Crews" }, h("li", { class: "muted" }, "Loading crews…"));
     backend
-      .crews()
+      .crewChoices(id)
       .then((list) => {
         crews.replaceChildren(
-          ...list.map((crew) => {
-            const allowed = can(screen, "invite_agents").allowed || (crew.customer_requestable && can(screen, "request_customer_crew").allowed);
+          ...list.map(({ crew, request }) => {
             return h(
               "li",
               { class: "row", "data-testid": "crew" },
               h("span", { class: "grow" }, h("strong", {}, crew.name), h("span", { class: "muted" }, ` · ${crew.members.length || ""}${crew.members.length ? " agents" : ""}`)),
-              guarded(crew.call_to_action, { allowed, why: can(screen, "invite_agents").why }, () =>
+              guarded(crew.call_to_action, shown(request), () =>
                 queue(backend, { kind: "request_service", conversation_id: id, crew_id: crew.id }, `Requested ${crew.name}`),
               ),
             );
@@ -271,13 +270,18 @@ function moreMenu(name: string, items: HTMLElement[]): HTMLElement {
   return h("span", { class: "more-wrap" }, toggle, menu);
 }
 
+/** A verdict from Rust as `guarded` takes it (no verdict: not available). */
+function shown(v: Verdict | undefined): { allowed: boolean; why: string } {
+  return v ? { allowed: v.allowed, why: v.why ?? "" } : { allowed: false, why: "Not available here" };
+}
+
 export function peoplePanel(backend: Backend, screen: ConversationScreen): HTMLElement {
   const id = screen.view.conversation.id;
-  const removal = (participantId: string) => screen.removals.find((r) => r.participant_id === participantId);
+  const verdictsOf = (participantId: string) => screen.verdicts.people.find((r) => r.participant_id === participantId);
   const removeItem = (participantId: string, name: string, invited: boolean) => {
-    const r = removal(participantId);
+    const r = verdictsOf(participantId);
     const rule = can(screen, "remove_user");
-    const allowed = invited ? rule : { allowed: r?.allowed ?? false, why: r?.reason ? `Only: ${r.reason}` : rule.why };
+    const allowed = invited || !r ? rule : shown(r.remove);
     return guarded(
       "Remove User",
       allowed,
@@ -301,7 +305,14 @@ export function peoplePanel(backend: Backend, screen: ConversationScreen): HTMLE
       "li",
       { class: "row person", "data-testid": "person", "data-name": p.name },
       h("span", { class: "grow" }, h("strong", {}, p.name), h("span", { class: "muted" }, ` ${p.email}`), " ", h("span", { class: "badge" }, roleLabel(p.role)), " ", unverified(p), " ", h("span", { class: "state" }, "Joined")),
-      moreMenu(p.name, [removeItem(p.id, p.name, false)]),
+      moreMenu(p.name, [makeOwnerItem(p), removeItem(p.id, p.name, false)]),
+    );
+  const makeOwnerItem = (p: Participant) =>
+    guarded(
+      "Make owner",
+      shown(verdictsOf(p.id)?.make_owner),
+      () => queue(backend, { kind: "make_owner", conversation_id: id, participant_id: p.id }, `${p.name} is now an owner`),
+      { role: "menuitem" },
     );
   // Removed people stay listed: the Shareable Link does not let them back, only an agent's invite.
   const removedPerson = (p: Participant) =>
@@ -313,10 +324,10 @@ export function peoplePanel(backend: Backend, screen: ConversationScreen): HTMLE
   const joined = screen.view.participants.filter((p) => p.state === "joined");
   const removed = screen.view.participants.filter((p) => p.state === "removed");
   const invitee = (i: Invite) => {
-    const mine = false;
+    const verdicts = screen.verdicts.invites.find((v) => v.invite_id === i.id);
     const revoke = guarded(
       "Revoke invite",
-      can(screen, "revoke_any_invite").allowed || mine ? { allowed: true, why: "" } : can(screen, "revoke_any_invite"),
+      shown(verdicts?.revoke),
       () => queue(backend, { kind: "revoke_invite", conversation_id: id, invite_id: i.id }, `Invite to ${i.invitee_name} revoked`),
       { role: "menuitem" },
     );
@@ -332,13 +343,13 @@ export function peoplePanel(backend: Backend, screen: ConversationScreen): HTMLE
         h("span", { class: "state", "data-testid": "invite-state" }, inviteState(i)),
       ),
       moreMenu(i.invitee_name, [
-        guarded("Resend Invite", can(screen, "resend_invite"), () => queue(backend, { kind: "resend_invite", conversation_id: id, invite_id: i.id }, `Invite resent to ${i.invitee_name}`), { role: "menuitem" }),
+        guarded("Resend Invite", shown(verdicts?.resend), () => queue(backend, { kind: "resend_invite", conversation_id: id, invite_id: i.id }, `Invite resent to ${i.invitee_name}`), { role: "menuitem" }),
         revoke,
         removeItem(i.participant_id, i.invitee_name, true),
       ]),
     );
   };
-  const leave = guarded("Leave conversation", can(screen, "leave"), async () => {
+  const leave = guarded("Leave conversation", shown(screen.verdicts.leave), async () => {
     if (await confirmDialog("Leave this conversation?", "You will no longer see its messages. Someone in it can invite you again.", "Leave")) {
       await queue(backend, { kind: "leave", conversation_id: id }, "You left the conversation");
     }

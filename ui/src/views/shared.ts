@@ -5,7 +5,7 @@ import { isBackendError, type ConversationScreen, type PolicyAction } from "../t
 
 /** Whether the user may do `action` here, and who may when not. */
 export function can(screen: ConversationScreen, action: PolicyAction): { allowed: boolean; why: string } {
-  const p = screen.permissions.find((x) => x.action === action);
+  const p = screen.verdicts.permissions.find((x) => x.action === action);
   return { allowed: p?.allowed ?? false, why: p ? `Only: ${p.who_may}` : "Not available here" };
 }
 

@@ -6,8 +6,7 @@
 
 use convene_proto::policy::Actor;
 use convene_proto::{
-    Conversation, ConversationId, ConversationSnapshot, Event, Invite, Message, Participant,
-    ServiceRequest, SyncPage,
+    Conversation, ConversationId, ConversationSnapshot, Event, Invite, Message, SyncPage,
 };
 use rusqlite::{params, OptionalExtension, Transaction};
 use serde::Serialize;
@@ -15,16 +14,9 @@ use serde::Serialize;
 use super::{from_json, to_json, Cache};
 use crate::error::ClientError;
 
-/// One conversation with everything the app shows about it.
-#[derive(Clone, Debug, Serialize)]
-pub struct ConversationView {
-    pub conversation: Conversation,
-    /// The user relative to it, for the shared permission table.
-    pub me: Actor,
-    pub participants: Vec<Participant>,
-    pub invites: Vec<Invite>,
-    pub service_requests: Vec<ServiceRequest>,
-}
+/// One conversation with everything the app shows about it: the snapshot sync delivered, as
+/// cached (the same rows the server reads for the web client's screen).
+pub type ConversationView = ConversationSnapshot;
 
 /// Messages and events of a conversation, each in time order.
 #[derive(Clone, Debug, Default, Serialize)]

@@ -18,6 +18,9 @@ use crate::error::Error;
 use crate::service::Principal;
 use crate::{ratelimit, validate};
 
+/// How long a client address where a person signed in stays exempt from the per-email bound.
+const KNOWN_PLACE_SECS: i64 = 30 * 24 * 3600;
+
 /// The most accounts one email's sign-in looks at (each costs a password check).
 const MAX_ACCOUNTS_PER_EMAIL: i64 = 8;
 
@@ -54,8 +57,9 @@ fn bad_credentials() -> Error {
 pub async fn login(
     State(state): State<AppState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
+    request_headers: axum::http::HeaderMap,
     ApiJson(req): ApiJson<LoginRequest>,
-) -> Result<Json<LoginResponse>, Error> {
+) -> Result<(axum::http::HeaderMap, Json<LoginResponse>), Error> {
     let email = validate::email("email", &req.email)?;
     if req.password.len() > 1024 {
         return Err(Error::invalid(
@@ -64,8 +68,9 @@ pub async fn login(
         ));
     }
     // Per address and email (a person mistyping), per address (one machine trying many emails),
-    // and per email from anywhere (a slow bound on guessing): a stranger elsewhere exhausts only
-    // their own buckets, not the person's.
+    // and per email from anywhere (a slow bound on guessing). The last one does not apply where
+    // the person has signed in before: a stranger elsewhere who uses it up locks out only new
+    // places, never the person's own.
     let ip = client.ip();
     let limits = state.limits();
     ratelimit::hit(
@@ -75,12 +80,15 @@ pub async fn login(
     )
     .await?;
     ratelimit::hit(state.store(), limits.login, &format!("login:{email}:{ip}")).await?;
-    ratelimit::hit(
-        state.store(),
-        limits.login_email,
-        &format!("login-email:{email}"),
-    )
-    .await?;
+    let known_place = format!("login-ok:{email}:{ip}");
+    if !ratelimit::seen(state.store(), &known_place, KNOWN_PLACE_SECS).await? {
+        ratelimit::hit(
+            state.store(),
+            limits.login_email,
+            &format!("login-email:{email}"),
+        )
+        .await?;
+    }
     let found = state
         .store()
         .agent_logins(&email, req.account_id, MAX_ACCOUNTS_PER_EMAIL)
@@ -102,6 +110,7 @@ pub async fn login(
         0 => return Err(bad_credentials()),
         1 => opened.remove(0),
         _ => {
+            opened.sort_by(|a, b| a.account_name.cmp(&b.account_name));
             return Err(Error::ChooseAccount(
                 opened
                     .into_iter()
@@ -110,7 +119,7 @@ pub async fn login(
                         name: a.account_name,
                     })
                     .collect(),
-            ))
+            ));
         }
     };
     let (token, token_hash) = new_token();
@@ -124,11 +133,33 @@ pub async fn login(
         .session_principal(&token_hash)
         .await?
         .ok_or_else(bad_credentials)?;
+    let marker = ratelimit::Limit {
+        max: i64::MAX,
+        window_secs: KNOWN_PLACE_SECS,
+        what: "sign-ins from this place",
+    };
+    if let Err(e) = ratelimit::count(state.store(), marker, &known_place).await {
+        tracing::warn!(error = %e, "could not note where an agent signed in");
+    }
     tracing::info!(agent = %agent.id, "agent signed in");
-    Ok(Json(LoginResponse {
-        token,
-        me: me_of(&state, &principal).await?,
-    }))
+    // Signed in from the web client on this server's own pages: the session also rides in the
+    // HttpOnly cookie, which is how a browser's WebSocket (which cannot send an Authorization
+    // header) reaches the realtime stream. Cookie-carried changes must still come from this origin.
+    let mut headers = axum::http::HeaderMap::new();
+    if crate::cookies::same_origin(&request_headers, &state.ctx().public_url) {
+        if let Ok(cookie) =
+            axum::http::HeaderValue::from_str(&crate::cookies::session_cookie_header(&token))
+        {
+            headers.insert(axum::http::header::SET_COOKIE, cookie);
+        }
+    }
+    Ok((
+        headers,
+        Json(LoginResponse {
+            token,
+            me: me_of(&state, &principal).await?,
+        }),
+    ))
 }
 
 /// Sign out

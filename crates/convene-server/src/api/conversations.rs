@@ -363,3 +363,38 @@ pub async fn events(
     .await?;
     Ok(Json(EventList { events }))
 }
+
+/// One conversation's screen (the web client)
+///
+/// The conversation with its people, pending invites and service requests (the snapshot sync
+/// sends), the messages and events, Request Service's crews, and a verdict for everything the
+/// caller might do: the permission table, Leave, Remove User and Make owner per person, Revoke
+/// and Resend per invite, Request Service per crew; each refusal says why. The desktop app
+/// computes the same verdicts from its cache with the same function.
+#[utoipa::path(
+    get,
+    path = "/api/v1/conversations/{id}/screen",
+    operation_id = "get_screen",
+    tag = "conversations",
+    params(("id" = ConversationId, Path, description = "The conversation")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The conversation's screen", body = convene_proto::screen::ScreenPage),
+        (status = 401, response = problem::Unauthenticated),
+        (status = 404, response = problem::NotFound),
+    )
+)]
+pub async fn screen(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(id): Path<String>,
+) -> Result<Json<convene_proto::screen::ScreenPage>, Error> {
+    Ok(Json(
+        crate::service::screen::screen(
+            state.ctx(),
+            &authed.principal,
+            parse_id(&id, "conversation")?,
+        )
+        .await?,
+    ))
+}

@@ -1,6 +1,8 @@
 //! The account's directory: agents, crews and contacts, managed by superadmins and admins.
 
-use convene_proto::{AccountRole, Agent, AgentId, Contact, CreateAgent, CreateCrew, Crew, CrewId};
+use convene_proto::{
+    AccountRole, Agent, AgentId, AgentStatus, Contact, CreateAgent, CreateCrew, Crew, CrewId,
+};
 use sqlx::{AnyConnection, Row};
 
 use super::{rows, s, Ctx, Principal};
@@ -124,8 +126,11 @@ pub async fn crews(ctx: &Ctx, principal: &Principal) -> Result<Vec<Crew>, Error>
     let mut conn = ctx.store.pool().acquire().await?;
     let contact = matches!(principal, Principal::Contact { .. });
     let rows = sqlx::query(
-        "SELECT id, name, call_to_action, customer_requestable FROM crews
-         WHERE account_id = $1 AND (customer_requestable = 1 OR $2 = 0) ORDER BY name",
+        "SELECT c.id, c.name, c.call_to_action, c.customer_requestable,
+                (SELECT COUNT(*) FROM crew_members m JOIN agents a ON a.id = m.agent_id
+                 WHERE m.crew_id = c.id AND a.status = 'active')
+         FROM crews c
+         WHERE c.account_id = $1 AND (c.customer_requestable = 1 OR $2 = 0) ORDER BY c.name",
     )
     .bind(s(principal.account_id()))
     .bind(i64::from(contact))
@@ -144,6 +149,7 @@ pub async fn crews(ctx: &Ctx, principal: &Principal) -> Result<Vec<Crew>, Error>
             name: r.get(1),
             call_to_action: r.get(2),
             customer_requestable: r.get::<i64, _>(3) != 0,
+            available: r.get::<i64, _>(4) > 0,
             members,
         });
     }
@@ -177,6 +183,7 @@ pub async fn create_crew(ctx: &Ctx, principal: &Principal, req: CreateCrew) -> R
         call_to_action: cta,
         customer_requestable: req.customer_requestable,
         members: Vec::new(),
+        available: false,
     })
 }
 
@@ -230,6 +237,7 @@ pub async fn set_crew_member(
                 name: r.get(0),
                 call_to_action: r.get(1),
                 customer_requestable: r.get::<i64, _>(2) != 0,
+                available: members.iter().any(|a| a.status == AgentStatus::Active),
                 members,
             })
         })

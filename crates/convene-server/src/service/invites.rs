@@ -239,10 +239,7 @@ pub async fn request_service(
             .ok_or(Error::NotFound("crew"))?;
             let crew_name: String = crew_row.get(0);
             let customer_requestable = crew_row.get::<i64, _>(1) != 0;
-            if !(convene_proto::policy::allowed(&conv.actor, Action::InviteAgents)
-                || (customer_requestable
-                    && convene_proto::policy::allowed(&conv.actor, Action::RequestCustomerCrew)))
-            {
+            if !convene_proto::policy::may_request_crew(&conv.actor, customer_requestable) {
                 conv.require(Action::InviteAgents)?;
             }
             let members: Vec<String> = sqlx::query_scalar(
@@ -405,28 +402,55 @@ async fn resolve_contact(
     })
 }
 
-/// The daily caps on invites to new addresses that apply to `principal`: the account's, and for a
-/// contact their own.
+/// The daily caps on invites to new addresses that apply to `principal`: an agent's use the
+/// team's; a contact's use the customers' (never the team's) and their own.
 fn new_address_caps(
     limits: &crate::ratelimit::Limits,
     principal: &Principal,
 ) -> Vec<(crate::ratelimit::Limit, String)> {
-    let mut caps = vec![(
-        limits.new_addresses,
-        format!("new-addresses:{}", principal.account_id()),
-    )];
-    if matches!(principal, Principal::Contact { .. }) {
-        caps.push((
-            limits.new_addresses_by_contact,
-            format!("new-addresses:{}", principal.key()),
-        ));
+    let account = principal.account_id();
+    match principal {
+        Principal::Agent { .. } => vec![(limits.new_addresses, format!("new-addresses:{account}"))],
+        Principal::Contact { .. } => vec![
+            (
+                limits.new_addresses_by_contacts,
+                format!("new-addresses-contacts:{account}"),
+            ),
+            (
+                limits.new_addresses_by_contact,
+                format!("new-addresses:{}", principal.key()),
+            ),
+        ],
     }
-    caps
+}
+
+/// Whether `req` names an address that has no contact in the account yet (read before the
+/// change, to take the caps' places; the change itself says for sure).
+async fn looks_new(
+    ctx: &Ctx,
+    principal: &Principal,
+    req: &ContactInviteRequest,
+) -> Result<bool, Error> {
+    let Some(raw) = req.email.as_deref().filter(|_| req.contact_id.is_none()) else {
+        return Ok(false);
+    };
+    let Ok(email) = validate::email("email", raw) else {
+        return Ok(false);
+    };
+    let known: Option<i64> = sqlx::query_scalar(
+        "SELECT 1 FROM contacts WHERE account_id = $1 AND email = $2 AND guest = 0",
+    )
+    .bind(s(principal.account_id()))
+    .bind(&email)
+    .fetch_optional(ctx.store.pool())
+    .await?;
+    Ok(known.is_none())
 }
 
 /// Add to Conversation: invite a contact by email (creating them) or a known contact; the email
 /// with the join link is queued in the same transaction. An invite to an address new to the
-/// account counts against its daily caps (`limits`), checked before and counted after commit.
+/// account takes a place in its daily caps (`limits`) first, given back when the change fails or
+/// the address was known after all; no cap grants more than its bound, however many race.
 pub async fn invite_contact(
     ctx: &Ctx,
     limits: &crate::ratelimit::Limits,
@@ -435,15 +459,29 @@ pub async fn invite_contact(
     req: ContactInviteRequest,
 ) -> Result<InviteOutcome, Error> {
     let req = &req;
-    let caps = &new_address_caps(limits, principal);
-    let (outcome, fresh) = ctx.change_in(principal, conversation, Need::To(Action::InviteContact), |tx, conv| {
+    let caps = new_address_caps(limits, principal);
+    // A contact whose own cap is used up is refused any invite by email, known address or not,
+    // so the refusal never tells which addresses are the account's customers.
+    if let (Principal::Contact { .. }, Some((limit, bucket)), None) =
+        (principal, caps.last(), req.contact_id)
+    {
+        crate::ratelimit::check_room(&ctx.store, *limit, bucket).await?;
+    }
+    let mut taken = Vec::new();
+    if looks_new(ctx, principal, req).await? {
+        for (limit, bucket) in &caps {
+            if let Err(e) = crate::ratelimit::reserve(&ctx.store, *limit, bucket).await {
+                for (limit, bucket) in taken {
+                    crate::ratelimit::release(&ctx.store, limit, bucket).await;
+                }
+                return Err(e);
+            }
+            taken.push((*limit, bucket.as_str()));
+        }
+    }
+    let changed = ctx.change_in(principal, conversation, Need::To(Action::InviteContact), |tx, conv| {
         Box::pin(async move {
             let invitee = resolve_contact(tx, principal, req).await?;
-            if invitee.fresh {
-                for (limit, bucket) in caps {
-                    crate::ratelimit::check(tx, *limit, bucket).await?;
-                }
-            }
             let Invitee { id: contact, name, email: email_address, fresh } = invitee;
             // Someone an owner removed comes back only when an agent invites them, not a customer.
             if matches!(principal, Principal::Contact { .. })
@@ -522,16 +560,21 @@ pub async fn invite_contact(
             ))
         })
     })
-    .await?;
-    if fresh {
-        for (limit, bucket) in caps {
-            // The invite stands either way: a count that failed to land costs the cap one email.
+    .await;
+    let fresh = matches!(changed, Ok((_, true)));
+    if taken.is_empty() && fresh {
+        // New after all (it was not when read): counted, since its place was not taken.
+        for (limit, bucket) in &caps {
             if let Err(e) = crate::ratelimit::count(&ctx.store, *limit, bucket).await {
                 tracing::warn!(error = %e, bucket, "could not count an invite to a new address");
             }
         }
+    } else if !fresh {
+        for (limit, bucket) in taken {
+            crate::ratelimit::release(&ctx.store, limit, bucket).await;
+        }
     }
-    Ok(outcome)
+    changed.map(|(outcome, _)| outcome)
 }
 
 /// A change to invite `id` by `principal`: in one transaction (see [`crate::tx::write`]), takes
@@ -733,16 +776,8 @@ pub async fn revoke(ctx: &Ctx, principal: &Principal, id: InviteId) -> Result<In
     change_invite(ctx, principal, id, Need::See, |tx, found| {
         Box::pin(async move {
             let (conv, invite) = (&found.0, &found.1);
-            let inviter: Option<String> = sqlx::query_scalar(
-                "SELECT COALESCE(invited_by_agent, invited_by_contact) FROM invites WHERE id = $1",
-            )
-            .bind(s(id))
-            .fetch_one(&mut **tx)
-            .await?;
-            let own = inviter.as_deref() == Some(principal_id(principal).as_str());
-            if !(convene_proto::policy::allowed(&conv.actor, Action::RevokeAnyInvite)
-                || (own && convene_proto::policy::allowed(&conv.actor, Action::RevokeOwnInvite)))
-            {
+            let own = principal.member().sent(invite);
+            if !convene_proto::policy::may_revoke(&conv.actor, own) {
                 conv.require(Action::RevokeAnyInvite)?;
             }
             require_pending(invite)?;

@@ -143,7 +143,7 @@ pub(super) const INVITE_SELECT: &str =
     "SELECT i.id, i.conversation_id, c.subject, i.kind, i.participant_id, p.agent_id, p.contact_id,
         COALESCE(a.name, k.name), COALESCE(a.email, k.email), COALESCE(ba.name, bk.name, ''),
         i.status, i.delivery, i.delivery_error, i.send_count, i.last_sent_at, i.expires_at,
-        i.service_request_id, i.created_at
+        i.service_request_id, i.created_at, i.invited_by_agent, i.invited_by_contact
      FROM invites i
      JOIN conversations c ON c.id = i.conversation_id
      JOIN participants p ON p.id = i.participant_id
@@ -172,6 +172,8 @@ pub(super) fn invite_row(r: &AnyRow) -> Result<Invite, Error> {
         expires_at: r.get::<Option<i64>, _>(15).map(from_ms),
         service_request_id: opt(r.get::<Option<&str>, _>(16))?,
         created_at: from_ms(r.get(17)),
+        invited_by_agent: opt(r.get::<Option<&str>, _>(18))?,
+        invited_by_contact: opt(r.get::<Option<&str>, _>(19))?,
     })
 }
 

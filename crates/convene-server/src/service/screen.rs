@@ -1,0 +1,30 @@
+//! The web client's conversation screen: the snapshot sync would send, with the verdicts the
+//! desktop app computes from its cache for the same rows (one function,
+//! [`convene_proto::screen::verdicts`]), Request Service's crews and the timeline.
+
+use convene_proto::screen::{crew_choices, verdicts, ScreenPage};
+use convene_proto::ConversationId;
+
+use super::{bulk, directory, rows, s, Ctx, Principal};
+use crate::error::Error;
+
+/// One conversation's screen for `principal`; 404 when they may not see it.
+pub async fn screen(
+    ctx: &Ctx,
+    principal: &Principal,
+    id: ConversationId,
+) -> Result<ScreenPage, Error> {
+    let crews = directory::crews(ctx, principal).await?;
+    let mut conn = ctx.store.pool().acquire().await?;
+    let ids = [s(id)];
+    let (mut snapshots, _) =
+        bulk::snapshots(&mut conn, ctx.store.backend(), principal, &ids).await?;
+    let snapshot = snapshots.pop().ok_or(Error::NotFound("conversation"))?;
+    Ok(ScreenPage {
+        verdicts: verdicts(&snapshot, principal.member()),
+        crews: crew_choices(&snapshot.me, crews),
+        messages: rows::messages(&mut conn, id).await?,
+        events: rows::events(&mut conn, id).await?,
+        snapshot,
+    })
+}

@@ -1,0 +1,157 @@
+//! `GET /api/v1/conversations/{id}/screen`: the web client's conversation screen, with a verdict
+//! (and its reason) on every item, from the same Rust function the desktop app runs over its cache.
+
+use convene_testkit::{Api, SmtpSink, TestServer};
+use serde_json::{json, Value};
+
+fn find<'a>(list: &'a Value, key: &str, id: &str) -> &'a Value {
+    list.as_array()
+        .expect("a list")
+        .iter()
+        .find(|v| v[key] == id)
+        .unwrap_or_else(|| panic!("no {key} {id} in {list}"))
+}
+
+async fn accept(api: &Api, invite: &Value) {
+    let id = invite["invite"]["id"].as_str().expect("invite id");
+    api.post(&format!("/api/v1/invites/{id}/accept"), json!({}))
+        .await
+        .ok();
+}
+
+#[tokio::test]
+async fn the_screen_carries_a_verdict_with_its_reason_for_every_person_invite_and_crew() {
+    let sink = SmtpSink::start().await;
+    let t = TestServer::start(Some(&sink)).await;
+    let ana = t.agent("ana@demo.convene.test").await;
+    let chloe = t.agent("chloe@demo.convene.test").await;
+    let directory = ana.get("/api/v1/agents?q=").await;
+    let agent_id = |email: &str| {
+        directory.ok()["agents"]
+            .as_array()
+            .expect("agents")
+            .iter()
+            .find(|a| a["email"] == email)
+            .expect("agent")["id"]
+            .as_str()
+            .expect("id")
+            .to_owned()
+    };
+    let conversation = ana.new_conversation("Screen").await;
+    let base = format!("/api/v1/conversations/{conversation}");
+    let invited = ana
+        .post(
+            &format!("{base}/agent-invites"),
+            json!({"agent_id": agent_id("chloe@demo.convene.test")}),
+        )
+        .await;
+    accept(&chloe, invited.ok()).await;
+    // Chloe (a joined agent) invites a customer; Ana invites Dev.
+    let pat = chloe
+        .post(
+            &format!("{base}/contact-invites"),
+            json!({"email": "pat@example.com"}),
+        )
+        .await;
+    let pat_invite = pat.ok()["invite"]["id"].as_str().expect("id").to_owned();
+    sink.wait_for(1, std::time::Duration::from_secs(10)).await;
+    let dev = ana
+        .post(
+            &format!("{base}/agent-invites"),
+            json!({"agent_id": agent_id("dev@demo.convene.test")}),
+        )
+        .await;
+    let dev_invite = dev.ok()["invite"]["id"].as_str().expect("id").to_owned();
+    // A crew nobody active is in.
+    ana.post(
+        "/api/v1/crews",
+        json!({"name": "Night shift", "call_to_action": "Ask the night shift", "customer_requestable": false}),
+    )
+    .await
+    .ok();
+
+    let screen = chloe.get(&format!("{base}/screen")).await;
+    let page = screen.ok();
+    assert_eq!(page["snapshot"]["conversation"]["subject"], "Screen");
+    let invites = &page["verdicts"]["invites"];
+    let own = find(invites, "invite_id", &pat_invite);
+    assert_eq!(own["revoke"]["allowed"], true, "her own invite: {own}");
+    assert_eq!(own["resend"]["allowed"], true);
+    let other = find(invites, "invite_id", &dev_invite);
+    assert_eq!(other["revoke"]["allowed"], false, "someone else's: {other}");
+    assert!(other["revoke"]["why"]
+        .as_str()
+        .expect("why")
+        .contains("whoever sent"));
+    assert_eq!(
+        other["resend"]["allowed"], false,
+        "an agent invite has no email"
+    );
+    let people = &page["verdicts"]["people"];
+    for person in people.as_array().expect("people") {
+        assert_eq!(
+            person["remove"]["allowed"], false,
+            "chloe removes nobody: {person}"
+        );
+        assert!(person["remove"]["why"]
+            .as_str()
+            .expect("why")
+            .contains("owners"));
+    }
+    assert_eq!(page["verdicts"]["leave"]["allowed"], true);
+    let crews = page["crews"].as_array().expect("crews");
+    let night = crews
+        .iter()
+        .find(|c| c["crew"]["name"] == "Night shift")
+        .expect("night shift");
+    assert_eq!(night["request"]["allowed"], false);
+    assert_eq!(
+        night["request"]["why"],
+        "Nobody in Night shift can be asked right now"
+    );
+    let billing = crews
+        .iter()
+        .find(|c| c["crew"]["name"] == "Billing")
+        .expect("billing");
+    assert_eq!(billing["request"]["allowed"], true, "{billing}");
+    // The verdicts are what the server does: Chloe's revoke of her own invite goes through.
+    chloe
+        .post(&format!("/api/v1/invites/{pat_invite}/revoke"), json!({}))
+        .await
+        .ok();
+
+    // Ana, the only owner: may not leave, says why; may make Chloe an owner and remove her.
+    let page = ana.get(&format!("{base}/screen")).await;
+    let page = page.ok();
+    assert_eq!(page["verdicts"]["leave"]["allowed"], false);
+    assert!(page["verdicts"]["leave"]["why"]
+        .as_str()
+        .expect("why")
+        .contains("last owner"));
+    let chloe_pid = ana
+        .participant_id(&conversation, "chloe@demo.convene.test")
+        .await;
+    let chloe_verdicts = find(&page["verdicts"]["people"], "participant_id", &chloe_pid);
+    assert_eq!(chloe_verdicts["make_owner"]["allowed"], true);
+    assert_eq!(chloe_verdicts["remove"]["allowed"], true);
+    // The pending invites' own list and the messages and events ride along.
+    assert!(page["events"].as_array().expect("events").len() >= 3);
+    assert!(page["messages"].as_array().is_some());
+
+    // A customer sees only the crews they may ask in, without members, and no hidden screen.
+    let carol = t
+        .seat_contact(&sink, &ana, &conversation, "carol.screen@example.com")
+        .await;
+    let page = carol.get(&format!("{base}/screen")).await;
+    let crews = page.ok()["crews"].as_array().expect("crews").clone();
+    assert!(!crews.is_empty());
+    for c in &crews {
+        assert_eq!(c["crew"]["customer_requestable"], true, "{c}");
+        assert_eq!(c["crew"]["members"], json!([]), "{c}");
+    }
+    let elsewhere = ana.new_conversation("Not Carol's").await;
+    carol
+        .get(&format!("/api/v1/conversations/{elsewhere}/screen"))
+        .await
+        .problem(404, "not_found");
+}

@@ -1,0 +1,142 @@
+// Agents in the web client (issue 15): a team member on a borrowed machine signs in at /app/ and
+// does what the desktop app does online, with the same verdicts (the server's screen is assembled
+// by the Rust function the desktop core runs over its cache). Headless Chromium, the real server,
+// a real SMTP sink.
+
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { api, artifacts, joinLink, launchBrowser, startServer, startSmtpSink } from "./harness.mjs";
+
+let sink;
+let server;
+let browser;
+let ana;
+let chloe;
+
+before(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  sink = await startSmtpSink();
+  server = await startServer({ smtpUrl: sink.url });
+  browser = await launchBrowser();
+  ana = await api(server.url).login("ana@demo.convene.test");
+  chloe = await api(server.url).login("chloe@demo.convene.test");
+});
+
+after(async () => {
+  await browser?.close();
+  server?.stop();
+  sink?.close();
+});
+
+const unique = (name) => `${name}-${randomBytes(4).toString("hex")}@example.com`;
+
+async function shot(page, name) {
+  await page.screenshot({ path: path.join(artifacts, `${name}.png`) });
+}
+
+/** A page of the web client signed in as the agent `email` (Team members form). */
+async function signedIn(email) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${server.url}/app/`);
+  await page.getByRole("heading", { name: "Team members" }).waitFor();
+  await page.locator("#email").fill(email);
+  await page.locator("#password").fill("convene-demo");
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await page.getByTestId("me-name").waitFor();
+  return page;
+}
+
+async function open(page, subject) {
+  await page.getByTestId("conversation-item").filter({ hasText: subject }).click();
+  await page.getByTestId("conversation-subject").filter({ hasText: subject }).waitFor();
+}
+
+/** The ⋯ menu of `name` in the People panel. */
+async function menuOf(page, name) {
+  const panel = page.getByRole("region", { name: "People" });
+  await panel.getByRole("button", { name: `More actions for ${name}` }).click();
+  return panel.getByRole("menu");
+}
+
+async function agentId(email) {
+  const r = await ana.get(`/agents?q=${encodeURIComponent(email)}`);
+  return r.body.agents.find((a) => a.email === email).id;
+}
+
+test("an owner agent in the browser sees a service request's live status, removes a user and revokes their own invite", async () => {
+  const subject = `Borrowed laptop ${randomBytes(3).toString("hex")}`;
+  const id = (await ana.post("/conversations", { subject })).body.id;
+  // A customer who joined, and one Ana invited who has not.
+  const erin = unique("erin");
+  assert.equal((await ana.post(`/conversations/${id}/contact-invites`, { email: erin, name: "Erin Early" })).status, 201);
+  const token = new URL(joinLink((await sink.waitForTo(erin, 1)).at(-1).raw)).pathname.split("/").pop();
+  assert.equal((await api(server.url).post(`/join/${token}`, {})).status, 200);
+  const frank = unique("frank");
+  assert.equal((await ana.post(`/conversations/${id}/contact-invites`, { email: frank, name: "Frank Late" })).status, 201);
+
+  const page = await signedIn("ana@demo.convene.test");
+  await open(page, subject);
+
+  // Request Service: Billing is called in, and the request's status follows what happens.
+  await page.getByRole("button", { name: "Service", exact: true }).click();
+  const service = page.getByRole("region", { name: "Service" });
+  await service.getByRole("button", { name: "Talk to Billing" }).click();
+  const request = service.getByTestId("service-request").filter({ hasText: "Billing" });
+  await request.filter({ hasText: "Waiting for an agent" }).waitFor({ timeout: 15000 });
+  const invite = await ana.get(`/conversations/${id}/participants`);
+  const chloesInvite = invite.body.invites.find((i) => i.invitee_email === "chloe@demo.convene.test");
+  assert.ok(chloesInvite, JSON.stringify(invite.body));
+  assert.equal((await chloe.post(`/invites/${chloesInvite.id}/accept`, {})).status, 200);
+  await request.filter({ hasText: "Answered by Chloe Park" }).waitFor({ timeout: 15000 });
+  await shot(page, "web-agent-service-request");
+
+  // People: Remove User on Erin (confirmed), and Revoke invite on Ana's own invite to Frank.
+  await page.getByRole("button", { name: "People", exact: true }).click();
+  const people = page.getByRole("region", { name: "People" });
+  let menu = await menuOf(page, "Erin Early");
+  await menu.getByRole("menuitem", { name: "Remove User" }).click();
+  await page.getByRole("alertdialog").getByRole("button", { name: "Remove User" }).click();
+  await people.getByTestId("person").filter({ hasText: erin }).waitFor({ state: "detached", timeout: 15000 });
+  menu = await menuOf(page, "Frank Late");
+  const revoke = menu.getByRole("menuitem", { name: "Revoke invite" });
+  assert.equal(await revoke.isEnabled(), true);
+  await revoke.click();
+  await people.getByTestId("person").filter({ hasText: frank }).waitFor({ state: "detached", timeout: 15000 });
+  await shot(page, "web-agent-people");
+
+  const after = await ana.get(`/conversations/${id}/participants`);
+  assert.equal(after.body.participants.find((p) => p.email === erin)?.state, "removed");
+  assert.equal(after.body.invites.some((i) => i.invitee_email === frank), false, "Frank's invite is gone");
+  await page.context().close();
+});
+
+test("a joined agent who sent an invite may revoke it in the browser, and not a colleague's", async () => {
+  const subject = `Revoke mine ${randomBytes(3).toString("hex")}`;
+  const id = (await ana.post("/conversations", { subject })).body.id;
+  const invited = await ana.post(`/conversations/${id}/agent-invites`, { agent_id: await agentId("chloe@demo.convene.test") });
+  assert.equal((await chloe.post(`/invites/${invited.body.invite.id}/accept`, {})).status, 200);
+  const gina = unique("gina");
+  assert.equal((await chloe.post(`/conversations/${id}/contact-invites`, { email: gina, name: "Gina Mine" })).status, 201);
+  const hugo = unique("hugo");
+  assert.equal((await ana.post(`/conversations/${id}/contact-invites`, { email: hugo, name: "Hugo Theirs" })).status, 201);
+
+  const page = await signedIn("chloe@demo.convene.test");
+  await open(page, subject);
+  await page.getByRole("button", { name: "People", exact: true }).click();
+  const people = page.getByRole("region", { name: "People" });
+  let menu = await menuOf(page, "Hugo Theirs");
+  const theirs = menu.getByRole("menuitem", { name: "Revoke invite" });
+  assert.equal(await theirs.isDisabled(), true, "a colleague's invite is not hers to revoke");
+  assert.match((await theirs.getAttribute("title")) ?? "", /whoever sent the invite/);
+  await page.keyboard.press("Escape");
+  menu = await menuOf(page, "Gina Mine");
+  await menu.getByRole("menuitem", { name: "Revoke invite" }).click();
+  await people.getByTestId("person").filter({ hasText: gina }).waitFor({ state: "detached", timeout: 15000 });
+  const left = await ana.get(`/conversations/${id}/participants`);
+  assert.deepEqual(left.body.invites.map((i) => i.invitee_email), [hugo]);
+  await page.context().close();
+});
