@@ -3,6 +3,7 @@
 import "./style.css";
 import { detectBackend, SIGNED_OUT, type Backend } from "./backend";
 import { h, mount } from "./dom";
+import { LIMITS } from "./generated/types";
 import { isBackendError } from "./types";
 import { AppView } from "./views/app";
 import { signInView } from "./views/signin";
@@ -24,8 +25,8 @@ async function showApp(root: HTMLElement, backend: Backend, session: SessionInfo
 
 /** A `convene://join` link: ask for a name and email (needed for Shareable Links) and join. */
 function joinDialog(root: HTMLElement, backend: Backend, link: { token: string; server_url: string }): void {
-  const name = h("input", { id: "join-name", autocomplete: "name", maxlength: "100" });
-  const email = h("input", { id: "join-email", type: "email", autocomplete: "email", maxlength: "254" });
+  const name = h("input", { id: "join-name", autocomplete: "name", maxlength: String(LIMITS.name) });
+  const email = h("input", { id: "join-email", type: "email", autocomplete: "email", maxlength: String(LIMITS.email) });
   const error = h("p", { class: "form-error", role: "alert" });
   const join = h("button", { type: "submit", class: "primary" }, "Join conversation");
   const cancel = h("button", { type: "button" }, "Cancel");

@@ -27,13 +27,22 @@ fn main() -> Result<()> {
         Some("bundle") => bundle::bundle(&root),
         Some("bench") => bench::bench(&root, &args[1..]),
         Some("bench-desktop") => bench_desktop::run(&root, &root.join("target/bench/desktop.json")),
+        Some("types") => types(&root),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  run    install what is missing, start the server with demo data and open the desktop app\n  test   install what is missing and run every test (format, lint, unit, integration, end-to-end)\n  install  only install what is missing\n  bundle   build the .deb and .rpm packages of the desktop app\n  bench    run the benchmarks (release build); prints a table, writes target/bench/results.json"
+                "usage: cargo xtask <command>\n\n  run    install what is missing, start the server with demo data and open the desktop app\n  test   install what is missing and run every test (format, lint, unit, integration, end-to-end)\n  install  only install what is missing\n  bundle   build the .deb and .rpm packages of the desktop app\n  bench    run the benchmarks (release build); prints a table, writes target/bench/results.json\n  types    write ui/src/generated/types.ts from the Rust types (the test command fails while it is stale)"
             );
             bail!("unknown or missing command")
         }
     }
+}
+
+/// Writes the UI's TypeScript types from the Rust ones (the freshness test, told to write).
+fn types(root: &Path) -> Result<()> {
+    sh(cargo()
+        .current_dir(root)
+        .env("CONVENE_WRITE_TYPES", "1")
+        .args(["test", "-p", "convene-client", "--lib", "typescript::"]))
 }
 
 /// The repository root (xtask lives in `xtask/`).

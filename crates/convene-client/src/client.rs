@@ -21,14 +21,14 @@ use crate::outbox::{classify, Action, Failure};
 pub const CACHE_FILE: &str = "convene-cache.db";
 
 /// What the UI needs to know about the session.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ts_rs::TS)]
 pub struct SessionInfo {
     pub server_url: String,
     pub me: Me,
 }
 
 /// The result of trying to bring the cache up to date.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ts_rs::TS)]
 pub struct SyncOutcome {
     /// Whether the server answered (with the session still valid).
     pub online: bool,
@@ -52,7 +52,7 @@ pub struct FlushReport {
 }
 
 /// What to do with a `convene://join` link (see [`Client::join_plan`]).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum JoinPlan {
     /// Nobody is signed in here: redeem the token and continue as that contact.

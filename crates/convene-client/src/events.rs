@@ -4,7 +4,7 @@ use convene_proto::{ConversationId, Invite};
 use serde::Serialize;
 
 /// Whether the client is in touch with the server.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
 #[serde(rename_all = "snake_case")]
 pub enum SyncState {
     Online,
@@ -16,8 +16,9 @@ pub enum SyncState {
 }
 
 /// An event for the app (notifications, badges, refreshing what is on screen).
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ts_rs::TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[ts(rename = "CoreEvent")]
 pub enum ClientEvent {
     /// The connection state changed.
     SyncState { state: SyncState },

@@ -21,8 +21,9 @@ use serde_json::{json, Value};
 use crate::error::ClientError;
 
 /// Something the user did, waiting to reach the server.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize, ts_rs::TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[ts(rename = "OutboxAction")]
 pub enum Action {
     PostMessage {
         conversation_id: ConversationId,

@@ -16,11 +16,12 @@ pub use convene_proto::policy::{permissions, Permission};
 
 /// What a row of the conversation list shows of its conversation, and no more: the whole list
 /// crosses IPC at once, and with 10,000 cached conversations every field is 10,000 fields.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ts_rs::TS)]
 pub struct ListConversation {
     pub id: ConversationId,
     pub subject: String,
     #[serde(with = "time::serde::rfc3339")]
+    #[ts(type = "string")]
     pub updated_at: time::OffsetDateTime,
     pub my_role: Option<ParticipantRole>,
     pub participant_count: i64,
@@ -39,7 +40,7 @@ impl From<Conversation> for ListConversation {
 }
 
 /// A row of the conversation list.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ts_rs::TS)]
 pub struct ListEntry {
     pub conversation: ListConversation,
     /// The user holds a pending invite to it (shown under "Invites").
@@ -49,7 +50,7 @@ pub struct ListEntry {
 }
 
 /// The home screen: the list, the invites, the outbox, the connection.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ts_rs::TS)]
 pub struct Home {
     pub conversations: Vec<ListEntry>,
     pub invites: Vec<Invite>,
@@ -59,7 +60,7 @@ pub struct Home {
 }
 
 /// One conversation on screen.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ts_rs::TS)]
 pub struct ConversationScreen {
     pub view: ConversationView,
     pub timeline: Timeline,
@@ -77,7 +78,7 @@ impl Client {
         let Some(view) = self.conversation(id)? else {
             return Ok(Vec::new());
         };
-        Ok(crew_choices(&view.me, self.crews().await?))
+        Ok(crew_choices(&view, self.crews().await?))
     }
 
     /// The home screen, from the cache.

@@ -8,7 +8,7 @@ use crate::ids::*;
 use crate::roles::*;
 
 /// An agent as others see them.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
 pub struct Agent {
     pub id: AgentId,
     pub email: String,
@@ -18,13 +18,13 @@ pub struct Agent {
 }
 
 /// `GET /api/v1/agents`.
-#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
 pub struct AgentList {
     pub agents: Vec<Agent>,
 }
 
 /// `POST /api/v1/agents`.
-#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
 pub struct CreateAgent {
     #[schema(max_length = 254)]
     pub email: String,
@@ -36,7 +36,7 @@ pub struct CreateAgent {
 }
 
 /// A named team of agents.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
 pub struct Crew {
     pub id: CrewId,
     pub name: String,
@@ -49,13 +49,13 @@ pub struct Crew {
 }
 
 /// `GET /api/v1/crews`.
-#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
 pub struct CrewList {
     pub crews: Vec<Crew>,
 }
 
 /// `POST /api/v1/crews`.
-#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
 pub struct CreateCrew {
     #[schema(min_length = 1, max_length = 100)]
     pub name: String,
@@ -66,7 +66,7 @@ pub struct CreateCrew {
 }
 
 /// A person outside the business.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
 pub struct Contact {
     pub id: ContactId,
     pub email: String,
@@ -74,13 +74,13 @@ pub struct Contact {
 }
 
 /// `GET /api/v1/contacts`.
-#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
 pub struct ContactList {
     pub contacts: Vec<Contact>,
 }
 
 /// A person's membership of a conversation.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
 pub struct Participant {
     pub id: ParticipantId,
     pub conversation_id: ConversationId,
@@ -99,11 +99,12 @@ pub struct Participant {
     pub added_by: Option<String>,
     pub via: Via,
     #[serde(with = "time::serde::rfc3339")]
+    #[ts(type = "string")]
     pub updated_at: OffsetDateTime,
 }
 
 /// A request for someone to join.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
 pub struct Invite {
     pub id: InviteId,
     pub conversation_id: ConversationId,
@@ -128,16 +129,19 @@ pub struct Invite {
     /// How many times it was sent (1 after the first send).
     pub send_count: i64,
     #[serde(with = "time::serde::rfc3339::option")]
+    #[ts(type = "string | null")]
     pub last_sent_at: Option<OffsetDateTime>,
     #[serde(with = "time::serde::rfc3339::option")]
+    #[ts(type = "string | null")]
     pub expires_at: Option<OffsetDateTime>,
     pub service_request_id: Option<ServiceRequestId>,
     #[serde(with = "time::serde::rfc3339")]
+    #[ts(type = "string")]
     pub created_at: OffsetDateTime,
 }
 
 /// `GET /api/v1/conversations/{id}/participants`.
-#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
 pub struct ParticipantsView {
     /// The joined participants, then the removed ones (`state` says which).
     pub participants: Vec<Participant>,
@@ -145,28 +149,31 @@ pub struct ParticipantsView {
 }
 
 /// `POST /api/v1/conversations/{id}/agent-invites`.
-#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
 pub struct AgentInviteRequest {
     pub agent_id: AgentId,
 }
 
 /// `POST /api/v1/conversations/{id}/contact-invites`: a new or known email, or a known contact.
-#[derive(Clone, Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
 pub struct ContactInviteRequest {
     /// A new or known email address (with an optional `name`); or give `contact_id`.
     #[serde(default)]
+    #[ts(optional)]
     #[schema(max_length = 254)]
     pub email: Option<String>,
     #[serde(default)]
+    #[ts(optional)]
     #[schema(max_length = 100)]
     pub name: Option<String>,
     /// A known contact of the account, instead of `email`.
     #[serde(default)]
+    #[ts(optional)]
     pub contact_id: Option<ContactId>,
 }
 
 /// The answer to an invite request: the invite, and whether it is new.
-#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
 pub struct InviteOutcome {
     pub invite: Option<Invite>,
     /// `already_joined`, `already_invited` or `invited`.
@@ -174,13 +181,13 @@ pub struct InviteOutcome {
 }
 
 /// `POST /api/v1/conversations/{id}/service-requests`.
-#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
 pub struct ServiceRequestCreate {
     pub crew_id: CrewId,
 }
 
 /// A "Request Service" call and its live status.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
 pub struct ServiceRequest {
     pub id: ServiceRequestId,
     pub conversation_id: ConversationId,
@@ -188,21 +195,24 @@ pub struct ServiceRequest {
     pub crew_name: String,
     pub requested_by: String,
     #[serde(with = "time::serde::rfc3339")]
+    #[ts(type = "string")]
     pub created_at: OffsetDateTime,
     /// How many agents were invited and notified.
     pub notified: i64,
     pub status: ServiceRequestStatus,
     pub fulfilled_by: Option<String>,
     #[serde(with = "time::serde::rfc3339::option")]
+    #[ts(type = "string | null")]
     pub fulfilled_at: Option<OffsetDateTime>,
 }
 
 /// The Shareable Link of a conversation.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
 pub struct ShareLink {
     pub url: String,
     pub enabled: bool,
     #[serde(with = "time::serde::rfc3339::option")]
+    #[ts(type = "string | null")]
     pub expires_at: Option<OffsetDateTime>,
     pub max_uses: Option<i64>,
     pub uses: i64,
@@ -211,7 +221,7 @@ pub struct ShareLink {
 }
 
 /// `PATCH /api/v1/conversations/{id}/share-link`: only the fields present change; `null` clears.
-#[derive(Clone, Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
 pub struct ShareLinkPatch {
     /// Turns the link on or off; absent keeps it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -242,7 +252,7 @@ fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
 }
 
 /// A message in the timeline.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
 pub struct Message {
     pub id: MessageId,
     pub conversation_id: ConversationId,
@@ -250,24 +260,26 @@ pub struct Message {
     pub author_kind: InviteeKind,
     pub body: String,
     #[serde(with = "time::serde::rfc3339")]
+    #[ts(type = "string")]
     pub created_at: OffsetDateTime,
 }
 
 /// `GET /api/v1/conversations/{id}/messages`.
-#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
 pub struct MessageList {
     pub messages: Vec<Message>,
 }
 
 /// `POST /api/v1/conversations/{id}/messages`.
-#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
 pub struct PostMessage {
     #[schema(min_length = 1, max_length = 10000)]
     pub body: String,
 }
 
 /// One immutable line of membership, invite or link history.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
+#[ts(rename = "TimelineEvent")]
 pub struct Event {
     pub id: EventId,
     pub conversation_id: ConversationId,
@@ -277,17 +289,18 @@ pub struct Event {
     /// The line as people read it: "Ana added Bob".
     pub text: String,
     #[serde(with = "time::serde::rfc3339")]
+    #[ts(type = "string")]
     pub created_at: OffsetDateTime,
 }
 
 /// `GET /api/v1/conversations/{id}/events`.
-#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
 pub struct EventList {
     pub events: Vec<Event>,
 }
 
 /// `POST /api/v1/join/{token}`: a Shareable Link needs a name and email; an invite needs nothing.
-#[derive(Clone, Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
 pub struct JoinRequest {
     #[serde(default)]
     #[schema(max_length = 100)]
@@ -298,7 +311,7 @@ pub struct JoinRequest {
 }
 
 /// The contact session a redeemed token yields.
-#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
 pub struct JoinResponse {
     pub token: String,
     pub conversation_id: ConversationId,

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 /// `POST /api/v1/auth/login`.
-#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
 pub struct LoginRequest {
     #[schema(max_length = 254)]
     pub email: String,
@@ -19,7 +19,7 @@ pub struct LoginRequest {
 }
 
 /// The answer to a successful sign-in.
-#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
 pub struct LoginResponse {
     /// Bearer token for `Authorization: Bearer …`. Shown once; the server keeps only its hash.
     pub token: String,
@@ -27,7 +27,7 @@ pub struct LoginResponse {
 }
 
 /// Who the caller is: an agent of an account, or a contact.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Me {
     Agent {
@@ -66,35 +66,37 @@ impl Me {
 }
 
 /// `POST /api/v1/auth/email-link`: "Email me a sign-in link".
-#[derive(Clone, Debug, Default, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
 pub struct EmailLinkRequest {
     #[schema(max_length = 254)]
     pub email: String,
 }
 
 /// The answer to [`EmailLinkRequest`]: the same whether or not the address is known.
-#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
 pub struct EmailLinkAccepted {
     pub message: String,
 }
 
 /// `POST /api/v1/conversations`.
-#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
 pub struct CreateConversation {
     #[schema(min_length = 1, max_length = 200)]
     pub subject: String,
 }
 
 /// A conversation as its members see it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
 pub struct Conversation {
     pub id: ConversationId,
     pub subject: String,
     pub status: ConversationStatus,
     pub created_by: AgentId,
     #[serde(with = "time::serde::rfc3339")]
+    #[ts(type = "string")]
     pub created_at: OffsetDateTime,
     #[serde(with = "time::serde::rfc3339")]
+    #[ts(type = "string")]
     pub updated_at: OffsetDateTime,
     /// The caller's own role in it, if they are a participant.
     #[serde(default)]
@@ -104,20 +106,20 @@ pub struct Conversation {
 }
 
 /// `GET /api/v1/conversations`.
-#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
 pub struct ConversationList {
     pub conversations: Vec<Conversation>,
 }
 
 /// `GET /healthz`.
-#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
 pub struct Health {
     pub status: String,
     pub version: String,
 }
 
 /// `GET /readyz`: whether this instance can serve writes now, and if not, why.
-#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
 pub struct Readiness {
     /// `ready` or `not_ready`.
     pub status: String,

@@ -5,7 +5,9 @@ use serde::{Deserialize, Serialize};
 use crate::ids::AccountId;
 
 /// Stable machine-readable error codes. Clients branch on these, never on the human text.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// Missing, unknown or expired credentials.
@@ -56,7 +58,7 @@ impl ErrorCode {
 }
 
 /// An RFC 9457 problem document (`application/problem+json`).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
 pub struct Problem {
     /// A URI naming the kind of problem; one per `code`.
     #[serde(rename = "type")]
@@ -78,7 +80,7 @@ pub struct Problem {
 }
 
 /// An account a person may sign in to, as sign-in offers it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
 pub struct AccountChoice {
     pub id: AccountId,
     pub name: String,

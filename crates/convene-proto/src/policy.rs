@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 use crate::roles::{AccountRole, ParticipantRole, ParticipantState};
 
 /// Who is asking, relative to one conversation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS,
+)]
 pub struct Actor {
     /// `Some(role)` for an agent of the account, `None` for a contact.
     pub account_role: Option<AccountRole>,
@@ -29,15 +31,20 @@ pub struct Actor {
 }
 
 /// A participant's role and state.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS,
+)]
 pub struct Participation {
     pub role: ParticipantRole,
     pub state: ParticipantState,
 }
 
 /// Everything a person can try to do to a conversation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS,
+)]
 #[serde(rename_all = "snake_case")]
+#[ts(rename = "PolicyAction")]
 pub enum Action {
     See,
     /// Add Agent (Send invite), or Request Service for any crew.
@@ -170,7 +177,7 @@ pub fn allowed(actor: &Actor, action: Action) -> bool {
 }
 
 /// Whether an actor may do one action, and who may (for the tooltip of a disabled control).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
 pub struct Permission {
     pub action: Action,
     pub allowed: bool,
@@ -190,7 +197,7 @@ pub fn permissions(actor: &Actor) -> Vec<Permission> {
 }
 
 /// `GET /api/v1/conversations/{id}/permissions`.
-#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
 pub struct PermissionList {
     pub permissions: Vec<Permission>,
 }

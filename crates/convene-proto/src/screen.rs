@@ -8,12 +8,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::policy::{self, may_remove, Action, Actor, Permission, RemoveRefusal};
 use crate::{
-    AgentId, ContactId, ConversationSnapshot, Crew, Event, Invite, InviteId, InviteStatus,
-    InviteeKind, Me, Message, ParticipantId, ParticipantRole, ParticipantState,
+    AgentId, AgentStatus, ContactId, ConversationSnapshot, Crew, Event, Invite, InviteId,
+    InviteStatus, InviteeKind, Me, Message, ParticipantId, ParticipantRole, ParticipantState,
 };
 
 /// Who someone is: an agent or a contact of the account.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ts_rs::TS)]
 pub enum Member {
     Agent(AgentId),
     Contact(ContactId),
@@ -54,7 +54,7 @@ impl Member {
 }
 
 /// Whether the user may do one thing, and if not, why.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
 pub struct Verdict {
     pub allowed: bool,
     /// Why not, in words for the user (the tooltip of the disabled control); `None` when allowed.
@@ -86,7 +86,7 @@ impl Verdict {
 }
 
 /// What the user may do to one participant (People panel, ⋯ menu).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
 pub struct PersonVerdicts {
     pub participant_id: ParticipantId,
     /// Remove User.
@@ -96,24 +96,26 @@ pub struct PersonVerdicts {
 }
 
 /// What the user may do to one pending invite.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
 pub struct InviteVerdicts {
     pub invite_id: InviteId,
     /// Revoke invite (their own, or any for owners and admins).
     pub revoke: Verdict,
-    /// Resend Invite (email invites).
+    /// Resend Invite.
     pub resend: Verdict,
+    /// Remove User on the invitee (ends the invite).
+    pub remove: Verdict,
 }
 
 /// A crew as Request Service offers it: whether the user may ask it in, and if not, why.
-#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
 pub struct CrewChoice {
     pub crew: Crew,
     pub request: Verdict,
 }
 
 /// Every verdict of one conversation screen.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
 pub struct Verdicts {
     /// The whole permission table for the user here.
     pub permissions: Vec<Permission>,
@@ -127,7 +129,7 @@ pub struct Verdicts {
 
 /// `GET /api/v1/conversations/{id}/screen`: what the web client shows of one conversation, with
 /// the verdicts the desktop app computes from its cache for the same rows.
-#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
 pub struct ScreenPage {
     pub snapshot: ConversationSnapshot,
     pub verdicts: Verdicts,
@@ -165,19 +167,46 @@ fn leave(actor: &Actor, owners: usize) -> Verdict {
     }
 }
 
-/// Request Service's crews for `actor` (the user in one conversation), each with its verdict.
-pub fn crew_choices(actor: &Actor, crews: Vec<Crew>) -> Vec<CrewChoice> {
+/// Request Service's crews for the user of `snapshot`, each with its verdict: may they ask it in,
+/// and is anyone in it left to ask (an active member not already in the conversation or invited
+/// to it; with no members listed, the crew's own `available`).
+pub fn crew_choices(snapshot: &ConversationSnapshot, crews: Vec<Crew>) -> Vec<CrewChoice> {
+    let here: std::collections::HashSet<AgentId> = snapshot
+        .participants
+        .iter()
+        .filter(|p| p.state == ParticipantState::Joined)
+        .filter_map(|p| p.agent_id)
+        .chain(
+            snapshot
+                .invites
+                .iter()
+                .filter(|i| i.status == InviteStatus::Pending)
+                .filter_map(|i| i.agent_id),
+        )
+        .collect();
     crews
         .into_iter()
-        .map(|crew| CrewChoice {
-            request: if !policy::may_request_crew(actor, crew.customer_requestable) {
-                Verdict::no(Action::InviteAgents.who_may())
-            } else if !crew.available {
-                Verdict::no(format!("Nobody in {} can be asked right now", crew.name))
+        .map(|crew| {
+            let someone = if crew.members.is_empty() {
+                crew.available
             } else {
-                Verdict::yes()
-            },
-            crew,
+                crew.members
+                    .iter()
+                    .any(|a| a.status == AgentStatus::Active && !here.contains(&a.id))
+            };
+            CrewChoice {
+                request: if !policy::may_request_crew(&snapshot.me, crew.customer_requestable) {
+                    Verdict::no(Action::InviteAgents.who_may())
+                } else if !someone {
+                    Verdict::no(format!(
+                        "Nobody else in {} can be asked right now: everyone available is here or invited",
+                        crew.name
+                    ))
+                } else {
+                    Verdict::yes()
+                },
+                crew,
+            }
         })
         .collect()
 }
@@ -226,13 +255,19 @@ pub fn verdicts(snapshot: &ConversationSnapshot, me: Member) -> Verdicts {
                 policy::may_revoke(actor, me.sent(i)),
                 "Only SuperAdmins, admins, owners and whoever sent the invite may revoke it",
             ),
-            resend: if i.kind != InviteeKind::Contact {
-                Verdict::no("Agents are invited inside the app; there is no email to resend")
-            } else {
-                Verdict::when(
-                    policy::allowed(actor, Action::ResendInvite),
-                    Action::ResendInvite.who_may(),
-                )
+            resend: Verdict::when(
+                policy::allowed(actor, Action::ResendInvite),
+                Action::ResendInvite.who_may(),
+            ),
+            remove: {
+                let role = match i.kind {
+                    InviteeKind::Agent => ParticipantRole::Agent,
+                    InviteeKind::Contact => ParticipantRole::Contact,
+                };
+                match may_remove(actor, role, owners) {
+                    Ok(()) => Verdict::yes(),
+                    Err(r) => Verdict::no(removal_reason(r)),
+                }
             },
         })
         .collect();

@@ -8,7 +8,7 @@ use crate::ids::*;
 use crate::policy::Actor;
 
 /// Everything the client caches about one conversation, as of now.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
 pub struct ConversationSnapshot {
     pub conversation: Conversation,
     /// The user relative to this conversation, for the shared permission table.
@@ -20,7 +20,7 @@ pub struct ConversationSnapshot {
 }
 
 /// `GET /api/v1/sync?cursor=`: one page of changes.
-#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
 pub struct SyncPage {
     /// Opaque; send it back to get what changed after this page.
     pub cursor: String,
@@ -39,7 +39,7 @@ pub struct SyncPage {
 /// One frame of the realtime stream (`GET /api/v1/stream`, JSON text frames).
 // Frames are made, sent and dropped one at a time, so the size of the `Invited` variant costs nothing.
 #[allow(clippy::large_enum_variant)]
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum StreamEvent {
     /// Sent first: the cursor the stream starts after.

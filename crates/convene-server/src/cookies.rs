@@ -59,6 +59,12 @@ pub fn session_cookie_header(token: &str) -> String {
     )
 }
 
+/// `Set-Cookie` for an agent signed in at the web client: like [`session_cookie_header`], but
+/// gone when the browser closes (no `Max-Age`).
+pub fn browser_session_cookie_header(token: &str) -> String {
+    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; Secure; SameSite=Strict")
+}
+
 /// `Set-Cookie` that removes the session cookie.
 pub fn clear_cookie() -> String {
     format!("{SESSION_COOKIE}=; Path=/; HttpOnly; Secure; SameSite=Strict; Max-Age=0")

@@ -353,4 +353,36 @@ mod tests {
         assert!(doc["components"]["securitySchemes"][BEARER].is_object());
         assert!(doc["components"]["schemas"]["Problem"].is_object());
     }
+
+    /// The schemas' lengths are the limits of `convene_proto::limits`, which the validation and
+    /// the UI (generated constants) read too: utoipa takes only literals, so this keeps them equal.
+    #[test]
+    fn schema_lengths_are_the_shared_limits() {
+        use convene_proto::limits::*;
+        let doc: serde_json::Value = serde_json::from_str(document()).expect("json");
+        let schemas = &doc["components"]["schemas"];
+        for (schema, field, key, limit) in [
+            ("LoginRequest", "email", "maxLength", MAX_EMAIL),
+            ("LoginRequest", "password", "maxLength", MAX_PASSWORD),
+            ("CreateAgent", "email", "maxLength", MAX_EMAIL),
+            ("CreateAgent", "name", "maxLength", MAX_NAME),
+            ("CreateAgent", "password", "minLength", MIN_PASSWORD),
+            ("CreateAgent", "password", "maxLength", MAX_PASSWORD),
+            ("CreateCrew", "name", "maxLength", MAX_NAME),
+            ("CreateConversation", "subject", "maxLength", MAX_SUBJECT),
+            ("PostMessage", "body", "maxLength", MAX_MESSAGE),
+            ("ContactInviteRequest", "email", "maxLength", MAX_EMAIL),
+            ("ContactInviteRequest", "name", "maxLength", MAX_NAME),
+            ("JoinRequest", "name", "maxLength", MAX_NAME),
+            ("JoinRequest", "email", "maxLength", MAX_EMAIL),
+            ("EmailLinkRequest", "email", "maxLength", MAX_EMAIL),
+        ] {
+            let property = &schemas[schema]["properties"][field];
+            assert_eq!(
+                property[key].as_u64(),
+                Some(limit as u64),
+                "{schema}.{field} {key}: {property}"
+            );
+        }
+    }
 }

@@ -7,14 +7,7 @@ use crate::error::Error;
 const MAX_LOCAL_PART: usize = 64;
 /// RFC 5321: at most 255 octets for the domain.
 const MAX_DOMAIN: usize = 255;
-/// RFC 5321 path limit (256) less the angle brackets.
-const MAX_EMAIL: usize = 254;
-/// Longest subject, in characters.
-pub const MAX_SUBJECT: usize = 200;
-/// Longest display name, in characters.
-pub const MAX_NAME: usize = 100;
-/// Shortest password accepted for an agent.
-pub const MIN_PASSWORD: usize = 8;
+pub use convene_proto::limits::{MAX_EMAIL, MAX_NAME, MAX_PASSWORD, MAX_SUBJECT, MIN_PASSWORD};
 
 /// Trims and lower-cases an email address after checking its shape and RFC 5321 lengths.
 pub fn email(field: &str, raw: &str) -> Result<String, Error> {
@@ -148,10 +141,10 @@ pub fn password(field: &str, raw: &str) -> Result<String, Error> {
             format!("{field} must be at least {MIN_PASSWORD} characters"),
         ));
     }
-    if n > 1024 {
+    if n > MAX_PASSWORD {
         return Err(Error::invalid(
             field,
-            format!("{field} must be at most 1024 characters"),
+            format!("{field} must be at most {MAX_PASSWORD} characters"),
         ));
     }
     Ok(raw.to_owned())

@@ -84,8 +84,12 @@ async fn the_screen_carries_a_verdict_with_its_reason_for_every_person_invite_an
         .expect("why")
         .contains("whoever sent"));
     assert_eq!(
-        other["resend"]["allowed"], false,
-        "an agent invite has no email"
+        other["resend"]["allowed"], true,
+        "a joined agent may resend any invite, as the server lets her"
+    );
+    assert_eq!(
+        own["remove"]["allowed"], false,
+        "chloe removes nobody: {own}"
     );
     let people = &page["verdicts"]["people"];
     for person in people.as_array().expect("people") {
@@ -107,13 +111,26 @@ async fn the_screen_carries_a_verdict_with_its_reason_for_every_person_invite_an
     assert_eq!(night["request"]["allowed"], false);
     assert_eq!(
         night["request"]["why"],
-        "Nobody in Night shift can be asked right now"
+        "Nobody else in Night shift can be asked right now: everyone available is here or invited"
     );
+    // Billing is Chloe (here) and Dev (invited): nobody left to ask, as the server would answer.
     let billing = crews
         .iter()
         .find(|c| c["crew"]["name"] == "Billing")
         .expect("billing");
-    assert_eq!(billing["request"]["allowed"], true, "{billing}");
+    assert_eq!(billing["request"]["allowed"], false, "{billing}");
+    let asked = chloe
+        .post(
+            &format!("{base}/service-requests"),
+            json!({"crew_id": billing["crew"]["id"]}),
+        )
+        .await;
+    assert_eq!(asked.status, 422, "the server agrees: {}", asked.body);
+    let support = crews
+        .iter()
+        .find(|c| c["crew"]["name"] == "Technical Support")
+        .expect("support");
+    assert_eq!(support["request"]["allowed"], true, "{support}");
     // The verdicts are what the server does: Chloe's revoke of her own invite goes through.
     chloe
         .post(&format!("/api/v1/invites/{pat_invite}/revoke"), json!({}))
@@ -134,6 +151,11 @@ async fn the_screen_carries_a_verdict_with_its_reason_for_every_person_invite_an
     let chloe_verdicts = find(&page["verdicts"]["people"], "participant_id", &chloe_pid);
     assert_eq!(chloe_verdicts["make_owner"]["allowed"], true);
     assert_eq!(chloe_verdicts["remove"]["allowed"], true);
+    let dev_verdicts = find(&page["verdicts"]["invites"], "invite_id", &dev_invite);
+    assert_eq!(
+        dev_verdicts["remove"]["allowed"], true,
+        "the owner may remove an invitee"
+    );
     // The pending invites' own list and the messages and events ride along.
     assert!(page["events"].as_array().expect("events").len() >= 3);
     assert!(page["messages"].as_array().is_some());

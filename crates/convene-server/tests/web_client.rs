@@ -208,7 +208,27 @@ async fn an_agent_signing_in_on_the_servers_own_page_gets_a_cookie_that_opens_th
     // The cookie alone opens the realtime stream, as a browser's WebSocket would send it.
     let stream = t
         .anonymous()
-        .try_stream_with(&[("cookie", pair), ("origin", t.server.url())])
+        .try_stream_with(&[("cookie", pair.clone()), ("origin", t.server.url())])
         .await;
     assert!(stream.is_ok(), "the stream opens with the cookie");
+    drop(stream);
+
+    // Signing out clears the cookie, and the session behind it ends too, even when the bearer
+    // token was another session's: no session stays alive with nothing left pointing at it.
+    let chloe = t.agent("chloe@demo.convene.test").await;
+    let token = chloe.token().expect("token").to_owned();
+    let out = http
+        .post(t.server.url() + "/api/v1/auth/logout")
+        .bearer_auth(&token)
+        .header("cookie", &pair)
+        .header("origin", t.server.url())
+        .send()
+        .await
+        .expect("logout");
+    assert_eq!(out.status(), 204);
+    let after = t
+        .anonymous()
+        .try_stream_with(&[("cookie", pair.clone()), ("origin", t.server.url())])
+        .await;
+    assert_eq!(after.err(), Some(401), "the cookie's session ended");
 }

@@ -58,6 +58,11 @@ impl Api {
         }
     }
 
+    /// The session token this client sends, if any.
+    pub fn token(&self) -> Option<&str> {
+        self.token.as_deref()
+    }
+
     /// The same server as someone else.
     pub fn with_token(&self, token: &str) -> Self {
         Self::new(&self.base, Some(token.to_owned()))

@@ -163,7 +163,8 @@ export class HttpBackend implements Backend {
   }
 
   async session(): Promise<SessionInfo | null> {
-    // A contact's session is an HttpOnly cookie (set when they joined); an agent's, a token here.
+    // The session is an HttpOnly cookie (set when a contact joined or an agent signed in here), or
+    // a token here (a join link redeemed by the web client itself).
     try {
       const me = await this.call<Me>("GET", "/me", undefined, "quiet");
       this.sessionStarted(me);
@@ -179,7 +180,9 @@ export class HttpBackend implements Backend {
   async signIn(_serverUrl: string, email: string, password: string, accountId?: string): Promise<SessionInfo> {
     const body = accountId ? { email, password, account_id: accountId } : { email, password };
     const answer = await this.call<{ token: string; me: Me }>("POST", "/auth/login", body, "anonymous");
-    this.storage.setItem(TOKEN_KEY, answer.token);
+    // The server set the session as an HttpOnly cookie (this page is its own origin): the calls and
+    // the realtime stream then always speak for the same person. No token is kept here.
+    this.storage.removeItem(TOKEN_KEY);
     this.sessionStarted(answer.me);
     return { server_url: this.origin, me: answer.me };
   }
@@ -204,10 +207,10 @@ export class HttpBackend implements Backend {
   async refresh(): Promise<SyncOutcome> {
     try {
       const list = await this.call<{ conversations: Conversation[] }>("GET", "/conversations");
-      return { online: true, error: null, last_synced_at: new Date().toISOString(), conversations: list.conversations };
+      return { online: true, signed_out: false, error: null, last_synced_at: new Date().toISOString(), conversations: list.conversations };
     } catch (e) {
       const err = e as BackendError;
-      return { online: err.code !== "offline", error: err.message, last_synced_at: null, conversations: [] };
+      return { online: err.code !== "offline", signed_out: false, error: err.message, last_synced_at: null, conversations: [] };
     }
   }
 

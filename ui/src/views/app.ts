@@ -4,9 +4,12 @@
 import type { Backend } from "../backend";
 import { afterNextPaint, h } from "../dom";
 import { initials, peopleCount, relativeTime, roleLabel } from "../format";
+import { LIMITS } from "../generated/types";
 import type { ConversationScreen, Home, Invite, ListEntry, Message, QueuedAction, SessionInfo, SyncState, TimelineEvent } from "../types";
 import { VirtualList } from "../virtual-list";
-import { contactsPanel, peoplePanel, servicePanel, type PanelName } from "./panels";
+import ServicePanel from "../components/ServicePanel.svelte";
+import { mountWithProps, type Mounted } from "../components/mount.svelte";
+import { contactsPanel, peoplePanel, type PanelName } from "./panels";
 import { signInAgainDialog } from "./session-ended";
 import { can, iconButton, messageOf, toast } from "./shared";
 import { guestBanner } from "./verify";
@@ -79,6 +82,11 @@ export class AppView {
   private selected: string | null = null;
   private panel: PanelName | null = null;
   private serviceTab: "request" | "agent" = "request";
+  /** The conversation pane's layout and its panel's slot: kept across renders, so a component in
+   *  the slot (the Service panel) keeps what was typed and the focus when a new screen arrives. */
+  private readonly layout = h("div", { class: "conversation-layout" });
+  private readonly panelSlot = h("div", { class: "panel-slot" });
+  private mountedPanel: { conversation: string; panel: Mounted<{ backend: Backend; screen: ConversationScreen; tab: "request" | "agent" }> } | null = null;
   private reloadTimer: number | undefined;
   /** The home last rendered, and its JSON once a later reload needed it for comparing. */
   private shownHome: Home | null = null;
@@ -283,7 +291,7 @@ export class AppView {
   }
 
   private createForm(): HTMLElement {
-    const subject = h("input", { name: "subject", placeholder: "New conversation subject", "aria-label": "New conversation subject", maxlength: "200", required: true });
+    const subject = h("input", { name: "subject", placeholder: "New conversation subject", "aria-label": "New conversation subject", maxlength: String(LIMITS.subject), required: true });
     const create = h("form", { class: "new-conversation" }, subject, h("button", { type: "submit", class: "primary" }, "New conversation"));
     create.addEventListener("submit", async (ev) => {
       ev.preventDefault();
@@ -354,6 +362,40 @@ export class AppView {
     this.renderConversation(screen);
   }
 
+  /** Puts the open panel in its slot: the Service panel as a component that is handed each new
+   *  screen, the others rebuilt. */
+  private showPanel(screen: ConversationScreen): void {
+    const id = screen.view.conversation.id;
+    if (this.panel === "Service") {
+      if (this.mountedPanel?.conversation === id) {
+        this.mountedPanel.panel.props.screen = screen;
+        return;
+      }
+      this.closeMountedPanel();
+      this.panelSlot.replaceChildren();
+      this.mountedPanel = {
+        conversation: id,
+        panel: mountWithProps(ServicePanel, this.panelSlot, { backend: this.backend, screen, tab: this.serviceTab }),
+      };
+      return;
+    }
+    this.closeMountedPanel();
+    if (this.panel === "Contacts") {
+      this.panelSlot.replaceChildren(contactsPanel(this.backend, screen, this.session.me.kind === "agent", () => this.scheduleReload()));
+    } else if (this.panel === "People") {
+      this.panelSlot.replaceChildren(peoplePanel(this.backend, screen));
+    } else {
+      this.panelSlot.replaceChildren();
+    }
+  }
+
+  private closeMountedPanel(): void {
+    if (!this.mountedPanel) return;
+    this.serviceTab = this.mountedPanel.panel.props.tab;
+    this.mountedPanel.panel.destroy();
+    this.mountedPanel = null;
+  }
+
   private renderConversation(screen: ConversationScreen): void {
     const c = screen.view.conversation;
     const toggle = (name: PanelName) => () => {
@@ -396,7 +438,7 @@ export class AppView {
           }),
         )
       : null;
-    const input = h("textarea", { "aria-label": "Message", placeholder: "Write a message", rows: "2", maxlength: "10000" });
+    const input = h("textarea", { "aria-label": "Message", placeholder: "Write a message", rows: "2", maxlength: String(LIMITS.message) });
     input.value = this.draft;
     input.addEventListener("input", () => (this.draft = input.value));
     const composer = h("form", { class: "composer" }, input, h("button", { type: "submit", class: "primary" }, "Send"));
@@ -427,22 +469,20 @@ export class AppView {
       input.disabled = true;
       input.placeholder = can(screen, "post_message").why;
     }
-    let panel: HTMLElement | null = null;
-    if (this.panel === "Service") {
-      panel = servicePanel(this.backend, screen, this.serviceTab, (t) => {
-        this.serviceTab = t;
-        this.renderConversation(screen);
-      });
-    } else if (this.panel === "Contacts") {
-      panel = contactsPanel(this.backend, screen, this.session.me.kind === "agent", () => this.scheduleReload());
-    } else if (this.panel === "People") {
-      panel = peoplePanel(this.backend, screen);
-    }
+    this.showPanel(screen);
     const focused = document.activeElement;
     const keepFocus = focused instanceof HTMLTextAreaElement && this.main.contains(focused);
-    this.main.replaceChildren(
-      h("div", { class: `conversation-layout${panel ? " with-panel" : ""}` }, h("div", { class: "conversation-column" }, header, timeline, outbox ?? "", composer), panel ?? ""),
-    );
+    const column = h("div", { class: "conversation-column" }, header, timeline, outbox ?? "", composer);
+    this.layout.className = `conversation-layout${this.panel ? " with-panel" : ""}`;
+    if (this.layout.parentElement !== this.main) {
+      this.layout.replaceChildren(column, this.panelSlot);
+      this.main.replaceChildren(this.layout);
+    } else {
+      // Only the column is rebuilt; the panel's slot stays where it is (moving it would blur it).
+      const old = this.layout.querySelector(":scope > .conversation-column");
+      if (old) this.layout.replaceChild(column, old);
+      else this.layout.prepend(column);
+    }
     timeline.scrollTop = timeline.scrollHeight;
     if (keepFocus) input.focus();
   }

@@ -11,7 +11,7 @@ export type PanelName = "Service" | "Contacts" | "People";
 
 /** Queues an action and says so; the outbox sends it now or when back online. Answers whether it
  *  was accepted (a refusal is shown in the server's words). */
-async function queue(backend: Backend, action: OutboxAction, done: string): Promise<boolean> {
+export async function queue(backend: Backend, action: OutboxAction, done: string): Promise<boolean> {
   try {
     await backend.queue(action);
     toast(done);
@@ -33,87 +33,6 @@ function debounce<T extends unknown[]>(fn: (...args: T) => void, ms: number): (.
     window.clearTimeout(timer);
     timer = window.setTimeout(() => fn(...args), ms);
   };
-}
-
-export function servicePanel(backend: Backend, screen: ConversationScreen, tab: "request" | "agent", onTab: (t: "request" | "agent") => void): HTMLElement {
-  const id = screen.view.conversation.id;
-  const tabs = h(
-    "div",
-    { class: "tabs", role: "tablist" },
-    h("button", { type: "button", role: "tab", "aria-selected": String(tab === "request"), onclick: () => onTab("request") }, "Request Service"),
-    h("button", { type: "button", role: "tab", "aria-selected": String(tab === "agent"), onclick: () => onTab("agent") }, "Add Agent"),
-  );
-  const body = h("div", { class: "tab-body", role: "tabpanel" });
-  if (tab === "request") {
-    const crews = h("ul", { class: "rows", "aria-label": "Crews" }, h("li", { class: "muted" }, "Loading crews…"));
-    backend
-      .crewChoices(id)
-      .then((list) => {
-        crews.replaceChildren(
-          ...list.map(({ crew, request }) => {
-            return h(
-              "li",
-              { class: "row", "data-testid": "crew" },
-              h("span", { class: "grow" }, h("strong", {}, crew.name), h("span", { class: "muted" }, ` · ${crew.members.length || ""}${crew.members.length ? " agents" : ""}`)),
-              guarded(crew.call_to_action, shown(request), () =>
-                queue(backend, { kind: "request_service", conversation_id: id, crew_id: crew.id }, `Requested ${crew.name}`),
-              ),
-            );
-          }),
-        );
-        if (list.length === 0) crews.replaceChildren(h("li", { class: "muted" }, "No crews yet."));
-      })
-      .catch((e) => crews.replaceChildren(h("li", { class: "form-error" }, offlineOr(e, "Crews load when the server can be reached."))));
-    const status = screen.view.service_requests.map((r) =>
-      h(
-        "li",
-        { class: "row request", "data-testid": "service-request" },
-        h(
-          "span",
-          { class: "grow" },
-          h("strong", {}, r.crew_name),
-          ` requested by ${r.requested_by} ${relativeTime(r.created_at)} · ${r.notified} notified · `,
-          r.status === "fulfilled" ? h("span", { class: "ok" }, `Answered by ${r.fulfilled_by ?? "someone"}`) : h("span", { class: "warn" }, "Waiting for an agent"),
-        ),
-      ),
-    );
-    body.append(crews);
-    if (status.length) body.append(h("h3", {}, "Requests"), h("ul", { class: "rows" }, ...status));
-  } else {
-    const input = h("input", { type: "search", placeholder: "Name or email", "aria-label": "Search agents", autocomplete: "off" });
-    const results = h("ul", { class: "rows", "aria-label": "Agents" });
-    const inConversation = new Set(screen.view.participants.filter((p) => p.state === "joined").map((p) => p.agent_id));
-    const invited = new Set(screen.view.invites.map((i) => i.agent_id));
-    const search = debounce(async () => {
-      try {
-        const agents = await backend.searchAgents(input.value);
-        results.replaceChildren(
-          ...agents.map((a) =>
-            h(
-              "li",
-              { class: "row", "data-testid": "agent-result" },
-              h("span", { class: "grow" }, h("strong", {}, a.name), h("span", { class: "muted" }, ` ${a.email}`)),
-              inConversation.has(a.id)
-                ? h("span", { class: "muted" }, "In the conversation")
-                : invited.has(a.id)
-                  ? h("span", { class: "muted" }, "Invited")
-                  : guarded("Send invite", can(screen, "invite_agents"), () =>
-                      queue(backend, { kind: "invite_agent", conversation_id: id, agent_id: a.id }, `Invite sent to ${a.name}`),
-                    ),
-            ),
-          ),
-        );
-        if (agents.length === 0) results.replaceChildren(h("li", { class: "muted" }, "No agent matches."));
-      } catch (e) {
-        results.replaceChildren(h("li", { class: "form-error" }, messageOf(e)));
-      }
-    }, 150);
-    input.addEventListener("input", search);
-    body.append(h("label", {}, "Agent", input), results);
-    queueMicrotask(() => input.focus());
-    search();
-  }
-  return h("section", { class: "panel", "aria-label": "Service" }, h("h2", {}, "Service"), tabs, body);
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -278,10 +197,8 @@ function shown(v: Verdict | undefined): { allowed: boolean; why: string } {
 export function peoplePanel(backend: Backend, screen: ConversationScreen): HTMLElement {
   const id = screen.view.conversation.id;
   const verdictsOf = (participantId: string) => screen.verdicts.people.find((r) => r.participant_id === participantId);
-  const removeItem = (participantId: string, name: string, invited: boolean) => {
-    const r = verdictsOf(participantId);
-    const rule = can(screen, "remove_user");
-    const allowed = invited || !r ? rule : shown(r.remove);
+  const removeItem = (participantId: string, name: string, invited: boolean, verdict: Verdict | undefined) => {
+    const allowed = shown(verdict);
     return guarded(
       "Remove User",
       allowed,
@@ -305,7 +222,7 @@ export function peoplePanel(backend: Backend, screen: ConversationScreen): HTMLE
       "li",
       { class: "row person", "data-testid": "person", "data-name": p.name },
       h("span", { class: "grow" }, h("strong", {}, p.name), h("span", { class: "muted" }, ` ${p.email}`), " ", h("span", { class: "badge" }, roleLabel(p.role)), " ", unverified(p), " ", h("span", { class: "state" }, "Joined")),
-      moreMenu(p.name, [makeOwnerItem(p), removeItem(p.id, p.name, false)]),
+      moreMenu(p.name, [makeOwnerItem(p), removeItem(p.id, p.name, false, verdictsOf(p.id)?.remove)]),
     );
   const makeOwnerItem = (p: Participant) =>
     guarded(
@@ -345,7 +262,7 @@ export function peoplePanel(backend: Backend, screen: ConversationScreen): HTMLE
       moreMenu(i.invitee_name, [
         guarded("Resend Invite", shown(verdicts?.resend), () => queue(backend, { kind: "resend_invite", conversation_id: id, invite_id: i.id }, `Invite resent to ${i.invitee_name}`), { role: "menuitem" }),
         revoke,
-        removeItem(i.participant_id, i.invitee_name, true),
+        removeItem(i.participant_id, i.invitee_name, true, verdicts?.remove),
       ]),
     );
   };

@@ -6,6 +6,7 @@
 
 import type { Backend } from "../backend";
 import { h } from "../dom";
+import { LIMITS } from "../generated/types";
 import { isBackendError, type SessionInfo } from "../types";
 import { accountPicker } from "./signin";
 
@@ -32,7 +33,7 @@ export function signInAgainDialog(backend: Backend, session: SessionInfo, pendin
     cancel.focus();
     return;
   }
-  const email = h("input", { id: "again-email", type: "email", autocomplete: "username", required: true, maxlength: "254" });
+  const email = h("input", { id: "again-email", type: "email", autocomplete: "username", required: true, maxlength: String(LIMITS.email) });
   email.value = me.email;
   const password = h("input", { id: "again-password", type: "password", autocomplete: "current-password", required: true });
   const other = h("p", { class: "muted", "data-testid": "again-other-person" });

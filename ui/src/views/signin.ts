@@ -7,6 +7,7 @@
 
 import type { Backend } from "../backend";
 import { h } from "../dom";
+import { LIMITS } from "../generated/types";
 import { isBackendError, type AccountChoice, type AppDefaults, type SessionInfo } from "../types";
 import { sendEmailLink } from "./verify";
 
@@ -56,7 +57,7 @@ function brand(): HTMLElement {
 
 /** Customers: their email, then "Check your inbox" (the same answer for every address). */
 function customerSection(backend: Backend): HTMLElement {
-  const email = h("input", { id: "link-email", name: "email", type: "email", required: true, autocomplete: "email", maxlength: "254" });
+  const email = h("input", { id: "link-email", name: "email", type: "email", required: true, autocomplete: "email", maxlength: String(LIMITS.email) });
   const error = h("p", { class: "form-error", role: "alert", "data-testid": "email-link-error" });
   const submit = h("button", { type: "submit", class: "primary" }, "Email me a sign-in link");
   const form = h(

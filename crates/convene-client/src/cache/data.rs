@@ -19,7 +19,7 @@ use crate::error::ClientError;
 pub type ConversationView = ConversationSnapshot;
 
 /// Messages and events of a conversation, each in time order.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, ts_rs::TS)]
 pub struct Timeline {
     pub messages: Vec<Message>,
     /// Outbox sequence numbers of messages that are only local copies, by message id.

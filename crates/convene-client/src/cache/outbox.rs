@@ -9,7 +9,7 @@ use crate::error::ClientError;
 use crate::outbox::Action;
 
 /// An action waiting in the outbox, or one the server refused.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, ts_rs::TS)]
 pub struct QueuedAction {
     pub seq: i64,
     pub idempotency_key: String,

@@ -61,10 +61,13 @@ pub async fn login(
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<(axum::http::HeaderMap, Json<LoginResponse>), Error> {
     let email = validate::email("email", &req.email)?;
-    if req.password.len() > 1024 {
+    if req.password.len() > validate::MAX_PASSWORD {
         return Err(Error::invalid(
             "password",
-            "password must be at most 1024 characters",
+            format!(
+                "password must be at most {} characters",
+                validate::MAX_PASSWORD
+            ),
         ));
     }
     // Per address and email (a person mistyping), per address (one machine trying many emails),
@@ -142,14 +145,16 @@ pub async fn login(
         tracing::warn!(error = %e, "could not note where an agent signed in");
     }
     tracing::info!(agent = %agent.id, "agent signed in");
-    // Signed in from the web client on this server's own pages: the session also rides in the
-    // HttpOnly cookie, which is how a browser's WebSocket (which cannot send an Authorization
-    // header) reaches the realtime stream. Cookie-carried changes must still come from this origin.
+    // Signed in from the web client on this server's own pages: the session rides in an HttpOnly
+    // cookie (the web client keeps no token of its own), which is also how a browser's WebSocket
+    // reaches the realtime stream. It lasts as long as the browser session, so closing the
+    // browser on a borrowed machine signs the agent out. Cookie-carried changes must still come
+    // from this origin.
     let mut headers = axum::http::HeaderMap::new();
     if crate::cookies::same_origin(&request_headers, &state.ctx().public_url) {
-        if let Ok(cookie) =
-            axum::http::HeaderValue::from_str(&crate::cookies::session_cookie_header(&token))
-        {
+        if let Ok(cookie) = axum::http::HeaderValue::from_str(
+            &crate::cookies::browser_session_cookie_header(&token),
+        ) {
             headers.insert(axum::http::header::SET_COOKIE, cookie);
         }
     }
@@ -185,8 +190,17 @@ pub async fn login(
 pub async fn logout(
     State(state): State<AppState>,
     authed: Authed,
+    headers: axum::http::HeaderMap,
 ) -> Result<(StatusCode, [(axum::http::HeaderName, String); 1]), Error> {
     state.store().delete_session(&authed.token_hash).await?;
+    // The cookie this answer clears ends too, whoever's it was: no session stays alive with nothing
+    // left pointing at it.
+    if let Some(cookie) = crate::cookies::session_cookie(&headers) {
+        state
+            .store()
+            .delete_session(&crate::auth::hash_token(&cookie))
+            .await?;
+    }
     Ok((
         StatusCode::NO_CONTENT,
         [(

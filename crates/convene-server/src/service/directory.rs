@@ -123,6 +123,17 @@ async fn crew_members(conn: &mut AnyConnection, crew: &str) -> Result<Vec<Agent>
 
 /// The account's crews. Contacts see only the crews they may request, without members.
 pub async fn crews(ctx: &Ctx, principal: &Principal) -> Result<Vec<Crew>, Error> {
+    let contact = matches!(principal, Principal::Contact { .. });
+    crews_with(ctx, principal, !contact).await
+}
+
+/// The crews `principal` may see (contacts: only those they may request), with their members
+/// when `members` (for judging who is left to ask; not to be shown to contacts).
+pub async fn crews_with(
+    ctx: &Ctx,
+    principal: &Principal,
+    members: bool,
+) -> Result<Vec<Crew>, Error> {
     let mut conn = ctx.store.pool().acquire().await?;
     let contact = matches!(principal, Principal::Contact { .. });
     let rows = sqlx::query(
@@ -139,10 +150,10 @@ pub async fn crews(ctx: &Ctx, principal: &Principal) -> Result<Vec<Crew>, Error>
     let mut crews = Vec::with_capacity(rows.len());
     for r in rows {
         let id: String = r.get(0);
-        let members = if contact {
-            Vec::new()
-        } else {
+        let members = if members {
             crew_members(&mut conn, &id).await?
+        } else {
+            Vec::new()
         };
         crews.push(Crew {
             id: rows::parse(&id)?,

@@ -8,8 +8,7 @@ use super::{record_change_at, rows, s, Ctx, Need, Principal};
 use crate::clock::now_ms;
 use crate::error::Error;
 
-/// Longest message, in characters.
-pub const MAX_MESSAGE: usize = 10_000;
+pub use convene_proto::limits::MAX_MESSAGE;
 
 /// Messages of a conversation.
 pub async fn list(

@@ -14,15 +14,22 @@ pub async fn screen(
     principal: &Principal,
     id: ConversationId,
 ) -> Result<ScreenPage, Error> {
-    let crews = directory::crews(ctx, principal).await?;
+    // With members, to judge who is left to ask here; a contact's answer then drops them.
+    let crews = directory::crews_with(ctx, principal, true).await?;
     let mut conn = ctx.store.pool().acquire().await?;
     let ids = [s(id)];
     let (mut snapshots, _) =
         bulk::snapshots(&mut conn, ctx.store.backend(), principal, &ids).await?;
     let snapshot = snapshots.pop().ok_or(Error::NotFound("conversation"))?;
+    let mut crews = crew_choices(&snapshot, crews);
+    if matches!(principal, Principal::Contact { .. }) {
+        for choice in &mut crews {
+            choice.crew.members.clear();
+        }
+    }
     Ok(ScreenPage {
         verdicts: verdicts(&snapshot, principal.member()),
-        crews: crew_choices(&snapshot.me, crews),
+        crews,
         messages: rows::messages(&mut conn, id).await?,
         events: rows::events(&mut conn, id).await?,
         snapshot,

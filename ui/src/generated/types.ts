@@ -1,0 +1,578 @@
+// Generated from the Rust types by `cargo xtask types` (convene-client/src/typescript.rs).
+// Do not edit: change the Rust type and run it again; the test command fails while this is stale.
+
+/**
+ * An account a person may sign in to, as sign-in offers it.
+ */
+export type AccountChoice = { id: AccountId, name: string, };
+
+/**
+ * One business.
+ */
+export type AccountId = string;
+
+/**
+ * An agent's role in the whole account.
+ */
+export type AccountRole = "superadmin" | "admin" | "agent";
+
+/**
+ * Who is asking, relative to one conversation.
+ */
+export type Actor = { 
+/**
+ * `Some(role)` for an agent of the account, `None` for a contact.
+ */
+account_role: AccountRole | null, 
+/**
+ * The caller's participation in the conversation, if any.
+ */
+participation: Participation | null, 
+/**
+ * Whether the caller holds a pending invite to the conversation.
+ */
+pending_invite: boolean, 
+/**
+ * The account's setting: may joined contacts invite other contacts?
+ */
+contacts_may_invite: boolean, 
+/**
+ * A guest: a contact who joined through a Shareable Link and has not proven their email.
+ * A guest may take part in the conversation (read, post, ask a customer crew, leave) but not
+ * reach beyond it: no inviting others by email, no copying the link on.
+ */
+guest: boolean, };
+
+/**
+ * An agent as others see them.
+ */
+export type Agent = { id: AgentId, email: string, name: string, role: AccountRole, status: AgentStatus, };
+
+/**
+ * An employee user of an account.
+ */
+export type AgentId = string;
+
+/**
+ * `GET /api/v1/agents`.
+ */
+export type AgentList = { agents: Array<Agent>, };
+
+/**
+ * Whether an agent may sign in.
+ */
+export type AgentStatus = "active" | "suspended";
+
+/**
+ * A person outside the business.
+ */
+export type Contact = { id: ContactId, email: string, name: string, };
+
+/**
+ * A person outside the business.
+ */
+export type ContactId = string;
+
+/**
+ * `POST /api/v1/conversations/{id}/contact-invites`: a new or known email, or a known contact.
+ */
+export type ContactInviteRequest = { 
+/**
+ * A new or known email address (with an optional `name`); or give `contact_id`.
+ */
+email?: string, name?: string, 
+/**
+ * A known contact of the account, instead of `email`.
+ */
+contact_id?: ContactId, };
+
+/**
+ * `GET /api/v1/contacts`.
+ */
+export type ContactList = { contacts: Array<Contact>, };
+
+/**
+ * A conversation as its members see it.
+ */
+export type Conversation = { id: ConversationId, subject: string, status: ConversationStatus, created_by: AgentId, created_at: string, updated_at: string, 
+/**
+ * The caller's own role in it, if they are a participant.
+ */
+my_role: ParticipantRole | null, 
+/**
+ * How many participants have joined.
+ */
+participant_count: number, };
+
+/**
+ * A conversation.
+ */
+export type ConversationId = string;
+
+/**
+ * `GET /api/v1/conversations`.
+ */
+export type ConversationList = { conversations: Array<Conversation>, };
+
+/**
+ * One conversation on screen.
+ */
+export type ConversationScreen = { view: ConversationSnapshot, timeline: Timeline, 
+/**
+ * What the user may do here and to each item, and why not: the same function the server
+ * runs for the web client.
+ */
+verdicts: Verdicts, 
+/**
+ * Queued or failed actions about this conversation.
+ */
+queued: Array<QueuedAction>, };
+
+/**
+ * Everything the client caches about one conversation, as of now.
+ */
+export type ConversationSnapshot = { conversation: Conversation, 
+/**
+ * The user relative to this conversation, for the shared permission table.
+ */
+me: Actor, 
+/**
+ * The joined participants, then the removed ones (`state` says which).
+ */
+participants: Array<Participant>, invites: Array<Invite>, service_requests: Array<ServiceRequest>, };
+
+/**
+ * Whether a conversation is still being worked on.
+ */
+export type ConversationStatus = "open" | "closed";
+
+/**
+ * An event for the app (notifications, badges, refreshing what is on screen).
+ */
+export type CoreEvent = { "type": "sync_state", state: SyncState, } | { "type": "invited", invite: Invite, } | { "type": "service_requested", invite: Invite, } | { "type": "conversation_changed", conversation_id: ConversationId, } | { "type": "access_lost", conversation_id: ConversationId, } | { "type": "outbox_changed" } | { "type": "action_failed", seq: number, label: string, reason: string, } | { "type": "notice", text: string, };
+
+/**
+ * A named team of agents.
+ */
+export type Crew = { id: CrewId, name: string, call_to_action: string, customer_requestable: boolean, members: Array<Agent>, 
+/**
+ * Someone in it can be asked now (an active member); contacts see this, not the members.
+ */
+available: boolean, };
+
+/**
+ * A crew as Request Service offers it: whether the user may ask it in, and if not, why.
+ */
+export type CrewChoice = { crew: Crew, request: Verdict, };
+
+/**
+ * A named team of agents.
+ */
+export type CrewId = string;
+
+/**
+ * `GET /api/v1/crews`.
+ */
+export type CrewList = { crews: Array<Crew>, };
+
+/**
+ * Whether an invite's email went out.
+ */
+export type Delivery = "queued" | "sent" | "failed";
+
+/**
+ * The answer to [`EmailLinkRequest`]: the same whether or not the address is known.
+ */
+export type EmailLinkAccepted = { message: string, };
+
+/**
+ * Stable machine-readable error codes. Clients branch on these, never on the human text.
+ */
+export type ErrorCode = "unauthenticated" | "forbidden" | "not_found" | "invalid_input" | "malformed_body" | "payload_too_large" | "conflict" | "rate_limited" | "link_invalid" | "internal" | "busy" | "storage_full" | "storage_unavailable" | "choose_account";
+
+/**
+ * One line of a conversation's timeline and the account's audit log.
+ */
+export type EventId = string;
+
+/**
+ * The home screen: the list, the invites, the outbox, the connection.
+ */
+export type Home = { conversations: Array<ListEntry>, invites: Array<Invite>, queued: Array<QueuedAction>, state: SyncState, last_synced_at: string | null, };
+
+/**
+ * A request for someone to join.
+ */
+export type Invite = { id: InviteId, conversation_id: ConversationId, conversation_subject: string, kind: InviteeKind, participant_id: ParticipantId, agent_id: AgentId | null, contact_id: ContactId | null, invitee_name: string, invitee_email: string, invited_by: string, 
+/**
+ * Who sent it, when an agent did (for "revoke your own invite").
+ */
+invited_by_agent: AgentId | null, 
+/**
+ * Who sent it, when a contact did.
+ */
+invited_by_contact: ContactId | null, status: InviteStatus, 
+/**
+ * Email delivery, for contact invites.
+ */
+delivery: Delivery | null, delivery_error: string | null, 
+/**
+ * How many times it was sent (1 after the first send).
+ */
+send_count: number, last_sent_at: string | null, expires_at: string | null, service_request_id: ServiceRequestId | null, created_at: string, };
+
+/**
+ * A pending (or answered) request for someone to join.
+ */
+export type InviteId = string;
+
+/**
+ * Where an invite stands.
+ */
+export type InviteStatus = "pending" | "accepted" | "declined" | "revoked" | "expired" | "superseded";
+
+/**
+ * What the user may do to one pending invite.
+ */
+export type InviteVerdicts = { invite_id: InviteId, 
+/**
+ * Revoke invite (their own, or any for owners and admins).
+ */
+revoke: Verdict, 
+/**
+ * Resend Invite.
+ */
+resend: Verdict, 
+/**
+ * Remove User on the invitee (ends the invite).
+ */
+remove: Verdict, };
+
+/**
+ * Who an invite is for.
+ */
+export type InviteeKind = "agent" | "contact";
+
+/**
+ * What to do with a `convene://join` link (see [`Client::join_plan`]).
+ */
+export type JoinPlan = { "kind": "redeem" } | { "kind": "open_in_browser", url: string, notice: string, };
+
+/**
+ * What a row of the conversation list shows of its conversation, and no more: the whole list
+ * crosses IPC at once, and with 10,000 cached conversations every field is 10,000 fields.
+ */
+export type ListConversation = { id: ConversationId, subject: string, updated_at: string, my_role: ParticipantRole | null, participant_count: number, };
+
+/**
+ * A row of the conversation list.
+ */
+export type ListEntry = { conversation: ListConversation, 
+/**
+ * The user holds a pending invite to it (shown under "Invites").
+ */
+invited: boolean, 
+/**
+ * Actions about it still waiting in the outbox.
+ */
+pending_actions: number, };
+
+/**
+ * The answer to a successful sign-in.
+ */
+export type LoginResponse = { 
+/**
+ * Bearer token for `Authorization: Bearer …`. Shown once; the server keeps only its hash.
+ */
+token: string, me: Me, };
+
+/**
+ * Who the caller is: an agent of an account, or a contact.
+ */
+export type Me = { "kind": "agent", id: AgentId, account_id: AccountId, account_name: string, email: string, name: string, role: AccountRole, } | { "kind": "contact", id: ContactId, account_id: AccountId, account_name: string, email: string, name: string, 
+/**
+ * `false` for a guest: someone who joined through a Shareable Link and has not proven
+ * that `email` is theirs. A guest reaches only the conversations joined through links
+ * with this identity; following a sign-in link sent to the address proves it.
+ */
+email_verified: boolean, };
+
+/**
+ * A message in the timeline.
+ */
+export type Message = { id: MessageId, conversation_id: ConversationId, author_name: string, author_kind: InviteeKind, body: string, created_at: string, };
+
+/**
+ * A message in a conversation.
+ */
+export type MessageId = string;
+
+/**
+ * Something the user did, waiting to reach the server.
+ */
+export type OutboxAction = { "kind": "post_message", conversation_id: ConversationId, local_id: MessageId, body: string, author_name: string, author_kind: InviteeKind, } | { "kind": "invite_agent", conversation_id: ConversationId, agent_id: AgentId, } | { "kind": "request_service", conversation_id: ConversationId, crew_id: CrewId, } | { "kind": "invite_contact", conversation_id: ConversationId, request: ContactInviteRequest, } | { "kind": "resend_invite", conversation_id: ConversationId, invite_id: InviteId, } | { "kind": "revoke_invite", conversation_id: ConversationId, invite_id: InviteId, } | { "kind": "accept_invite", conversation_id: ConversationId, invite_id: InviteId, } | { "kind": "decline_invite", conversation_id: ConversationId, invite_id: InviteId, } | { "kind": "remove_participant", conversation_id: ConversationId, participant_id: ParticipantId, } | { "kind": "make_owner", conversation_id: ConversationId, participant_id: ParticipantId, } | { "kind": "leave", conversation_id: ConversationId, } | { "kind": "patch_share_link", conversation_id: ConversationId, patch: ShareLinkPatch, } | { "kind": "rotate_share_link", conversation_id: ConversationId, };
+
+/**
+ * A person's membership of a conversation.
+ */
+export type Participant = { id: ParticipantId, conversation_id: ConversationId, kind: InviteeKind, agent_id: AgentId | null, contact_id: ContactId | null, name: string, email: string, 
+/**
+ * `false` for a guest who joined through the Shareable Link with an email nobody has proven
+ * (shown as "email not verified"); agents and invited contacts are `true`.
+ */
+email_verified: boolean, role: ParticipantRole, state: ParticipantState, 
+/**
+ * Name of whoever added them (none for the creator).
+ */
+added_by: string | null, via: Via, updated_at: string, };
+
+/**
+ * A person's membership of a conversation.
+ */
+export type ParticipantId = string;
+
+/**
+ * A participant's role inside one conversation.
+ */
+export type ParticipantRole = "owner" | "agent" | "contact";
+
+/**
+ * Where a participant's membership stands.
+ */
+export type ParticipantState = "invited" | "joined" | "left" | "removed";
+
+/**
+ * A participant's role and state.
+ */
+export type Participation = { role: ParticipantRole, state: ParticipantState, };
+
+/**
+ * Whether an actor may do one action, and who may (for the tooltip of a disabled control).
+ */
+export type Permission = { action: PolicyAction, allowed: boolean, who_may: string, };
+
+/**
+ * What the user may do to one participant (People panel, ⋯ menu).
+ */
+export type PersonVerdicts = { participant_id: ParticipantId, 
+/**
+ * Remove User.
+ */
+remove: Verdict, 
+/**
+ * Make owner.
+ */
+make_owner: Verdict, };
+
+/**
+ * Everything a person can try to do to a conversation.
+ */
+export type PolicyAction = "see" | "invite_agents" | "request_customer_crew" | "invite_contact" | "copy_share_link" | "manage_share_link" | "resend_invite" | "revoke_any_invite" | "revoke_own_invite" | "remove_user" | "leave" | "post_message" | "answer_invite" | "make_owner";
+
+/**
+ * An RFC 9457 problem document (`application/problem+json`).
+ */
+export type Problem = { 
+/**
+ * A URI naming the kind of problem; one per `code`.
+ */
+type: string, 
+/**
+ * A short, human-readable summary of the kind of problem.
+ */
+title: string, 
+/**
+ * The HTTP status code of the response.
+ */
+status: number, 
+/**
+ * A human-readable explanation of this occurrence.
+ */
+detail?: string | null, code: ErrorCode, 
+/**
+ * The request field the problem is about, when there is one.
+ */
+field?: string | null, 
+/**
+ * With `choose_account`: the accounts the sign-in would open, to pick one from.
+ */
+accounts?: Array<AccountChoice> | null, };
+
+/**
+ * An action waiting in the outbox, or one the server refused.
+ */
+export type QueuedAction = { seq: number, idempotency_key: string, conversation_id: string | null, action: OutboxAction, 
+/**
+ * `pending` (will be sent) or `failed` (the server refused it; see `last_error`).
+ */
+state: string, attempts: number, last_error: string | null, created_at: string, };
+
+/**
+ * `GET /api/v1/conversations/{id}/screen`: what the web client shows of one conversation, with
+ * the verdicts the desktop app computes from its cache for the same rows.
+ */
+export type ScreenPage = { snapshot: ConversationSnapshot, verdicts: Verdicts, 
+/**
+ * The crews Request Service offers the user, each with its verdict.
+ */
+crews: Array<CrewChoice>, 
+/**
+ * The messages, oldest first.
+ */
+messages: Array<Message>, 
+/**
+ * The timeline's events, oldest first.
+ */
+events: Array<TimelineEvent>, };
+
+/**
+ * A "Request Service" call and its live status.
+ */
+export type ServiceRequest = { id: ServiceRequestId, conversation_id: ConversationId, crew_id: CrewId, crew_name: string, requested_by: string, created_at: string, 
+/**
+ * How many agents were invited and notified.
+ */
+notified: number, status: ServiceRequestStatus, fulfilled_by: string | null, fulfilled_at: string | null, };
+
+/**
+ * A "Request Service" call to a crew.
+ */
+export type ServiceRequestId = string;
+
+/**
+ * Where a service request stands.
+ */
+export type ServiceRequestStatus = "open" | "fulfilled";
+
+/**
+ * What the UI needs to know about the session.
+ */
+export type SessionInfo = { server_url: string, me: Me, };
+
+/**
+ * The Shareable Link of a conversation.
+ */
+export type ShareLink = { url: string, enabled: boolean, expires_at: string | null, max_uses: number | null, uses: number, 
+/**
+ * People who joined through it.
+ */
+joined: Array<Participant>, };
+
+/**
+ * `PATCH /api/v1/conversations/{id}/share-link`: only the fields present change; `null` clears.
+ */
+export type ShareLinkPatch = { 
+/**
+ * Turns the link on or off; absent keeps it.
+ */
+enabled?: boolean | null, 
+/**
+ * When the link stops working (RFC 3339, in the future); `null` clears it, absent keeps it.
+ */
+expires_at?: string | null | null, 
+/**
+ * How many joins the link allows (1 to 1000000); `null` removes the limit, absent keeps it.
+ */
+max_uses?: number | null | null, };
+
+/**
+ * One frame of the realtime stream (`GET /api/v1/stream`, JSON text frames).
+ */
+export type StreamEvent = { "type": "hello", cursor: string, } | { "type": "changed", conversation_id: ConversationId, cursor: string, } | { "type": "invited", invite: Invite, } | { "type": "access_lost", conversation_id: ConversationId, cursor: string, };
+
+/**
+ * The result of trying to bring the cache up to date.
+ */
+export type SyncOutcome = { 
+/**
+ * Whether the server answered (with the session still valid).
+ */
+online: boolean, 
+/**
+ * The server ended the session: the user must sign in again (cache and queue are kept).
+ */
+signed_out: boolean, 
+/**
+ * Why not, when it did not.
+ */
+error: string | null, 
+/**
+ * When the cache was last brought up to date (RFC 3339), if ever.
+ */
+last_synced_at: string | null, 
+/**
+ * The conversations as now cached.
+ */
+conversations: Array<Conversation>, };
+
+/**
+ * Whether the client is in touch with the server.
+ */
+export type SyncState = "online" | "offline" | "syncing" | "signed_out";
+
+/**
+ * Messages and events of a conversation, each in time order.
+ */
+export type Timeline = { messages: Array<Message>, 
+/**
+ * Outbox sequence numbers of messages that are only local copies, by message id.
+ */
+pending: Array<[string, number]>, events: Array<TimelineEvent>, };
+
+/**
+ * One immutable line of membership, invite or link history.
+ */
+export type TimelineEvent = { id: EventId, conversation_id: ConversationId, 
+/**
+ * A stable kind, e.g. `participant_added`, `invite_resent`, `link_rotated`.
+ */
+kind: string, actor: string, 
+/**
+ * The line as people read it: "Ana added Bob".
+ */
+text: string, created_at: string, };
+
+/**
+ * Whether the user may do one thing, and if not, why.
+ */
+export type Verdict = { allowed: boolean, 
+/**
+ * Why not, in words for the user (the tooltip of the disabled control); `None` when allowed.
+ */
+why: string | null, };
+
+/**
+ * Every verdict of one conversation screen.
+ */
+export type Verdicts = { 
+/**
+ * The whole permission table for the user here.
+ */
+permissions: Array<Permission>, 
+/**
+ * Leave the conversation.
+ */
+leave: Verdict, 
+/**
+ * One per participant of the snapshot.
+ */
+people: Array<PersonVerdicts>, 
+/**
+ * One per pending invite of the snapshot.
+ */
+invites: Array<InviteVerdicts>, };
+
+/**
+ * How a participant came to be in the conversation.
+ */
+export type Via = "direct" | "crew_request" | "email_invite" | "shareable_link" | "created";
+
+/** What people may type, from convene_proto::limits (server validation and OpenAPI read the same). */
+export const LIMITS = {
+  email: 254,
+  name: 100,
+  subject: 200,
+  message: 10000,
+  min_password: 8,
+  password: 1024,
+} as const;
