@@ -51,9 +51,18 @@ impl From<ClientError> for CommandError {
             ClientError::Refused(problem) => problem.accounts.clone(),
             _ => None,
         };
+        // The network's own words (a URL, an OS error) are for the log, not for people.
+        let message = match &error {
+            ClientError::Network(e) => {
+                tracing::debug!(error = %e, "server unreachable");
+                "Cannot reach the server. Check your connection; Convene tries again by itself."
+                    .to_owned()
+            }
+            _ => error.to_string(),
+        };
         Self {
             code,
-            message: error.to_string(),
+            message,
             field,
             accounts,
         }
@@ -82,6 +91,10 @@ pub struct AppDefaults {
     pub auto_sign_in: bool,
 }
 
+/// The run command's demo signs in by itself once per app run: after "Sign out" the form waits
+/// for the person.
+static AUTO_SIGN_IN_USED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 #[tauri::command]
 pub fn app_defaults() -> AppDefaults {
     let var = |name: &str| std::env::var(name).unwrap_or_default();
@@ -91,7 +104,8 @@ pub fn app_defaults() -> AppDefaults {
         server_url,
         email: var("CONVENE_PREFILL_EMAIL"),
         password: var("CONVENE_PREFILL_PASSWORD"),
-        auto_sign_in: var("CONVENE_AUTO_SIGN_IN") == "1",
+        auto_sign_in: var("CONVENE_AUTO_SIGN_IN") == "1"
+            && !AUTO_SIGN_IN_USED.swap(true, std::sync::atomic::Ordering::SeqCst),
     }
 }
 

@@ -87,10 +87,10 @@ describe("HttpBackend sessions that end", () => {
 
   it("does not take a wrong password for a session ending", async () => {
     const b = backend();
-    fakeFetch(() => ({ status: 401, body: problem(401, "unauthenticated", "wrong email or password") }));
+    fakeFetch(() => ({ status: 401, body: problem(401, "unauthenticated", "That email and password do not match. Check them and try again.") }));
     const signedOut = vi.fn();
     b.onSignedOut(signedOut);
-    await expect(b.signIn("", "ana@example.com", "nope")).rejects.toMatchObject({ message: "wrong email or password" });
+    await expect(b.signIn("", "ana@example.com", "nope")).rejects.toMatchObject({ message: "That email and password do not match. Check them and try again." });
     expect(signedOut).not.toHaveBeenCalled();
   });
 

@@ -16,7 +16,7 @@ function screenWith(updated: string, verdictAllowed = true): ConversationScreen 
     },
     timeline: { messages: [], pending: [], events: [] },
     verdicts: {
-      permissions: [{ action: "invite_agents", allowed: verdictAllowed, who_may: "Members of the conversation" }],
+      permissions: [{ action: "invite_agents", allowed: verdictAllowed, who_may: "Members of the conversation", why: verdictAllowed ? null : "Only members of the conversation can do this" }],
       leave: { allowed: false, why: "last owner" },
       people: [],
       invites: [],
@@ -67,6 +67,6 @@ describe("the Service panel", () => {
     render(ServicePanel, { props: { backend: backend(), screen: screenWith("2026-01-01T00:00:00Z", false), tab: "agent" } });
     const send = await view.findByRole("button", { name: "Send invite" });
     expect((send as HTMLButtonElement).disabled).toBe(true);
-    expect(send.getAttribute("title")).toBe("Only: Members of the conversation");
+    expect(send.getAttribute("title")).toBe("Only members of the conversation can do this");
   });
 });

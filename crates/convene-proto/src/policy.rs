@@ -176,22 +176,45 @@ pub fn allowed(actor: &Actor, action: Action) -> bool {
     }
 }
 
+/// The sentence for a control the table refuses: "Only … can do this".
+pub fn refusal(action: Action) -> String {
+    let who = action.who_may();
+    // "Agents in the conversation…" reads inside the sentence; "SuperAdmins" is a name.
+    let who = if who.starts_with("SuperAdmin") {
+        who.to_owned()
+    } else {
+        let mut chars = who.chars();
+        chars
+            .next()
+            .map(|first| first.to_lowercase().chain(chars).collect())
+            .unwrap_or_default()
+    };
+    format!("Only {who} can do this")
+}
+
 /// Whether an actor may do one action, and who may (for the tooltip of a disabled control).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
 pub struct Permission {
     pub action: Action,
     pub allowed: bool,
     pub who_may: String,
+    /// When not allowed, the sentence the disabled control shows ("Only … can do this").
+    #[serde(default)]
+    pub why: Option<String>,
 }
 
 /// The whole table for one actor.
 pub fn permissions(actor: &Actor) -> Vec<Permission> {
     Action::ALL
         .iter()
-        .map(|a| Permission {
-            action: *a,
-            allowed: allowed(actor, *a),
-            who_may: a.who_may().to_owned(),
+        .map(|a| {
+            let allowed = allowed(actor, *a);
+            Permission {
+                action: *a,
+                allowed,
+                who_may: a.who_may().to_owned(),
+                why: (!allowed).then(|| refusal(*a)),
+            }
         })
         .collect()
 }

@@ -141,11 +141,15 @@ pub struct ScreenPage {
     pub events: Vec<Event>,
 }
 
-fn removal_reason(r: RemoveRefusal) -> &'static str {
+use policy::refusal as only;
+
+fn removal_reason(r: RemoveRefusal) -> String {
     match r {
-        RemoveRefusal::NotAllowed => Action::RemoveUser.who_may(),
-        RemoveRefusal::TargetIsOwner => "Owners cannot remove another owner; a SuperAdmin can",
-        RemoveRefusal::LastOwner => "The last owner cannot be removed",
+        RemoveRefusal::NotAllowed => only(Action::RemoveUser),
+        RemoveRefusal::TargetIsOwner => {
+            "Owners cannot remove another owner; a SuperAdmin can".to_owned()
+        }
+        RemoveRefusal::LastOwner => "The last owner cannot be removed".to_owned(),
     }
 }
 
@@ -163,7 +167,7 @@ fn leave(actor: &Actor, owners: usize) -> Verdict {
     } else if actor.is_owner() {
         Verdict::no("You are the last owner: make someone else an owner first")
     } else {
-        Verdict::no(Action::Leave.who_may())
+        Verdict::no(only(Action::Leave))
     }
 }
 
@@ -196,7 +200,7 @@ pub fn crew_choices(snapshot: &ConversationSnapshot, crews: Vec<Crew>) -> Vec<Cr
             };
             CrewChoice {
                 request: if !policy::may_request_crew(&snapshot.me, crew.customer_requestable) {
-                    Verdict::no(Action::InviteAgents.who_may())
+                    Verdict::no(only(Action::InviteAgents))
                 } else if !someone {
                     Verdict::no(format!(
                         "Nobody else in {} can be asked right now: everyone available is here or invited",
@@ -230,7 +234,7 @@ pub fn verdicts(snapshot: &ConversationSnapshot, me: Member) -> Verdicts {
                 Err(r) => Verdict::no(removal_reason(r)),
             };
             let make_owner = if !policy::allowed(actor, Action::MakeOwner) {
-                Verdict::no(Action::MakeOwner.who_may())
+                Verdict::no(only(Action::MakeOwner))
             } else if p.role == ParticipantRole::Owner {
                 Verdict::no("Already an owner")
             } else if p.kind != InviteeKind::Agent || p.state != ParticipantState::Joined {
@@ -257,7 +261,7 @@ pub fn verdicts(snapshot: &ConversationSnapshot, me: Member) -> Verdicts {
             ),
             resend: Verdict::when(
                 policy::allowed(actor, Action::ResendInvite),
-                Action::ResendInvite.who_may(),
+                only(Action::ResendInvite),
             ),
             remove: {
                 let role = match i.kind {

@@ -220,6 +220,21 @@ impl WebDriver {
             .map(|_| ())
     }
 
+    /// Sends keys to an element (WebDriver key codes, e.g. `"\u{E00C}"` for Escape) without
+    /// clearing it first.
+    pub async fn press(&self, el: &Element, keys: &str) -> Result<()> {
+        self.post(&format!("/element/{}/value", el.0), json!({"text": keys}))
+            .await
+            .map(|_| ())
+    }
+
+    /// Resizes the window.
+    pub async fn set_window_size(&self, width: u32, height: u32) -> Result<()> {
+        self.post("/window/rect", json!({"width": width, "height": height}))
+            .await
+            .map(|_| ())
+    }
+
     /// Runs a script in the page and returns its result.
     pub async fn execute(&self, script: &str) -> Result<Value> {
         self.post("/execute/sync", json!({"script": script, "args": []}))

@@ -429,6 +429,38 @@ async fn request_service_contacts_link_resend_and_remove_from_the_panels() {
         .get(&format!("/api/v1/conversations/{conversation}"))
         .await
         .problem(404, "not_found");
+
+    // A small window: with a panel open, the composer's Send button is still on screen and not
+    // covered; Esc closes the panel.
+    app.wd.set_window_size(800, 600).await.expect("resize");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    app.wd
+        .screenshot(&artifact_dir().join("panel-open-800x600.png"))
+        .await
+        .expect("shot");
+    let send_visible = app
+        .wd
+        .execute(
+            "const b = [...document.querySelectorAll('form.composer button')].find(x => x.textContent.trim() === 'Send');
+             if (!b) return 'no Send button';
+             const r = b.getBoundingClientRect();
+             if (r.width === 0 || r.bottom > window.innerHeight || r.right > window.innerWidth) return `off screen: ${JSON.stringify(r)} in ${window.innerWidth}x${window.innerHeight}`;
+             const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+             return top === b || b.contains(top) ? 'visible' : `covered by ${top && top.outerHTML.slice(0, 80)}`;",
+        )
+        .await
+        .expect("script");
+    assert_eq!(send_visible.as_str(), Some("visible"), "{send_visible}");
+    let people = app
+        .wd
+        .wait_for("button[aria-label='People'][aria-pressed='true']", WAIT)
+        .await
+        .expect("People is open");
+    app.wd.press(&people, "\u{E00C}").await.expect("Esc");
+    app.wd
+        .wait_gone("section.panel", WAIT)
+        .await
+        .expect("Esc closes the panel");
     app.close().await;
 }
 

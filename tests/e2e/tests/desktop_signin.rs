@@ -129,7 +129,10 @@ async fn a_wrong_password_shows_the_servers_refusal_on_the_sign_in_screen() {
         .wait_for_text("[data-testid=signin-error]", WAIT, |t| !t.is_empty())
         .await
         .expect("error shown");
-    assert_eq!(error, "wrong email or password");
+    assert_eq!(
+        error,
+        "That email and password do not match. Check them and try again."
+    );
     assert!(app
         .wd
         .find_all("[data-testid=conversation-list]")

@@ -82,7 +82,7 @@ export class HttpBackend implements Backend {
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch (e) {
-      throw { code: "offline", message: `cannot reach the server: ${String(e)}`, field: null } satisfies BackendError;
+      throw { code: "offline", message: "Cannot reach the server. Check your connection; Convene tries again by itself.", field: null } satisfies BackendError;
     }
     if (!response.ok) {
       const problem = await response.json().catch(() => null);

@@ -349,7 +349,11 @@ export type Participation = { role: ParticipantRole, state: ParticipantState, };
 /**
  * Whether an actor may do one action, and who may (for the tooltip of a disabled control).
  */
-export type Permission = { action: PolicyAction, allowed: boolean, who_may: string, };
+export type Permission = { action: PolicyAction, allowed: boolean, who_may: string, 
+/**
+ * When not allowed, the sentence the disabled control shows ("Only … can do this").
+ */
+why: string | null, };
 
 /**
  * What the user may do to one participant (People panel, ⋯ menu).

@@ -9,7 +9,9 @@ import type { ConversationScreen, Home, Invite, ListEntry, Message, QueuedAction
 import { VirtualList } from "../virtual-list";
 import ServicePanel from "../components/ServicePanel.svelte";
 import { mountWithProps, type Mounted } from "../components/mount.svelte";
-import { contactsPanel, peoplePanel, type PanelName } from "./panels";
+import PeoplePanel from "../components/PeoplePanel.svelte";
+import ContactsPanel from "../components/ContactsPanel.svelte";
+import type { PanelName } from "./panels";
 import { signInAgainDialog } from "./session-ended";
 import { can, iconButton, messageOf, toast } from "./shared";
 import { guestBanner } from "./verify";
@@ -19,6 +21,9 @@ export const CONVERSATION_ROW_HEIGHT = 66;
 const CONVERSATION_ROW_GAP = 6;
 
 const SEEN_KEY = "convene.seen";
+/** What the panels are given (each takes the part it needs). */
+type PanelProps = { backend: Backend; screen: ConversationScreen; onclose: () => void; tab?: "request" | "agent"; isAgent?: boolean; onchanged?: () => void };
+
 const LAST_KEY = "convene.last";
 
 /** When each conversation was last opened here (for unread markers). */
@@ -86,7 +91,9 @@ export class AppView {
    *  the slot (the Service panel) keeps what was typed and the focus when a new screen arrives. */
   private readonly layout = h("div", { class: "conversation-layout" });
   private readonly panelSlot = h("div", { class: "panel-slot" });
-  private mountedPanel: { conversation: string; panel: Mounted<{ backend: Backend; screen: ConversationScreen; tab: "request" | "agent" }> } | null = null;
+  /** The screen on display (for closing a panel without reading it again). */
+  private shownScreen: ConversationScreen | null = null;
+  private mountedPanel: { name: PanelName; conversation: string; panel: Mounted<PanelProps> } | null = null;
   private reloadTimer: number | undefined;
   /** The home last rendered, and its JSON once a later reload needed it for comparing. */
   private shownHome: Home | null = null;
@@ -141,6 +148,13 @@ export class AppView {
       h("div", { class: "body" }, this.sidebar, this.main),
     );
     this.main.append(h("p", { class: "empty-pane" }, "Select a conversation."));
+    // Esc closes the open panel, unless a menu or dialog took it for itself.
+    this.element.addEventListener("keydown", (e) => {
+      if (e.key === "Escape" && !e.defaultPrevented && this.panel) {
+        e.preventDefault();
+        this.closePanel();
+      }
+    });
     this.signInAgain.addEventListener("click", () => this.openSignInAgain());
     backend.onEvent((event) => {
       if (event.type === "action_failed") toast(`${event.label} failed: ${event.reason}`, "error");
@@ -362,41 +376,49 @@ export class AppView {
     this.renderConversation(screen);
   }
 
-  /** Puts the open panel in its slot: the Service panel as a component that is handed each new
-   *  screen, the others rebuilt. */
+  /** Puts the open panel in its slot: a component that is handed each new screen and keeps its own
+   *  state (what was typed, the focus, an open menu). */
   private showPanel(screen: ConversationScreen): void {
     const id = screen.view.conversation.id;
-    if (this.panel === "Service") {
-      if (this.mountedPanel?.conversation === id) {
-        this.mountedPanel.panel.props.screen = screen;
-        return;
-      }
+    if (!this.panel) {
       this.closeMountedPanel();
       this.panelSlot.replaceChildren();
-      this.mountedPanel = {
-        conversation: id,
-        panel: mountWithProps(ServicePanel, this.panelSlot, { backend: this.backend, screen, tab: this.serviceTab }),
-      };
+      return;
+    }
+    if (this.mountedPanel?.conversation === id && this.mountedPanel.name === this.panel) {
+      this.mountedPanel.panel.props.screen = screen;
       return;
     }
     this.closeMountedPanel();
-    if (this.panel === "Contacts") {
-      this.panelSlot.replaceChildren(contactsPanel(this.backend, screen, this.session.me.kind === "agent", () => this.scheduleReload()));
-    } else if (this.panel === "People") {
-      this.panelSlot.replaceChildren(peoplePanel(this.backend, screen));
-    } else {
-      this.panelSlot.replaceChildren();
-    }
+    this.panelSlot.replaceChildren();
+    const common = { backend: this.backend, screen, onclose: () => this.closePanel() };
+    const panel =
+      this.panel === "Service"
+        ? mountWithProps(ServicePanel, this.panelSlot, { ...common, tab: this.serviceTab })
+        : this.panel === "People"
+          ? mountWithProps(PeoplePanel, this.panelSlot, common)
+          : mountWithProps(ContactsPanel, this.panelSlot, { ...common, isAgent: this.session.me.kind === "agent", onchanged: () => this.scheduleReload() });
+    this.mountedPanel = { name: this.panel, conversation: id, panel };
+  }
+
+  /** Closes the open panel (its ✕, or Esc) and gives the focus back to its icon. */
+  private closePanel(): void {
+    const name = this.panel;
+    if (!name || !this.shownScreen) return;
+    this.panel = null;
+    this.renderConversation(this.shownScreen);
+    this.main.querySelector<HTMLElement>(`.header-icons button[aria-label="${name}"]`)?.focus();
   }
 
   private closeMountedPanel(): void {
     if (!this.mountedPanel) return;
-    this.serviceTab = this.mountedPanel.panel.props.tab;
+    this.serviceTab = this.mountedPanel.panel.props.tab ?? this.serviceTab;
     this.mountedPanel.panel.destroy();
     this.mountedPanel = null;
   }
 
   private renderConversation(screen: ConversationScreen): void {
+    this.shownScreen = screen;
     const c = screen.view.conversation;
     const toggle = (name: PanelName) => () => {
       this.panel = this.panel === name ? null : name;

@@ -23,7 +23,10 @@ export function signInAgainDialog(backend: Backend, session: SessionInfo, pendin
   const close = () => backdrop.remove();
   cancel.addEventListener("click", close);
   backdrop.addEventListener("keydown", (e) => {
-    if ((e as KeyboardEvent).key === "Escape") close();
+    if ((e as KeyboardEvent).key === "Escape") {
+      e.preventDefault();
+      close();
+    }
   });
   if (me.kind === "contact") {
     // Contacts have no password: they come back through the link they were sent.

@@ -1,4 +1,5 @@
-// Small pieces the screens share: permission lookups, toasts, dialogs, icons.
+// Small pieces the screens share: permission lookups, toasts, dialogs, icons. (A disabled control
+// with its reason is the Guarded component.)
 
 import { h } from "../dom";
 import { isBackendError, type ConversationScreen, type PolicyAction } from "../types";
@@ -6,21 +7,8 @@ import { isBackendError, type ConversationScreen, type PolicyAction } from "../t
 /** Whether the user may do `action` here, and who may when not. */
 export function can(screen: ConversationScreen, action: PolicyAction): { allowed: boolean; why: string } {
   const p = screen.verdicts.permissions.find((x) => x.action === action);
-  return { allowed: p?.allowed ?? false, why: p ? `Only: ${p.who_may}` : "Not available here" };
-}
-
-/** A button that is disabled (with a tooltip saying who may) when the user may not use it. */
-export function guarded(label: string, allowed: { allowed: boolean; why: string }, onClick: () => void, attrs: Record<string, string> = {}): HTMLElement {
-  const button = h("button", { type: "button", ...attrs }, label);
-  if (allowed.allowed) {
-    button.addEventListener("click", onClick);
-    return button;
-  }
-  button.disabled = true;
-  button.setAttribute("aria-disabled", "true");
-  button.title = allowed.why;
-  // Disabled buttons show no tooltip in every engine: the wrapper carries it too.
-  return h("span", { class: "guard", title: allowed.why }, button);
+  // The sentence is Rust's (convene_proto::policy::refusal), as for every other verdict.
+  return { allowed: p?.allowed ?? false, why: p ? (p.why ?? "") : "Not available here" };
 }
 
 let toastTimer: number | undefined;
@@ -66,7 +54,10 @@ export function confirmDialog(title: string, text: string, confirmLabel: string)
     cancel.addEventListener("click", () => close(false));
     confirm.addEventListener("click", () => close(true));
     dialog.addEventListener("keydown", (e) => {
-      if ((e as KeyboardEvent).key === "Escape") close(false);
+      if ((e as KeyboardEvent).key === "Escape") {
+        e.preventDefault();
+        close(false);
+      }
     });
     document.body.append(dialog);
     confirm.focus();

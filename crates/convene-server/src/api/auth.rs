@@ -26,7 +26,9 @@ const MAX_ACCOUNTS_PER_EMAIL: i64 = 8;
 
 /// One answer for every failed sign-in, so it never tells whether an email exists.
 fn bad_credentials() -> Error {
-    Error::Unauthenticated("wrong email or password".to_owned())
+    Error::Unauthenticated(
+        "That email and password do not match. Check them and try again.".to_owned(),
+    )
 }
 
 /// Agent sign-in

@@ -1,0 +1,70 @@
+import { cleanup, render, screen as view } from "@testing-library/svelte";
+import userEvent from "@testing-library/user-event";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { Backend } from "./backend";
+import ContactsPanel from "./components/ContactsPanel.svelte";
+import type { ConversationScreen } from "./types";
+
+afterEach(() => cleanup());
+
+function screen(updated = "2026-01-01T00:00:00Z"): ConversationScreen {
+  return {
+    view: {
+      conversation: { id: "c-1", subject: "Order", status: "open", created_by: "a-1", created_at: updated, updated_at: updated, my_role: "agent", participant_count: 2 },
+      me: {},
+      participants: [
+        { id: "p1", conversation_id: "c-1", kind: "contact", agent_id: null, contact_id: "k-1", name: "Carol Jones", email: "carol@x.test", email_verified: true, role: "contact", state: "joined", added_by: null, via: "email_invite", updated_at: updated },
+      ],
+      invites: [],
+      service_requests: [],
+    },
+    timeline: { messages: [], pending: [], events: [] },
+    verdicts: {
+      permissions: [
+        { action: "invite_contact", allowed: true, who_may: "Members" },
+        { action: "copy_share_link", allowed: true, who_may: "Members" },
+        { action: "manage_share_link", allowed: false, who_may: "Owners" },
+      ],
+      leave: { allowed: true, why: null },
+      people: [],
+      invites: [],
+    },
+    queued: [],
+  } as unknown as ConversationScreen;
+}
+
+function backend() {
+  return {
+    queue: vi.fn(async () => 1),
+    searchContacts: vi.fn(async () => [{ id: "k-1", name: "Carol Jones", email: "carol@x.test" }]),
+    copyShareLink: vi.fn(async () => "http://x/j/t"),
+  } as unknown as Backend & { queue: ReturnType<typeof vi.fn> };
+}
+
+describe("the Contacts panel", () => {
+  it("says a contact is already here instead of inviting them again, and marks them in the search", async () => {
+    const b = backend();
+    render(ContactsPanel, { props: { backend: b, screen: screen(), isAgent: true } });
+    const user = userEvent.setup();
+    await user.type(view.getByRole("textbox", { name: "Contact email or name" }), "car");
+    expect(await view.findByText("In the conversation")).toBeTruthy();
+    await user.click(view.getByRole("button", { name: "Carol Jones · carol@x.test" }));
+    await user.click(view.getByRole("button", { name: "Add to Conversation" }));
+    expect(b.queue).not.toHaveBeenCalled();
+    expect(document.getElementById("toast")?.textContent).toBe("Carol Jones is already in this conversation");
+  });
+
+  it("keeps a typed address, with the focus, through a background refresh, and invites it", async () => {
+    const b = backend();
+    const { rerender } = render(ContactsPanel, { props: { backend: b, screen: screen(), isAgent: false } });
+    const user = userEvent.setup();
+    const input = view.getByRole("textbox", { name: "Contact email or name" });
+    await user.type(input, "dana@x.test");
+    await rerender({ screen: screen("2026-01-01T00:05:00Z") });
+    expect(view.getByRole("textbox", { name: "Contact email or name" })).toBe(input);
+    expect((input as HTMLInputElement).value).toBe("dana@x.test");
+    expect(document.activeElement).toBe(input);
+    await user.keyboard("{Enter}");
+    expect(b.queue).toHaveBeenCalledWith({ kind: "invite_contact", conversation_id: "c-1", request: { email: "dana@x.test" } });
+  });
+});
