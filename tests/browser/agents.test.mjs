@@ -140,3 +140,41 @@ test("a joined agent who sent an invite may revoke it in the browser, and not a 
   assert.deepEqual(left.body.invites.map((i) => i.invitee_email), [hugo]);
   await page.context().close();
 });
+
+test("the web client and the join page fit a phone: the list, then the conversation with Send in reach, and back", async () => {
+  const subject = `On a phone ${randomBytes(3).toString("hex")}`;
+  const id = (await ana.post("/conversations", { subject })).body.id;
+  assert.equal((await ana.post(`/conversations/${id}/messages`, { body: "Hello from the desk." })).status, 201);
+  const page = await signedIn("ana@demo.convene.test");
+  await shot(page, "web-client-1280");
+  await page.setViewportSize({ width: 390, height: 844 });
+  await shot(page, "web-client-390-list");
+  await open(page, subject);
+  assert.equal(await page.getByTestId("conversation-list").isVisible(), false, "the list gives the screen to the conversation");
+  const send = page.getByRole("button", { name: "Send", exact: true });
+  assert.equal(await send.isVisible(), true);
+  const box = await send.boundingBox();
+  assert.ok(box && box.x + box.width <= 390 && box.y + box.height <= 844, `Send on screen: ${JSON.stringify(box)}`);
+  await page.getByRole("button", { name: "People", exact: true }).click();
+  await page.getByRole("region", { name: "People" }).waitFor();
+  assert.equal(await send.isVisible(), true, "Send stays in reach with a panel open");
+  await shot(page, "web-client-390-conversation");
+  await page.keyboard.press("Escape");
+  await page.getByRole("region", { name: "People" }).waitFor({ state: "detached" });
+  await page.getByRole("button", { name: "‹ Conversations" }).click();
+  await page.getByTestId("conversation-list").waitFor();
+  const link = (await ana.get(`/conversations/${id}/share-link`)).body.url;
+  await page.goto(link);
+  await page.getByRole("button", { name: "Join conversation" }).waitFor();
+  await shot(page, "join-page-390");
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await shot(page, "join-page-1280");
+  // The same screens in the system's dark scheme.
+  await page.emulateMedia({ colorScheme: "dark" });
+  await page.goto(`${server.url}/app/`);
+  await open(page, subject);
+  await page.getByRole("button", { name: "Service", exact: true }).click();
+  await page.getByRole("region", { name: "Service" }).waitFor();
+  await shot(page, "web-client-1280-dark");
+  await page.context().close();
+});

@@ -520,6 +520,28 @@ pub async fn insert_contact(
     insert_terms(conn, id, account, email, name).await
 }
 
+/// Renames a proven contact (they gave their own name on joining), with their search terms.
+pub async fn rename_contact(
+    conn: &mut sqlx::AnyConnection,
+    id: ContactId,
+    account: AccountId,
+    name: &str,
+) -> std::result::Result<(), sqlx::Error> {
+    let email: String = sqlx::query_scalar(
+        "UPDATE contacts SET name = $1 WHERE id = $2 AND account_id = $3 RETURNING email",
+    )
+    .bind(name)
+    .bind(id.to_string())
+    .bind(account.to_string())
+    .fetch_one(&mut *conn)
+    .await?;
+    sqlx::query("DELETE FROM contact_terms WHERE contact_id = $1")
+        .bind(id.to_string())
+        .execute(&mut *conn)
+        .await?;
+    insert_terms(conn, id, account, &email, name).await
+}
+
 /// The search terms of a proven contact.
 async fn insert_terms(
     conn: &mut sqlx::AnyConnection,

@@ -306,7 +306,14 @@ pub async fn join_page(State(state): State<AppState>, Path(token): Path<String>)
         ),
     };
     let (intro, fields) = match preview.kind {
-        PreviewKind::Invite => (intro, String::new()),
+        // The person the invite was sent to may say how they are called.
+        PreviewKind::Invite => (
+            intro,
+            format!(
+                "<p><label>Your name <input name=\"name\" maxlength=\"100\" autocomplete=\"name\" value=\"{}\"></label></p>",
+                escape_html(preview.invitee_name.as_deref().unwrap_or(""))
+            ),
+        ),
         PreviewKind::ShareLink => (String::new(), intro),
     };
     page(

@@ -232,3 +232,68 @@ async fn an_agent_signing_in_on_the_servers_own_page_gets_a_cookie_that_opens_th
         .await;
     assert_eq!(after.err(), Some(401), "the cookie's session ended");
 }
+
+/// A contact invited by email with no name shows as their address's first part until they say
+/// how they are called: the join page asks, prefilled, and the name they give is theirs everywhere.
+#[tokio::test]
+async fn a_contact_invited_by_email_gives_their_own_name_on_the_join_page() {
+    let sink = convene_testkit::SmtpSink::start().await;
+    let t = TestServer::start(Some(&sink)).await;
+    let ana = t.agent("ana@demo.convene.test").await;
+    let conv = ana.new_conversation("Names").await;
+    ana.post(
+        &format!("/api/v1/conversations/{conv}/contact-invites"),
+        json!({"email": "maria.gomez@example.com"}),
+    )
+    .await
+    .ok();
+    let mail = sink
+        .wait_for(1, std::time::Duration::from_secs(10))
+        .await
+        .pop()
+        .expect("invite email");
+    let link = mail.join_link().expect("join link");
+    let browser = reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .expect("client");
+    let page = browser
+        .get(&link)
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        page.contains("name=\"name\"") && page.contains("value=\"maria.gomez\""),
+        "the page asks for a name, prefilled: {page}"
+    );
+    let joined = browser
+        .post(&link)
+        .header("origin", "null")
+        .header("sec-fetch-site", "same-origin")
+        .form(&[("name", "María Gómez")])
+        .send()
+        .await
+        .expect("join");
+    assert_eq!(joined.status(), 303);
+    let people = ana
+        .get(&format!("/api/v1/conversations/{conv}/participants"))
+        .await;
+    let maria = people.ok()["participants"]
+        .as_array()
+        .expect("participants")
+        .iter()
+        .find(|p| p["email"] == "maria.gomez@example.com")
+        .expect("maria")
+        .clone();
+    assert_eq!(maria["name"], "María Gómez");
+    assert_eq!(maria["state"], "joined");
+    let found = ana.get("/api/v1/contacts?q=gómez").await;
+    assert!(
+        found.ok().to_string().contains("María Gómez"),
+        "found by the name she gave: {}",
+        found.body
+    );
+}

@@ -148,9 +148,10 @@ export class AppView {
       h("div", { class: "body" }, this.sidebar, this.main),
     );
     this.main.append(h("p", { class: "empty-pane" }, "Select a conversation."));
-    // Esc closes the open panel, unless a menu or dialog took it for itself.
-    this.element.addEventListener("keydown", (e) => {
-      if (e.key === "Escape" && !e.defaultPrevented && this.panel) {
+    // Esc closes the open panel, unless a menu or dialog took it for itself. On the document: the
+    // focus may be on the page itself (a rebuilt control gives it up).
+    document.addEventListener("keydown", (e) => {
+      if (e.key === "Escape" && !e.defaultPrevented && this.panel && this.element.isConnected) {
         e.preventDefault();
         this.closePanel();
       }
@@ -191,7 +192,8 @@ export class AppView {
     const joined = this.home.conversations.filter((e) => !e.invited);
     const last = localStorage.getItem(LAST_KEY);
     const target = joined.find((e) => e.conversation.id === last) ?? joined[0];
-    if (target) void this.open(target.conversation.id);
+    // Reopened for the wide layout; on a phone the list stays in front until one is picked.
+    if (target) void this.open(target.conversation.id, false);
   }
 
   private scheduleReload(): void {
@@ -343,8 +345,10 @@ export class AppView {
     );
   }
 
-  async open(id: string): Promise<void> {
+  async open(id: string, toFront = true): Promise<void> {
     localStorage.setItem(LAST_KEY, id);
+    // On a phone the conversation takes the screen; "Conversations" goes back to the list.
+    if (toFront) this.element.classList.add("conversation-open");
     if (this.selected !== id) {
       this.selected = id;
       this.panel = null;
@@ -427,6 +431,7 @@ export class AppView {
     const header = h(
       "header",
       { class: "conversation-header" },
+      h("button", { type: "button", class: "back-to-list", onclick: () => this.element.classList.remove("conversation-open") }, "‹ Conversations"),
       h("div", { class: "grow" }, h("h1", { "data-testid": "conversation-subject" }, c.subject), h("span", { class: "muted" }, peopleCount(c.participant_count))),
       h("div", { class: "header-icons", role: "toolbar", "aria-label": "Conversation tools" }, ...(["Service", "Contacts", "People"] as PanelName[]).map((n) => iconButton(n, this.panel === n, toggle(n)))),
     );
@@ -494,6 +499,8 @@ export class AppView {
     this.showPanel(screen);
     const focused = document.activeElement;
     const keepFocus = focused instanceof HTMLTextAreaElement && this.main.contains(focused);
+    // A tool icon that had the focus is rebuilt: the new one takes it.
+    const focusedTool = focused instanceof HTMLButtonElement && focused.closest(".header-icons") ? focused.getAttribute("aria-label") : null;
     const column = h("div", { class: "conversation-column" }, header, timeline, outbox ?? "", composer);
     this.layout.className = `conversation-layout${this.panel ? " with-panel" : ""}`;
     if (this.layout.parentElement !== this.main) {
@@ -507,5 +514,6 @@ export class AppView {
     }
     timeline.scrollTop = timeline.scrollHeight;
     if (keepFocus) input.focus();
+    if (focusedTool) this.main.querySelector<HTMLElement>(`.header-icons button[aria-label="${focusedTool}"]`)?.focus();
   }
 }

@@ -186,6 +186,13 @@ pub async fn redeem(
                         let contact = invite
                             .contact_id
                             .ok_or(Error::LinkInvalid { ask: None })?;
+                        // The person at the address may give their own name (the inviter may
+                        // have given none, and the address's first part is no name).
+                        if let Some(name) = req.name.as_deref().filter(|n| !n.trim().is_empty()) {
+                            let name = validate::text("name", name, validate::MAX_NAME)?;
+                            let account = rows::parse(&found.account)?;
+                            crate::store::rename_contact(tx, contact, account, &name).await?;
+                        }
                         let principal = contact_principal(tx, contact).await?;
                         let conv = load_for(tx, &principal, found.conversation, Need::Account).await?;
                         invites::accept_or_decline(tx, &conv, &invite, principal.name(), true)
