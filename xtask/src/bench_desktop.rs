@@ -139,7 +139,10 @@ pub fn run(root: &Path, out: &Path) -> Result<()> {
     drop(display);
 
     let [big, small] = &sets;
-    let figures = figures(big, small);
+    let mut figures = figures(big, small);
+    let (raw, gzip) = bundle_size(&root.join("ui/dist/assets"))?;
+    figures.push(Figure::plain("ui.bundle_js_css", raw, "KiB"));
+    figures.push(Figure::plain("ui.bundle_js_css.gzip", gzip, "KiB"));
     print_table(&figures);
     write_json(out, &figures)
 }
@@ -499,6 +502,30 @@ fn figures(big: &DataSet, small: &DataSet) -> Vec<Figure> {
     }
     figures.retain(|f| f.value.is_finite());
     figures
+}
+
+/// The built UI's JavaScript and CSS in KiB, as stored and gzip-compressed (what a browser or the
+/// app loads; the bench table prints both).
+fn bundle_size(assets: &Path) -> Result<(f64, f64)> {
+    use std::io::Write;
+    let (mut raw, mut gzip) = (0usize, 0usize);
+    for entry in std::fs::read_dir(assets)
+        .with_context(|| format!("reading {} (build the UI first)", assets.display()))?
+    {
+        let path = entry?.path();
+        if !matches!(
+            path.extension().and_then(|e| e.to_str()),
+            Some("js" | "css")
+        ) {
+            continue;
+        }
+        let bytes = std::fs::read(&path)?;
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        encoder.write_all(&bytes)?;
+        raw += bytes.len();
+        gzip += encoder.finish()?.len();
+    }
+    Ok((raw as f64 / 1024.0, gzip as f64 / 1024.0))
 }
 
 fn print_table(figures: &[Figure]) {
