@@ -56,6 +56,8 @@ export class HttpBackend implements Backend {
   private confirming = false;
   /** Who this page is signed in as. */
   private me: Me | null = null;
+  /** Request Service's crews from the last screen read, with its conversation. */
+  private lastCrews: { conversation: string; crews: CrewChoice[] } | null = null;
   /** Where core events go (set by `onEvent`). */
   private notify: ((event: CoreEvent) => void) | null = null;
 
@@ -247,10 +249,14 @@ export class HttpBackend implements Backend {
   }
 
   private async screenPage(id: string): Promise<ScreenPage> {
-    return this.call<ScreenPage>("GET", `/conversations/${encodeURIComponent(id)}/screen`);
+    const page = await this.call<ScreenPage>("GET", `/conversations/${encodeURIComponent(id)}/screen`);
+    this.lastCrews = { conversation: id, crews: page.crews };
+    return page;
   }
 
+  // The screen just read carries them: no second request for the panel that shows it.
   async crewChoices(conversationId: string): Promise<CrewChoice[]> {
+    if (this.lastCrews?.conversation === conversationId) return this.lastCrews.crews;
     return (await this.screenPage(conversationId)).crews;
   }
 
