@@ -53,7 +53,14 @@ pub struct FeedRow {
 pub struct Read {
     pub rows: Vec<FeedRow>,
     pub held_back: bool,
+    /// The newest transaction whose committed rows wait (when `held_back`).
+    waiting_tx: Option<i64>,
 }
+
+/// How long a sync waits for rows committed before it began to pass the horizon. Transactions
+/// are short (a few milliseconds), so this is reached only behind something unusual (a backup,
+/// a stuck session); the rows then come with the next sync or the realtime stream.
+pub const PATIENCE: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// The line below which the feed is final: transactions with a smaller id have all ended.
 async fn horizon(conn: &mut AnyConnection, backend: Backend) -> Result<i64, sqlx::Error> {
@@ -76,7 +83,7 @@ pub async fn read(
     limit: i64,
 ) -> Result<Read, sqlx::Error> {
     let columns = "conversation_id, kind, ref_id, affected_agent, affected_contact";
-    let (rows, held_back) = match backend {
+    let (rows, waiting_tx) = match backend {
         Backend::Sqlite => {
             let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
                 "SELECT seq, seq, {columns} FROM changes
@@ -87,7 +94,7 @@ pub async fn read(
             .bind(limit)
             .fetch_all(&mut *conn)
             .await?;
-            (rows, false)
+            (rows, None)
         }
         Backend::Postgres => {
             let line = horizon(conn, backend).await?;
@@ -104,20 +111,57 @@ pub async fn read(
             .fetch_all(&mut *conn)
             .await?;
             // A full page is followed at once anyway; a short one says whether rows wait.
-            let waiting = i64::try_from(rows.len()).unwrap_or(0) < limit
-                && sqlx::query("SELECT 1 FROM changes WHERE account_id = $1 AND tx >= $2 LIMIT 1")
-                    .bind(account.to_string())
-                    .bind(line)
-                    .fetch_optional(&mut *conn)
-                    .await?
-                    .is_some();
+            let waiting = if i64::try_from(rows.len()).unwrap_or(0) < limit {
+                sqlx::query_scalar::<_, Option<i64>>(
+                    "SELECT MAX(tx) FROM changes WHERE account_id = $1 AND tx >= $2",
+                )
+                .bind(account.to_string())
+                .bind(line)
+                .fetch_one(&mut *conn)
+                .await?
+            } else {
+                None
+            };
             (rows, waiting)
         }
     };
     Ok(Read {
         rows: rows.iter().map(row).collect(),
-        held_back,
+        held_back: waiting_tx.is_some(),
+        waiting_tx,
     })
+}
+
+/// Like [`read`], for a reader that must see every row committed before it asked (a sync right
+/// after the caller's own write): when such rows wait behind an older transaction still running
+/// (anywhere on the cluster, since transaction ids are cluster-wide; only transactions that wrote
+/// count, so a long read-only one such as a backup does not), waits up to [`PATIENCE`] for it to
+/// end, then reads again. No connection is held while it waits.
+pub async fn read_settled(
+    store: &Store,
+    account: AccountId,
+    after: FeedPos,
+    limit: i64,
+) -> Result<Read, sqlx::Error> {
+    let backend = store.backend();
+    let first = {
+        let mut conn = store.pool().acquire().await?;
+        read(&mut conn, backend, account, after, limit).await?
+    };
+    let Some(waiting) = first.waiting_tx else {
+        return Ok(first);
+    };
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        let mut conn = store.pool().acquire().await?;
+        if horizon(&mut conn, backend).await? > waiting {
+            return read(&mut conn, backend, account, after, limit).await;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Ok(first);
+        }
+    }
 }
 
 fn row(r: &sqlx::any::AnyRow) -> FeedRow {

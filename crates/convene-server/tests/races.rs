@@ -623,3 +623,49 @@ async fn side_by_side_invites_make_one_invite_per_person() {
         assert_eq!(pending, Some(9), "round {round}: Ben and the eight");
     }
 }
+
+/// A sync asked for after a write was answered shows that write, even while some older
+/// transaction elsewhere on the PostgreSQL cluster (another database, another tenant, another
+/// test) is still running: the feed's commit-order horizon is cluster-wide, so the write's row
+/// waits behind it, and the sync waits a moment for it instead of answering without it.
+#[tokio::test]
+async fn a_sync_after_a_write_shows_it_while_an_older_transaction_elsewhere_still_runs() {
+    use sqlx::Connection;
+    let Ok(admin) = std::env::var(convene_testkit::TEST_DATABASE_ENV) else {
+        eprintln!("skipped: a PostgreSQL horizon case");
+        return;
+    };
+    let t = server().await;
+    let ana = t.agent("ana@demo.convene.test").await;
+    let conversation = ana.new_conversation("Read your writes").await;
+    let (_, cursor) = synced_messages(&ana, &conversation, None).await;
+
+    // An older transaction with an id, in the cluster's maintenance database.
+    let mut holder = sqlx::postgres::PgConnection::connect(&admin)
+        .await
+        .expect("connect");
+    sqlx::raw_sql("BEGIN; SELECT pg_current_xact_id();")
+        .execute(&mut holder)
+        .await
+        .expect("hold a transaction");
+    let posted = ana
+        .post(
+            &format!("/api/v1/conversations/{conversation}/messages"),
+            json!({ "body": "written, answered, then synced" }),
+        )
+        .await;
+    let id = posted.ok()["id"].as_str().expect("id").to_owned();
+    let release = tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        sqlx::raw_sql("COMMIT")
+            .execute(&mut holder)
+            .await
+            .expect("end the older transaction");
+    });
+    let (synced, _) = synced_messages(&ana, &conversation, Some(cursor)).await;
+    release.await.expect("release");
+    assert!(
+        synced.contains(&id),
+        "the message answered before the sync began is in it: {synced:?}"
+    );
+}

@@ -206,16 +206,10 @@ struct Touched {
 
 /// One page of changes after feed position `pos`, in commit order.
 pub async fn feed_page(ctx: &Ctx, principal: &Principal, pos: FeedPos) -> Result<SyncPage, Error> {
+    let changes = feed::read_settled(&ctx.store, principal.account_id(), pos, PAGE_CHANGES)
+        .await?
+        .rows;
     let mut conn = ctx.store.pool().acquire().await?;
-    let changes = feed::read(
-        &mut conn,
-        ctx.store.backend(),
-        principal.account_id(),
-        pos,
-        PAGE_CHANGES,
-    )
-    .await?
-    .rows;
     let has_more = i64::try_from(changes.len()).unwrap_or(0) == PAGE_CHANGES;
     let next = changes.last().map_or(pos, |r| r.pos);
     let me = principal.member();
