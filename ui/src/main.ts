@@ -1,5 +1,6 @@
 // Entry point: pick the backend, then show sign-in or the app.
 
+import "./tokens.css";
 import "./style.css";
 import { detectBackend, SIGNED_OUT, type Backend } from "./backend";
 import { h, mount } from "./dom";

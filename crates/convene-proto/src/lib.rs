@@ -12,6 +12,7 @@ pub mod policy;
 pub mod roles;
 pub mod screen;
 pub mod sync;
+pub mod timeline;
 
 pub use domain::*;
 pub use dto::*;

@@ -19,7 +19,19 @@ use crate::ratelimit;
 use crate::service::join::{self, PreviewKind};
 use crate::state::AppState;
 
-const CSP: &str = "default-src 'none'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+/// The join page's style: the app's own tokens, then its layout, inlined (the page loads nothing).
+const STYLE: &str = concat!(
+    include_str!("../../../ui/src/tokens.css"),
+    include_str!("join.css")
+);
+
+/// The join page's policy: nothing but its one inline style block, named by its hash.
+static CSP: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    use base64::Engine;
+    use sha2::Digest;
+    let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(STYLE));
+    format!("default-src 'none'; style-src 'sha256-{hash}'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
+});
 
 /// The web client's policy: only our own scripts, styles and connections (the API and its stream).
 const APP_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
@@ -108,11 +120,11 @@ async fn serve_ui_file(state: &AppState, relative: &str) -> Response {
 fn page(status: StatusCode, title: &str, body: &str) -> Response {
     let html = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width\">\
-         <title>{title} · Convene</title></head><body><main><h1>{title}</h1>{body}</main></body></html>",
+         <title>{title} · Convene</title><style>{STYLE}</style></head><body><main><h1>{title}</h1>{body}</main></body></html>",
         title = escape_html(title)
     );
     let mut response = (status, Html(html)).into_response();
-    security_headers(&mut response, CSP);
+    security_headers(&mut response, CSP.as_str());
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -159,7 +171,7 @@ fn signed_in_redirect(location: &str, token: &str) -> Response {
     if let Ok(cookie) = HeaderValue::from_str(&session_cookie_header(token)) {
         response.headers_mut().insert(header::SET_COOKIE, cookie);
     }
-    security_headers(&mut response, CSP);
+    security_headers(&mut response, CSP.as_str());
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -177,3 +177,62 @@ async fn the_screen_carries_a_verdict_with_its_reason_for_every_person_invite_an
         .await
         .problem(404, "not_found");
 }
+
+/// What a customer reads of the timeline is worded for customers: no counts of agents notified,
+/// no other customer's address, no resends or link settings; the team still reads it all.
+#[tokio::test]
+async fn a_customer_reads_the_timeline_without_the_teams_inner_workings() {
+    let sink = SmtpSink::start().await;
+    let t = TestServer::start(Some(&sink)).await;
+    let ana = t.agent("ana@demo.convene.test").await;
+    let conversation = ana.new_conversation("Customer words").await;
+    let base = format!("/api/v1/conversations/{conversation}");
+    let crews = ana.get("/api/v1/crews").await.ok().clone();
+    let crew = crews["crews"]
+        .as_array()
+        .expect("crews")
+        .iter()
+        .find(|c| c["name"] == "Technical Support")
+        .expect("the demo's Technical Support crew")
+        .clone();
+    ana.post(
+        &format!("{base}/service-requests"),
+        json!({"crew_id": crew["id"]}),
+    )
+    .await
+    .ok();
+    let carol = t
+        .seat_contact(&sink, &ana, &conversation, "carol.words@example.com")
+        .await;
+    ana.post(
+        &format!("{base}/contact-invites"),
+        json!({"email": "pat.private@example.com"}),
+    )
+    .await
+    .ok();
+
+    let team = ana.get(&format!("{base}/screen")).await.ok().clone();
+    let team_text = team["events"].to_string();
+    assert!(team_text.contains("notified"), "{team_text}");
+    assert!(team_text.contains("pat.private@example.com"), "{team_text}");
+    assert!(team["snapshot"]["service_requests"][0]["notified"].as_i64() > Some(0));
+
+    let screen = carol.get(&format!("{base}/screen")).await.ok().clone();
+    let listed = carol.get(&format!("{base}/events")).await.ok().clone();
+    let synced = carol.get("/api/v1/sync").await.ok().clone();
+    for (what, events) in [
+        ("screen", &screen["events"]),
+        ("events", &listed["events"]),
+        ("sync", &synced["events"]),
+    ] {
+        let text = events.to_string();
+        assert!(!text.contains("notified"), "{what}: {text}");
+        assert!(!text.contains("pat.private@example.com"), "{what}: {text}");
+        assert!(
+            text.contains("asked a colleague to help"),
+            "{what}: the request itself is there, in customer words: {text}"
+        );
+        assert!(text.contains("sent an invite by email"), "{what}: {text}");
+    }
+    assert_eq!(screen["snapshot"]["service_requests"][0]["notified"], 0);
+}

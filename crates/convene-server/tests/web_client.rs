@@ -297,3 +297,40 @@ async fn a_contact_invited_by_email_gives_their_own_name_on_the_join_page() {
         found.body
     );
 }
+
+/// The join page is styled from the app's own tokens (light and dark), inline, and its CSP
+/// allows that one style block by its hash and nothing else: still no script of any kind.
+#[tokio::test]
+async fn the_join_page_is_styled_from_the_apps_tokens_and_allows_no_script() {
+    use base64::Engine;
+    use sha2::Digest;
+    let t = TestServer::start(None).await;
+    let ana = t.agent("ana@demo.convene.test").await;
+    let conv = ana.new_conversation("Styled join").await;
+    let token = ana.share_token(&conv).await;
+    let page = reqwest::get(format!("{}/j/{token}", t.server.url()))
+        .await
+        .expect("join page");
+    let csp = page
+        .headers()
+        .get("content-security-policy")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let html = page.text().await.expect("html");
+    let style = html
+        .split_once("<style>")
+        .and_then(|(_, rest)| rest.split_once("</style>"))
+        .map(|(css, _)| css)
+        .expect("an inline style block");
+    assert!(style.contains("--accent:"), "the app's tokens");
+    assert!(style.contains("prefers-color-scheme: dark"), "the dark set");
+    let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(style));
+    assert!(
+        csp.contains(&format!("style-src 'sha256-{hash}'")),
+        "the CSP names exactly this block: {csp}"
+    );
+    assert!(csp.starts_with("default-src 'none'"), "{csp}");
+    assert!(!csp.contains("script-src"), "no script is allowed: {csp}");
+    assert!(!html.contains("<script"), "no script is sent");
+}

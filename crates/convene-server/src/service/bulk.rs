@@ -189,7 +189,10 @@ pub async fn snapshots_as(
             me,
             participants: participants.remove(&id).unwrap_or_default(),
             invites: invites.remove(&id).unwrap_or_default(),
-            service_requests: requests.remove(&id).unwrap_or_default(),
+            service_requests: convene_proto::timeline::requests_for_viewer(
+                requests.remove(&id).unwrap_or_default(),
+                principal.member(),
+            ),
         });
     }
     Ok((out, gone))
