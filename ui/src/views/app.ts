@@ -297,7 +297,6 @@ export class AppView {
       h(
         "span",
         { class: "meta" },
-        h("span", { class: `badge role-${c.my_role ?? "none"}` }, roleLabel(c.my_role)),
         h("span", {}, peopleCount(c.participant_count)),
         h("time", { datetime: c.updated_at }, relativeTime(c.updated_at)),
         unread ? h("span", { class: "dot", "aria-label": "unread" }) : null,
