@@ -241,6 +241,7 @@ export class AppView {
       const queued = pending ? ` · ${pending} pending` : "";
       this.status.textContent = `Offline — showing cached conversations${when}${queued}`;
     }
+    this.status.title = this.status.textContent ?? "";
   }
 
   private openSignInAgain(): void {
