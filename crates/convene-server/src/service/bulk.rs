@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use convene_proto::policy::{allowed, Action, Actor, Participation};
+use convene_proto::screen::Member;
 use convene_proto::{
     ConversationId, ConversationSnapshot, Event, InviteeKind, Message, Participant,
     ParticipantRole, ParticipantState,
@@ -13,7 +14,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use super::rows::{
-    conversation_row, event_row, invite_row, message_row, parse, service_request_row,
+    conversation_row, events_for, invite_row, message_row, parse, service_request_row,
     CONVERSATION_SELECT, EVENT_SELECT, INVITE_SELECT, MESSAGE_SELECT, SERVICE_REQUEST_SELECT,
 };
 use super::{s, Principal};
@@ -377,16 +378,18 @@ pub async fn messages_of(
     Ok(out)
 }
 
-/// Every timeline event of the conversations `ids`, each conversation's in time order.
-pub async fn events_of(conn: &mut AnyConnection, ids: &[String]) -> Result<Vec<Event>, Error> {
+/// Every timeline event of the conversations `ids`, each conversation's in time order, as
+/// `viewer` reads them.
+pub async fn events_of(
+    conn: &mut AnyConnection,
+    ids: &[String],
+    viewer: Member,
+) -> Result<Vec<Event>, Error> {
     let sql = format!(
         "{EVENT_SELECT} WHERE conversation_id IN ({{in}}) ORDER BY conversation_id, created_at, id"
     );
-    fetch_in(conn, &sql, &[], ids)
-        .await?
-        .iter()
-        .map(event_row)
-        .collect()
+    let rows = fetch_in(conn, &sql, &[], ids).await?;
+    events_for(&rows, viewer)
 }
 
 /// The messages with these ids, in time order.
@@ -402,12 +405,13 @@ pub async fn messages_by_id(
         .collect()
 }
 
-/// The timeline events with these ids, in time order.
-pub async fn events_by_id(conn: &mut AnyConnection, ids: &[String]) -> Result<Vec<Event>, Error> {
+/// The timeline events with these ids, in time order, as `viewer` reads them.
+pub async fn events_by_id(
+    conn: &mut AnyConnection,
+    ids: &[String],
+    viewer: Member,
+) -> Result<Vec<Event>, Error> {
     let sql = format!("{EVENT_SELECT} WHERE id IN ({{in}}) ORDER BY created_at, id");
-    fetch_in(conn, &sql, &[], ids)
-        .await?
-        .iter()
-        .map(event_row)
-        .collect()
+    let rows = fetch_in(conn, &sql, &[], ids).await?;
+    events_for(&rows, viewer)
 }

@@ -64,9 +64,5 @@ pub async fn events(
 ) -> Result<Vec<Event>, Error> {
     let mut conn = ctx.store.pool().acquire().await?;
     load_conversation(&mut conn, principal, id).await?;
-    let events = rows::events(&mut conn, id).await?;
-    Ok(convene_proto::timeline::for_viewer(
-        events,
-        principal.member(),
-    ))
+    rows::events(&mut conn, id, principal.member()).await
 }

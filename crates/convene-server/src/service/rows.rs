@@ -1,5 +1,6 @@
 //! Reading the domain's rows into the API's types. One query per list, names joined in.
 
+use convene_proto::screen::Member;
 use convene_proto::{
     Conversation, ConversationId, Event, Invite, InviteeKind, Message, Participant, ServiceRequest,
 };
@@ -293,22 +294,23 @@ pub(super) fn event_row(r: &AnyRow) -> Result<Event, Error> {
     })
 }
 
-/// Timeline events of a conversation in order.
-pub async fn events(tx: &mut AnyConnection, id: ConversationId) -> Result<Vec<Event>, Error> {
+/// Timeline events of a conversation in order, as `viewer` reads them.
+pub async fn events(
+    tx: &mut AnyConnection,
+    id: ConversationId,
+    viewer: Member,
+) -> Result<Vec<Event>, Error> {
     let sql = format!("{EVENT_SELECT} WHERE conversation_id = $1 ORDER BY created_at, id");
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id.to_string())
         .fetch_all(&mut *tx)
         .await?;
-    rows.iter().map(event_row).collect()
+    events_for(&rows, viewer)
 }
 
-/// One event by id.
-pub async fn event(tx: &mut AnyConnection, id: &str) -> Result<Option<Event>, Error> {
-    let sql = format!("{EVENT_SELECT} WHERE id = $1");
-    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
-    row.as_ref().map(event_row).transpose()
+/// Event rows as `viewer` reads them: every loader of events for a reader goes through here, so
+/// none can hand a customer the team's lines (`convene_proto::timeline`).
+pub(super) fn events_for(rows: &[AnyRow], viewer: Member) -> Result<Vec<Event>, Error> {
+    let events = rows.iter().map(event_row).collect::<Result<Vec<_>, _>>()?;
+    Ok(convene_proto::timeline::for_viewer(events, viewer))
 }

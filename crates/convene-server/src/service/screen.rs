@@ -31,10 +31,7 @@ pub async fn screen(
         verdicts: verdicts(&snapshot, principal.member()),
         crews,
         messages: rows::messages(&mut conn, id).await?,
-        events: convene_proto::timeline::for_viewer(
-            rows::events(&mut conn, id).await?,
-            principal.member(),
-        ),
+        events: rows::events(&mut conn, id, principal.member()).await?,
         snapshot,
     })
 }

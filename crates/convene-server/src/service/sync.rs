@@ -175,10 +175,7 @@ async fn snapshot_page(
     let (conversations, _) = bulk::snapshots(&mut conn, backend, principal, &ids).await?;
     let visible: Vec<String> = conversations.iter().map(|c| s(c.conversation.id)).collect();
     let messages = bulk::messages_of(&mut conn, backend, &visible).await?;
-    let events = convene_proto::timeline::for_viewer(
-        bulk::events_of(&mut conn, &visible).await?,
-        principal.member(),
-    );
+    let events = bulk::events_of(&mut conn, &visible, principal.member()).await?;
     let more_conversations = i64::try_from(ids.len()).unwrap_or(0) == PAGE_CONVERSATIONS;
     let (cursor, has_more) = match ids.last() {
         Some(last) if more_conversations => (format!("s{}.{last}", head.format()), true),
@@ -260,10 +257,7 @@ pub async fn feed_page(ctx: &Ctx, principal: &Principal, pos: FeedPos) -> Result
         has_more,
         conversations,
         messages: bulk::messages_by_id(&mut conn, &message_ids).await?,
-        events: convene_proto::timeline::for_viewer(
-            bulk::events_by_id(&mut conn, &event_ids).await?,
-            me,
-        ),
+        events: bulk::events_by_id(&mut conn, &event_ids, me).await?,
         lost,
     })
 }
