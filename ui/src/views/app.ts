@@ -3,17 +3,16 @@
 
 import type { Backend } from "../backend";
 import { afterNextPaint, h } from "../dom";
-import { initials, peopleCount, relativeTime, roleLabel } from "../format";
+import { peopleCount, relativeTime } from "../format";
 import { LIMITS } from "../generated/types";
-import type { ConversationScreen, Home, Invite, ListEntry, Message, QueuedAction, SessionInfo, SyncState, TimelineEvent } from "../types";
+import type { ConversationScreen, Home, Invite, ListEntry, SessionInfo, SyncState } from "../types";
 import { VirtualList } from "../virtual-list";
-import ServicePanel from "../components/ServicePanel.svelte";
+import { flushSync } from "svelte";
+import Conversation from "../components/Conversation.svelte";
+import TopBar from "../components/TopBar.svelte";
 import { mountWithProps, type Mounted } from "../components/mount.svelte";
-import PeoplePanel from "../components/PeoplePanel.svelte";
-import ContactsPanel from "../components/ContactsPanel.svelte";
-import type { PanelName } from "./panels";
 import { signInAgainDialog } from "./session-ended";
-import { can, iconButton, messageOf, toast } from "./shared";
+import { messageOf, toast } from "./shared";
 import { guestBanner } from "./verify";
 
 /** Height of one conversation row in the list, gap included (rows are one fixed height so the list can be windowed). */
@@ -21,8 +20,9 @@ export const CONVERSATION_ROW_HEIGHT = 66;
 const CONVERSATION_ROW_GAP = 6;
 
 const SEEN_KEY = "convene.seen";
-/** What the panels are given (each takes the part it needs). */
-type PanelProps = { backend: Backend; screen: ConversationScreen; onclose: () => void; tab?: "request" | "agent"; isAgent?: boolean; onchanged?: () => void };
+/** What the conversation component is given. */
+type TopBarProps = { me: SessionInfo["me"]; state: SyncState | "loading"; pending: number; lastSynced: string | null; onsignout: () => void; onsigninagain: () => void };
+type ConversationProps = { backend: Backend; screen: ConversationScreen; isAgent: boolean; onback: () => void; onchanged: () => void };
 
 const LAST_KEY = "convene.last";
 
@@ -41,41 +41,9 @@ function markSeen(id: string, at: string): void {
   localStorage.setItem(SEEN_KEY, JSON.stringify(all));
 }
 
-/** Messages and events in one time-ordered list. */
-export function mergeTimeline(messages: Message[], events: TimelineEvent[]): ({ kind: "message"; item: Message } | { kind: "event"; item: TimelineEvent })[] {
-  // Compare instants, not strings: RFC 3339 texts differ in fraction length ("…58.12Z" is after "…58.123Z").
-  const all = [
-    ...messages.map((item) => ({ kind: "message" as const, item, at: Date.parse(item.created_at) })),
-    ...events.map((item) => ({ kind: "event" as const, item, at: Date.parse(item.created_at) })),
-  ];
-  all.sort((a, b) => a.at - b.at);
-  return all.map(({ kind, item }) => ({ kind, item }) as { kind: "message"; item: Message } | { kind: "event"; item: TimelineEvent });
-}
-
-function describeAction(q: QueuedAction): string {
-  const labels: Record<string, string> = {
-    post_message: "Send message",
-    invite_agent: "Send invite",
-    request_service: "Request Service",
-    invite_contact: "Add to Conversation",
-    resend_invite: "Resend Invite",
-    revoke_invite: "Revoke invite",
-    accept_invite: "Join",
-    decline_invite: "Decline",
-    remove_participant: "Remove User",
-    make_owner: "Make owner",
-    leave: "Leave",
-    patch_share_link: "Change the Shareable Link",
-    rotate_share_link: "Rotate the Shareable Link",
-  };
-  return labels[q.action.kind] ?? q.action.kind;
-}
-
 export class AppView {
   readonly element: HTMLElement;
-  private readonly status = h("div", { class: "status", role: "status", "data-testid": "connection-status" }, "Loading…");
-  /** Shown beside the status while the server has ended the session. */
-  private readonly signInAgain = h("button", { type: "button", class: "link", hidden: true, "data-testid": "sign-in-again-button" }, "Sign in again");
+  private readonly topBar: Mounted<TopBarProps>;
   private readonly sidebar = h("nav", { class: "sidebar", "aria-label": "Conversations" });
   private readonly main = h("main", { class: "conversation-pane" });
   private readonly search = h("input", { type: "search", placeholder: "Search conversations", "aria-label": "Search conversations", class: "search" });
@@ -85,21 +53,12 @@ export class AppView {
   private lastQuery = "";
   private home: Home | null = null;
   private selected: string | null = null;
-  private panel: PanelName | null = null;
-  private serviceTab: "request" | "agent" = "request";
-  /** The conversation pane's layout and its panel's slot: kept across renders, so a component in
-   *  the slot (the Service panel) keeps what was typed and the focus when a new screen arrives. */
-  private readonly layout = h("div", { class: "conversation-layout" });
-  private readonly panelSlot = h("div", { class: "panel-slot" });
-  /** The screen on display (for closing a panel without reading it again). */
-  private shownScreen: ConversationScreen | null = null;
-  private mountedPanel: { name: PanelName; conversation: string; panel: Mounted<PanelProps> } | null = null;
+  /** The conversation on the pane: a component that keeps its own state across new screens. */
+  private shown: { conversation: string; view: Mounted<ConversationProps> } | null = null;
   private reloadTimer: number | undefined;
   /** The home last rendered, and its JSON once a later reload needed it for comparing. */
   private shownHome: Home | null = null;
   private shownHomeJson: string | null = null;
-  private lastScreen = "";
-  private draft = "";
 
   constructor(
     private readonly backend: Backend,
@@ -107,11 +66,6 @@ export class AppView {
     onSignedOut: () => void,
   ) {
     const me = session.me;
-    const signOut = h("button", { type: "button", class: "link" }, "Sign out");
-    signOut.addEventListener("click", async () => {
-      await backend.signOut().catch(() => undefined);
-      onSignedOut();
-    });
     this.search.addEventListener("input", () => this.renderSidebar());
     this.conversations = new VirtualList<ListEntry>({
       rowHeight: CONVERSATION_ROW_HEIGHT,
@@ -125,46 +79,33 @@ export class AppView {
       listAttrs: { class: "conversations", "data-testid": "conversation-list", "aria-label": "Conversations" },
     });
     this.sidebar.append(this.invitesSlot, h("h2", {}, "Conversations"), this.search, this.conversations.element, session.me.kind === "agent" ? this.createForm() : "");
+    const top = h("div", { class: "topbar-slot" });
+    this.topBar = mountWithProps(TopBar, top, {
+      me,
+      state: "loading",
+      pending: 0,
+      lastSynced: null,
+      onsignout: async () => {
+        await backend.signOut().catch(() => undefined);
+        onSignedOut();
+      },
+      onsigninagain: () => this.openSignInAgain(),
+    });
     this.element = h(
       "div",
       { class: "app" },
-      h(
-        "header",
-        { class: "topbar" },
-        h("div", { class: "brand" }, h("span", { class: "brand-mark", "aria-hidden": "true" }), "Convene"),
-        h("span", { class: "account" }, me.account_name),
-        this.status,
-        this.signInAgain,
-        h(
-          "div",
-          { class: "me" },
-          h("span", { class: "avatar", "aria-hidden": "true" }, initials(me.name)),
-          h("span", { "data-testid": "me-name" }, me.name),
-          me.kind === "agent" ? h("span", { class: "badge" }, roleLabel(me.role)) : null,
-          signOut,
-        ),
-      ),
+      top,
       guestBanner(backend, me),
       h("div", { class: "body" }, this.sidebar, this.main),
     );
     this.main.append(h("p", { class: "empty-pane" }, "Select a conversation."));
-    // Esc closes the open panel, unless a menu or dialog took it for itself. On the document: the
-    // focus may be on the page itself (a rebuilt control gives it up).
-    document.addEventListener("keydown", (e) => {
-      if (e.key === "Escape" && !e.defaultPrevented && this.panel && this.element.isConnected) {
-        e.preventDefault();
-        this.closePanel();
-      }
-    });
-    this.signInAgain.addEventListener("click", () => this.openSignInAgain());
     backend.onEvent((event) => {
       if (event.type === "action_failed") toast(`${event.label} failed: ${event.reason}`, "error");
       if (event.type === "notice") toast(event.text);
       if (event.type === "access_lost" && event.conversation_id === this.selected) {
         toast("You no longer have access to that conversation", "error");
         this.selected = null;
-        this.lastScreen = "";
-        this.main.replaceChildren(h("p", { class: "empty-pane", role: "status" }, "You no longer have access to that conversation."));
+        this.paneText("You no longer have access to that conversation.", "status");
       }
       this.scheduleReload();
     });
@@ -219,29 +160,16 @@ export class AppView {
       this.shownHomeJson = homeJson;
       this.renderSidebar();
     }
-    if (this.selected) await this.loadConversation(this.selected, false);
+    if (this.selected) await this.loadConversation(this.selected);
   }
 
   /** The connection status: online, offline (cached), or signed out by the server (sign in again). */
   private renderStatus(state: SyncState): void {
-    const home = this.home;
-    const pending = home?.queued.filter((q) => q.state === "pending").length ?? 0;
-    const signedOut = state === "signed_out";
-    const online = state === "online" || state === "syncing";
-    this.status.classList.toggle("offline", state === "offline");
-    this.status.classList.toggle("signed-out", signedOut);
-    this.signInAgain.hidden = !signedOut;
-    if (signedOut) {
-      const queued = pending ? ` · ${pending} pending` : "";
-      this.status.textContent = `Signed out — sign in again${queued}`;
-    } else if (online) {
-      this.status.textContent = pending ? `Online — sending ${pending}…` : "Online";
-    } else {
-      const when = home?.last_synced_at ? ` (last synced ${relativeTime(home.last_synced_at)})` : "";
-      const queued = pending ? ` · ${pending} pending` : "";
-      this.status.textContent = `Offline — showing cached conversations${when}${queued}`;
-    }
-    this.status.title = this.status.textContent ?? "";
+    const props = this.topBar.props;
+    props.state = state;
+    props.pending = this.home?.queued.filter((q) => q.state === "pending").length ?? 0;
+    props.lastSynced = this.home?.last_synced_at ?? null;
+    flushSync();
   }
 
   private openSignInAgain(): void {
@@ -349,17 +277,13 @@ export class AppView {
     localStorage.setItem(LAST_KEY, id);
     // On a phone the conversation takes the screen; "Conversations" goes back to the list.
     if (toFront) this.element.classList.add("conversation-open");
-    if (this.selected !== id) {
-      this.selected = id;
-      this.panel = null;
-      this.draft = "";
-    }
+    this.selected = id;
     this.conversations.refresh();
     this.conversations.revealKey(id);
-    await this.loadConversation(id, true);
+    await this.loadConversation(id);
   }
 
-  private async loadConversation(id: string, force: boolean): Promise<void> {
+  private async loadConversation(id: string): Promise<void> {
     let screen: ConversationScreen | null;
     try {
       screen = await this.backend.conversation(id);
@@ -369,151 +293,43 @@ export class AppView {
     }
     if (this.selected !== id) return;
     if (!screen) {
-      this.main.replaceChildren(h("p", { class: "empty-pane" }, "This conversation is not available."));
+      this.paneText("This conversation is not available.");
       return;
     }
     markSeen(id, screen.view.conversation.updated_at);
     this.lastSeen[id] = screen.view.conversation.updated_at;
-    const screenJson = JSON.stringify(screen);
-    if (!force && screenJson === this.lastScreen) return;
-    this.lastScreen = screenJson;
-    this.renderConversation(screen);
+    this.showConversation(screen);
   }
 
-  /** Puts the open panel in its slot: a component that is handed each new screen and keeps its own
-   *  state (what was typed, the focus, an open menu). */
-  private showPanel(screen: ConversationScreen): void {
+  /** Shows a conversation's screen: a new Conversation for another conversation (a fresh panel,
+   *  composer and scroll), the same one handed the new screen otherwise (it keeps its own state). */
+  private showConversation(screen: ConversationScreen): void {
     const id = screen.view.conversation.id;
-    if (!this.panel) {
-      this.closeMountedPanel();
-      this.panelSlot.replaceChildren();
+    if (this.shown?.conversation === id) {
+      this.shown.view.props.screen = screen;
       return;
     }
-    if (this.mountedPanel?.conversation === id && this.mountedPanel.name === this.panel) {
-      this.mountedPanel.panel.props.screen = screen;
-      return;
-    }
-    this.closeMountedPanel();
-    this.panelSlot.replaceChildren();
-    const common = { backend: this.backend, screen, onclose: () => this.closePanel() };
-    const panel =
-      this.panel === "Service"
-        ? mountWithProps(ServicePanel, this.panelSlot, { ...common, tab: this.serviceTab })
-        : this.panel === "People"
-          ? mountWithProps(PeoplePanel, this.panelSlot, common)
-          : mountWithProps(ContactsPanel, this.panelSlot, { ...common, isAgent: this.session.me.kind === "agent", onchanged: () => this.scheduleReload() });
-    this.mountedPanel = { name: this.panel, conversation: id, panel };
-  }
-
-  /** Closes the open panel (its ✕, or Esc) and gives the focus back to its icon. */
-  private closePanel(): void {
-    const name = this.panel;
-    if (!name || !this.shownScreen) return;
-    this.panel = null;
-    this.renderConversation(this.shownScreen);
-    this.main.querySelector<HTMLElement>(`.header-icons button[aria-label="${name}"]`)?.focus();
-  }
-
-  private closeMountedPanel(): void {
-    if (!this.mountedPanel) return;
-    this.serviceTab = this.mountedPanel.panel.props.tab ?? this.serviceTab;
-    this.mountedPanel.panel.destroy();
-    this.mountedPanel = null;
-  }
-
-  private renderConversation(screen: ConversationScreen): void {
-    this.shownScreen = screen;
-    const c = screen.view.conversation;
-    const toggle = (name: PanelName) => () => {
-      this.panel = this.panel === name ? null : name;
-      this.renderConversation(screen);
-    };
-    const header = h(
-      "header",
-      { class: "conversation-header" },
-      h("button", { type: "button", class: "back-to-list", onclick: () => this.element.classList.remove("conversation-open") }, "‹ Conversations"),
-      h("div", { class: "grow" }, h("h1", { "data-testid": "conversation-subject" }, c.subject), h("span", { class: "muted" }, peopleCount(c.participant_count))),
-      h("div", { class: "header-icons", role: "toolbar", "aria-label": "Conversation tools" }, ...(["Service", "Contacts", "People"] as PanelName[]).map((n) => iconButton(n, this.panel === n, toggle(n)))),
-    );
-    const pendingIds = new Set(screen.timeline.pending.map(([id]) => id));
-    const timeline = h(
-      "ol",
-      { class: "timeline", "data-testid": "timeline", "aria-label": "Timeline" },
-      ...mergeTimeline(screen.timeline.messages, screen.timeline.events).map((entry) =>
-        entry.kind === "event"
-          ? h("li", { class: "event", "data-testid": "event" }, h("span", {}, entry.item.text), " ", h("time", { datetime: entry.item.created_at }, relativeTime(entry.item.created_at)))
-          : h(
-              "li",
-              { class: `message ${entry.item.author_kind}${pendingIds.has(entry.item.id) ? " pending" : ""}`, "data-testid": "message" },
-              h("div", { class: "message-head" }, h("strong", {}, entry.item.author_name), " ", h("time", { datetime: entry.item.created_at }, relativeTime(entry.item.created_at)), pendingIds.has(entry.item.id) ? h("span", { class: "pending", "data-testid": "pending-marker" }, "pending") : null),
-              h("p", { class: "message-body" }, entry.item.body),
-            ),
-      ),
-    );
-    const queued = screen.queued.filter((q) => q.action.kind !== "post_message" || q.state === "failed");
-    const outbox = queued.length
-      ? h(
-          "ul",
-          { class: "outbox", "aria-label": "Queued actions", "data-testid": "outbox" },
-          ...queued.map((q) => {
-            if (q.state === "pending") return h("li", { class: "queued", "data-testid": "queued-action" }, `${describeAction(q)} — pending`);
-            const dismiss = h("button", { type: "button", class: "link" }, "Dismiss");
-            const retry = h("button", { type: "button", class: "link" }, "Retry");
-            dismiss.addEventListener("click", () => void this.backend.dismiss(q.seq).then(() => this.scheduleReload()));
-            retry.addEventListener("click", () => void this.backend.retry(q.seq).then(() => this.scheduleReload()));
-            return h("li", { class: "failed", "data-testid": "failed-action", role: "alert" }, `${describeAction(q)} failed: ${q.last_error ?? "refused"} `, retry, dismiss);
-          }),
-        )
-      : null;
-    const input = h("textarea", { "aria-label": "Message", placeholder: "Write a message", rows: "2", maxlength: String(LIMITS.message) });
-    input.value = this.draft;
-    input.addEventListener("input", () => (this.draft = input.value));
-    const composer = h("form", { class: "composer" }, input, h("button", { type: "submit", class: "primary" }, "Send"));
-    const send = async () => {
-      const body = input.value;
-      if (!body.trim()) return;
-      try {
-        await this.backend.postMessage(c.id, body);
-        this.draft = "";
-        input.value = "";
-        this.scheduleReload();
-      } catch (e) {
-        toast(messageOf(e), "error");
-      }
-    };
-    composer.addEventListener("submit", (ev) => {
-      ev.preventDefault();
-      void send();
+    this.closeConversation();
+    this.main.replaceChildren();
+    const view = mountWithProps(Conversation, this.main, {
+      backend: this.backend,
+      screen,
+      isAgent: this.session.me.kind === "agent",
+      onback: () => this.element.classList.remove("conversation-open"),
+      onchanged: () => this.scheduleReload(),
     });
-    input.addEventListener("keydown", (ev) => {
-      const k = ev as KeyboardEvent;
-      if (k.key === "Enter" && !k.shiftKey) {
-        k.preventDefault();
-        void send();
-      }
-    });
-    if (!can(screen, "post_message").allowed) {
-      input.disabled = true;
-      input.placeholder = can(screen, "post_message").why;
-    }
-    this.showPanel(screen);
-    const focused = document.activeElement;
-    const keepFocus = focused instanceof HTMLTextAreaElement && this.main.contains(focused);
-    // A tool icon that had the focus is rebuilt: the new one takes it.
-    const focusedTool = focused instanceof HTMLButtonElement && focused.closest(".header-icons") ? focused.getAttribute("aria-label") : null;
-    const column = h("div", { class: "conversation-column" }, header, timeline, outbox ?? "", composer);
-    this.layout.className = `conversation-layout${this.panel ? " with-panel" : ""}`;
-    if (this.layout.parentElement !== this.main) {
-      this.layout.replaceChildren(column, this.panelSlot);
-      this.main.replaceChildren(this.layout);
-    } else {
-      // Only the column is rebuilt; the panel's slot stays where it is (moving it would blur it).
-      const old = this.layout.querySelector(":scope > .conversation-column");
-      if (old) this.layout.replaceChild(column, old);
-      else this.layout.prepend(column);
-    }
-    timeline.scrollTop = timeline.scrollHeight;
-    if (keepFocus) input.focus();
-    if (focusedTool) this.main.querySelector<HTMLElement>(`.header-icons button[aria-label="${focusedTool}"]`)?.focus();
+    this.shown = { conversation: id, view };
+  }
+
+  /** Takes the conversation off the pane (another one opens, or access to it ended). */
+  private closeConversation(): void {
+    this.shown?.view.destroy();
+    this.shown = null;
+  }
+
+  /** Replaces the pane with a sentence (nothing selected, no access). */
+  private paneText(text: string, role?: string): void {
+    this.closeConversation();
+    this.main.replaceChildren(h("p", { class: "empty-pane", role }, text));
   }
 }

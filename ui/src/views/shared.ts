@@ -1,4 +1,4 @@
-// Small pieces the screens share: permission lookups, toasts, dialogs, icons. (A disabled control
+// Small pieces the screens share: permission lookups, toasts, dialogs. (A disabled control
 // with its reason is the Guarded component.)
 
 import { h } from "../dom";
@@ -62,23 +62,4 @@ export function confirmDialog(title: string, text: string, confirmLabel: string)
     document.body.append(dialog);
     confirm.focus();
   });
-}
-
-const ICONS: Record<string, string> = {
-  Service: "M4 13h3l3 7 4-16 3 9h3",
-  Contacts: "M12 12a4 4 0 1 0 0-8 4 4 0 0 0 0 8zm-7 8a7 7 0 0 1 14 0",
-  People: "M8 11a3 3 0 1 0 0-6 3 3 0 0 0 0 6zm8 0a3 3 0 1 0 0-6 3 3 0 0 0 0 6zM2 20a6 6 0 0 1 12 0m-2-1a6 6 0 0 1 10 1",
-};
-
-/** An icon button with an accessible name and visible text. */
-export function iconButton(name: string, pressed: boolean, onClick: () => void): HTMLButtonElement {
-  const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
-  svg.setAttribute("viewBox", "0 0 24 24");
-  svg.setAttribute("aria-hidden", "true");
-  const path = document.createElementNS("http://www.w3.org/2000/svg", "path");
-  path.setAttribute("d", ICONS[name] ?? "");
-  svg.append(path);
-  const button = h("button", { type: "button", class: "icon", "aria-label": name, "aria-pressed": String(pressed), title: name }, svg, h("span", { class: "icon-label" }, name));
-  button.addEventListener("click", onClick);
-  return button;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { mergeTimeline } from "./views/app";
+import { mergeTimeline } from "./timeline";
 import type { Message, TimelineEvent } from "./types";
 
 const message = (id: string, at: string): Message => ({ id, conversation_id: "c", author_name: "A", author_kind: "agent", body: id, created_at: at });

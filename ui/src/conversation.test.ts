@@ -1,0 +1,84 @@
+import { cleanup, render, screen as view } from "@testing-library/svelte";
+import userEvent from "@testing-library/user-event";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { Backend } from "./backend";
+import Conversation from "./components/Conversation.svelte";
+import type { ConversationScreen, Message } from "./types";
+
+afterEach(() => cleanup());
+
+const message = (id: string, body: string, at: string): Message => ({ id, conversation_id: "c-1", author_name: "Ana", author_kind: "agent", body, created_at: at });
+
+function screen(messages: Message[], mayPost = true): ConversationScreen {
+  return {
+    view: {
+      conversation: { id: "c-1", subject: "Order 1234", status: "open", created_by: "a-1", created_at: "2026-01-01T00:00:00Z", updated_at: "2026-01-01T00:00:00Z", my_role: "owner", participant_count: 2 },
+      me: {},
+      participants: [],
+      invites: [],
+      service_requests: [],
+    },
+    timeline: { messages, pending: [], events: [] },
+    verdicts: {
+      permissions: [{ action: "post_message", allowed: mayPost, who_may: "Members", why: mayPost ? null : "You left this conversation" }],
+      leave: { allowed: true, why: null },
+      people: [],
+      invites: [],
+    },
+    queued: [],
+  } as unknown as ConversationScreen;
+}
+
+function backend() {
+  return { postMessage: vi.fn(async () => undefined), crewChoices: vi.fn(async () => []) } as unknown as Backend & { postMessage: ReturnType<typeof vi.fn> };
+}
+
+describe("the conversation", () => {
+  it("keeps a half-typed message, its focus and the rows already shown through a background sync", async () => {
+    const b = backend();
+    const first = [message("m1", "Hello", "2026-01-01T00:00:00Z")];
+    const { rerender } = render(Conversation, { props: { backend: b, screen: screen(first), isAgent: true } });
+    const row = view.getByText("Hello").closest("li");
+    const box = view.getByRole("textbox", { name: "Message" });
+    const user = userEvent.setup();
+    await user.click(box);
+    await user.type(box, "half a thou");
+    await rerender({ screen: screen([...first, message("m2", "Anyone there?", "2026-01-01T00:01:00Z")]) });
+    expect(view.getByText("Anyone there?")).toBeTruthy();
+    expect(view.getByRole("textbox", { name: "Message" })).toBe(box);
+    expect((box as HTMLTextAreaElement).value).toBe("half a thou");
+    expect(document.activeElement).toBe(box);
+    // The row that was there is the same element, not a rebuilt copy.
+    expect(view.getByText("Hello").closest("li")).toBe(row);
+  });
+
+  it("sends with Enter, clears the box once queued, and keeps Shift+Enter for a new line", async () => {
+    const b = backend();
+    render(Conversation, { props: { backend: b, screen: screen([]), isAgent: true } });
+    const box = view.getByRole("textbox", { name: "Message" }) as HTMLTextAreaElement;
+    const user = userEvent.setup();
+    await user.type(box, "line one{Shift>}{Enter}{/Shift}line two{Enter}");
+    expect(b.postMessage).toHaveBeenCalledWith("c-1", "line one\nline two");
+    expect(box.value).toBe("");
+  });
+
+  it("says why the composer is off when the user may not post", () => {
+    render(Conversation, { props: { backend: backend(), screen: screen([], false), isAgent: true } });
+    const box = view.getByRole("textbox", { name: "Message" }) as HTMLTextAreaElement;
+    expect(box.disabled).toBe(true);
+    expect(box.placeholder).toBe("You left this conversation");
+  });
+
+  it("opens a panel from its tool, closes it with Esc and gives the focus back to the tool", async () => {
+    render(Conversation, { props: { backend: backend(), screen: screen([]), isAgent: true } });
+    const user = userEvent.setup();
+    const tool = view.getByRole("button", { name: "People" });
+    await user.click(tool);
+    expect(tool.getAttribute("aria-pressed")).toBe("true");
+    expect(view.getByRole("region", { name: "People" })).toBeTruthy();
+    await user.keyboard("{Escape}");
+    expect(view.queryByRole("region", { name: "People" })).toBeNull();
+    expect(tool.getAttribute("aria-pressed")).toBe("false");
+    expect(document.activeElement).toBe(tool);
+  });
+});
