@@ -42,6 +42,7 @@ impl From<ClientError> for CommandError {
             ClientError::NotSignedIn => ("not_signed_in".to_owned(), None),
             ClientError::SessionEnded => ("signed_out".to_owned(), None),
             ClientError::SignedInAlready(_) => ("signed_in".to_owned(), None),
+            ClientError::Invalid { field, .. } => ("invalid_input".to_owned(), Some(field.clone())),
             ClientError::BadServerUrl(_) => {
                 ("invalid_input".to_owned(), Some("server_url".to_owned()))
             }

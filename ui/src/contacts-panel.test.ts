@@ -51,7 +51,24 @@ describe("the Contacts panel", () => {
     await user.click(view.getByRole("button", { name: "Carol Jones · carol@x.test" }));
     await user.click(view.getByRole("button", { name: "Add to Conversation" }));
     expect(b.queue).not.toHaveBeenCalled();
-    expect(document.getElementById("toast")?.textContent).toBe("Carol Jones is already in this conversation");
+    // Said next to the field it is about, not in a toast at the other end of the window.
+    const error = view.getByTestId("contact-error");
+    expect(error.textContent).toBe("Carol Jones is already in this conversation");
+    expect(view.getByRole("textbox", { name: "Contact email or name" }).getAttribute("aria-describedby")).toBe(error.id);
+  });
+
+  it("shows Rust's refusal of a mistyped address under the field and keeps what was typed", async () => {
+    const b = backend();
+    b.queue.mockRejectedValueOnce({ code: "invalid_input", message: "email has a malformed domain", field: "email" });
+    render(ContactsPanel, { props: { backend: b, screen: screen(), isAgent: false } });
+    const user = userEvent.setup();
+    const input = view.getByRole("textbox", { name: "Contact email or name" }) as HTMLInputElement;
+    await user.type(input, "dana@-x.test{Enter}");
+    expect((await view.findByTestId("contact-error")).textContent).toBe("email has a malformed domain");
+    expect(input.value).toBe("dana@-x.test");
+    expect(input.getAttribute("aria-invalid")).toBe("true");
+    await user.type(input, "x");
+    expect(view.queryByTestId("contact-error")).toBeNull();
   });
 
   it("keeps a typed address, with the focus, through a background refresh, and invites it", async () => {

@@ -529,7 +529,16 @@ impl Client {
     }
 
     /// Queues an action durably (with a fresh idempotency key); the caller may then `flush`.
-    pub fn enqueue(&self, action: Action) -> Result<i64, ClientError> {
+    pub fn enqueue(&self, mut action: Action) -> Result<i64, ClientError> {
+        // A typo is named now, next to its field, rather than refused later from the outbox.
+        if let Action::InviteContact { request, .. } = &mut action {
+            if let Some(raw) = request.email.as_mut() {
+                *raw = convene_proto::input::email(raw).map_err(|why| ClientError::Invalid {
+                    field: "email".to_owned(),
+                    message: format!("email {why}"),
+                })?;
+            }
+        }
         let seq = self.cache().enqueue(&action, &new_key(), &now())?;
         self.emit(ClientEvent::OutboxChanged);
         if let Some(id) = action.conversation_id() {

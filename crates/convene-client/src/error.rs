@@ -33,6 +33,9 @@ pub enum ClientError {
     /// session and delete the cache and the queued actions.
     #[error("already signed in as {0}: open the link in a browser instead")]
     SignedInAlready(String),
+    /// Something typed in is wrong; `field` names it (checked here before anything is queued).
+    #[error("{message}")]
+    Invalid { field: String, message: String },
     /// The server URL typed in is not usable.
     #[error("server URL {0:?} is not valid: it must start with http:// or https://")]
     BadServerUrl(String),

@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
-use convene_client::{Action, Client};
+use convene_client::{Action, Client, ClientError};
 use convene_proto::{ContactInviteRequest, ConversationId};
 use convene_server::{RunningServer, ServeConfig, Server};
 use convene_testkit::{Api, Proxy, SmtpSink};
@@ -430,4 +430,56 @@ fn a_client_killed_during_writes_reopens_clean_and_keeps_every_acknowledged_acti
 
 fn convene_client_cache_file() -> &'static str {
     "convene-cache.db"
+}
+
+#[tokio::test]
+async fn an_invite_to_a_mistyped_email_is_refused_at_once_naming_the_field_and_nothing_is_queued() {
+    let app_dir = tempfile::tempdir().expect("tempdir");
+    let client = Client::open(app_dir.path()).expect("open");
+    let conversation = ConversationId(uuid::Uuid::new_v4());
+    for (typed, why) in [
+        (
+            "maria",
+            "email must be an email address like name@example.com",
+        ),
+        (
+            "Smith, John <j@x.com>",
+            "email contains characters that are not allowed in an email address",
+        ),
+        ("a@-x.com", "email has a malformed domain"),
+    ] {
+        let refused = client
+            .enqueue(Action::InviteContact {
+                conversation_id: conversation,
+                request: ContactInviteRequest {
+                    email: Some(typed.into()),
+                    ..Default::default()
+                },
+            })
+            .expect_err(typed);
+        match refused {
+            ClientError::Invalid { field, message } => {
+                assert_eq!(
+                    (field.as_str(), message.as_str()),
+                    ("email", why),
+                    "{typed}"
+                );
+            }
+            other => panic!("{typed}: {other:?}"),
+        }
+    }
+    assert!(
+        client.queued().expect("queue").is_empty(),
+        "nothing half-done is kept"
+    );
+    client
+        .enqueue(Action::InviteContact {
+            conversation_id: conversation,
+            request: ContactInviteRequest {
+                email: Some(" Maria@Example.com ".into()),
+                ..Default::default()
+            },
+        })
+        .expect("a good address is queued");
+    assert_eq!(client.queued().expect("queue").len(), 1);
 }

@@ -7,6 +7,7 @@ pub mod domain;
 pub mod dto;
 pub mod error;
 pub mod ids;
+pub mod input;
 pub mod limits;
 pub mod policy;
 pub mod roles;

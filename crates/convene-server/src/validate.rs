@@ -3,64 +3,14 @@
 
 use crate::error::Error;
 
-/// RFC 5321: at most 64 octets before the `@`.
-const MAX_LOCAL_PART: usize = 64;
-/// RFC 5321: at most 255 octets for the domain.
-const MAX_DOMAIN: usize = 255;
 pub use convene_proto::limits::{MAX_EMAIL, MAX_NAME, MAX_PASSWORD, MAX_SUBJECT, MIN_PASSWORD};
 
-/// Trims and lower-cases an email address after checking its shape and RFC 5321 lengths.
+/// Trims and lower-cases an email address after checking its shape (the check the clients make
+/// too, `convene_proto::input::email`) and that mail can be sent to it.
 pub fn email(field: &str, raw: &str) -> Result<String, Error> {
-    let email = raw.trim().to_lowercase();
+    let email = convene_proto::input::email(raw)
+        .map_err(|why| Error::invalid(field, format!("{field} {why}")))?;
     let bad = |why: &str| Error::invalid(field, format!("{field} {why}"));
-    if email.is_empty() {
-        return Err(bad("must not be empty"));
-    }
-    if email.len() > MAX_EMAIL {
-        return Err(bad(&format!("must be at most {MAX_EMAIL} characters")));
-    }
-    let Some((local, domain)) = email.rsplit_once('@') else {
-        return Err(bad("must be an email address like name@example.com"));
-    };
-    if local.is_empty() || domain.is_empty() || !domain.contains('.') {
-        return Err(bad("must be an email address like name@example.com"));
-    }
-    if local.len() > MAX_LOCAL_PART {
-        return Err(bad(&format!(
-            "must have at most {MAX_LOCAL_PART} characters before the @"
-        )));
-    }
-    if domain.len() > MAX_DOMAIN {
-        return Err(bad(&format!(
-            "must have at most {MAX_DOMAIN} characters after the @"
-        )));
-    }
-    let allowed = |c: char| {
-        c.is_ascii_graphic()
-            && !matches!(
-                c,
-                '<' | '>' | '(' | ')' | ',' | ';' | ':' | '\\' | '"' | '[' | ']'
-            )
-    };
-    if !email.chars().all(allowed) || local.contains('@') {
-        return Err(bad(
-            "contains characters that are not allowed in an email address",
-        ));
-    }
-    if domain.starts_with('.') || domain.ends_with('.') || domain.contains("..") {
-        return Err(bad("has a malformed domain"));
-    }
-    // Each part of the domain: letters, digits and inner hyphens (what mail relays route to).
-    let label_ok = |l: &str| {
-        !l.is_empty()
-            && l.len() <= 63
-            && !l.starts_with('-')
-            && !l.ends_with('-')
-            && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-    };
-    if !domain.split('.').all(label_ok) {
-        return Err(bad("has a malformed domain"));
-    }
     // What is accepted here is what the sender can send: the mail library's own parser decides.
     if email.parse::<lettre::Address>().is_err() {
         return Err(bad("is not an address mail can be sent to"));

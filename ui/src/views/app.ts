@@ -4,12 +4,13 @@
 import type { Backend } from "../backend";
 import { afterNextPaint, h } from "../dom";
 import { peopleCount, relativeTime } from "../format";
-import { LIMITS } from "../generated/types";
 import type { ConversationScreen, Home, Invite, ListEntry, SessionInfo, SyncState } from "../types";
 import { VirtualList } from "../virtual-list";
 import { flushSync } from "svelte";
 import Conversation from "../components/Conversation.svelte";
 import TopBar from "../components/TopBar.svelte";
+import InviteList from "../components/InviteList.svelte";
+import NewConversation from "../components/NewConversation.svelte";
 import { mountWithProps, type Mounted } from "../components/mount.svelte";
 import { signInAgainDialog } from "./session-ended";
 import { messageOf, toast } from "./shared";
@@ -47,7 +48,7 @@ export class AppView {
   private readonly sidebar = h("nav", { class: "sidebar", "aria-label": "Conversations" });
   private readonly main = h("main", { class: "conversation-pane" });
   private readonly search = h("input", { type: "search", placeholder: "Search conversations", "aria-label": "Search conversations", class: "search" });
-  private readonly invitesSlot = h("div", { class: "invites-slot" });
+  private readonly invites: Mounted<{ invites: Invite[]; onjoin: (i: Invite) => void; ondecline: (i: Invite) => void }>;
   private readonly conversations: VirtualList<ListEntry>;
   private lastSeen: Record<string, string> = {};
   private lastQuery = "";
@@ -78,7 +79,11 @@ export class AppView {
       empty: () => h("li", { class: "empty" }, this.search.value.trim() ? "No conversation matches your search." : "No conversations yet."),
       listAttrs: { class: "conversations", "data-testid": "conversation-list", "aria-label": "Conversations" },
     });
-    this.sidebar.append(this.invitesSlot, h("h2", {}, "Conversations"), this.search, this.conversations.element, session.me.kind === "agent" ? this.createForm() : "");
+    const invitesSlot = h("div", { class: "invites-slot" });
+    this.invites = mountWithProps(InviteList, invitesSlot, { invites: [], onjoin: (i) => void this.join(i), ondecline: (i) => void this.decline(i) });
+    const createSlot = h("div", { class: "new-conversation-slot" });
+    if (session.me.kind === "agent") mountWithProps(NewConversation, createSlot, { oncreate: (subject) => this.create(subject) });
+    this.sidebar.append(invitesSlot, h("h2", {}, "Conversations"), this.search, this.conversations.element, createSlot);
     const top = h("div", { class: "topbar-slot" });
     this.topBar = mountWithProps(TopBar, top, {
       me,
@@ -197,15 +202,7 @@ export class AppView {
       this.conversations.element.scrollTop = 0;
     }
     this.conversations.setItems(entries);
-    const invites = home.invites.length
-      ? h(
-          "section",
-          { class: "invites", "aria-label": "Invites" },
-          h("h2", {}, `Invites (${home.invites.length})`),
-          h("ul", { class: "rows" }, ...home.invites.map((i) => this.inviteRow(i))),
-        )
-      : null;
-    this.invitesSlot.replaceChildren(invites ?? "");
+    this.invites.props.invites = home.invites;
   }
 
   /** One row of the conversation list (the list positions it and handles clicks and keys). */
@@ -234,43 +231,22 @@ export class AppView {
     );
   }
 
-  private createForm(): HTMLElement {
-    const subject = h("input", { name: "subject", placeholder: "New conversation subject", "aria-label": "New conversation subject", maxlength: String(LIMITS.subject), required: true });
-    const create = h("form", { class: "new-conversation" }, subject, h("button", { type: "submit", class: "primary" }, "New conversation"));
-    create.addEventListener("submit", async (ev) => {
-      ev.preventDefault();
-      try {
-        const c = await this.backend.createConversation(subject.value);
-        subject.value = "";
-        await this.reload();
-        await this.open(c.id);
-      } catch (e) {
-        toast(messageOf(e), "error");
-      }
-    });
-    return create;
+  private async create(subject: string): Promise<void> {
+    const c = await this.backend.createConversation(subject);
+    await this.reload();
+    await this.open(c.id);
   }
 
-  private inviteRow(i: Invite): HTMLElement {
-    const join = h("button", { type: "button", class: "primary" }, "Join");
-    const decline = h("button", { type: "button" }, "Decline");
-    join.addEventListener("click", async () => {
-      await this.backend.queue({ kind: "accept_invite", conversation_id: i.conversation_id, invite_id: i.id }).catch((e) => toast(messageOf(e), "error"));
-      toast(`Joining “${i.conversation_subject}”`);
-      this.selected = i.conversation_id;
-      this.scheduleReload();
-    });
-    decline.addEventListener("click", async () => {
-      await this.backend.queue({ kind: "decline_invite", conversation_id: i.conversation_id, invite_id: i.id }).catch((e) => toast(messageOf(e), "error"));
-      toast("Invite declined");
-    });
-    return h(
-      "li",
-      { class: "row invite", "data-testid": "invite" },
-      h("span", { class: "grow" }, h("strong", {}, i.conversation_subject), h("span", { class: "muted" }, ` from ${i.invited_by}${i.service_request_id ? " (crew request)" : ""}`)),
-      join,
-      decline,
-    );
+  private async join(i: Invite): Promise<void> {
+    await this.backend.queue({ kind: "accept_invite", conversation_id: i.conversation_id, invite_id: i.id }).catch((e) => toast(messageOf(e), "error"));
+    toast(`Joining “${i.conversation_subject}”`);
+    this.selected = i.conversation_id;
+    this.scheduleReload();
+  }
+
+  private async decline(i: Invite): Promise<void> {
+    await this.backend.queue({ kind: "decline_invite", conversation_id: i.conversation_id, invite_id: i.id }).catch((e) => toast(messageOf(e), "error"));
+    toast("Invite declined");
   }
 
   async open(id: string, toFront = true): Promise<void> {

@@ -3,20 +3,21 @@
 
 import type { Backend } from "../backend";
 import { relativeTime } from "../format";
-import type { Invite, OutboxAction } from "../types";
+import { isBackendError, type Invite, type OutboxAction } from "../types";
 import { messageOf, toast } from "./shared";
 
 export type PanelName = "Service" | "Contacts" | "People";
 
 /** Queues an action and says so; the outbox sends it now or when back online. Answers whether it
- *  was accepted (a refusal is shown in the server's words). */
-export async function queue(backend: Backend, action: OutboxAction, done: string): Promise<boolean> {
+ *  was accepted. A refusal is shown in Rust's or the server's words: next to its field through
+ *  `onfield` when it names one the form shows, as a toast otherwise. */
+export async function queue(backend: Backend, action: OutboxAction, done: string, onfield?: (field: string, message: string) => boolean): Promise<boolean> {
   try {
     await backend.queue(action);
     toast(done);
     return true;
   } catch (e) {
-    toast(messageOf(e), "error");
+    if (!(isBackendError(e) && e.field && onfield?.(e.field, e.message))) toast(messageOf(e), "error");
     return false;
   }
 }
