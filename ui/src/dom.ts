@@ -26,40 +26,6 @@ export function h<K extends keyof HTMLElementTagNameMap>(
   return el;
 }
 
-/**
- * Makes `target` look like `source` (a freshly built copy), keeping every node whose content did
- * not change, so references to them (focus, a test's element handles) stay valid.
- */
-export function morph(target: Element, source: Element): void {
-  for (const name of target.getAttributeNames()) {
-    if (name !== "style" && !source.hasAttribute(name)) target.removeAttribute(name);
-  }
-  for (const name of source.getAttributeNames()) {
-    const value = source.getAttribute(name);
-    if (name === "style" || value === null || target.getAttribute(name) === value) continue;
-    target.setAttribute(name, value);
-  }
-  // Through the CSSOM: the desktop CSP refuses style attributes set as text.
-  if (target instanceof HTMLElement && source instanceof HTMLElement && target.style.cssText !== source.style.cssText) {
-    target.style.cssText = source.style.cssText;
-  }
-  const before = [...target.childNodes];
-  const after = [...source.childNodes];
-  const sameShape =
-    before.length === after.length &&
-    before.every((node, i) => node.nodeType === after[i]!.nodeType && node.nodeName === after[i]!.nodeName);
-  if (!sameShape) {
-    target.replaceChildren(...after);
-    return;
-  }
-  before.forEach((node, i) => {
-    const next = after[i]!;
-    if (node.isEqualNode(next)) return;
-    if (node instanceof Element && next instanceof Element) morph(node, next);
-    else node.textContent = next.textContent;
-  });
-}
-
 /** Replaces everything inside `root` with `view`. */
 export function mount(root: HTMLElement, view: Node): void {
   root.replaceChildren(view);

@@ -430,27 +430,8 @@ async fn request_service_contacts_link_resend_and_remove_from_the_panels() {
         .await
         .problem(404, "not_found");
 
-    // A small window: with a panel open, the composer's Send button is still on screen and not
-    // covered; Esc closes the panel.
-    app.wd.set_window_size(800, 600).await.expect("resize");
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    app.wd
-        .screenshot(&artifact_dir().join("panel-open-800x600.png"))
-        .await
-        .expect("shot");
-    let send_visible = app
-        .wd
-        .execute(
-            "const b = [...document.querySelectorAll('form.composer button')].find(x => x.textContent.trim() === 'Send');
-             if (!b) return 'no Send button';
-             const r = b.getBoundingClientRect();
-             if (r.width === 0 || r.bottom > window.innerHeight || r.right > window.innerWidth) return `off screen: ${JSON.stringify(r)} in ${window.innerWidth}x${window.innerHeight}`;
-             const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
-             return top === b || b.contains(top) ? 'visible' : `covered by ${top && top.outerHTML.slice(0, 80)}`;",
-        )
-        .await
-        .expect("script");
-    assert_eq!(send_visible.as_str(), Some("visible"), "{send_visible}");
+    // Each panel at the usual and at a small window size: the composer's Send button stays on
+    // screen and uncovered, and Esc closes the panel (the focus goes back to its tool).
     let people = app
         .wd
         .wait_for("button[aria-label='People'][aria-pressed='true']", WAIT)
@@ -461,6 +442,57 @@ async fn request_service_contacts_link_resend_and_remove_from_the_panels() {
         .wait_gone("section.panel", WAIT)
         .await
         .expect("Esc closes the panel");
+    for (width, height) in [(1280, 800), (800, 600)] {
+        app.wd.set_window_size(width, height).await.expect("resize");
+        for name in ["Service", "Contacts", "People"] {
+            open_panel(&app, name).await;
+            tokio::time::sleep(Duration::from_millis(400)).await;
+            app.wd
+                .screenshot(&artifact_dir().join(format!("panel-{name}-{width}x{height}.png")))
+                .await
+                .expect("shot");
+            let send_visible = app
+                .wd
+                .execute(
+                    "const b = [...document.querySelectorAll('form.composer button')].find(x => x.textContent.trim() === 'Send');
+                     if (!b) return 'no Send button';
+                     const r = b.getBoundingClientRect();
+                     if (r.width === 0 || r.bottom > window.innerHeight || r.right > window.innerWidth) return `off screen: ${JSON.stringify(r)} in ${window.innerWidth}x${window.innerHeight}`;
+                     const top = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+                     return top === b || b.contains(top) ? 'visible' : `covered by ${top && top.outerHTML.slice(0, 80)}`;",
+                )
+                .await
+                .expect("script");
+            assert_eq!(
+                send_visible.as_str(),
+                Some("visible"),
+                "{name} at {width}x{height}: {send_visible}"
+            );
+            let open = app
+                .wd
+                .wait_for(
+                    &format!("button[aria-label='{name}'][aria-pressed='true']"),
+                    WAIT,
+                )
+                .await
+                .expect("the tool says its panel is open");
+            app.wd.press(&open, "\u{E00C}").await.expect("Esc");
+            app.wd
+                .wait_gone("section.panel", WAIT)
+                .await
+                .unwrap_or_else(|e| panic!("Esc closes {name} at {width}x{height}: {e}"));
+            let back = app
+                .wd
+                .execute("return document.activeElement && document.activeElement.getAttribute('aria-label')")
+                .await
+                .expect("script");
+            assert_eq!(
+                back.as_str(),
+                Some(name),
+                "the focus is back on the {name} tool"
+            );
+        }
+    }
     app.close().await;
 }
 

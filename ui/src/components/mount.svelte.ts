@@ -3,14 +3,20 @@
 
 import { mount, unmount, type Component } from "svelte";
 
-export interface Mounted<P extends Record<string, unknown>> {
+export interface Mounted<P extends Record<string, unknown>, E extends Record<string, unknown> = Record<string, never>> {
   /** The live props: assigning a field updates the component. */
   props: P;
+  /** What the component exports (its functions). */
+  instance: E;
   destroy(): void;
 }
 
-export function mountWithProps<P extends Record<string, unknown>>(component: Component<P>, target: HTMLElement, initial: P): Mounted<P> {
+export function mountWithProps<P extends Record<string, unknown>, E extends Record<string, unknown> = Record<string, never>>(
+  component: Component<P, E>,
+  target: HTMLElement,
+  initial: P,
+): Mounted<P, E> {
   const props = $state(initial);
   const instance = mount(component, { target, props });
-  return { props, destroy: () => void unmount(instance) };
+  return { props, instance, destroy: () => void unmount(instance) };
 }

@@ -3,12 +3,11 @@
 
 import type { Backend } from "../backend";
 import { afterNextPaint, h } from "../dom";
-import { peopleCount, relativeTime } from "../format";
 import type { ConversationScreen, Home, Invite, ListEntry, SessionInfo, SyncState } from "../types";
-import { VirtualList } from "../virtual-list";
 import { flushSync } from "svelte";
 import Conversation from "../components/Conversation.svelte";
 import TopBar from "../components/TopBar.svelte";
+import ConversationList from "../components/ConversationList.svelte";
 import InviteList from "../components/InviteList.svelte";
 import NewConversation from "../components/NewConversation.svelte";
 import { mountWithProps, type Mounted } from "../components/mount.svelte";
@@ -16,13 +15,11 @@ import { signInAgainDialog } from "./session-ended";
 import { messageOf, toast } from "./shared";
 import { guestBanner } from "./verify";
 
-/** Height of one conversation row in the list, gap included (rows are one fixed height so the list can be windowed). */
-export const CONVERSATION_ROW_HEIGHT = 66;
-const CONVERSATION_ROW_GAP = 6;
 
 const SEEN_KEY = "convene.seen";
 /** What the conversation component is given. */
 type TopBarProps = { me: SessionInfo["me"]; state: SyncState | "loading"; pending: number; lastSynced: string | null; onsignout: () => void; onsigninagain: () => void };
+type ConversationListProps = { entries: ListEntry[]; selected: string | null; seen: Record<string, string>; emptyText: string; onactivate: (id: string) => void };
 type ConversationProps = { backend: Backend; screen: ConversationScreen; isAgent: boolean; onback: () => void; onchanged: () => void };
 
 const LAST_KEY = "convene.last";
@@ -49,8 +46,7 @@ export class AppView {
   private readonly main = h("main", { class: "conversation-pane" });
   private readonly search = h("input", { type: "search", placeholder: "Search conversations", "aria-label": "Search conversations", class: "search" });
   private readonly invites: Mounted<{ invites: Invite[]; onjoin: (i: Invite) => void; ondecline: (i: Invite) => void }>;
-  private readonly conversations: VirtualList<ListEntry>;
-  private lastSeen: Record<string, string> = {};
+  private readonly conversations: Mounted<ConversationListProps, { revealKey(id: string): void; count(): number; toTop(): void }>;
   private lastQuery = "";
   private home: Home | null = null;
   private selected: string | null = null;
@@ -68,22 +64,19 @@ export class AppView {
   ) {
     const me = session.me;
     this.search.addEventListener("input", () => this.renderSidebar());
-    this.conversations = new VirtualList<ListEntry>({
-      rowHeight: CONVERSATION_ROW_HEIGHT,
-      gap: CONVERSATION_ROW_GAP,
-      overscan: 6,
-      initialRows: 20,
-      key: (e) => e.conversation.id,
-      renderRow: (e) => this.conversationRow(e),
-      onActivate: (e) => void this.open(e.conversation.id),
-      empty: () => h("li", { class: "empty" }, this.search.value.trim() ? "No conversation matches your search." : "No conversations yet."),
-      listAttrs: { class: "conversations", "data-testid": "conversation-list", "aria-label": "Conversations" },
+    const listSlot = h("div", { class: "list-slot" });
+    this.conversations = mountWithProps(ConversationList, listSlot, {
+      entries: [],
+      selected: null,
+      seen: {},
+      emptyText: "No conversations yet.",
+      onactivate: (id: string) => void this.open(id),
     });
     const invitesSlot = h("div", { class: "invites-slot" });
     this.invites = mountWithProps(InviteList, invitesSlot, { invites: [], onjoin: (i) => void this.join(i), ondecline: (i) => void this.decline(i) });
     const createSlot = h("div", { class: "new-conversation-slot" });
     if (session.me.kind === "agent") mountWithProps(NewConversation, createSlot, { oncreate: (subject) => this.create(subject) });
-    this.sidebar.append(invitesSlot, h("h2", {}, "Conversations"), this.search, this.conversations.element, createSlot);
+    this.sidebar.append(invitesSlot, h("h2", {}, "Conversations"), this.search, listSlot, createSlot);
     const top = h("div", { class: "topbar-slot" });
     this.topBar = mountWithProps(TopBar, top, {
       me,
@@ -123,7 +116,7 @@ export class AppView {
     // The list reaches the screen before anything else runs: reopening the last conversation and
     // trying the server wait for the first paint instead of delaying it.
     await afterNextPaint();
-    if (this.home) void this.backend.startupRendered(this.conversations.count).catch(() => undefined);
+    if (this.home) void this.backend.startupRendered(this.conversations.instance.count()).catch(() => undefined);
     this.openRemembered();
     const outcome = await this.backend.refresh().catch(() => null);
     if (outcome && !outcome.online) this.renderStatus(outcome.signed_out ? "signed_out" : "offline");
@@ -195,40 +188,17 @@ export class AppView {
     const home = this.home;
     if (!home) return;
     const q = this.search.value.trim().toLowerCase();
-    this.lastSeen = seen();
-    const entries = home.conversations.filter((e) => !e.invited && (!q || e.conversation.subject.toLowerCase().includes(q)));
+    const list = this.conversations.props;
+    list.seen = seen();
+    list.entries = home.conversations.filter((e) => !e.invited && (!q || e.conversation.subject.toLowerCase().includes(q)));
+    list.emptyText = q ? "No conversation matches your search." : "No conversations yet.";
     if (q !== this.lastQuery) {
       this.lastQuery = q;
-      this.conversations.element.scrollTop = 0;
+      this.conversations.instance.toTop();
     }
-    this.conversations.setItems(entries);
     this.invites.props.invites = home.invites;
-  }
-
-  /** One row of the conversation list (the list positions it and handles clicks and keys). */
-  private conversationRow(e: ListEntry): HTMLElement {
-    const c = e.conversation;
-    const seenAt = this.lastSeen[c.id];
-    const unread = c.id !== this.selected && (!seenAt || seenAt < c.updated_at);
-    return h(
-      "li",
-      {
-        class: `conversation${c.id === this.selected ? " selected" : ""}${unread ? " unread" : ""}`,
-        "data-testid": "conversation-item",
-        "data-id": c.id,
-        role: "button",
-        "aria-current": c.id === this.selected ? "true" : undefined,
-      },
-      h("span", { class: "subject", title: c.subject }, c.subject),
-      h(
-        "span",
-        { class: "meta" },
-        h("span", {}, peopleCount(c.participant_count)),
-        h("time", { datetime: c.updated_at }, relativeTime(c.updated_at)),
-        unread ? h("span", { class: "dot", "aria-label": "unread" }) : null,
-        e.pending_actions ? h("span", { class: "pending", "data-testid": "pending-marker" }, `${e.pending_actions} pending`) : null,
-      ),
-    );
+    // On screen when this returns (what the search typed is filtered at once).
+    flushSync();
   }
 
   private async create(subject: string): Promise<void> {
@@ -254,8 +224,9 @@ export class AppView {
     // On a phone the conversation takes the screen; "Conversations" goes back to the list.
     if (toFront) this.element.classList.add("conversation-open");
     this.selected = id;
-    this.conversations.refresh();
-    this.conversations.revealKey(id);
+    this.conversations.props.selected = id;
+    flushSync();
+    this.conversations.instance.revealKey(id);
     await this.loadConversation(id);
   }
 
@@ -273,7 +244,7 @@ export class AppView {
       return;
     }
     markSeen(id, screen.view.conversation.updated_at);
-    this.lastSeen[id] = screen.view.conversation.updated_at;
+    this.conversations.props.seen = { ...this.conversations.props.seen, [id]: screen.view.conversation.updated_at };
     this.showConversation(screen);
   }
 

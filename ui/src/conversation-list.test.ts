@@ -1,0 +1,80 @@
+import { cleanup, render } from "@testing-library/svelte";
+import { flushSync } from "svelte";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import ConversationList, { ROW_HEIGHT } from "./components/ConversationList.svelte";
+import type { ListEntry } from "./types";
+
+afterEach(() => cleanup());
+
+const entry = (i: number, subject = `Conversation ${i}`): ListEntry => ({
+  conversation: { id: `c-${i}`, subject, updated_at: "2026-01-01T00:00:00Z", my_role: "owner", participant_count: 2 },
+  invited: false,
+  pending_actions: 0,
+});
+const many = (n: number) => Array.from({ length: n }, (_, i) => entry(i));
+const rendered = () => [...document.querySelectorAll<HTMLElement>("[data-testid=conversation-item]")];
+const key = (target: Element, k: string) => {
+  target.dispatchEvent(new KeyboardEvent("keydown", { key: k, bubbles: true }));
+  flushSync();
+};
+
+describe("the conversation list", () => {
+  it("puts only the first screenful of 10,000 rows in the DOM, in a list as tall as all of them", () => {
+    render(ConversationList, { props: { entries: many(10_000), onactivate: () => undefined } });
+    const rows = rendered();
+    expect(rows.length).toBeLessThanOrEqual(30);
+    expect(rows.map((r) => r.dataset.index)).toEqual(rows.map((_, i) => String(i)));
+    expect(rows[3]!.style.top).toBe(`${3 * ROW_HEIGHT}px`);
+    expect(document.querySelector<HTMLElement>("[data-testid=conversation-list]")!.style.height).toBe(`${10_000 * ROW_HEIGHT}px`);
+  });
+
+  it("opens the row that was clicked (on any part of it) or chosen with Enter", () => {
+    const activate = vi.fn();
+    render(ConversationList, { props: { entries: many(100), onactivate: activate } });
+    (rendered()[4]!.querySelector(".subject") as HTMLElement).click();
+    key(rendered()[7]!, "Enter");
+    expect(activate.mock.calls.map(([id]) => id)).toEqual(["c-4", "c-7"]);
+  });
+
+  it("moves the focus with the arrow keys and to the last row with End, rendering the row it lands on", async () => {
+    render(ConversationList, { props: { entries: many(10_000), onactivate: () => undefined } });
+    const first = rendered()[0]!;
+    first.focus();
+    key(first, "ArrowDown");
+    await vi.waitFor(() => expect((document.activeElement as HTMLElement).dataset.index).toBe("1"));
+    key(document.activeElement!, "End");
+    await vi.waitFor(() => expect((document.activeElement as HTMLElement).dataset.index).toBe("9999"));
+    expect(document.activeElement!.querySelector(".subject")?.textContent).toBe("Conversation 9999");
+    expect(rendered().length).toBeLessThanOrEqual(31);
+  });
+
+  it("keeps the row elements, and the focused one focused, when new entries arrive", async () => {
+    const entries = many(100);
+    const { rerender } = render(ConversationList, { props: { entries, selected: "c-1", onactivate: () => undefined } });
+    const before = rendered();
+    before[2]!.focus();
+    await rerender({ entries: [entry(1000, "Brand new"), ...entries], selected: "c-2" });
+    const focused = document.activeElement as HTMLElement;
+    expect(focused).toBe(before[2]);
+    expect(focused.dataset.key).toBe("c-2");
+    expect(focused.dataset.index).toBe("3");
+    expect(rendered()[1]).toBe(before[0]);
+    expect(rendered().filter((r) => r.classList.contains("selected")).map((r) => r.dataset.key)).toEqual(["c-2"]);
+  });
+
+  it("marks unread what changed since it was last opened here, and never the open one", () => {
+    const seen = { "c-0": "2026-01-01T00:00:00Z", "c-1": "2025-12-31T00:00:00Z" };
+    render(ConversationList, { props: { entries: many(3), selected: "c-2", seen, onactivate: () => undefined } });
+    expect(rendered().map((r) => r.classList.contains("unread"))).toEqual([false, true, false]);
+  });
+
+  it("says so when there are no rows", async () => {
+    const { rerender } = render(ConversationList, { props: { entries: many(3), emptyText: "Nothing here", onactivate: () => undefined } });
+    await rerender({ entries: [] });
+    expect(rendered()).toEqual([]);
+    expect(document.querySelector("[data-testid=conversation-list] > .empty")?.textContent).toBe("Nothing here");
+    await rerender({ entries: [entry(9, "A")] });
+    expect(document.querySelector("[data-testid=conversation-list] > .empty")).toBeNull();
+    expect(rendered().map((r) => r.querySelector(".subject")?.textContent)).toEqual(["A"]);
+  });
+});
