@@ -63,10 +63,12 @@ describe("the Service panel", () => {
     expect(button.getAttribute("title")).toBe("Nobody in Billing can be asked right now");
   });
 
-  it("greys out Send invite with who may when the user may not invite", async () => {
+  it("greys out the Add Agent tab with Rust's reason when the user may not invite agents, and shows Request Service", async () => {
     render(ServicePanel, { props: { backend: backend(), screen: screenWith("2026-01-01T00:00:00Z", false), tab: "agent" } });
-    const send = await view.findByRole("button", { name: "Send invite" });
-    expect((send as HTMLButtonElement).disabled).toBe(true);
-    expect(send.getAttribute("title")).toBe("Only members of the conversation can do this");
+    const tab = view.getByRole("tab", { name: "Add Agent" }) as HTMLButtonElement;
+    expect(tab.disabled).toBe(true);
+    expect(tab.getAttribute("title")).toBe("Only members of the conversation can do this");
+    expect(view.queryByRole("searchbox", { name: "Search agents" })).toBeNull();
+    expect(await view.findByRole("button", { name: "Talk to Billing" })).toBeTruthy();
   });
 });

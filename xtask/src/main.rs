@@ -30,7 +30,7 @@ fn main() -> Result<()> {
         Some("types") => types(&root),
         _ => {
             eprintln!(
-                "usage: cargo xtask <command>\n\n  run    install what is missing, start the server with demo data and open the desktop app\n  test   install what is missing and run every test (format, lint, unit, integration, end-to-end)\n  install  only install what is missing\n  bundle   build the .deb and .rpm packages of the desktop app\n  bench    run the benchmarks (release build); prints a table, writes target/bench/results.json\n  types    write ui/src/generated/types.ts from the Rust types (the test command fails while it is stale)"
+                "usage: cargo xtask <command>\n\n  run    install what is missing, start the server with demo data and open the desktop app\n  test   install what is missing and run every test (format, lint, unit, integration, end-to-end)\n  install  only install what is missing\n  bundle   build the .deb and .rpm packages of the desktop app\n  bench    run the benchmarks (release build); prints a table, writes target/bench/results.json\n  bench-desktop  start the desktop app (release build) on cached lists of 10 and 10,000 conversations; prints the ratio and the UI bundle size, writes target/bench/desktop.json\n  types    write ui/src/generated/types.ts from the Rust types (the test command fails while it is stale)"
             );
             bail!("unknown or missing command")
         }
