@@ -27,6 +27,9 @@ import type {
   Invite,
 } from "../types";
 
+/** The answer to an invite request (convene_proto's `InviteOutcome`; only what is read of it here). */
+type InviteOutcome = { invite: Pick<Invite, "invitee_name"> | null; outcome: "already_joined" | "already_invited" | "invited" | string };
+
 const TOKEN_KEY = "convene.token";
 
 /** How long after a cookie session's 401 to ask again who the browser is signed in as. */
@@ -265,7 +268,7 @@ export class HttpBackend implements Backend {
     const c = `/conversations/${encodeURIComponent(conversation_id)}`;
     switch (action.kind) {
       case "invite_contact":
-        await this.call("POST", `${c}/contact-invites`, action.request);
+        nothingSentIfAlready(await this.call<InviteOutcome>("POST", `${c}/contact-invites`, action.request), "email");
         break;
       case "request_service":
         await this.call("POST", `${c}/service-requests`, { crew_id: action.crew_id });
@@ -283,7 +286,7 @@ export class HttpBackend implements Backend {
         await this.call("DELETE", `${c}/participants/${encodeURIComponent(action.participant_id)}`);
         break;
       case "invite_agent":
-        await this.call("POST", `${c}/agent-invites`, { agent_id: action.agent_id });
+        nothingSentIfAlready(await this.call<InviteOutcome>("POST", `${c}/agent-invites`, { agent_id: action.agent_id }), "agent_id");
         break;
       default:
         throw { code: "local", message: `${kind} is not available in the browser`, field: null } satisfies BackendError;
@@ -389,4 +392,12 @@ export class HttpBackend implements Backend {
 
   /** Startup telemetry is the desktop shell's; a browser has nothing to report it to. */
   async startupRendered(_conversations: number): Promise<void> {}
+}
+
+/** The server sent no invite because the person is already in or already invited: said as a
+ *  refusal naming the field, so the UI never shows "Invite sent" for it. */
+function nothingSentIfAlready(answer: InviteOutcome, field: string): void {
+  const who = answer.invite?.invitee_name;
+  if (answer.outcome === "already_joined") throw { code: "already_joined", message: who ? `${who} is already in this conversation` : "Already in this conversation", field } satisfies BackendError;
+  if (answer.outcome === "already_invited") throw { code: "already_invited", message: `${who ? `${who} is already invited` : "Already invited"}; use Resend Invite in People`, field } satisfies BackendError;
 }
