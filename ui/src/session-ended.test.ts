@@ -1,3 +1,4 @@
+import { flushSync } from "svelte";
 import { describe, expect, it, vi } from "vitest";
 import type { Backend } from "./backend";
 import type { CoreEvent, Home, QueuedAction, SessionInfo } from "./types";
@@ -78,7 +79,8 @@ describe("a session the server ended", () => {
     document.querySelector<HTMLButtonElement>("[data-testid=sign-in-again-button]")!.click();
     const email = document.querySelector<HTMLInputElement>("#again-email")!;
     email.value = "chloe@example.com";
-    email.dispatchEvent(new Event("input"));
+    email.dispatchEvent(new Event("input", { bubbles: true }));
+    flushSync();
     expect(document.querySelector("[data-testid=again-other-person]")?.textContent).toContain("deletes Ana Lima's cached conversations and queued actions");
   });
 

@@ -1,3 +1,4 @@
+import { flushSync } from "svelte";
 import { describe, expect, it, vi } from "vitest";
 import type { Backend, RateLimitedError } from "./backend";
 import type { AppDefaults, Me } from "./types";
@@ -103,7 +104,8 @@ describe("an email that opens several teams", () => {
     // Another email: the choice was for the first one.
     const email = view.querySelector<HTMLInputElement>("#email")!;
     email.value = "ben@x.test";
-    email.dispatchEvent(new Event("input"));
+    email.dispatchEvent(new Event("input", { bubbles: true }));
+    flushSync();
     expect(choice.hidden).toBe(true);
     view.remove();
   });
