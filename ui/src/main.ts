@@ -3,9 +3,9 @@
 import "./tokens.css";
 import "./style.css";
 import { detectBackend, SIGNED_OUT, type Backend } from "./backend";
-import { h, mount } from "./dom";
-import { LIMITS } from "./generated/types";
-import { isBackendError } from "./types";
+import JoinDialog from "./components/JoinDialog.svelte";
+import { openDialog } from "./components/mount.svelte";
+import { mount } from "./dom";
 import { AppView } from "./views/app";
 import { signInView } from "./views/signin";
 import type { SessionInfo } from "./types";
@@ -26,37 +26,7 @@ async function showApp(root: HTMLElement, backend: Backend, session: SessionInfo
 
 /** A `convene://join` link: ask for a name and email (needed for Shareable Links) and join. */
 function joinDialog(root: HTMLElement, backend: Backend, link: { token: string; server_url: string }): void {
-  const name = h("input", { id: "join-name", autocomplete: "name", maxlength: String(LIMITS.name) });
-  const email = h("input", { id: "join-email", type: "email", autocomplete: "email", maxlength: String(LIMITS.email) });
-  const error = h("p", { class: "form-error", role: "alert" });
-  const join = h("button", { type: "submit", class: "primary" }, "Join conversation");
-  const cancel = h("button", { type: "button" }, "Cancel");
-  const form = h(
-    "form",
-    { class: "dialog", "aria-labelledby": "join-title" },
-    h("h2", { id: "join-title" }, "Join conversation"),
-    h("p", {}, `You opened a link to a conversation on ${link.server_url}. If it is a Shareable Link, say who you are.`),
-    h("label", { for: "join-name" }, "Your name"),
-    name,
-    h("label", { for: "join-email" }, "Your email"),
-    email,
-    error,
-    h("div", { class: "dialog-buttons" }, cancel, join),
-  );
-  const backdrop = h("div", { class: "dialog-backdrop" }, form);
-  cancel.addEventListener("click", () => backdrop.remove());
-  form.addEventListener("submit", async (e) => {
-    e.preventDefault();
-    try {
-      const session = await backend.joinLink(link.server_url, link.token, name.value.trim() || null, email.value.trim() || null);
-      backdrop.remove();
-      await showApp(root, backend, session);
-    } catch (err) {
-      error.textContent = isBackendError(err) ? err.message : String(err);
-    }
-  });
-  document.body.append(backdrop);
-  name.focus();
+  openDialog(JoinDialog, (close) => ({ backend, link, onclose: close, onjoined: (session: SessionInfo) => void showApp(root, backend, session) }));
 }
 
 async function start(): Promise<void> {

@@ -1,7 +1,7 @@
 // Mounting a Svelte component from the (not yet Svelte) app shell, with props the shell can
 // update: the component keeps its own state (typed text, focus) while the shell hands it new data.
 
-import { mount, unmount, type Component } from "svelte";
+import { flushSync, mount, unmount, type Component } from "svelte";
 
 export interface Mounted<P extends Record<string, unknown>, E extends Record<string, unknown> = Record<string, never>> {
   /** The live props: assigning a field updates the component. */
@@ -19,4 +19,22 @@ export function mountWithProps<P extends Record<string, unknown>, E extends Reco
   const props = $state(initial);
   const instance = mount(component, { target, props });
   return { props, instance, destroy: () => void unmount(instance) };
+}
+
+/** Mounts a dialog over the window; the `close` it is handed takes it away again. */
+export function openDialog<P extends Record<string, unknown>>(component: Component<P>, props: (close: () => void) => P): () => void {
+  const host = document.createElement("div");
+  host.className = "dialog-host";
+  document.body.append(host);
+  let open = true;
+  const close = () => {
+    if (!open) return;
+    open = false;
+    void unmount(instance);
+    host.remove();
+  };
+  const instance = mount(component, { target: host, props: props(close) });
+  // Open, with its focus set, when this returns.
+  flushSync();
+  return close;
 }

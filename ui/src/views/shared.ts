@@ -1,6 +1,8 @@
 // Small pieces the screens share: permission lookups, toasts, dialogs. (A disabled control
 // with its reason is the Guarded component.)
 
+import ConfirmDialog from "../components/ConfirmDialog.svelte";
+import { openDialog } from "../components/mount.svelte";
 import { h } from "../dom";
 import { isBackendError, type ConversationScreen, type PolicyAction } from "../types";
 
@@ -31,35 +33,17 @@ export function messageOf(e: unknown): string {
   return isBackendError(e) ? e.message : String(e);
 }
 
-/** Asks for confirmation in a modal dialog; resolves true on confirm. */
+/** Asks for confirmation in a modal dialog (components/ConfirmDialog.svelte); resolves true on confirm. */
 export function confirmDialog(title: string, text: string, confirmLabel: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const cancel = h("button", { type: "button" }, "Cancel");
-    const confirm = h("button", { type: "button", class: "danger" }, confirmLabel);
-    const dialog = h(
-      "div",
-      { class: "dialog-backdrop" },
-      h(
-        "div",
-        { class: "dialog", role: "alertdialog", "aria-modal": "true", "aria-labelledby": "dialog-title", "aria-describedby": "dialog-text" },
-        h("h2", { id: "dialog-title" }, title),
-        h("p", { id: "dialog-text" }, text),
-        h("div", { class: "dialog-buttons" }, cancel, confirm),
-      ),
-    );
-    const close = (answer: boolean) => {
-      dialog.remove();
-      resolve(answer);
-    };
-    cancel.addEventListener("click", () => close(false));
-    confirm.addEventListener("click", () => close(true));
-    dialog.addEventListener("keydown", (e) => {
-      if ((e as KeyboardEvent).key === "Escape") {
-        e.preventDefault();
-        close(false);
-      }
-    });
-    document.body.append(dialog);
-    confirm.focus();
+    openDialog(ConfirmDialog, (done) => ({
+      title,
+      text,
+      confirmLabel,
+      onanswer: (yes: boolean) => {
+        done();
+        resolve(yes);
+      },
+    }));
   });
 }
