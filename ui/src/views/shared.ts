@@ -1,9 +1,11 @@
 // Small pieces the screens share: permission lookups, toasts, dialogs. (A disabled control
 // with its reason is the Guarded component.)
 
+import { flushSync, mount } from "svelte";
 import ConfirmDialog from "../components/ConfirmDialog.svelte";
+import Toast from "../components/Toast.svelte";
+import { toastState } from "../components/toast.svelte";
 import { openDialog } from "../components/mount.svelte";
-import { h } from "../dom";
 import { isBackendError, type ConversationScreen, type PolicyAction } from "../types";
 
 /** Whether the user may do `action` here, and who may when not. */
@@ -14,18 +16,18 @@ export function can(screen: ConversationScreen, action: PolicyAction): { allowed
 }
 
 let toastTimer: number | undefined;
+let toastMounted = false;
 
 /** A short confirmation at the bottom of the window ("Link copied to the clipboard"). */
 export function toast(message: string, kind: "ok" | "error" = "ok"): void {
-  let el = document.getElementById("toast");
-  if (!el) {
-    el = h("div", { id: "toast", role: "status", "aria-live": "polite" });
-    document.body.append(el);
+  if (!toastMounted || !document.getElementById("toast")) {
+    mount(Toast, { target: document.body });
+    toastMounted = true;
   }
-  el.textContent = message;
-  el.className = `toast ${kind} show`;
+  Object.assign(toastState, { message, kind, shown: true });
+  flushSync();
   window.clearTimeout(toastTimer);
-  toastTimer = window.setTimeout(() => el?.classList.remove("show"), 4000);
+  toastTimer = window.setTimeout(() => (toastState.shown = false), 4000);
 }
 
 /** The message of whatever a backend call rejected with. */
