@@ -1,5 +1,7 @@
-// The signed-in window: conversation list (with Invites) on the left, the open conversation with
-// its timeline, composer and panels on the right, and the connection and outbox state throughout.
+// The signed-in window's controller: it reads the backend (the home list, the open conversation's
+// screen, the connection) and hands what it read to the components that show it (the top bar, the
+// invites, the windowed conversation list, New conversation, the open Conversation). It renders no
+// markup of its own beyond the layout they sit in; each component keeps its own state.
 
 import type { Backend } from "../backend";
 import { afterNextPaint, h } from "../dom";
@@ -15,14 +17,13 @@ import { signInAgainDialog } from "./session-ended";
 import { messageOf, toast } from "./shared";
 import { guestBanner } from "./verify";
 
-
 const SEEN_KEY = "convene.seen";
-/** What the conversation component is given. */
+const LAST_KEY = "convene.last";
+
+// What each mounted component is given.
 type TopBarProps = { me: SessionInfo["me"]; state: SyncState | "loading"; pending: number; lastSynced: string | null; onsignout: () => void; onsigninagain: () => void };
 type ConversationListProps = { entries: ListEntry[]; selected: string | null; seen: Record<string, string>; emptyText: string; onactivate: (id: string) => void };
 type ConversationProps = { backend: Backend; screen: ConversationScreen; isAgent: boolean; onback: () => void; onchanged: () => void };
-
-const LAST_KEY = "convene.last";
 
 /** When each conversation was last opened here (for unread markers). */
 function seen(): Record<string, string> {
