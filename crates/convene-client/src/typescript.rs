@@ -61,6 +61,7 @@ pub fn declarations() -> String {
     c.visit::<p::CrewList>();
     c.visit::<p::ContactList>();
     c.visit::<p::ShareLink>();
+    c.visit::<p::InviteOutcome>();
     c.visit::<p::EmailLinkAccepted>();
     c.visit::<p::StreamEvent>();
     let mut out = String::from(

@@ -25,10 +25,9 @@ import type {
   ShareLink,
   SyncOutcome,
   Invite,
+  InviteOutcome,
 } from "../types";
 
-/** The answer to an invite request (convene_proto's `InviteOutcome`; only what is read of it here). */
-type InviteOutcome = { invite: Pick<Invite, "invitee_name"> | null; outcome: "already_joined" | "already_invited" | "invited" | string };
 
 const TOKEN_KEY = "convene.token";
 

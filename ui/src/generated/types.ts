@@ -227,6 +227,15 @@ send_count: number, last_sent_at: string | null, expires_at: string | null, serv
 export type InviteId = string;
 
 /**
+ * The answer to an invite request: the invite, and whether it is new.
+ */
+export type InviteOutcome = { invite: Invite | null, 
+/**
+ * `already_joined`, `already_invited` or `invited`.
+ */
+outcome: string, };
+
+/**
  * Where an invite stands.
  */
 export type InviteStatus = "pending" | "accepted" | "declined" | "revoked" | "expired" | "superseded";
