@@ -3,34 +3,23 @@ import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Backend } from "./backend";
 import ContactsPanel from "./components/ContactsPanel.svelte";
+import { screenFixture } from "./test-screen";
 import type { ConversationScreen } from "./types";
 
 afterEach(() => cleanup());
 
 function screen(updated = "2026-01-01T00:00:00Z"): ConversationScreen {
-  return {
-    view: {
-      conversation: { id: "c-1", subject: "Order", status: "open", created_by: "a-1", created_at: updated, updated_at: updated, my_role: "agent", participant_count: 2 },
-      me: {},
-      participants: [
-        { id: "p1", conversation_id: "c-1", kind: "contact", agent_id: null, contact_id: "k-1", name: "Carol Jones", email: "carol@x.test", email_verified: true, role: "contact", state: "joined", added_by: null, via: "email_invite", updated_at: updated },
-      ],
-      invites: [],
-      service_requests: [],
-    },
-    timeline: { messages: [], pending: [], events: [] },
-    verdicts: {
-      permissions: [
-        { action: "invite_contact", allowed: true, who_may: "Members" },
-        { action: "copy_share_link", allowed: true, who_may: "Members" },
-        { action: "manage_share_link", allowed: false, who_may: "Owners" },
-      ],
-      leave: { allowed: true, why: null },
-      people: [],
-      invites: [],
-    },
-    queued: [],
-  } as unknown as ConversationScreen;
+  return screenFixture({
+    updated,
+    participants: [
+      { id: "p1", conversation_id: "c-1", kind: "contact", agent_id: null, contact_id: "k-1", name: "Carol Jones", email: "carol@x.test", email_verified: true, role: "contact", state: "joined", added_by: null, via: "email_invite", updated_at: updated },
+    ],
+    permissions: [
+      { action: "invite_contact", allowed: true, who_may: "Members" },
+      { action: "copy_share_link", allowed: true, who_may: "Members" },
+      { action: "manage_share_link", allowed: false, who_may: "Owners" },
+    ],
+  });
 }
 
 function backend() {

@@ -3,6 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Backend } from "./backend";
 import Conversation from "./components/Conversation.svelte";
+import { screenFixture } from "./test-screen";
 import type { ConversationScreen, Message } from "./types";
 
 afterEach(() => cleanup());
@@ -10,23 +11,12 @@ afterEach(() => cleanup());
 const message = (id: string, body: string, at: string): Message => ({ id, conversation_id: "c-1", author_name: "Ana", author_kind: "agent", body, created_at: at });
 
 function screen(messages: Message[], mayPost = true): ConversationScreen {
-  return {
-    view: {
-      conversation: { id: "c-1", subject: "Order 1234", status: "open", created_by: "a-1", created_at: "2026-01-01T00:00:00Z", updated_at: "2026-01-01T00:00:00Z", my_role: "owner", participant_count: 2 },
-      me: {},
-      participants: [],
-      invites: [],
-      service_requests: [],
-    },
-    timeline: { messages, pending: [], events: [] },
-    verdicts: {
-      permissions: [{ action: "post_message", allowed: mayPost, who_may: "Members", why: mayPost ? null : "You left this conversation" }],
-      leave: { allowed: true, why: null },
-      people: [],
-      invites: [],
-    },
-    queued: [],
-  } as unknown as ConversationScreen;
+  return screenFixture({
+    subject: "Order 1234",
+    myRole: "owner",
+    messages,
+    permissions: [{ action: "post_message", allowed: mayPost, who_may: "Members", why: mayPost ? null : "You left this conversation" }],
+  });
 }
 
 function backend() {
