@@ -245,7 +245,7 @@ export class AppView {
       return;
     }
     markSeen(id, screen.view.conversation.updated_at);
-    this.conversations.props.seen = { ...this.conversations.props.seen, [id]: screen.view.conversation.updated_at };
+    this.conversations.props.seen[id] = screen.view.conversation.updated_at;
     this.showConversation(screen);
   }
 

@@ -16,14 +16,10 @@ export function can(screen: ConversationScreen, action: PolicyAction): { allowed
 }
 
 let toastTimer: number | undefined;
-let toastMounted = false;
 
 /** A short confirmation at the bottom of the window ("Link copied to the clipboard"). */
 export function toast(message: string, kind: "ok" | "error" = "ok"): void {
-  if (!toastMounted || !document.getElementById("toast")) {
-    mount(Toast, { target: document.body });
-    toastMounted = true;
-  }
+  if (!document.getElementById("toast")) mount(Toast, { target: document.body });
   Object.assign(toastState, { message, kind, shown: true });
   flushSync();
   window.clearTimeout(toastTimer);

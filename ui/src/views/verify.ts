@@ -29,6 +29,17 @@ export function emailLinkError(e: unknown): string {
   return messageOf(e);
 }
 
+/** Asks for a sign-in link to `email`: the server's answer to show under "Check your inbox", or
+ *  what to show instead (links not available here, a rate limit with its wait, a refusal). */
+export async function askForLink(backend: Backend, email: string): Promise<{ sent: string } | { error: string }> {
+  if (!backend.requestEmailLink) return { error: "Sign-in links are available in the browser." };
+  try {
+    return { sent: (await backend.requestEmailLink(email))?.message ?? "" };
+  } catch (e) {
+    return { error: emailLinkError(e) };
+  }
+}
+
 /** Whether `me` is a guest: joined through a Shareable Link, email not proven yet. */
 export function isGuest(me: Me): boolean {
   return me.kind === "contact" && me.email_verified === false;
