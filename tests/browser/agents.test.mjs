@@ -79,6 +79,12 @@ test("an owner agent in the browser sees a service request's live status, remove
   assert.equal((await ana.post(`/conversations/${id}/contact-invites`, { email: frank, name: "Frank Late" })).status, 201);
 
   const page = await signedIn("ana@demo.convene.test");
+  // The list names the customer who joined (not the one still invited) and says nothing was written yet.
+  const row = page.getByTestId("conversation-item").filter({ hasText: subject });
+  assert.equal(await row.getByTestId("conversation-customers").textContent(), "Erin Early");
+  assert.equal(await row.getByTestId("conversation-preview").textContent(), "No messages yet");
+  const damaged = page.getByTestId("conversation-item").filter({ hasText: "Order #1042 arrived damaged" });
+  assert.equal(await damaged.getByTestId("conversation-preview").textContent(), "Ana Lima: Sorry to hear that, Carol. Chloe will arrange a replacement.");
   await open(page, subject);
 
   // Request Service: Billing is called in, and the request's status follows what happens.

@@ -7,7 +7,7 @@ import type { ListEntry } from "./types";
 afterEach(() => cleanup());
 
 const entry = (i: number, subject = `Conversation ${i}`): ListEntry => ({
-  conversation: { id: `c-${i}`, subject, updated_at: "2026-01-01T00:00:00Z", my_role: "owner", participant_count: 2 },
+  conversation: { id: `c-${i}`, subject, updated_at: "2026-01-01T00:00:00Z", my_role: "owner", participant_count: 2, status: "open", customers: [], customer_count: 0, last_message: null },
   invited: false,
   pending_actions: 0,
 });
@@ -26,6 +26,19 @@ describe("the conversation list", () => {
     expect(rows.map((r) => r.dataset.index)).toEqual(rows.map((_, i) => String(i)));
     expect(rows[3]!.style.top).toBe(`${3 * ROW_HEIGHT}px`);
     expect(document.querySelector<HTMLElement>("[data-testid=conversation-list]")!.style.height).toBe(`${10_000 * ROW_HEIGHT}px`);
+  });
+
+  it("shows on each row who the customers are and the start of the last message", () => {
+    const withMessage = entry(0, "Damaged order");
+    withMessage.conversation.customers = ["Carol Jones", "Dan Brown"];
+    withMessage.conversation.customer_count = 3;
+    withMessage.conversation.last_message = { author_name: "Ana Lima", author_kind: "agent", excerpt: "Sorry to hear that, Carol.", at: "2026-01-01T00:00:00Z" };
+    render(ConversationList, { props: { entries: [withMessage, entry(1, "Quiet one")], onactivate: () => undefined } });
+    const [first, second] = rendered();
+    expect(first!.querySelector("[data-testid=conversation-preview]")?.textContent).toBe("Ana Lima: Sorry to hear that, Carol.");
+    expect(first!.querySelector("[data-testid=conversation-customers]")?.textContent).toBe("Carol Jones, Dan Brown +1");
+    expect(second!.querySelector("[data-testid=conversation-preview]")?.textContent).toBe("No messages yet");
+    expect(second!.querySelector("[data-testid=conversation-customers]")?.textContent).toBe("No customer yet");
   });
 
   it("opens the row that was clicked (on any part of it) or chosen with Enter", () => {

@@ -30,6 +30,13 @@ export function peopleCount(n: number): string {
   return n === 1 ? "1 person" : `${n} people`;
 }
 
+/** Who the customers of a list row are: "Carol Jones", "Carol Jones, Dan Brown +1", "No customer yet". */
+export function customersLabel(c: { customers: string[]; customer_count: number }): string {
+  if (c.customers.length === 0) return "No customer yet";
+  const more = c.customer_count - c.customers.length;
+  return more > 0 ? `${c.customers.join(", ")} +${more}` : c.customers.join(", ");
+}
+
 /** Two initials for an avatar: "Ana Lima" → "AL". */
 export function initials(name: string): string {
   const parts = name.trim().split(/\s+/).filter(Boolean);

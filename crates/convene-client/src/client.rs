@@ -132,7 +132,7 @@ impl Client {
         &self.cache_path
     }
 
-    fn cache(&self) -> MutexGuard<'_, Cache> {
+    pub(crate) fn cache(&self) -> MutexGuard<'_, Cache> {
         // A panic while holding the lock leaves the cache consistent (every write is a transaction).
         self.cache
             .lock()

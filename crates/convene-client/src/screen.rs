@@ -3,8 +3,9 @@
 
 use std::collections::HashMap;
 
+pub use convene_proto::list::{ListConversation, ListEntry};
 use convene_proto::screen::{crew_choices, verdicts, CrewChoice, Member, Verdicts};
-use convene_proto::{Conversation, ConversationId, Invite, ParticipantRole};
+use convene_proto::{ConversationId, Invite};
 use serde::Serialize;
 
 use crate::cache::{ConversationView, QueuedAction, Timeline};
@@ -13,41 +14,6 @@ use crate::error::ClientError;
 use crate::events::SyncState;
 
 pub use convene_proto::policy::{permissions, Permission};
-
-/// What a row of the conversation list shows of its conversation, and no more: the whole list
-/// crosses IPC at once, and with 10,000 cached conversations every field is 10,000 fields.
-#[derive(Clone, Debug, Serialize, ts_rs::TS)]
-pub struct ListConversation {
-    pub id: ConversationId,
-    pub subject: String,
-    #[serde(with = "time::serde::rfc3339")]
-    #[ts(type = "string")]
-    pub updated_at: time::OffsetDateTime,
-    pub my_role: Option<ParticipantRole>,
-    pub participant_count: i64,
-}
-
-impl From<Conversation> for ListConversation {
-    fn from(c: Conversation) -> Self {
-        Self {
-            id: c.id,
-            subject: c.subject,
-            updated_at: c.updated_at,
-            my_role: c.my_role,
-            participant_count: c.participant_count,
-        }
-    }
-}
-
-/// A row of the conversation list.
-#[derive(Clone, Debug, Serialize, ts_rs::TS)]
-pub struct ListEntry {
-    pub conversation: ListConversation,
-    /// The user holds a pending invite to it (shown under "Invites").
-    pub invited: bool,
-    /// Actions about it still waiting in the outbox.
-    pub pending_actions: usize,
-}
 
 /// The home screen: the list, the invites, the outbox, the connection.
 #[derive(Clone, Debug, Serialize, ts_rs::TS)]
@@ -91,7 +57,8 @@ impl Client {
             }
         }
         let conversations = self
-            .conversation_list()?
+            .cache()
+            .list_rows()?
             .into_iter()
             .map(|(conversation, me)| ListEntry {
                 invited: me.pending_invite && conversation.my_role.is_none(),
@@ -99,7 +66,7 @@ impl Client {
                     .get(conversation.id.to_string().as_str())
                     .copied()
                     .unwrap_or(0),
-                conversation: conversation.into(),
+                conversation,
             })
             .filter(|e| e.invited || e.conversation.my_role.is_some())
             .collect();

@@ -57,6 +57,7 @@ pub fn declarations() -> String {
     c.visit::<p::LoginResponse>();
     c.visit::<p::Problem>();
     c.visit::<p::ConversationList>();
+    c.visit::<p::list::HomeList>();
     c.visit::<p::AgentList>();
     c.visit::<p::CrewList>();
     c.visit::<p::ContactList>();

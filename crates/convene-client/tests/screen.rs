@@ -94,3 +94,64 @@ async fn the_desktop_and_the_web_client_get_the_same_verdicts_for_the_same_rows(
         web.ok()["crews"]
     );
 }
+
+#[tokio::test]
+async fn the_desktop_and_the_web_list_show_the_same_customers_and_last_message() {
+    let server_dir = tempfile::tempdir().expect("tempdir");
+    let app_dir = tempfile::tempdir().expect("tempdir");
+    let server = convene_server::RunningServer::demo_for_test(server_dir.path())
+        .await
+        .expect("server");
+    let answer = Api::new(&server.url(), None)
+        .post(
+            "/api/v1/auth/login",
+            json!({"email": "ana@demo.convene.test", "password": DEMO_PASSWORD}),
+        )
+        .await;
+    let ana = Api::new(
+        &server.url(),
+        Some(answer.ok()["token"].as_str().expect("token").to_owned()),
+    );
+    let client = Client::open(app_dir.path()).expect("open");
+    client
+        .sign_in(&server.url(), "ana@demo.convene.test", DEMO_PASSWORD)
+        .await
+        .expect("sign in");
+
+    let desktop = serde_json::to_value(client.home().expect("home").conversations).expect("json");
+    let web = ana.get("/api/v1/home").await;
+    assert_eq!(
+        desktop,
+        web.ok()["conversations"],
+        "one function, the same rows"
+    );
+    let damaged = &desktop[0]["conversation"];
+    assert_eq!(damaged["subject"], "Order #1042 arrived damaged");
+    assert_eq!(damaged["customers"], json!(["Carol Jones"]));
+    assert_eq!(damaged["customer_count"], 1);
+    assert_eq!(damaged["last_message"]["author_name"], "Ana Lima");
+    assert_eq!(
+        damaged["last_message"]["excerpt"],
+        "Sorry to hear that, Carol. Chloe will arrange a replacement."
+    );
+    let quiet = desktop
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|e| e["conversation"]["subject"] == "Invoice question for March")
+        .expect("the invoice conversation");
+    assert_eq!(quiet["conversation"]["customers"], json!([]));
+    assert!(quiet["conversation"]["last_message"].is_null());
+
+    // A message written offline is the preview at once, before the outbox sends it; on one line.
+    let id = damaged["id"].as_str().expect("id").parse().expect("id");
+    client
+        .post_message(id, "On its way:\n\n  a new lid ships today")
+        .expect("queue");
+    let home = client.home().expect("home");
+    let row = &home.conversations[0];
+    assert_eq!(row.pending_actions, 1);
+    let last = row.conversation.last_message.as_ref().expect("preview");
+    assert_eq!(last.excerpt, "On its way: a new lid ships today");
+    assert_eq!(last.author_name, "Ana Lima");
+}

@@ -9,6 +9,7 @@ pub mod error;
 pub mod ids;
 pub mod input;
 pub mod limits;
+pub mod list;
 pub mod policy;
 pub mod roles;
 pub mod screen;

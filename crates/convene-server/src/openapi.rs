@@ -48,6 +48,7 @@ pub const BEARER: &str = "bearer";
         crate::api::directory::remove_crew_member,
         crate::api::directory::search_contacts,
         crate::api::conversations::list,
+        crate::api::conversations::home,
         crate::api::conversations::create,
         crate::api::conversations::get,
         crate::api::conversations::participants,

@@ -23,6 +23,7 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/logout-all", post(api::auth::logout_all))
         .route("/auth/email-link", post(api::auth::email_link))
         .route("/me", get(api::auth::me))
+        .route("/home", get(api::conversations::home))
         .route(
             "/agents",
             get(api::directory::search_agents).post(api::directory::create_agent),

@@ -48,6 +48,7 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/api/v1/conversations/{id}/events", &["get"]),
     ("/api/v1/conversations/{id}/permissions", &["get"]),
     ("/api/v1/conversations/{id}/screen", &["get"]),
+    ("/api/v1/home", &["get"]),
     ("/api/v1/invites/{invite}/resend", &["post"]),
     ("/api/v1/invites/{invite}/revoke", &["post"]),
     ("/api/v1/invites/{invite}/accept", &["post"]),

@@ -236,3 +236,63 @@ async fn a_customer_reads_the_timeline_without_the_teams_inner_workings() {
     }
     assert_eq!(screen["snapshot"]["service_requests"][0]["notified"], 0);
 }
+
+/// `GET /api/v1/home`: each row names the joined customers (the first two, and how many) and
+/// previews the newest message on one line, for whoever wrote it last.
+#[tokio::test]
+async fn the_home_list_names_the_customers_and_previews_the_newest_message() {
+    let sink = SmtpSink::start().await;
+    let t = TestServer::start(Some(&sink)).await;
+    let ana = t.agent("ana@demo.convene.test").await;
+    let conversation = ana.new_conversation("Preview").await;
+    let row = |home: &Value| {
+        find(
+            &home["conversations"]
+                .as_array()
+                .expect("rows")
+                .iter()
+                .map(|e| e["conversation"].clone())
+                .collect(),
+            "id",
+            &conversation,
+        )
+        .clone()
+    };
+    let empty = row(ana.get("/api/v1/home").await.ok());
+    assert_eq!(empty["customers"], json!([]));
+    assert!(empty["last_message"].is_null());
+
+    let pat = t
+        .seat_contact(&sink, &ana, &conversation, "pat@example.com")
+        .await;
+    for email in ["quinn@example.com", "rosa@example.com"] {
+        t.seat_contact(&sink, &ana, &conversation, email).await;
+    }
+    let base = format!("/api/v1/conversations/{conversation}/messages");
+    ana.post(&base, json!({"body": "Hello, how can we help?"}))
+        .await
+        .ok();
+    let long = format!("My order\n\nnever came. {}", "x".repeat(300));
+    pat.post(&base, json!({"body": long})).await.ok();
+
+    let home = ana.get("/api/v1/home").await;
+    let seen = row(home.ok());
+    assert_eq!(seen["customers"].as_array().expect("names").len(), 2);
+    assert_eq!(seen["customers"][0], "pat");
+    assert_eq!(seen["customer_count"], 3);
+    let last = &seen["last_message"];
+    assert_eq!(last["author_name"], "pat");
+    assert_eq!(last["author_kind"], "contact");
+    let excerpt = last["excerpt"].as_str().expect("excerpt");
+    assert!(excerpt.starts_with("My order never came. xxx"), "{excerpt}");
+    assert_eq!(
+        excerpt.chars().count(),
+        convene_proto::list::PREVIEW_CHARS + 1
+    );
+    assert!(excerpt.ends_with('…'));
+    // The contact's own list shows the same row.
+    assert_eq!(
+        row(pat.get("/api/v1/home").await.ok())["last_message"],
+        *last
+    );
+}

@@ -94,6 +94,32 @@ async fn the_app_signs_in_and_shows_the_demo_conversations() {
         .await
         .expect("list");
     assert_eq!(shown_subjects(&app).await, expected_subjects());
+    // Each row names its customer and previews the newest message, from the cache.
+    let damaged = format!(
+        "//li[@data-testid='conversation-item'][.//span[@class='subject' and normalize-space()='{}']]",
+        DEMO_CONVERSATIONS[0]
+    );
+    let preview = app
+        .wd
+        .wait_for_xpath(
+            &format!("{damaged}//*[@data-testid='conversation-preview']"),
+            WAIT,
+        )
+        .await
+        .expect("preview");
+    assert_eq!(
+        app.wd.text(&preview).await.expect("text"),
+        "Ana Lima: Sorry to hear that, Carol. Chloe will arrange a replacement."
+    );
+    let customers = app
+        .wd
+        .wait_for_xpath(
+            &format!("{damaged}//*[@data-testid='conversation-customers']"),
+            WAIT,
+        )
+        .await
+        .expect("customers");
+    assert_eq!(app.wd.text(&customers).await.expect("text"), "Carol Jones");
     let me = app
         .wd
         .wait_for("[data-testid=me-name]", WAIT)

@@ -18,6 +18,7 @@ import type {
   Crew,
   CrewChoice,
   Home,
+  HomeList,
   Me,
   OutboxAction,
   ScreenPage,
@@ -222,15 +223,15 @@ export class HttpBackend implements Backend {
     return this.call("POST", "/conversations", { subject });
   }
 
+  // The rows the server builds with the same Rust function the desktop core runs over its cache.
   async home(): Promise<Home> {
-    const outcome = await this.refresh();
-    return {
-      conversations: outcome.conversations.map((conversation) => ({ conversation, invited: false, pending_actions: 0 })),
-      invites: [],
-      queued: [],
-      state: outcome.online ? "online" : "offline",
-      last_synced_at: outcome.last_synced_at,
-    };
+    try {
+      const list = await this.call<HomeList>("GET", "/home");
+      return { conversations: list.conversations, invites: [], queued: [], state: "online", last_synced_at: new Date().toISOString() };
+    } catch (e) {
+      const offline = (e as BackendError).code === "offline";
+      return { conversations: [], invites: [], queued: [], state: offline ? "offline" : "online", last_synced_at: null };
+    }
   }
 
   // The browser reads the screen the server assembles with the same Rust function the desktop

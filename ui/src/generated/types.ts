@@ -201,6 +201,11 @@ export type EventId = string;
 export type Home = { conversations: Array<ListEntry>, invites: Array<Invite>, queued: Array<QueuedAction>, state: SyncState, last_synced_at: string | null, };
 
 /**
+ * `GET /api/v1/home`: the web client's conversation list, rows as the desktop app builds them.
+ */
+export type HomeList = { conversations: Array<ListEntry>, };
+
+/**
  * A request for someone to join.
  */
 export type Invite = { id: InviteId, conversation_id: ConversationId, conversation_subject: string, kind: InviteeKind, participant_id: ParticipantId, agent_id: AgentId | null, contact_id: ContactId | null, invitee_name: string, invitee_email: string, invited_by: string, 
@@ -268,10 +273,32 @@ export type InviteeKind = "agent" | "contact";
 export type JoinPlan = { "kind": "redeem" } | { "kind": "open_in_browser", url: string, notice: string, };
 
 /**
+ * The last message of a conversation, as its row previews it.
+ */
+export type LastMessage = { author_name: string, author_kind: InviteeKind, 
+/**
+ * The start of the message on one line: runs of white space (new lines included) become one
+ * space, and a longer message ends in "…".
+ */
+excerpt: string, at: string, };
+
+/**
  * What a row of the conversation list shows of its conversation, and no more: the whole list
  * crosses IPC at once, and with 10,000 cached conversations every field is 10,000 fields.
  */
-export type ListConversation = { id: ConversationId, subject: string, updated_at: string, my_role: ParticipantRole | null, participant_count: number, };
+export type ListConversation = { id: ConversationId, subject: string, status: ConversationStatus, updated_at: string, my_role: ParticipantRole | null, participant_count: number, 
+/**
+ * The first joined customers (contacts) by name, at most [`NAMED_CUSTOMERS`].
+ */
+customers: Array<string>, 
+/**
+ * How many customers have joined in all.
+ */
+customer_count: number, 
+/**
+ * The newest message, if any.
+ */
+last_message: LastMessage | null, };
 
 /**
  * A row of the conversation list.
@@ -282,7 +309,7 @@ export type ListEntry = { conversation: ListConversation,
  */
 invited: boolean, 
 /**
- * Actions about it still waiting in the outbox.
+ * Actions about it still waiting in the desktop app's outbox (always 0 from the server).
  */
 pending_actions: number, };
 

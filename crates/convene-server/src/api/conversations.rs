@@ -3,6 +3,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
+use convene_proto::list::HomeList;
 use convene_proto::{
     Conversation, ConversationId, ConversationList, CreateConversation, EventList, Message,
     MessageList, Participant, ParticipantId, ParticipantsView, PostMessage,
@@ -11,7 +12,7 @@ use convene_proto::{
 use super::{problem, IdempotencyKey};
 use super::{ApiJson, AppState, Authed};
 use crate::error::Error;
-use crate::service::{messages, parse_id, participants};
+use crate::service::{list, messages, parse_id, participants};
 use crate::validate::{self, MAX_SUBJECT};
 
 /// My conversations
@@ -34,6 +35,26 @@ pub async fn list(
 ) -> Result<Json<ConversationList>, Error> {
     let conversations = participants::mine(state.ctx(), &authed.principal).await?;
     Ok(Json(ConversationList { conversations }))
+}
+
+/// My conversation list (the web client)
+///
+/// The conversations the caller has joined, most recently updated first, each as a row of the
+/// list: subject, the customers by name, a preview of the newest message. The desktop app builds
+/// the same rows from its cache with the same function.
+#[utoipa::path(
+    get,
+    path = "/api/v1/home",
+    operation_id = "get_home",
+    tag = "conversations",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The list's rows", body = HomeList),
+        (status = 401, response = problem::Unauthenticated),
+    )
+)]
+pub async fn home(State(state): State<AppState>, authed: Authed) -> Result<Json<HomeList>, Error> {
+    Ok(Json(list::home(state.ctx(), &authed.principal).await?))
 }
 
 /// Create a conversation

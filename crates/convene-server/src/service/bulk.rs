@@ -36,7 +36,7 @@ fn placeholders(from: usize, n: usize) -> String {
 
 /// Runs `sql` (with `{in}` standing for the id list, after `fixed` leading binds) once per chunk
 /// of `ids` and answers every row.
-async fn fetch_in(
+pub(super) async fn fetch_in(
     conn: &mut AnyConnection,
     sql: &str,
     fixed: &[String],

@@ -8,6 +8,7 @@ pub mod directory;
 pub mod invites;
 pub mod join;
 pub mod links;
+pub mod list;
 pub mod messages;
 pub mod participants;
 pub mod rows;

@@ -1,0 +1,80 @@
+//! The web client's conversation list: the rows the desktop app builds over its cache (one
+//! function, [`convene_proto::list::row`]), here from the database in three set queries.
+
+use std::collections::HashMap;
+
+use convene_proto::list::{self, HomeList, ListEntry, MessageHead, PREVIEW_CHARS};
+use convene_proto::InviteeKind;
+use sqlx::Row;
+
+use super::bulk::fetch_in;
+use super::{participants, s, Ctx, Principal};
+use crate::clock::from_ms;
+use crate::error::Error;
+
+/// The conversations `principal` has joined, most recently updated first, as list rows.
+pub async fn home(ctx: &Ctx, principal: &Principal) -> Result<HomeList, Error> {
+    let conversations = participants::mine(ctx, principal).await?;
+    let ids: Vec<String> = conversations.iter().map(|c| s(c.id)).collect();
+    let mut conn = ctx.store.pool().acquire().await?;
+
+    let mut customers: HashMap<String, Vec<String>> = HashMap::new();
+    let rows = fetch_in(
+        &mut conn,
+        "SELECT p.conversation_id, k.name FROM participants p JOIN contacts k ON k.id = p.contact_id
+         WHERE p.state = 'joined' AND p.conversation_id IN ({in})
+         ORDER BY p.conversation_id, p.created_at, p.id",
+        &[],
+        &ids,
+    )
+    .await?;
+    for r in &rows {
+        customers
+            .entry(r.get::<String, _>(0))
+            .or_default()
+            .push(r.get(1));
+    }
+
+    // The newest message of each: no later one in the same conversation (by index).
+    let sql = format!(
+        "SELECT m.conversation_id, COALESCE(a.name, k.name), m.author_agent_id,
+                substr(m.body, 1, {head}), m.created_at
+         FROM messages m LEFT JOIN agents a ON a.id = m.author_agent_id
+                         LEFT JOIN contacts k ON k.id = m.author_contact_id
+         WHERE m.conversation_id IN ({{in}}) AND NOT EXISTS (
+            SELECT 1 FROM messages n WHERE n.conversation_id = m.conversation_id
+              AND (n.created_at > m.created_at OR (n.created_at = m.created_at AND n.id > m.id)))",
+        head = PREVIEW_CHARS * 4,
+    );
+    let mut last: HashMap<String, MessageHead> = HashMap::new();
+    for r in fetch_in(&mut conn, &sql, &[], &ids).await? {
+        last.insert(
+            r.get(0),
+            MessageHead {
+                author_name: r.get(1),
+                author_kind: if r.get::<Option<&str>, _>(2).is_some() {
+                    InviteeKind::Agent
+                } else {
+                    InviteeKind::Contact
+                },
+                text: r.get(3),
+                at: from_ms(r.get(4)),
+            },
+        );
+    }
+
+    let conversations = conversations
+        .into_iter()
+        .map(|c| {
+            let key = s(c.id);
+            let names = customers.remove(&key).unwrap_or_default();
+            let count = names.len() as i64;
+            ListEntry {
+                conversation: list::row(c, names, count, last.remove(&key)),
+                invited: false,
+                pending_actions: 0,
+            }
+        })
+        .collect();
+    Ok(HomeList { conversations })
+}
