@@ -147,6 +147,49 @@ test("a joined agent who sent an invite may revoke it in the browser, and not a 
   await page.context().close();
 });
 
+test("inviting a customer who is already in, or already invited, says so under the field and sends nothing", async () => {
+  const id = (await ana.post("/conversations", { subject: "Already here" })).body.id;
+  const ida = unique("ida");
+  assert.equal((await ana.post(`/conversations/${id}/contact-invites`, { email: ida, name: "Ida Early" })).status, 201);
+  const page = await signedIn("ana@demo.convene.test");
+  await open(page, "Already here");
+  await page.getByRole("button", { name: "Contacts", exact: true }).click();
+  const contacts = page.getByRole("region", { name: "Contacts" });
+  const field = contacts.getByRole("textbox", { name: "Contact email or name" });
+  await field.fill(ida);
+  await contacts.getByRole("button", { name: "Add to Conversation" }).click();
+  const error = contacts.getByTestId("contact-error");
+  await error.filter({ hasText: "Ida Early is already invited; use Resend Invite in People" }).waitFor({ timeout: 5000 });
+  assert.equal(await field.inputValue(), ida, "what was typed stays");
+  assert.equal(await page.locator("#toast", { hasText: "Invite sent" }).count(), 0);
+  const people = await ana.get(`/conversations/${id}/participants`);
+  assert.equal(people.body.invites.filter((i) => i.invitee_email === ida).length, 1, "one invite, not two");
+  await page.context().close();
+});
+
+test("an agent invited while signed in to the web client sees the invite live, joins from it, and declines another", async () => {
+  const page = await signedIn("chloe@demo.convene.test");
+  const chloeId = await agentId("chloe@demo.convene.test");
+  const join = (await ana.post("/conversations", { subject: "Web invite to join" })).body.id;
+  const skip = (await ana.post("/conversations", { subject: "Web invite to skip" })).body.id;
+  assert.equal((await ana.post(`/conversations/${join}/agent-invites`, { agent_id: chloeId })).status, 201);
+  assert.equal((await ana.post(`/conversations/${skip}/agent-invites`, { agent_id: chloeId })).status, 201);
+  const invites = page.getByRole("region", { name: "Invites" });
+  const row = (subject) => invites.getByTestId("invite").filter({ hasText: subject });
+  await row("Web invite to join").waitFor({ timeout: 15000 });
+  assert.match(await row("Web invite to join").innerText(), /from Ana Lima/);
+  await row("Web invite to skip").getByRole("button", { name: "Decline" }).click();
+  await row("Web invite to skip").waitFor({ state: "detached", timeout: 15000 });
+  await row("Web invite to join").getByRole("button", { name: "Join" }).click();
+  await page.getByTestId("conversation-subject").filter({ hasText: "Web invite to join" }).waitFor({ timeout: 15000 });
+  const people = await ana.get(`/conversations/${join}/participants`);
+  assert.equal(people.body.participants.find((p) => p.agent_id === chloeId)?.state, "joined");
+  const skipped = await ana.get(`/conversations/${skip}/participants`);
+  assert.equal(skipped.body.invites.some((i) => i.agent_id === chloeId), false, "declined, not pending");
+  assert.notEqual(skipped.body.participants.find((p) => p.agent_id === chloeId)?.state, "joined");
+  await page.context().close();
+});
+
 test("the web client and the join page fit a phone: the list, then the conversation with Send in reach, and back", async () => {
   const subject = `On a phone ${randomBytes(3).toString("hex")}`;
   const id = (await ana.post("/conversations", { subject })).body.id;

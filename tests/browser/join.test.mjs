@@ -57,7 +57,7 @@ test("an emailed contact joins in the browser, reads the agent's message, and th
   await page.getByRole("button", { name: "Join conversation" }).click();
 
   await page.getByTestId("conversation-subject").filter({ hasText: "Browser join by email" }).waitFor({ timeout: 15000 });
-  await page.getByText("Hello from Ana — how can we help?").waitFor();
+  await page.getByTestId("message").getByText("Hello from Ana — how can we help?").waitFor();
   const cookies = await context.cookies();
   const session = cookies.find((c) => c.name === "convene_session");
   assert.ok(session, "a session cookie");
@@ -77,10 +77,10 @@ test("an emailed contact joins in the browser, reads the agent's message, and th
       ["Pia Park", "Thanks Ana, the lid is cracked."],
     ],
   );
-  await page.getByText("Thanks Ana, the lid is cracked.").waitFor();
+  await page.getByTestId("message").getByText("Thanks Ana, the lid is cracked.").waitFor();
   // Agent messages appear without a reload.
   await ana.post(`/conversations/${id}/messages`, { body: "A replacement is on its way." });
-  await page.getByText("A replacement is on its way.").waitFor({ timeout: 10000 });
+  await page.getByTestId("message").getByText("A replacement is on its way.").waitFor({ timeout: 10000 });
   await shot(page, "contact-conversation");
   stream.close();
   await context.close();

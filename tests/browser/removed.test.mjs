@@ -167,7 +167,7 @@ test("a removed contact cannot come back through the Shareable Link nor by a con
   const back = await inviteByEmail(id, erin, "Erin Early");
   assert.equal(sink.to(erin).length, erinMails + 1, "exactly the agent's email");
   await joinFromEmail(erinPage, back, subject);
-  await erinPage.getByText("Hello all, Ana here.").waitFor();
+  await erinPage.getByTestId("message").getByText("Hello all, Ana here.").waitFor();
 
   // Carol's open People panel follows (the stream): Erin is joined again, no longer removed.
   await removedErin.waitFor({ state: "detached", timeout: 10000 });

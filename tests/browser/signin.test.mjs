@@ -104,7 +104,7 @@ test("a contact whose session is gone gets a sign-in link, exactly one email, an
   assert.ok(link.startsWith(`${server.url}/s/`), link);
   await followSignInLink(page, link, email);
   await page.getByTestId("conversation-subject").filter({ hasText: "Returning contact" }).waitFor({ timeout: 15000 });
-  await page.getByText("Your replacement ships Monday.").waitFor();
+  await page.getByTestId("message").getByText("Your replacement ships Monday.").waitFor();
   assert.equal(await page.getByTestId("guest-banner").count(), 0, "a proven contact is no guest");
   const cookie = (await context.cookies()).find((c) => c.name === "convene_session");
   assert.ok(cookie?.httpOnly, "signed in by an HttpOnly cookie");
@@ -146,7 +146,7 @@ test("a stranger who joins another conversation's Shareable Link with a contact'
   const page = await context.newPage();
   await joinShareLink(page, publicB, "Mallory", victim);
   await page.getByTestId("conversation-subject").filter({ hasText: "Public B" }).waitFor({ timeout: 15000 });
-  await page.getByText("Welcome to B.").waitFor();
+  await page.getByTestId("message").getByText("Welcome to B.").waitFor();
   assert.deepEqual(await listed(page), ["Public B"]);
   // The web client tells the guest what they are and how to see more.
   const banner = page.getByTestId("guest-banner");
@@ -203,7 +203,7 @@ test("a guest verifies their email from the banner and then sees their other con
   assert.deepEqual((await listed(inbox)).sort(), ["Gina via link", "Gina's order"].sort());
   assert.equal(await inbox.getByTestId("guest-banner").count(), 0);
   await inbox.getByTestId("conversation-item").filter({ hasText: "Gina's order" }).click();
-  await inbox.getByText("Your refund is on its way.").waitFor();
+  await inbox.getByTestId("message").getByText("Your refund is on its way.").waitFor();
   await shot(inbox, "guest-verified");
   assert.equal(sink.to(email).length, mailsBefore + 1);
 
@@ -291,7 +291,7 @@ test("a refused join page offers “Email me a sign-in link”, and the link it 
   const [mail] = (await sink.waitForTo(email, before + 1)).slice(before);
   await followSignInLink(page, signInLink(mail.raw), email);
   await page.getByTestId("conversation-subject").filter({ hasText: "Late for the link" }).waitFor({ timeout: 15000 });
-  await page.getByText("Here is your quote.").waitFor();
+  await page.getByTestId("message").getByText("Here is your quote.").waitFor();
   await context.close();
 });
 

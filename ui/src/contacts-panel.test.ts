@@ -31,15 +31,17 @@ function backend() {
 }
 
 describe("the Contacts panel", () => {
-  it("says a contact is already here instead of inviting them again, and marks them in the search", async () => {
+  it("marks a contact already here in the search, and shows Rust's refusal to invite them under the field", async () => {
     const b = backend();
+    b.queue.mockRejectedValueOnce({ code: "invalid_input", message: "Carol Jones is already in this conversation", field: "contact_id" });
     render(ContactsPanel, { props: { backend: b, screen: screen(), isAgent: true } });
     const user = userEvent.setup();
     await user.type(view.getByRole("textbox", { name: "Contact email or name" }), "car");
     expect(await view.findByText("In the conversation")).toBeTruthy();
     await user.click(view.getByRole("button", { name: "Carol Jones · carol@x.test" }));
     await user.click(view.getByRole("button", { name: "Add to Conversation" }));
-    expect(b.queue).not.toHaveBeenCalled();
+    expect(b.queue).toHaveBeenCalledWith({ kind: "invite_contact", conversation_id: "c-1", request: { contact_id: "k-1" } });
+    expect(view.queryByText(/Invite sent/)).toBeNull();
     // Said next to the field it is about, not in a toast at the other end of the window.
     const error = view.getByTestId("contact-error");
     expect(error.textContent).toBe("Carol Jones is already in this conversation");

@@ -161,10 +161,10 @@ describe("HttpBackend invites", () => {
     const b = backend();
     const outcomes = ["already_joined", "already_invited", "invited"];
     fakeFetch((_m, path) =>
-      path.endsWith("/contact-invites") ? { status: 200, body: { invite: outcomes[0] === "already_joined" ? null : { invitee_name: "Carol Jones" }, outcome: outcomes.shift() } } : { status: 404, body: problem(404, "not_found", "no") },
+      path.endsWith("/contact-invites") ? { status: 200, body: { invite: outcomes[0] === "already_joined" ? null : { invitee_name: "Carol Jones" }, outcome: outcomes[0], message: { already_joined: "Carol Jones is already in this conversation", already_invited: "Carol Jones is already invited; use Resend Invite in People", invited: null }[outcomes.shift()!] } } : { status: 404, body: problem(404, "not_found", "no") },
     );
     const invite = () => b.queue({ kind: "invite_contact", conversation_id: "c-1", request: { email: "carol@x.test" } });
-    await expect(invite()).rejects.toEqual({ code: "already_joined", message: "Already in this conversation", field: "email" });
+    await expect(invite()).rejects.toEqual({ code: "already_joined", message: "Carol Jones is already in this conversation", field: "email" });
     await expect(invite()).rejects.toEqual({ code: "already_invited", message: "Carol Jones is already invited; use Resend Invite in People", field: "email" });
     await expect(invite()).resolves.toBe(0);
   });

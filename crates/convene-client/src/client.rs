@@ -4,8 +4,11 @@
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
+use convene_proto::already::{nothing_to_send, Invitee};
 use convene_proto::policy::Actor;
-use convene_proto::{Conversation, ConversationId, Invite, InviteeKind, Me, Message};
+use convene_proto::{
+    Conversation, ConversationId, Invite, InviteOutcome, InviteeKind, Me, Message,
+};
 use serde::Serialize;
 use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
@@ -539,6 +542,7 @@ impl Client {
                 })?;
             }
         }
+        self.refuse_if_nothing_to_send(&action)?;
         let seq = self.cache().enqueue(&action, &new_key(), &now())?;
         self.emit(ClientEvent::OutboxChanged);
         if let Some(id) = action.conversation_id() {
@@ -547,6 +551,36 @@ impl Client {
             });
         }
         Ok(seq)
+    }
+
+    /// An invite of someone the cache shows already in the conversation, or already invited,
+    /// would send nothing: refused now, in the server's words, next to the field that names them.
+    fn refuse_if_nothing_to_send(&self, action: &Action) -> Result<(), ClientError> {
+        let (conversation, who, field) = match action {
+            Action::InviteContact {
+                conversation_id,
+                request,
+            } => match (&request.email, request.contact_id) {
+                (Some(email), _) => (conversation_id, Invitee::Email(email), "email"),
+                (None, Some(id)) => (conversation_id, Invitee::Contact(id), "contact_id"),
+                (None, None) => return Ok(()),
+            },
+            Action::InviteAgent {
+                conversation_id,
+                agent_id,
+            } => (conversation_id, Invitee::Agent(*agent_id), "agent_id"),
+            _ => return Ok(()),
+        };
+        let Some(view) = self.cache().conversation(conversation)? else {
+            return Ok(());
+        };
+        match nothing_to_send(&view, who) {
+            Some(message) => Err(ClientError::Invalid {
+                field: field.to_owned(),
+                message,
+            }),
+            None => Ok(()),
+        }
     }
 
     /// Queues a message as the signed-in user, with its local copy shown as pending.
@@ -597,6 +631,20 @@ impl Client {
                 .await;
             match self.check_session(token.as_deref(), answer) {
                 Ok(answer) => {
+                    // An invite the cache did not know to be pointless: the server sent nothing, and says why.
+                    if matches!(
+                        next.action,
+                        Action::InviteContact { .. } | Action::InviteAgent { .. }
+                    ) {
+                        if let Ok(InviteOutcome {
+                            message: Some(why), ..
+                        }) = serde_json::from_value::<InviteOutcome>(answer.clone())
+                        {
+                            self.emit(ClientEvent::Notice {
+                                text: format!("Nothing sent: {why}"),
+                            });
+                        }
+                    }
                     let message: Option<Message> =
                         matches!(next.action, Action::PostMessage { .. })
                             .then(|| serde_json::from_value(answer).ok())

@@ -483,3 +483,101 @@ async fn an_invite_to_a_mistyped_email_is_refused_at_once_naming_the_field_and_n
         .expect("a good address is queued");
     assert_eq!(client.queued().expect("queue").len(), 1);
 }
+
+fn notices(
+    events: &mut tokio::sync::broadcast::Receiver<convene_client::ClientEvent>,
+) -> Vec<String> {
+    let mut texts = Vec::new();
+    while let Ok(event) = events.try_recv() {
+        if let convene_client::ClientEvent::Notice { text } = event {
+            texts.push(text);
+        }
+    }
+    texts
+}
+
+#[tokio::test]
+async fn inviting_someone_already_in_or_already_invited_is_refused_in_words_and_sends_nothing() {
+    let server_dir = tempfile::tempdir().expect("tempdir");
+    let app_dir = tempfile::tempdir().expect("tempdir");
+    let smtp = SmtpSink::start().await;
+    let addr = free_addr();
+    let _server = start(server_dir.path(), addr, Some(&smtp)).await;
+    let base = format!("http://{addr}");
+    let client = Client::open(app_dir.path()).expect("open");
+    client
+        .sign_in(&base, "ana@demo.convene.test", PASSWORD)
+        .await
+        .expect("sign in");
+    client.sync_now().await.expect("sync");
+    let order = client
+        .home()
+        .expect("home")
+        .conversations
+        .into_iter()
+        .find(|e| e.conversation.subject.starts_with("Order #1042"))
+        .expect("the demo conversation")
+        .conversation
+        .id;
+    let invite = |email: &str| Action::InviteContact {
+        conversation_id: order,
+        request: ContactInviteRequest {
+            email: Some(email.into()),
+            ..Default::default()
+        },
+    };
+    let refusal = |action: Action| match client.enqueue(action) {
+        Err(ClientError::Invalid { field, message }) => (field, message),
+        other => panic!("expected a refusal, got {other:?}"),
+    };
+
+    // Carol joined the demo conversation: the cache knows it, so nothing is queued.
+    assert_eq!(
+        refusal(invite(" CAROL@example.com")),
+        (
+            "email".to_owned(),
+            "Carol Jones is already in this conversation".to_owned()
+        )
+    );
+    // Maria was invited (and the cache synced it): a second invite is refused too.
+    let ana = login(&base, "ana@demo.convene.test").await;
+    ana.post(
+        &format!("/api/v1/conversations/{order}/contact-invites"),
+        json!({ "email": "maria@example.com", "name": "Maria Gomez" }),
+    )
+    .await
+    .ok();
+    client.sync_now().await.expect("sync");
+    assert_eq!(
+        refusal(invite("maria@example.com")),
+        (
+            "email".to_owned(),
+            "Maria Gomez is already invited; use Resend Invite in People".to_owned()
+        )
+    );
+    assert!(client.queued().expect("queue").is_empty());
+
+    // A stale cache cannot know: the server sends nothing and the app says why, in the same words.
+    ana.post(
+        &format!("/api/v1/conversations/{order}/contact-invites"),
+        json!({ "email": "nina@example.com", "name": "Nina Park" }),
+    )
+    .await
+    .ok();
+    // Maria's and Nina's invite emails.
+    let emails_before = smtp.wait_for(2, Duration::from_secs(10)).await.len();
+    let mut events = client.subscribe();
+    client.enqueue(invite("nina@example.com")).expect("queued");
+    let report = client.flush().await;
+    assert_eq!((report.sent, report.failed), (1, 0), "{report:?}");
+    assert_eq!(
+        notices(&mut events),
+        vec!["Nothing sent: Nina Park is already invited; use Resend Invite in People".to_owned()]
+    );
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        smtp.messages().len(),
+        emails_before,
+        "no second email to Nina"
+    );
+}

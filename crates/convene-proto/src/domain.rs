@@ -178,6 +178,9 @@ pub struct InviteOutcome {
     pub invite: Option<Invite>,
     /// `already_joined`, `already_invited` or `invited`.
     pub outcome: String,
+    /// Why nothing was sent, in words for the user (`None` when invited).
+    #[serde(default)]
+    pub message: Option<String>,
 }
 
 /// `POST /api/v1/conversations/{id}/service-requests`.

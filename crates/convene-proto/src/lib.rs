@@ -3,6 +3,7 @@
 //! The server serialises these and the client core deserialises them, so a change here is a
 //! change of the wire format. Nothing in this crate does I/O.
 
+pub mod already;
 pub mod domain;
 pub mod dto;
 pub mod error;

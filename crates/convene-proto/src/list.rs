@@ -59,7 +59,10 @@ pub struct ListEntry {
 /// `GET /api/v1/home`: the web client's conversation list, rows as the desktop app builds them.
 #[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
 pub struct HomeList {
+    /// Joined conversations, and those the user is invited to (`invited`), newest first.
     pub conversations: Vec<ListEntry>,
+    /// Pending invites addressed to the user, oldest first.
+    pub invites: Vec<crate::Invite>,
 }
 
 /// The newest message as read from storage: who wrote it, when, and its text (a prefix of

@@ -109,6 +109,10 @@ async fn add_agent_notifies_the_invitee_on_their_stream_and_join_makes_them_a_pa
     assert_eq!(again.status, 200);
     assert_eq!(again.body["outcome"], "already_invited");
     assert_eq!(again.body["invite"]["id"], invite.as_str());
+    assert_eq!(
+        again.body["message"],
+        "Femi Adeyemi is already invited; use Resend Invite in People"
+    );
 
     let accepted = femi
         .post(&format!("/api/v1/invites/{invite}/accept"), json!({}))
@@ -141,6 +145,10 @@ async fn add_agent_notifies_the_invitee_on_their_stream_and_join_makes_them_a_pa
         )
         .await;
     assert_eq!(joined.body["outcome"], "already_joined");
+    assert_eq!(
+        joined.body["message"],
+        "Femi Adeyemi is already in this conversation"
+    );
 
     let events = event_texts(&ana, &conversation).await;
     assert!(

@@ -296,3 +296,69 @@ async fn the_home_list_names_the_customers_and_previews_the_newest_message() {
         *last
     );
 }
+
+/// `GET /api/v1/home` for an invited agent: the invite (with who sent it) and its conversation,
+/// marked invited; once joined the invite is gone and the row is theirs; someone else's invite is
+/// never listed.
+#[tokio::test]
+async fn the_home_list_carries_the_invites_addressed_to_the_user() {
+    let sink = SmtpSink::start().await;
+    let t = TestServer::start(Some(&sink)).await;
+    let ana = t.agent("ana@demo.convene.test").await;
+    let chloe = t.agent("chloe@demo.convene.test").await;
+    let dev = t.agent("dev@demo.convene.test").await;
+    let directory = ana.get("/api/v1/agents?q=chloe").await;
+    let chloe_id = directory.ok()["agents"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let conversation = ana.new_conversation("Invited home").await;
+    let invite = ana
+        .post(
+            &format!("/api/v1/conversations/{conversation}/agent-invites"),
+            json!({ "agent_id": chloe_id }),
+        )
+        .await;
+    assert_eq!(invite.status, 201, "{}", invite.body);
+
+    let home = chloe.get("/api/v1/home").await;
+    let invites = home.ok()["invites"].as_array().expect("invites").clone();
+    assert_eq!(invites.len(), 1, "{invites:?}");
+    assert_eq!(invites[0]["conversation_subject"], "Invited home");
+    assert_eq!(invites[0]["invited_by"], "Ana Lima");
+    let entry = home_entry(&home.body, &conversation);
+    assert_eq!(entry["invited"], true);
+    assert!(entry["conversation"]["my_role"].is_null());
+
+    let others = dev.get("/api/v1/home").await;
+    assert!(
+        others.ok()["invites"]
+            .as_array()
+            .expect("invites")
+            .iter()
+            .all(|i| i["conversation_subject"] != "Invited home"),
+        "Chloe's invite is hers alone"
+    );
+
+    accept(&chloe, &invite.body).await;
+    let home = chloe.get("/api/v1/home").await;
+    assert!(home.ok()["invites"]
+        .as_array()
+        .expect("invites")
+        .iter()
+        .all(|i| i["conversation_subject"] != "Invited home"));
+    let entry = home_entry(&home.body, &conversation);
+    assert_eq!(entry["invited"], false);
+    assert_eq!(entry["conversation"]["my_role"], "agent");
+}
+
+/// The home list's entry for `conversation`; it must be listed.
+fn home_entry(home: &serde_json::Value, conversation: &str) -> serde_json::Value {
+    home["conversations"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|e| e["conversation"]["id"] == conversation)
+        .cloned()
+        .expect("the conversation is listed")
+}

@@ -359,6 +359,23 @@ async fn request_service_contacts_link_resend_and_remove_from_the_panels() {
         .expect("add");
     let mail = sink.wait_for(1, WAIT).await.remove(0);
     assert!(mail.rcpt_to.iter().any(|r| r.contains("zed@example.com")));
+    // Again: nothing is sent, and the app says why (under the field once the cache has the invite,
+    // in a notice if the server is first to know), never "Invite sent".
+    let emails = sink.messages().len();
+    app.wd.fill(&field, "zed@example.com").await.expect("type");
+    app.wd
+        .click_button("Add to Conversation", WAIT)
+        .await
+        .expect("add again");
+    app.wd
+        .wait_for_xpath(
+            "//*[(@data-testid='contact-error' or @id='toast') and contains(., 'is already invited; use Resend Invite in People')]",
+            WAIT,
+        )
+        .await
+        .expect("already invited, said in words");
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(sink.messages().len(), emails, "no second email to zed");
 
     // Copy Shareable Link: the X clipboard holds the URL the server reports.
     let warning = app.wd.wait_for(".warning", WAIT).await.expect("warning");

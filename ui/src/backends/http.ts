@@ -227,7 +227,7 @@ export class HttpBackend implements Backend {
   async home(): Promise<Home> {
     try {
       const list = await this.call<HomeList>("GET", "/home");
-      return { conversations: list.conversations, invites: [], queued: [], state: "online", last_synced_at: new Date().toISOString() };
+      return { conversations: list.conversations, invites: list.invites, queued: [], state: "online", last_synced_at: new Date().toISOString() };
     } catch (e) {
       const offline = (e as BackendError).code === "offline";
       return { conversations: [], invites: [], queued: [], state: offline ? "offline" : "online", last_synced_at: null };
@@ -268,7 +268,13 @@ export class HttpBackend implements Backend {
     const c = `/conversations/${encodeURIComponent(conversation_id)}`;
     switch (action.kind) {
       case "invite_contact":
-        nothingSentIfAlready(await this.call<InviteOutcome>("POST", `${c}/contact-invites`, action.request), "email");
+        nothingSentIfAlready(await this.call<InviteOutcome>("POST", `${c}/contact-invites`, action.request), action.request.email ? "email" : "contact_id");
+        break;
+      case "accept_invite":
+        await this.call("POST", `/invites/${encodeURIComponent(action.invite_id)}/accept`, {});
+        break;
+      case "decline_invite":
+        await this.call("POST", `/invites/${encodeURIComponent(action.invite_id)}/decline`, {});
         break;
       case "request_service":
         await this.call("POST", `${c}/service-requests`, { crew_id: action.crew_id });
@@ -397,7 +403,6 @@ export class HttpBackend implements Backend {
 /** The server sent no invite because the person is already in or already invited: said as a
  *  refusal naming the field, so the UI never shows "Invite sent" for it. */
 function nothingSentIfAlready(answer: InviteOutcome, field: string): void {
-  const who = answer.invite?.invitee_name;
-  if (answer.outcome === "already_joined") throw { code: "already_joined", message: who ? `${who} is already in this conversation` : "Already in this conversation", field } satisfies BackendError;
-  if (answer.outcome === "already_invited") throw { code: "already_invited", message: `${who ? `${who} is already invited` : "Already invited"}; use Resend Invite in People`, field } satisfies BackendError;
+  // Rust's words for why nothing was sent (convene_proto::already), the same the desktop app shows.
+  if (answer.outcome !== "invited") throw { code: answer.outcome, message: answer.message ?? "Nothing sent", field } satisfies BackendError;
 }

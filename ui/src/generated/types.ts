@@ -203,7 +203,15 @@ export type Home = { conversations: Array<ListEntry>, invites: Array<Invite>, qu
 /**
  * `GET /api/v1/home`: the web client's conversation list, rows as the desktop app builds them.
  */
-export type HomeList = { conversations: Array<ListEntry>, };
+export type HomeList = { 
+/**
+ * Joined conversations, and those the user is invited to (`invited`), newest first.
+ */
+conversations: Array<ListEntry>, 
+/**
+ * Pending invites addressed to the user, oldest first.
+ */
+invites: Array<Invite>, };
 
 /**
  * A request for someone to join.
@@ -238,7 +246,11 @@ export type InviteOutcome = { invite: Invite | null,
 /**
  * `already_joined`, `already_invited` or `invited`.
  */
-outcome: string, };
+outcome: string, 
+/**
+ * Why nothing was sent, in words for the user (`None` when invited).
+ */
+message: string | null, };
 
 /**
  * Where an invite stands.

@@ -209,15 +209,26 @@ export class AppView {
   }
 
   private async join(i: Invite): Promise<void> {
-    await this.backend.queue({ kind: "accept_invite", conversation_id: i.conversation_id, invite_id: i.id }).catch((e) => toast(messageOf(e), "error"));
+    try {
+      await this.backend.queue({ kind: "accept_invite", conversation_id: i.conversation_id, invite_id: i.id });
+    } catch (e) {
+      toast(messageOf(e), "error");
+      return;
+    }
     toast(`Joining “${i.conversation_subject}”`);
     this.selected = i.conversation_id;
     this.scheduleReload();
   }
 
   private async decline(i: Invite): Promise<void> {
-    await this.backend.queue({ kind: "decline_invite", conversation_id: i.conversation_id, invite_id: i.id }).catch((e) => toast(messageOf(e), "error"));
+    try {
+      await this.backend.queue({ kind: "decline_invite", conversation_id: i.conversation_id, invite_id: i.id });
+    } catch (e) {
+      toast(messageOf(e), "error");
+      return;
+    }
     toast("Invite declined");
+    this.scheduleReload();
   }
 
   async open(id: string, toFront = true): Promise<void> {

@@ -68,15 +68,14 @@ async fn upsert_invited(
 ) -> Result<Result<ParticipantId, InviteOutcome>, Error> {
     let now = now_ms();
     match existing(tx, conv.id, member).await? {
-        Some((_, state)) if state == "joined" => Ok(Err(InviteOutcome {
-            invite: None,
-            outcome: "already_joined".to_owned(),
-        })),
+        Some((pid, state)) if state == "joined" => {
+            let name = rows::participant(tx, conv.id, pid).await?.map(|p| p.name);
+            Ok(Err(InviteOutcome::already_joined(name.as_deref())))
+        }
         Some((pid, state)) if state == "invited" => match pending_invite_of(tx, pid).await? {
-            Some(invite) => Ok(Err(InviteOutcome {
-                invite: rows::invite(tx, invite).await?,
-                outcome: "already_invited".to_owned(),
-            })),
+            Some(invite) => Ok(Err(InviteOutcome::already_invited(
+                rows::invite(tx, invite).await?,
+            ))),
             None => Ok(Ok(pid)),
         },
         Some((pid, state)) => {
@@ -210,10 +209,7 @@ pub async fn invite_agent(
                 .await?;
                 record_change(tx, conv, "conversation", None, Some(Member::Agent(agent))).await?;
                 let invite = rows::invite(tx, id).await?;
-                Ok(InviteOutcome {
-                    invite,
-                    outcome: "invited".to_owned(),
-                })
+                Ok(InviteOutcome::invited(invite))
             })
         },
     )
@@ -552,10 +548,7 @@ pub async fn invite_contact(
             record_change(tx, conv, "conversation", None, None).await?;
             let invite = rows::invite(tx, id).await?;
             Ok((
-                InviteOutcome {
-                    invite,
-                    outcome: "invited".to_owned(),
-                },
+                InviteOutcome::invited(invite),
                 fresh,
             ))
         })

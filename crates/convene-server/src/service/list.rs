@@ -1,22 +1,54 @@
 //! The web client's conversation list: the rows the desktop app builds over its cache (one
-//! function, [`convene_proto::list::row`]), here from the database in three set queries.
+//! function, [`convene_proto::list::row`]), here from the database in a few set queries, with
+//! the invites addressed to the user (the desktop app has those from sync).
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap, HashSet};
 
 use convene_proto::list::{self, HomeList, ListEntry, MessageHead, PREVIEW_CHARS};
-use convene_proto::InviteeKind;
+use convene_proto::{Conversation, ConversationId, Invite, InviteeKind};
 use sqlx::Row;
 
 use super::bulk::fetch_in;
+use super::rows::{self, invite_row, INVITE_SELECT};
 use super::{participants, s, Ctx, Principal};
 use crate::clock::from_ms;
 use crate::error::Error;
 
 /// The conversations `principal` has joined, most recently updated first, as list rows.
 pub async fn home(ctx: &Ctx, principal: &Principal) -> Result<HomeList, Error> {
-    let conversations = participants::mine(ctx, principal).await?;
-    let ids: Vec<String> = conversations.iter().map(|c| s(c.id)).collect();
+    let mut conversations: Vec<(Conversation, bool)> = participants::mine(ctx, principal)
+        .await?
+        .into_iter()
+        .map(|c| (c, false))
+        .collect();
     let mut conn = ctx.store.pool().acquire().await?;
+
+    // Invites addressed to the user, and the conversations they open (not joined yet).
+    let (agent, contact) = principal.columns();
+    let sql = format!(
+        "{INVITE_SELECT} WHERE i.status = 'pending' AND (p.agent_id = $1 OR p.contact_id = $2)
+           AND c.account_id = $3 AND p.state = 'invited' ORDER BY i.created_at, i.id"
+    );
+    let invites = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(agent)
+        .bind(contact)
+        .bind(s(principal.account_id()))
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(invite_row)
+        .collect::<Result<Vec<Invite>, Error>>()?;
+    let joined: HashSet<ConversationId> = conversations.iter().map(|(c, _)| c.id).collect();
+    let invited: BTreeSet<ConversationId> = invites
+        .iter()
+        .map(|i| i.conversation_id)
+        .filter(|id| !joined.contains(id))
+        .collect();
+    for id in invited {
+        conversations.push((rows::conversation(&mut conn, id, None).await?, true));
+    }
+    conversations.sort_by_key(|(c, _)| std::cmp::Reverse((c.updated_at, c.id.0)));
+    let ids: Vec<String> = conversations.iter().map(|(c, _)| s(c.id)).collect();
 
     let mut customers: HashMap<String, Vec<String>> = HashMap::new();
     let rows = fetch_in(
@@ -65,16 +97,19 @@ pub async fn home(ctx: &Ctx, principal: &Principal) -> Result<HomeList, Error> {
 
     let conversations = conversations
         .into_iter()
-        .map(|c| {
+        .map(|(c, invited)| {
             let key = s(c.id);
             let names = customers.remove(&key).unwrap_or_default();
             let count = names.len() as i64;
             ListEntry {
                 conversation: list::row(c, names, count, last.remove(&key)),
-                invited: false,
+                invited,
                 pending_actions: 0,
             }
         })
         .collect();
-    Ok(HomeList { conversations })
+    Ok(HomeList {
+        conversations,
+        invites,
+    })
 }
