@@ -59,6 +59,8 @@ pub fn declarations() -> String {
     c.visit::<p::ConversationList>();
     c.visit::<p::list::HomeList>();
     c.visit::<p::AgentList>();
+    c.visit::<p::team::TeamAgentList>();
+    c.visit::<p::team::SetRole>();
     c.visit::<p::CrewList>();
     c.visit::<p::ContactList>();
     c.visit::<p::ShareLink>();

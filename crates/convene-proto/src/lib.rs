@@ -15,6 +15,7 @@ pub mod policy;
 pub mod roles;
 pub mod screen;
 pub mod sync;
+pub mod team;
 pub mod timeline;
 
 pub use domain::*;

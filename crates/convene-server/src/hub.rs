@@ -12,7 +12,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
-use convene_proto::AccountId;
+use convene_proto::{AccountId, AgentId};
 use tokio::sync::{mpsc, watch, Notify};
 
 use crate::feed::{self, FeedPos};
@@ -167,6 +167,28 @@ impl Hub {
             feed.dirty.extend(accounts);
         }
         self.wake.notify_one();
+    }
+
+    /// Wakes the streams of `agent` of `account` (their sessions ended): each reads for itself,
+    /// finds its session gone and closes.
+    pub fn sessions_ended(&self, account: AccountId, agent: AgentId) {
+        let agent = agent.to_string();
+        let feed = self.feed();
+        for sub in feed.subscribers.get(&account).into_iter().flatten() {
+            let mut interest = lock(&sub.interest);
+            if interest.agent.as_deref() != Some(agent.as_str()) {
+                continue;
+            }
+            interest.missed = true;
+            let at = interest.judged_upto;
+            // A stream whose queue is full wakes on its queued batches and sees `missed` there.
+            let _ = sub.tx.try_send(Arc::new(Batch {
+                account,
+                after: at,
+                upto: at,
+                changes: Vec::new(),
+            }));
+        }
     }
 
     /// Tells every stream that the server is shutting down.

@@ -37,6 +37,10 @@ pub fn router(state: AppState) -> Router {
             put(api::directory::add_crew_member).delete(api::directory::remove_crew_member),
         )
         .route("/contacts", get(api::directory::search_contacts))
+        .route("/team/agents", get(api::team::agents))
+        .route("/agents/{id}/role", put(api::team::set_role))
+        .route("/agents/{id}/suspend", post(api::team::suspend))
+        .route("/agents/{id}/reactivate", post(api::team::reactivate))
         .route(
             "/conversations",
             get(api::conversations::list).post(api::conversations::create),

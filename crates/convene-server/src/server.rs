@@ -189,13 +189,26 @@ async fn follow_other_instances(url: String, hub: Hub) {
     loop {
         match sqlx::postgres::PgListener::connect(&url).await {
             Ok(mut listener) => {
-                if let Err(e) = listener.listen(crate::store::CHANGES_CHANNEL).await {
+                let channels = [
+                    crate::store::CHANGES_CHANNEL,
+                    crate::store::SESSIONS_CHANNEL,
+                ];
+                if let Err(e) = listener.listen_all(channels).await {
                     tracing::warn!(error = %e, "cannot listen for other instances' changes");
                 } else {
                     // Notices sent while not listening are lost: look at every followed account.
                     hub.changed_all();
                     loop {
                         match listener.recv().await {
+                            Ok(note) if note.channel() == crate::store::SESSIONS_CHANNEL => {
+                                let parsed = note
+                                    .payload()
+                                    .split_once(':')
+                                    .and_then(|(a, g)| Some((a.parse().ok()?, g.parse().ok()?)));
+                                if let Some((account, agent)) = parsed {
+                                    hub.sessions_ended(account, agent);
+                                }
+                            }
                             Ok(note) => {
                                 if let Ok(account) = note.payload().parse() {
                                     hub.changed(account);

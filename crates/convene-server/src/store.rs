@@ -124,6 +124,10 @@ fn duplicate(field: &'static str, message: String) -> impl FnOnce(sqlx::Error) -
 /// The channel PostgreSQL notifications about account changes travel on.
 pub const CHANGES_CHANNEL: &str = "convene_changes";
 
+/// The PostgreSQL notification channel on which an instance says that an agent's sessions ended
+/// (payload `{account}:{agent}`), so every instance closes that agent's streams at once.
+pub const SESSIONS_CHANNEL: &str = "convene_sessions";
+
 impl Store {
     /// Opens (creating if needed) the database named by `database_url` (`sqlite:…` or
     /// `postgres://…`), or `convene.db` in `data_dir`, and brings its schema up to date.

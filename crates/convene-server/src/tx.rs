@@ -24,7 +24,7 @@ use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 use std::time::Duration;
 
-use convene_proto::{AccountId, ConversationId};
+use convene_proto::{AccountId, AgentId, ConversationId};
 use futures_util::future::BoxFuture;
 use rand::Rng;
 use sqlx::pool::PoolConnection;
@@ -57,6 +57,9 @@ pub struct Told {
     pub accounts: Vec<AccountId>,
     /// Mail was queued: the outbox worker wakes.
     pub mail: bool,
+    /// Agents whose sessions this change ended (suspended): their open streams, here and on the
+    /// other instances, close at once instead of at their next change.
+    pub sessions_ended: Vec<(AccountId, AgentId)>,
 }
 
 impl Tx<'_> {
@@ -107,6 +110,11 @@ impl Tx<'_> {
         }
     }
 
+    /// Notes that this transaction ended every session of `agent` of `account`.
+    pub fn sessions_ended(&mut self, account: AccountId, agent: AgentId) {
+        self.told.sessions_ended.push((account, agent));
+    }
+
     /// Notes that this transaction queued an email.
     pub fn mail_queued(&mut self) {
         self.told.mail = true;
@@ -149,6 +157,12 @@ impl Tx<'_> {
                     sql.push_str(&format!(
                         "SELECT pg_notify('{}', '{account}'); ",
                         crate::store::CHANGES_CHANNEL
+                    ));
+                }
+                for (account, agent) in &self.told.sessions_ended {
+                    sql.push_str(&format!(
+                        "SELECT pg_notify('{}', '{account}:{agent}'); ",
+                        crate::store::SESSIONS_CHANNEL
                     ));
                 }
                 sql.push_str("COMMIT");
@@ -238,6 +252,9 @@ impl Announcer {
         }
         if told.mail {
             self.outbox.notify_one();
+        }
+        for (account, agent) in told.sessions_ended {
+            self.hub.sessions_ended(account, agent);
         }
     }
 }

@@ -436,3 +436,87 @@ async fn rules_and_the_feed_hold_across_two_instances_racing() {
 fn uuid_like(id: &str) -> String {
     id.chars().filter(char::is_ascii_alphanumeric).collect()
 }
+
+#[tokio::test]
+async fn a_suspension_and_the_last_superadmin_guard_hold_across_two_instances() {
+    let Some(database) = convene_testkit::fresh_database().await else {
+        eprintln!(
+            "skipped: needs PostgreSQL (set {}; cargo xtask test does)",
+            convene_testkit::TEST_DATABASE_ENV
+        );
+        return;
+    };
+    let sink = SmtpSink::start().await;
+    let root = tempfile::tempdir().expect("tempdir");
+    let a = instance(&root.path().join("a"), &database, &sink).await;
+    let b = instance(&root.path().join("b"), &database, &sink).await;
+    let ana_a = login(&a.url, "ana@demo.convene.test").await;
+    let ben_b = login(&b.url, "ben@demo.convene.test").await;
+    let team = ana_a.get("/api/v1/team/agents").await;
+    let id = |name: &str| {
+        team.ok()["agents"]
+            .as_array()
+            .expect("agents")
+            .iter()
+            .find(|r| r["agent"]["name"] == name)
+            .expect("listed")["agent"]["id"]
+            .as_str()
+            .expect("id")
+            .to_owned()
+    };
+    let (ana, ben, femi) = (id("Ana Lima"), id("Ben Okafor"), id("Femi Adeyemi"));
+
+    // Femi's stream is on B, with nothing waiting for him; Ana suspends him on A.
+    let femi_b = login(&b.url, "femi@demo.convene.test").await;
+    let mut stream = femi_b.stream().await;
+    let suspended = ana_a
+        .post(&format!("/api/v1/agents/{femi}/suspend"), json!({}))
+        .await;
+    assert_eq!(suspended.ok()["status"], "suspended");
+    assert!(
+        stream.closed_within(Duration::from_secs(5)).await,
+        "the stream on the other instance closes at once"
+    );
+    assert_eq!(femi_b.get("/api/v1/me").await.status, 401);
+
+    // Two superadmins on two instances demote each other at the same instant: one stays.
+    for round in 0..4 {
+        ana_a
+            .put(
+                &format!("/api/v1/agents/{ben}/role"),
+                json!({"role": "superadmin"}),
+            )
+            .await
+            .ok();
+        let calls = [(ana_a.clone(), ben.clone()), (ben_b.clone(), ana.clone())];
+        let statuses = convene_testkit::at_once(2, |i| {
+            let (api, target) = calls[i].clone();
+            async move {
+                api.put(
+                    &format!("/api/v1/agents/{target}/role"),
+                    json!({"role": "admin"}),
+                )
+                .await
+                .status
+            }
+        })
+        .await;
+        assert!(
+            statuses.contains(&200) && statuses.iter().all(|s| [200, 403, 409].contains(s)),
+            "round {round}: {statuses:?}"
+        );
+        let supers = ana_a
+            .get("/api/v1/team/agents?role=superadmin&status=active")
+            .await;
+        let left = supers.ok()["agents"].as_array().expect("agents").len();
+        assert_eq!(left, 1, "round {round}: {}", supers.body);
+        // Whoever is left makes Ana a superadmin again.
+        for api in [&ana_a, &ben_b] {
+            api.put(
+                &format!("/api/v1/agents/{ana}/role"),
+                json!({"role": "superadmin"}),
+            )
+            .await;
+        }
+    }
+}

@@ -117,6 +117,10 @@ impl Api {
             .await
     }
 
+    pub async fn put(&self, path: &str, body: Value) -> Answer {
+        self.send(reqwest::Method::PUT, path, Some(body), &[]).await
+    }
+
     pub async fn patch(&self, path: &str, body: Value) -> Answer {
         self.send(reqwest::Method::PATCH, path, Some(body), &[])
             .await
@@ -232,6 +236,18 @@ impl Stream {
                 Ok(Some(Ok(Message::Close(_)))) | Ok(None) | Ok(Some(Err(_))) | Err(_) => {
                     return None
                 }
+                Ok(Some(Ok(_))) => continue,
+            }
+        }
+    }
+
+    /// Whether the server closes the stream within `timeout` (frames before that are skipped).
+    pub async fn closed_within(&mut self, timeout: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            match tokio::time::timeout_at(deadline, self.socket.next()).await {
+                Err(_) => return false,
+                Ok(Some(Ok(Message::Close(_)))) | Ok(None) | Ok(Some(Err(_))) => return true,
                 Ok(Some(Ok(_))) => continue,
             }
         }

@@ -176,6 +176,11 @@ export type CrewId = string;
 export type CrewList = { crews: Array<Crew>, };
 
 /**
+ * A crew an agent belongs to, as the agents list names it.
+ */
+export type CrewRef = { id: CrewId, name: string, };
+
+/**
  * Whether an invite's email went out.
  */
 export type Delivery = "queued" | "sent" | "failed";
@@ -460,6 +465,11 @@ export type QueuedAction = { seq: number, idempotency_key: string, conversation_
 state: string, attempts: number, last_error: string | null, created_at: string, };
 
 /**
+ * One role an agent could be given, and whether the viewer may give it.
+ */
+export type RoleChoice = { role: AccountRole, verdict: Verdict, };
+
+/**
  * `GET /api/v1/conversations/{id}/screen`: what the web client shows of one conversation, with
  * the verdicts the desktop app computes from its cache for the same rows.
  */
@@ -500,6 +510,11 @@ export type ServiceRequestStatus = "open" | "fulfilled";
  * What the UI needs to know about the session.
  */
 export type SessionInfo = { server_url: string, me: Me, };
+
+/**
+ * `PUT /api/v1/agents/{id}/role`.
+ */
+export type SetRole = { role: AccountRole, };
 
 /**
  * The Shareable Link of a conversation.
@@ -561,6 +576,29 @@ conversations: Array<Conversation>, };
  * Whether the client is in touch with the server.
  */
 export type SyncState = "online" | "offline" | "syncing" | "signed_out";
+
+/**
+ * One row of the Admin area's agents list: the agent, their crews, and what the viewer may do
+ * to them.
+ */
+export type TeamAgent = { agent: Agent, crews: Array<CrewRef>, 
+/**
+ * The roles the viewer may give this agent, each with its verdict (their current role too).
+ */
+roles: Array<RoleChoice>, 
+/**
+ * Suspend when active, Reactivate when suspended.
+ */
+may_suspend: Verdict, may_reactivate: Verdict, };
+
+/**
+ * `GET /api/v1/team/agents`: the account's agents, filtered, as the viewer may manage them.
+ */
+export type TeamAgentList = { agents: Array<TeamAgent>, 
+/**
+ * The roles the viewer may create agents with.
+ */
+creatable_roles: Array<AccountRole>, };
 
 /**
  * Messages and events of a conversation, each in time order.

@@ -36,7 +36,8 @@ fn bad_credentials() -> Error {
 /// Answers a bearer token for `Authorization: Bearer …` and who signed in. Wrong email and wrong
 /// password answer the same 401. An email may be an agent of several accounts, each with its own
 /// password: when the password opens more than one, the answer is 409 `choose_account` listing
-/// them (and only them), and the client signs in again with `account_id`.
+/// them (and only them), and the client signs in again with `account_id`. The right password of
+/// a suspended agent answers 403 saying so.
 #[utoipa::path(
     post,
     path = "/api/v1/auth/login",
@@ -48,6 +49,7 @@ fn bad_credentials() -> Error {
         (status = 200, description = "Signed in", body = LoginResponse),
         (status = 400, response = problem::BadRequest),
         (status = 401, response = problem::Unauthenticated),
+        (status = 403, response = problem::Forbidden),
         (status = 409, response = problem::ChooseAccount),
         (status = 413, response = problem::PayloadTooLarge),
         (status = 422, response = problem::InvalidInput),
@@ -104,14 +106,25 @@ pub async fn login(
         crate::auth::verify_bounded(req.password.clone(), dummy_hash().to_owned()).await?;
     }
     let mut opened = Vec::new();
+    // Teams whose password matched but that suspended this agent: said as such (only to someone
+    // who knows the password), so a suspended person is not left guessing at a typo.
+    let mut suspended = Vec::new();
     for agent in found {
         let ok =
             crate::auth::verify_bounded(req.password.clone(), agent.password_hash.clone()).await?;
         if ok && agent.status == AgentStatus::Active {
             opened.push(agent);
+        } else if ok {
+            suspended.push(agent.account_name);
         }
     }
     let agent = match opened.len() {
+        0 if !suspended.is_empty() => {
+            return Err(Error::Forbidden(format!(
+                "Your account at {} is suspended. Ask an admin of your team to reactivate it.",
+                suspended.join(", ")
+            )))
+        }
         0 => return Err(bad_credentials()),
         1 => opened.remove(0),
         _ => {

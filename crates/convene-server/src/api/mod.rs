@@ -9,6 +9,7 @@ mod extract;
 pub(crate) mod invites;
 pub(crate) mod stream;
 pub(crate) mod sync;
+pub(crate) mod team;
 
 mod docs;
 mod errors;

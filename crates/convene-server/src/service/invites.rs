@@ -797,6 +797,50 @@ pub async fn revoke(ctx: &Ctx, principal: &Principal, id: InviteId) -> Result<In
     .await
 }
 
+/// Revokes, inside `tx`, every pending invite addressed to `agent` (who is being suspended), each
+/// with its timeline event and feed row, as `principal` (an admin: they see every conversation).
+pub(crate) async fn revoke_all_to_agent(
+    tx: &mut Tx<'_>,
+    principal: &Principal,
+    agent: AgentId,
+    name: &str,
+) -> Result<usize, Error> {
+    let pending: Vec<(String, String)> = sqlx::query_as(
+        "SELECT i.id, i.conversation_id FROM invites i JOIN participants p ON p.id = i.participant_id
+         WHERE p.agent_id = $1 AND i.status = 'pending' ORDER BY i.conversation_id",
+    )
+    .bind(s(agent))
+    .fetch_all(&mut **tx)
+    .await?;
+    for (id, conversation) in &pending {
+        let conv = load_held(
+            tx,
+            principal,
+            rows::parse(conversation)?,
+            Need::See,
+            Hold::Exclusive,
+        )
+        .await?;
+        let Some(invite) = rows::invite(tx, rows::parse(id)?).await? else {
+            continue;
+        };
+        end_invite(tx, &invite, "revoked", "removed").await?;
+        record_event(
+            tx,
+            &conv,
+            "invite_revoked",
+            principal.name(),
+            &format!(
+                "{} revoked the invite to {name}: their account was suspended",
+                principal.name()
+            ),
+        )
+        .await?;
+        record_change(tx, &conv, "conversation", None, invitee(&invite)).await?;
+    }
+    Ok(pending.len())
+}
+
 /// Join or Decline, by the invitee. Joining fulfils an open service request and supersedes the
 /// other invites it made.
 pub async fn answer(

@@ -15,6 +15,7 @@ pub mod rows;
 pub mod screen;
 pub mod signin;
 pub mod sync;
+pub mod team;
 
 use convene_proto::policy::Action;
 use convene_proto::{AccountId, ConversationId};

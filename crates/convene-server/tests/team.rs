@@ -1,0 +1,350 @@
+//! Team administration through the API (SPEC §2's last row): the agents list with its filters and
+//! per-row verdicts, role changes, suspension and reactivation, allowed and refused per role, the
+//! last-superadmin guard under racing requests, and what suspension does to a signed-in agent.
+//! Both databases (the PostgreSQL pass sets `CONVENE_TEST_DATABASE_URL`).
+
+use std::time::Duration;
+
+use convene_testkit::{Api, TestServer};
+use serde_json::{json, Value};
+
+fn names(list: &Value) -> Vec<String> {
+    list["agents"]
+        .as_array()
+        .expect("agents")
+        .iter()
+        .map(|a| a["agent"]["name"].as_str().expect("name").to_owned())
+        .collect()
+}
+
+fn row<'a>(list: &'a Value, name: &str) -> &'a Value {
+    list["agents"]
+        .as_array()
+        .expect("agents")
+        .iter()
+        .find(|a| a["agent"]["name"] == name)
+        .unwrap_or_else(|| panic!("{name} not listed: {list}"))
+}
+
+fn id_of(list: &Value, name: &str) -> String {
+    row(list, name)["agent"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned()
+}
+
+async fn team(api: &Api, query: &str) -> Value {
+    let answer = api.get(&format!("/api/v1/team/agents{query}")).await;
+    answer.ok().clone()
+}
+
+async fn sign_in(t: &TestServer, email: &str) -> convene_testkit::Answer {
+    t.anonymous()
+        .post(
+            "/api/v1/auth/login",
+            json!({"email": email, "password": convene_server::demo::DEMO_PASSWORD}),
+        )
+        .await
+}
+
+#[tokio::test]
+async fn admins_manage_agents_superadmins_manage_everyone_and_the_list_filters() {
+    let t = TestServer::start(None).await;
+    let ana = t.agent("ana@demo.convene.test").await; // superadmin
+    let ben = t.agent("ben@demo.convene.test").await; // admin
+    let chloe = t.agent("chloe@demo.convene.test").await; // agent
+
+    // Only admins and superadmins see the team.
+    let refused = chloe.get("/api/v1/team/agents").await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert_eq!(
+        refused.body["detail"],
+        "Only admins and SuperAdmins manage the team"
+    );
+    assert_eq!(t.anonymous().get("/api/v1/team/agents").await.status, 401);
+
+    let all = team(&ben, "").await;
+    assert_eq!(
+        names(&all),
+        [
+            "Ana Lima",
+            "Ben Okafor",
+            "Chloe Park",
+            "Dev Patel",
+            "Eva Rossi",
+            "Femi Adeyemi"
+        ]
+    );
+    assert_eq!(all["creatable_roles"], json!(["admin", "agent"]));
+    let dev = row(&all, "Dev Patel");
+    let crews: Vec<&str> = dev["crews"]
+        .as_array()
+        .expect("crews")
+        .iter()
+        .map(|c| c["name"].as_str().expect("crew name"))
+        .collect();
+    assert_eq!(crews, ["Billing", "Technical Support"]);
+    // An admin sees why Ana's controls are greyed out.
+    let ana_row = row(&all, "Ana Lima");
+    assert_eq!(ana_row["may_suspend"]["allowed"], false);
+    assert_eq!(
+        ana_row["may_suspend"]["why"],
+        "Only SuperAdmins manage SuperAdmins"
+    );
+    assert_eq!(row(&all, "Chloe Park")["may_suspend"]["allowed"], true);
+    assert_eq!(
+        team(&ana, "").await["creatable_roles"],
+        json!(["superadmin", "admin", "agent"])
+    );
+
+    // Filters: role, crew, text anywhere in a name or email, status.
+    assert_eq!(names(&team(&ben, "?role=admin").await), ["Ben Okafor"]);
+    let billing = dev["crews"][0]["id"].as_str().expect("crew id").to_owned();
+    assert_eq!(
+        names(&team(&ben, &format!("?crew={billing}")).await),
+        ["Chloe Park", "Dev Patel"]
+    );
+    assert_eq!(names(&team(&ben, "?q=ROSS").await), ["Eva Rossi"]);
+    assert_eq!(names(&team(&ben, "?q=femi%40demo").await), ["Femi Adeyemi"]);
+    assert_eq!(names(&team(&ben, "?q=%25").await), Vec::<String>::new());
+    assert!(names(&team(&ben, "?status=suspended").await).is_empty());
+    let bad = ben.get("/api/v1/team/agents?role=boss").await;
+    assert_eq!(bad.status, 422, "{}", bad.body);
+
+    let chloe_id = id_of(&all, "Chloe Park");
+    let ana_id = id_of(&all, "Ana Lima");
+    let ben_id = id_of(&all, "Ben Okafor");
+    let role = |id: &str| format!("/api/v1/agents/{id}/role");
+
+    // An admin makes an agent an admin and back; never a superadmin, and never touches one.
+    let made = ben.put(&role(&chloe_id), json!({"role": "admin"})).await;
+    assert_eq!(made.ok()["role"], "admin");
+    let back = ben.put(&role(&chloe_id), json!({"role": "agent"})).await;
+    assert_eq!(back.ok()["role"], "agent");
+    let up = ben
+        .put(&role(&chloe_id), json!({"role": "superadmin"}))
+        .await;
+    assert_eq!(up.status, 403, "{}", up.body);
+    let down = ben.put(&role(&ana_id), json!({"role": "agent"})).await;
+    assert_eq!(down.status, 403, "{}", down.body);
+    let suspend_ana = ben
+        .post(&format!("/api/v1/agents/{ana_id}/suspend"), json!({}))
+        .await;
+    assert_eq!(suspend_ana.status, 403, "{}", suspend_ana.body);
+    // An agent changes nobody.
+    let by_agent = chloe.put(&role(&ben_id), json!({"role": "agent"})).await;
+    assert_eq!(by_agent.status, 403, "{}", by_agent.body);
+
+    // The last superadmin stays one, and nobody suspends themselves.
+    let last = ana.put(&role(&ana_id), json!({"role": "admin"})).await;
+    assert_eq!(last.status, 409, "{}", last.body);
+    assert!(
+        last.body["detail"]
+            .as_str()
+            .expect("detail")
+            .starts_with("The last SuperAdmin cannot be demoted or suspended"),
+        "{}",
+        last.body
+    );
+    let myself = ana
+        .post(&format!("/api/v1/agents/{ana_id}/suspend"), json!({}))
+        .await;
+    assert_eq!(myself.status, 409, "{}", myself.body);
+    // With a second superadmin, the first may step down.
+    ana.put(&role(&ben_id), json!({"role": "superadmin"}))
+        .await
+        .ok();
+    let stepped = ana.put(&role(&ana_id), json!({"role": "admin"})).await;
+    assert_eq!(stepped.ok()["role"], "admin");
+    // …and, now an admin, may no longer manage Ben (read under the lock, not from the session).
+    let stale = ana.put(&role(&ben_id), json!({"role": "agent"})).await;
+    assert_eq!(stale.status, 403, "{}", stale.body);
+
+    // Unknown ids and bodies that are not a role.
+    let unknown = ben
+        .put(
+            "/api/v1/agents/00000000-0000-7000-8000-000000000000/role",
+            json!({"role": "agent"}),
+        )
+        .await;
+    assert_eq!(unknown.status, 404, "{}", unknown.body);
+    assert_eq!(
+        ben.put("/api/v1/agents/not-an-id/role", json!({"role": "agent"}))
+            .await
+            .status,
+        404
+    );
+    let nonsense = ben.put(&role(&chloe_id), json!({"role": "boss"})).await;
+    assert_eq!(nonsense.status, 422, "{}", nonsense.body);
+}
+
+#[tokio::test]
+async fn suspension_ends_sessions_and_streams_at_once_revokes_invites_and_refuses_sign_in() {
+    let t = TestServer::start(None).await;
+    let ana = t.agent("ana@demo.convene.test").await;
+    let femi = t.agent("femi@demo.convene.test").await;
+    let femi_id = id_of(&team(&ana, "?q=femi").await, "Femi Adeyemi");
+    let mut stream = femi.stream().await;
+
+    let conversation = ana.new_conversation("Before the suspension").await;
+    let invite = ana
+        .post(
+            &format!("/api/v1/conversations/{conversation}/agent-invites"),
+            json!({"agent_id": femi_id}),
+        )
+        .await;
+    let invite_id = invite.ok()["invite"]["id"]
+        .as_str()
+        .expect("invite")
+        .to_owned();
+    stream.expect("invited", Duration::from_secs(10)).await;
+
+    let suspended = ana
+        .post(&format!("/api/v1/agents/{femi_id}/suspend"), json!({}))
+        .await;
+    assert_eq!(suspended.ok()["status"], "suspended");
+    assert!(
+        stream.closed_within(Duration::from_secs(3)).await,
+        "the suspended agent's stream closes at once"
+    );
+    assert_eq!(femi.get("/api/v1/me").await.status, 401);
+    assert_eq!(femi.try_stream().await.err(), Some(401));
+
+    // The invite waiting for them is revoked, and the timeline says why.
+    let people = ana
+        .get(&format!(
+            "/api/v1/conversations/{conversation}/participants"
+        ))
+        .await;
+    let femi_there = people.ok()["participants"]
+        .as_array()
+        .expect("participants")
+        .iter()
+        .find(|p| p["email"] == "femi@demo.convene.test")
+        .cloned()
+        .expect("Femi's row");
+    assert_eq!(femi_there["state"], "removed", "{femi_there}");
+    let events = ana
+        .get(&format!("/api/v1/conversations/{conversation}/events"))
+        .await;
+    assert!(
+        events
+            .ok()
+            .to_string()
+            .contains("Ana Lima revoked the invite to Femi Adeyemi: their account was suspended"),
+        "{}",
+        events.body
+    );
+    // They are no longer offered to Add Agent, but stay in the team list as suspended.
+    let search = ana.get("/api/v1/agents?q=femi").await;
+    assert!(search.ok()["agents"].as_array().expect("agents").is_empty());
+    let listed = team(&ana, "?status=suspended").await;
+    assert_eq!(names(&listed), ["Femi Adeyemi"]);
+    assert_eq!(
+        row(&listed, "Femi Adeyemi")["may_reactivate"]["allowed"],
+        true
+    );
+
+    // The right password now gets a clear refusal; a wrong one the usual answer.
+    let refused = sign_in(&t, "femi@demo.convene.test").await;
+    assert_eq!(refused.status, 403, "{}", refused.body);
+    assert_eq!(
+        refused.body["detail"],
+        "Your account at Convene Demo is suspended. Ask an admin of your team to reactivate it."
+    );
+    let wrong = t
+        .anonymous()
+        .post(
+            "/api/v1/auth/login",
+            json!({"email": "femi@demo.convene.test", "password": "not-the-password"}),
+        )
+        .await;
+    assert_eq!(wrong.status, 401, "{}", wrong.body);
+
+    // Suspending again changes nothing; reactivating lets them in again.
+    let again = ana
+        .post(&format!("/api/v1/agents/{femi_id}/suspend"), json!({}))
+        .await;
+    assert_eq!(again.ok()["status"], "suspended");
+    let back = ana
+        .post(&format!("/api/v1/agents/{femi_id}/reactivate"), json!({}))
+        .await;
+    assert_eq!(back.ok()["status"], "active");
+    let femi = t.agent("femi@demo.convene.test").await;
+    // The revoked invite stays revoked.
+    let late = femi
+        .post(&format!("/api/v1/invites/{invite_id}/accept"), json!({}))
+        .await;
+    assert_ne!(late.status, 200, "{}", late.body);
+    assert!(femi.get("/api/v1/home").await.ok()["invites"]
+        .as_array()
+        .expect("invites")
+        .is_empty());
+
+    // Suspended with nothing waiting for them (no invite to revoke), the stream still closes at
+    // once: the suspension itself tells the streams.
+    let mut stream = femi.stream().await;
+    ana.post(&format!("/api/v1/agents/{femi_id}/suspend"), json!({}))
+        .await
+        .ok();
+    assert!(
+        stream.closed_within(Duration::from_secs(3)).await,
+        "the stream closes without any other change"
+    );
+}
+
+#[tokio::test]
+async fn two_superadmins_demoting_each_other_at_once_leave_one() {
+    let t = TestServer::start(None).await;
+    let ana = t.agent("ana@demo.convene.test").await;
+    let ben = t.agent("ben@demo.convene.test").await;
+    let all = team(&ana, "").await;
+    let (ana_id, ben_id) = (id_of(&all, "Ana Lima"), id_of(&all, "Ben Okafor"));
+    for round in 0..5 {
+        // Both superadmins again, then each demotes the other at the same instant.
+        ana.put(
+            &format!("/api/v1/agents/{ben_id}/role"),
+            json!({"role": "superadmin"}),
+        )
+        .await
+        .ok();
+        if round > 0 {
+            // Whoever lost last round is back; the winner of last round may be either.
+            let supers = names(&team(&ben, "?role=superadmin").await);
+            assert_eq!(supers.len(), 2, "round {round}: {supers:?}");
+        }
+        let calls = [
+            (ana.clone(), ben_id.clone(), "admin"),
+            (ben.clone(), ana_id.clone(), "admin"),
+        ];
+        let statuses = convene_testkit::at_once(2, |i| {
+            let (api, target, role) = calls[i].clone();
+            async move {
+                api.put(
+                    &format!("/api/v1/agents/{target}/role"),
+                    json!({"role": role}),
+                )
+                .await
+                .status
+            }
+        })
+        .await;
+        let mut sorted = statuses.clone();
+        sorted.sort();
+        assert!(
+            sorted == [200, 403] || sorted == [200, 409],
+            "round {round}: one demotion wins, the other is refused: {statuses:?}"
+        );
+        let supers = names(&team(&ana, "?role=superadmin&status=active").await);
+        assert_eq!(supers.len(), 1, "round {round}: {supers:?}");
+        // Put Ana back on top for the next round.
+        let winner = if supers[0] == "Ana Lima" { &ana } else { &ben };
+        winner
+            .put(
+                &format!("/api/v1/agents/{ana_id}/role"),
+                json!({"role": "superadmin"}),
+            )
+            .await
+            .ok();
+    }
+}
