@@ -61,6 +61,9 @@ pub fn declarations() -> String {
     c.visit::<p::AgentList>();
     c.visit::<p::team::TeamAgentList>();
     c.visit::<p::team::SetRole>();
+    c.visit::<p::CreateAgent>();
+    c.visit::<p::ChangePassword>();
+    c.visit::<p::PasswordResetRequest>();
     c.visit::<p::CrewList>();
     c.visit::<p::ContactList>();
     c.visit::<p::ShareLink>();

@@ -31,8 +31,11 @@ pub struct CreateAgent {
     #[schema(min_length = 1, max_length = 100)]
     pub name: String,
     pub role: AccountRole,
+    /// Leave out to email the new agent a link to choose their own password (the usual way); an
+    /// admin-chosen password is for scripts and tests.
     #[schema(min_length = 8, max_length = 1024)]
-    pub password: String,
+    #[serde(default)]
+    pub password: Option<String>,
 }
 
 /// A named team of agents.

@@ -78,6 +78,23 @@ pub struct EmailLinkAccepted {
     pub message: String,
 }
 
+/// `POST /api/v1/auth/password-reset`: "Forgot password?" for agents. The answer is an
+/// [`EmailLinkAccepted`], the same whether or not the address is known.
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
+pub struct PasswordResetRequest {
+    #[schema(max_length = 254)]
+    pub email: String,
+}
+
+/// `PUT /api/v1/me/password`: a signed-in agent changes their own password.
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
+pub struct ChangePassword {
+    #[schema(max_length = 1024)]
+    pub current_password: String,
+    #[schema(min_length = 8, max_length = 1024)]
+    pub new_password: String,
+}
+
 /// `POST /api/v1/conversations`.
 #[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
 pub struct CreateConversation {

@@ -191,6 +191,81 @@ pub async fn enqueue_login(
     Ok(())
 }
 
+/// Renders a password email: subject, text and HTML. `by` is the admin who added a new agent.
+pub fn render_password(
+    welcome_by: Option<&str>,
+    to_name: &str,
+    account_name: &str,
+    expires_at: i64,
+    link: &str,
+) -> (String, String, String) {
+    let expires = from_ms(expires_at)
+        .format(&time::macros::format_description!(
+            "[hour]:[minute] UTC on [day padding:none] [month repr:long] [year]"
+        ))
+        .unwrap_or_default();
+    let (subject, lead, button, after) = match welcome_by {
+        Some(by) => (
+            format!("{by} added you to {account_name} on Convene"),
+            format!("{by} added you to the {account_name} team on Convene. Choose your password to sign in."),
+            "Choose your password",
+            "The link works once, until",
+        ),
+        None => (
+            format!("Reset your Convene password for {account_name}"),
+            format!("Someone asked to reset the Convene password of this address for {account_name}."),
+            "Choose a new password",
+            "If you did not ask for it, ignore this email: your password stays as it is. The link works once, until",
+        ),
+    };
+    let subject = header_safe(&subject);
+    let text = format!("Hello {to_name},\n\n{lead}\n\n{button}:\n{link}\n\n{after} {expires}.\n");
+    let html = format!(
+        "<!doctype html><html><body style=\"font-family:sans-serif;color:#1d2433\">\
+         <p>Hello {name},</p><p>{lead}</p>\
+         <p><a href=\"{link}\" style=\"display:inline-block;background:#2f5bea;color:#fff;padding:10px 18px;border-radius:8px;text-decoration:none\">{button}</a></p>\
+         <p style=\"color:#667085\">{after} {expires}.</p></body></html>",
+        name = escape_html(to_name),
+        lead = escape_html(&lead),
+        link = escape_html(link),
+        after = escape_html(after),
+        expires = escape_html(&expires),
+    );
+    (subject, text, html)
+}
+
+/// Queues a password email for password link `link_id` in the caller's transaction.
+pub async fn enqueue_password(
+    tx: &mut Tx<'_>,
+    link_id: &str,
+    to: (&str, &str),
+    rendered: (String, String, String),
+) -> Result<(), sqlx::Error> {
+    let (to_name, to_address) = to;
+    let address: lettre::Address = to_address
+        .parse()
+        .map_err(|e| sqlx::Error::Protocol(format!("recipient {to_address:?}: {e}")))?;
+    let to = Mailbox::new(Some(header_safe(to_name)), address).to_string();
+    let (subject, text, html) = rendered;
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO outbox_emails (id, password_link_id, to_address, subject, text_body, html_body, status, attempts, next_attempt_at, created_at)
+         VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, $7, $8)",
+    )
+    .bind(uuid::Uuid::now_v7().to_string())
+    .bind(link_id)
+    .bind(to)
+    .bind(subject)
+    .bind(text)
+    .bind(html)
+    .bind(now)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    tx.mail_queued();
+    Ok(())
+}
+
 /// Where emails go.
 #[derive(Clone)]
 pub enum Delivery {
@@ -224,6 +299,8 @@ struct Claimed {
     invite_id: Option<String>,
     /// A sign-in email names its login instead of an invite.
     login_id: Option<String>,
+    /// A password email names its password link.
+    password_link_id: Option<String>,
     token_nonce: Option<String>,
     to: String,
     subject: String,
@@ -243,8 +320,9 @@ async fn claim(store: &Store, limit: i64) -> Result<Vec<Claimed>, sqlx::Error> {
                           AND (claimed_until IS NULL OR claimed_until < $3) ORDER BY next_attempt_at LIMIT $4)
              RETURNING id, invite_id, to_address, subject, text_body, html_body, attempts,
                        COALESCE((SELECT token_nonce FROM invites i WHERE i.id = outbox_emails.invite_id),
-                                (SELECT token_nonce FROM email_logins l WHERE l.id = outbox_emails.login_id)),
-                       login_id"
+                                (SELECT token_nonce FROM email_logins l WHERE l.id = outbox_emails.login_id),
+                                (SELECT token_nonce FROM password_links p WHERE p.id = outbox_emails.password_link_id)),
+                       login_id, password_link_id"
         }
         Backend::Postgres => {
             "UPDATE outbox_emails SET claimed_until = $1
@@ -253,8 +331,9 @@ async fn claim(store: &Store, limit: i64) -> Result<Vec<Claimed>, sqlx::Error> {
                           FOR UPDATE SKIP LOCKED)
              RETURNING id, invite_id, to_address, subject, text_body, html_body, attempts,
                        COALESCE((SELECT token_nonce FROM invites i WHERE i.id = outbox_emails.invite_id),
-                                (SELECT token_nonce FROM email_logins l WHERE l.id = outbox_emails.login_id)),
-                       login_id"
+                                (SELECT token_nonce FROM email_logins l WHERE l.id = outbox_emails.login_id),
+                                (SELECT token_nonce FROM password_links p WHERE p.id = outbox_emails.password_link_id)),
+                       login_id, password_link_id"
         }
     };
     let rows = sqlx::query(sql)
@@ -276,6 +355,7 @@ async fn claim(store: &Store, limit: i64) -> Result<Vec<Claimed>, sqlx::Error> {
             attempts: r.get(6),
             token_nonce: r.get(7),
             login_id: r.get(8),
+            password_link_id: r.get(9),
         })
         .collect())
 }
@@ -295,6 +375,14 @@ impl Links {
                 "{}/s/{}",
                 self.public_url,
                 self.secret.derive(crate::secret::LOGIN_TOKEN, login, nonce)
+            ));
+        }
+        if let Some(link) = email.password_link_id.as_deref() {
+            return Some(format!(
+                "{}/p/{}",
+                self.public_url,
+                self.secret
+                    .derive(crate::secret::PASSWORD_TOKEN, link, nonce)
             ));
         }
         let invite = email.invite_id.as_deref()?;

@@ -40,6 +40,8 @@ pub const BEARER: &str = "bearer";
         crate::api::auth::me,
         crate::api::auth::logout_all,
         crate::api::auth::email_link,
+        crate::api::auth::password_reset,
+        crate::api::auth::change_password,
         crate::api::directory::search_agents,
         crate::api::directory::create_agent,
         crate::api::directory::crews,
@@ -82,6 +84,8 @@ pub const BEARER: &str = "bearer";
         web_page::signin_page,
         web_page::signin_form,
         web_page::signin_request_form,
+        web_page::password_page,
+        web_page::password_form,
         web_page::web_client,
         web_page::web_client_bare,
         web_page::web_client_asset,
@@ -270,6 +274,46 @@ mod web_page {
         )
     )]
     pub fn signin_form() {}
+
+    /// The password link's page
+    ///
+    /// "Choose your password" (a new agent's welcome email) or "Choose a new password" (a reset),
+    /// with the form; opening it changes nothing. Unknown, used and expired links get one page.
+    #[utoipa::path(
+        get,
+        path = "/p/{token}",
+        operation_id = "password_page",
+        tag = "auth",
+        params(("token" = String, Path, description = "A password link token, from the email")),
+        responses(
+            (status = 200, description = "The page", body = String, content_type = "text/html"),
+            (status = 410, description = "The link no longer works", body = String, content_type = "text/html"),
+        )
+    )]
+    pub fn password_page() {}
+
+    /// The password link's form
+    ///
+    /// Sets the password (twice the same, at least 8 characters), uses the link up and signs the
+    /// agent out everywhere; answers a page saying so, or the form again naming the problem.
+    #[utoipa::path(
+        post,
+        path = "/p/{token}",
+        operation_id = "password_form",
+        tag = "auth",
+        params(("token" = String, Path, description = "A password link token, from the email"), IdempotencyKey),
+        responses(
+            (status = 200, description = "The password is set", body = String, content_type = "text/html"),
+            (status = 403, description = "The form was posted from another site", body = String, content_type = "text/html"),
+            (status = 410, description = "The link no longer works", body = String, content_type = "text/html"),
+            (status = 413, response = problem::PayloadTooLarge),
+            (status = 422, description = "The passwords differ or are too short (the form again)", body = String, content_type = "text/html"),
+            (status = 429, response = problem::RateLimited),
+            (status = 503, response = problem::Busy),
+            (status = 507, response = problem::StorageFull),
+        )
+    )]
+    pub fn password_form() {}
 
     /// "Email me a sign-in link" from a page
     ///

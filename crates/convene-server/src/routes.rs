@@ -22,6 +22,8 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/logout", post(api::auth::logout))
         .route("/auth/logout-all", post(api::auth::logout_all))
         .route("/auth/email-link", post(api::auth::email_link))
+        .route("/auth/password-reset", post(api::auth::password_reset))
+        .route("/me/password", put(api::auth::change_password))
         .route("/me", get(api::auth::me))
         .route("/home", get(api::conversations::home))
         .route(
@@ -117,6 +119,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/s/{token}",
             get(crate::web::signin_page).post(crate::web::signin_form),
+        )
+        .route(
+            "/p/{token}",
+            get(crate::web::password_page).post(crate::web::password_form),
         )
         // API answers are one person's data, sessions among them: no cache keeps them.
         .nest(

@@ -23,6 +23,8 @@ pub const INVITE_TOKEN: &str = "invite";
 pub const LINK_TOKEN: &str = "share_link";
 /// Purpose string of sign-in link tokens.
 pub const LOGIN_TOKEN: &str = "login";
+/// Purpose string of password link tokens (a new agent's first password, a reset).
+pub const PASSWORD_TOKEN: &str = "password";
 
 /// The server secret.
 #[derive(Clone)]

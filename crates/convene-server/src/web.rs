@@ -1,4 +1,5 @@
-//! The plain web page an email invite or a Shareable Link opens (`/j/{token}`).
+//! The plain web pages an email opens: an invite or a Shareable Link (`/j/{token}`), a sign-in link
+//! (`/s/{token}`), a new agent's welcome or a password reset (`/p/{token}`).
 //!
 //! Opening it changes nothing — mail scanners fetch links before people do. Its "Join conversation"
 //! form posts back to the same address, which redeems the token. Every piece of text from users is
@@ -379,6 +380,114 @@ pub async fn join_form(
                 escape_html(&message)
             ),
         ),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// The password page for every link that does not work.
+fn password_link_refused() -> Response {
+    page(
+        StatusCode::GONE,
+        "This password link no longer works",
+        "<p>Each link works once, for a limited time. Ask for a new one with “Forgot password?” on the Convene sign-in screen, or ask an admin of your team.</p>",
+    )
+}
+
+/// The "choose a password" form, with `problem` said above it when the last try was refused.
+fn password_page_for(
+    status: StatusCode,
+    preview: &crate::service::passwords::Preview,
+    problem: Option<&str>,
+) -> Response {
+    let title = if preview.welcome {
+        format!("Welcome to {}", preview.account_name)
+    } else {
+        "Choose a new password".to_owned()
+    };
+    let problem = problem
+        .map(|p| format!("<p class=\"error\" role=\"alert\">{}</p>", escape_html(p)))
+        .unwrap_or_default();
+    page(
+        status,
+        &title,
+        &format!(
+            "<p>Choose the password you will sign in to Convene with, as <strong>{email}</strong>.</p>{problem}\
+             <form method=\"post\">\
+             <input type=\"hidden\" name=\"username\" value=\"{email}\" autocomplete=\"username\">\
+             <p><label>New password <input name=\"password\" type=\"password\" required minlength=\"{min}\" maxlength=\"{max}\" autocomplete=\"new-password\"></label></p>\
+             <p><label>The same again <input name=\"confirm\" type=\"password\" required minlength=\"{min}\" maxlength=\"{max}\" autocomplete=\"new-password\"></label></p>\
+             <p><button type=\"submit\">Set password</button></p></form>",
+            email = escape_html(&preview.email),
+            min = crate::validate::MIN_PASSWORD,
+            max = crate::validate::MAX_PASSWORD,
+        ),
+    )
+}
+
+/// `GET /p/{token}`: the page of a welcome or reset email's link. Changes nothing.
+pub async fn password_page(State(state): State<AppState>, Path(token): Path<String>) -> Response {
+    match crate::service::passwords::preview(state.ctx(), &token).await {
+        Ok(Some(preview)) => password_page_for(StatusCode::OK, &preview, None),
+        Ok(None) => password_link_refused(),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// The password form's fields.
+#[derive(serde::Deserialize, Default)]
+pub struct PasswordForm {
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    confirm: String,
+}
+
+/// `POST /p/{token}`: sets the password the form names, once.
+pub async fn password_form(
+    State(state): State<AppState>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    Path(token): Path<String>,
+    headers: axum::http::HeaderMap,
+    form: Result<Form<PasswordForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
+    if from_elsewhere(&headers, &state.ctx().public_url) {
+        return forged();
+    }
+    if let Err(e) = ratelimit::hit(
+        state.store(),
+        state.limits().redeem,
+        &format!("redeem:{}", client.ip()),
+    )
+    .await
+    {
+        return e.into_response();
+    }
+    let preview = match crate::service::passwords::preview(state.ctx(), &token).await {
+        Ok(Some(preview)) => preview,
+        Ok(None) => return password_link_refused(),
+        Err(e) => return e.into_response(),
+    };
+    let form = form.map(|Form(f)| f).unwrap_or_default();
+    if form.password != form.confirm {
+        return password_page_for(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &preview,
+            Some("The two passwords differ. Type the same password twice."),
+        );
+    }
+    match crate::service::passwords::redeem(state.ctx(), &token, &form.password).await {
+        Ok(email) => page(
+            StatusCode::OK,
+            "Your password is set",
+            &format!(
+                "<p>Sign in to the Convene app as <strong>{}</strong> with your new password, or <a href=\"/app/\">sign in in your browser</a>.</p>",
+                escape_html(&email)
+            ),
+        ),
+        Err(Error::Invalid { message, .. }) => {
+            password_page_for(StatusCode::UNPROCESSABLE_ENTITY, &preview, Some(&message))
+        }
+        Err(Error::Conflict { .. }) => password_link_refused(),
         Err(e) => e.into_response(),
     }
 }

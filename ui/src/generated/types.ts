@@ -64,6 +64,11 @@ export type AgentList = { agents: Array<Agent>, };
 export type AgentStatus = "active" | "suspended";
 
 /**
+ * `PUT /api/v1/me/password`: a signed-in agent changes their own password.
+ */
+export type ChangePassword = { current_password: string, new_password: string, };
+
+/**
  * A person outside the business.
  */
 export type Contact = { id: ContactId, email: string, name: string, };
@@ -150,6 +155,16 @@ export type ConversationStatus = "open" | "closed";
  * An event for the app (notifications, badges, refreshing what is on screen).
  */
 export type CoreEvent = { "type": "sync_state", state: SyncState, } | { "type": "invited", invite: Invite, } | { "type": "service_requested", invite: Invite, } | { "type": "conversation_changed", conversation_id: ConversationId, } | { "type": "access_lost", conversation_id: ConversationId, } | { "type": "outbox_changed" } | { "type": "action_failed", seq: number, label: string, reason: string, } | { "type": "notice", text: string, };
+
+/**
+ * `POST /api/v1/agents`.
+ */
+export type CreateAgent = { email: string, name: string, role: AccountRole, 
+/**
+ * Leave out to email the new agent a link to choose their own password (the usual way); an
+ * admin-chosen password is for scripts and tests.
+ */
+password: string | null, };
 
 /**
  * A named team of agents.
@@ -398,6 +413,12 @@ export type ParticipantState = "invited" | "joined" | "left" | "removed";
  * A participant's role and state.
  */
 export type Participation = { role: ParticipantRole, state: ParticipantState, };
+
+/**
+ * `POST /api/v1/auth/password-reset`: "Forgot password?" for agents. The answer is an
+ * [`EmailLinkAccepted`], the same whether or not the address is known.
+ */
+export type PasswordResetRequest = { email: string, };
 
 /**
  * Whether an actor may do one action, and who may (for the tooltip of a disabled control).

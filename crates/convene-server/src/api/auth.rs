@@ -6,8 +6,8 @@ use axum::extract::{ConnectInfo, State};
 use axum::http::StatusCode;
 use axum::Json;
 use convene_proto::{
-    AccountChoice, AgentStatus, EmailLinkAccepted, EmailLinkRequest, LoginRequest, LoginResponse,
-    Me,
+    AccountChoice, AgentStatus, ChangePassword, EmailLinkAccepted, EmailLinkRequest, LoginRequest,
+    LoginResponse, Me, PasswordResetRequest,
 };
 
 use super::{problem, IdempotencyKey};
@@ -363,4 +363,111 @@ pub async fn request_email_link(
         }
     });
     Ok(email)
+}
+
+/// Forgot password
+///
+/// For agents: emails a single-use link, valid for an hour, to choose a new password, for each team
+/// in which the address is an active agent. The answer is the same whether or not it is. Limited
+/// per address and per client. Choosing the new password signs the agent out everywhere.
+#[utoipa::path(
+    post,
+    path = "/api/v1/auth/password-reset",
+    operation_id = "password_reset",
+    tag = "auth",
+    params(IdempotencyKey),
+    request_body = PasswordResetRequest,
+    responses(
+        (status = 202, description = "Accepted: a link is sent if the address is an agent's", body = EmailLinkAccepted),
+        (status = 400, response = problem::BadRequest),
+        (status = 413, response = problem::PayloadTooLarge),
+        (status = 422, response = problem::InvalidInput),
+        (status = 503, response = problem::Busy),
+        (status = 507, response = problem::StorageFull),
+        (status = 429, response = problem::RateLimited),
+    )
+)]
+pub async fn password_reset(
+    State(state): State<AppState>,
+    axum::extract::ConnectInfo(client): axum::extract::ConnectInfo<std::net::SocketAddr>,
+    ApiJson(req): ApiJson<PasswordResetRequest>,
+) -> Result<(StatusCode, Json<EmailLinkAccepted>), Error> {
+    let email = validate::email("email", &req.email)?;
+    let limits = state.limits();
+    let ip = client.ip();
+    ratelimit::hit(
+        state.store(),
+        limits.email_link_client,
+        &format!("password-reset-client:{ip}"),
+    )
+    .await?;
+    ratelimit::hit(
+        state.store(),
+        limits.email_link,
+        &format!("password-reset:{email}"),
+    )
+    .await?;
+    // In the background, so the answer (and how long it takes) is the same for every address.
+    let worker = state.clone();
+    let address = email.clone();
+    tokio::spawn(async move {
+        match crate::service::passwords::request_reset(worker.ctx(), &address).await {
+            Ok(n) => tracing::info!(emails = n, "password reset asked for"),
+            Err(e) => tracing::warn!(error = %e, "password reset could not be queued"),
+        }
+    });
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(EmailLinkAccepted {
+            message: format!(
+                "If {email} belongs to a Convene team member, a link to choose a new password is on its way to it. The link works once, for an hour."
+            ),
+        }),
+    ))
+}
+
+/// Change my password
+///
+/// A signed-in agent proves their current password and sets a new one; their other sessions end.
+#[utoipa::path(
+    put,
+    path = "/api/v1/me/password",
+    operation_id = "change_password",
+    tag = "auth",
+    params(IdempotencyKey),
+    request_body = ChangePassword,
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Changed"),
+        (status = 400, response = problem::BadRequest),
+        (status = 401, response = problem::Unauthenticated),
+        (status = 403, response = problem::Forbidden),
+        (status = 409, response = problem::Conflict),
+        (status = 413, response = problem::PayloadTooLarge),
+        (status = 422, response = problem::InvalidInput),
+        (status = 503, response = problem::Busy),
+        (status = 507, response = problem::StorageFull),
+        (status = 429, response = problem::RateLimited),
+    )
+)]
+pub async fn change_password(
+    State(state): State<AppState>,
+    authed: Authed,
+    ApiJson(req): ApiJson<ChangePassword>,
+) -> Result<StatusCode, Error> {
+    ratelimit::hit(
+        state.store(),
+        state.limits().login,
+        &format!("change-password:{}", authed.token_hash),
+    )
+    .await?;
+    crate::service::passwords::change_own(
+        state.ctx(),
+        &authed.principal,
+        &authed.token_hash,
+        &req.current_password,
+        &req.new_password,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -29,13 +29,8 @@ fn prefix_pattern(q: &str) -> String {
 
 fn require_manager(principal: &Principal) -> Result<AccountRole, Error> {
     let (_, role) = principal.require_agent()?;
-    if matches!(role, AccountRole::SuperAdmin | AccountRole::Admin) {
-        Ok(role)
-    } else {
-        Err(Error::Forbidden(
-            "only admins and superadmins manage agents and crews".to_owned(),
-        ))
-    }
+    convene_proto::team::may_administer(Some(role)).map_err(super::team::refused)?;
+    Ok(role)
 }
 
 fn agent_row(r: &sqlx::any::AnyRow) -> Result<Agent, Error> {
@@ -72,24 +67,28 @@ pub async fn search_agents(ctx: &Ctx, principal: &Principal, q: &str) -> Result<
     rows.iter().map(agent_row).collect()
 }
 
-/// Creates an agent; admins may not create superadmins.
+/// Creates an agent; admins may not create superadmins. Without a password the new agent is
+/// emailed a link to choose one (until then no password signs them in).
 pub async fn create_agent(
     ctx: &Ctx,
     principal: &Principal,
     req: CreateAgent,
 ) -> Result<Agent, Error> {
-    let role = require_manager(principal)?;
+    let (_, role) = principal.require_agent()?;
+    convene_proto::team::may_create(role, req.role).map_err(super::team::refused)?;
     let email = validate::email("email", &req.email)?;
     let name = validate::text("name", &req.name, validate::MAX_NAME)?;
-    let password = validate::password("password", &req.password)?;
-    if req.role == AccountRole::SuperAdmin && role != AccountRole::SuperAdmin {
-        return Err(Error::Forbidden(
-            "only superadmins may create superadmins".to_owned(),
-        ));
-    }
-    let hash = crate::auth::hash_bounded(password)
-        .await?
-        .map_err(|e| Error::Internal(e.into()))?;
+    let hash = match &req.password {
+        Some(password) => {
+            let password = validate::password("password", password)?;
+            crate::auth::hash_bounded(password)
+                .await?
+                .map_err(|e| Error::Internal(e.into()))?
+        }
+        // Matches no password: the welcome link sets the first one.
+        None => String::new(),
+    };
+    let welcome = req.password.is_none();
     let agent = crate::store::NewAgent {
         account_id: principal.account_id(),
         email: &email,
@@ -99,7 +98,26 @@ pub async fn create_agent(
     };
     let agent = &agent;
     let id = ctx
-        .change(|tx| Box::pin(async move { Ok(crate::store::insert_agent(tx, agent).await?) }))
+        .change(|tx| {
+            Box::pin(async move {
+                let id = crate::store::insert_agent(tx, agent).await?;
+                if welcome {
+                    let account_name: String =
+                        sqlx::query_scalar("SELECT name FROM accounts WHERE id = $1")
+                            .bind(s(agent.account_id))
+                            .fetch_one(&mut **tx)
+                            .await?;
+                    let to = super::passwords::Recipient {
+                        agent: id,
+                        name: agent.name,
+                        email: agent.email,
+                        account_name: &account_name,
+                    };
+                    super::passwords::issue(ctx, tx, &to, Some(principal.name())).await?;
+                }
+                Ok(id)
+            })
+        })
         .await?;
     Ok(Agent {
         id,

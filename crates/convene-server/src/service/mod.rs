@@ -11,6 +11,7 @@ pub mod links;
 pub mod list;
 pub mod messages;
 pub mod participants;
+pub mod passwords;
 pub mod rows;
 pub mod screen;
 pub mod signin;

@@ -29,7 +29,7 @@ pub struct Filter {
 }
 
 /// A team rule's refusal as an error: 403 for who the caller is, 409 for the state of the team.
-fn refused(refusal: team::TeamRefusal) -> Error {
+pub(crate) fn refused(refusal: team::TeamRefusal) -> Error {
     if refusal.is_forbidden() {
         Error::Forbidden(refusal.to_string())
     } else {
