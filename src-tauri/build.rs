@@ -24,6 +24,7 @@ fn main() {
         "copy_share_link",
         "tray_badge",
         "join_link",
+        "team_request",
         "startup_rendered",
         "take_early_events",
     ];

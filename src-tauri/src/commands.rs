@@ -283,3 +283,12 @@ pub async fn join_link(
 pub fn tray_badge(app: AppHandle) -> Option<String> {
     crate::tray::badge(&app)
 }
+
+/// The Admin area: one team request (online), answered with the server's JSON.
+#[tauri::command]
+pub async fn team_request(
+    client: ClientState<'_>,
+    request: convene_client::team::TeamRequest,
+) -> Result<serde_json::Value> {
+    Ok(client.team(&request).await?)
+}

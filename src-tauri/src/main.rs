@@ -101,6 +101,7 @@ fn main() {
             commands::copy_share_link,
             commands::tray_badge,
             commands::join_link,
+            commands::team_request,
             startup::startup_rendered,
             mailbox::take_early_events,
         ])

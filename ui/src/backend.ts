@@ -16,6 +16,7 @@ import type {
   RefreshOutcome,
   SessionInfo,
   ShareLink,
+  TeamRequest,
 } from "./types";
 
 /** What the web client says when the server no longer knows its session (HTTP 401). */
@@ -68,6 +69,8 @@ export interface Backend {
   onJoinLink(handler: (link: { token: string; server_url: string }) => void): void;
   /** Redeems a join link and continues as that contact. */
   joinLink(serverUrl: string, token: string, name: string | null, email: string | null): Promise<SessionInfo>;
+  /** The Admin area's team operations (online only); answers the server's JSON (see ./team.ts). */
+  team(request: TeamRequest): Promise<unknown>;
   /** Startup telemetry: the conversation list (of `conversations` entries) was painted for the first time. */
   startupRendered(conversations: number): Promise<void>;
   /**

@@ -78,7 +78,7 @@ describe("the desktop app's sign-in screen", () => {
 
 describe("an email that opens several teams", () => {
   it("asks which team, and signs in to the chosen one", async () => {
-    const me: Me = { kind: "agent", id: "ag", account_id: "b", account_name: "Beta", email: "ana@x.test", name: "Ana", role: "agent" };
+    const me: Me = { kind: "agent", id: "ag", account_id: "b", account_name: "Beta", email: "ana@x.test", name: "Ana", role: "agent", admin: { allowed: false, why: null } };
     const signIn = vi
       .fn()
       .mockRejectedValueOnce({ code: "choose_account", message: "choose", field: null, accounts: [{ id: "a", name: "Acme" }, { id: "b", name: "Beta" }] })
@@ -118,7 +118,7 @@ describe("the guest banner", () => {
     const backend = browserBackend(async () => ({ message: "" }));
     expect(guestBanner(backend, guest)?.textContent).toContain("You joined through a shared link as pia@example.com");
     expect(guestBanner(backend, { ...guest, email_verified: true })).toBeNull();
-    expect(guestBanner(backend, { kind: "agent", id: "x", account_id: "a", account_name: "Acme", email: "ana@acme.test", name: "Ana", role: "agent" })).toBeNull();
+    expect(guestBanner(backend, { kind: "agent", id: "x", account_id: "a", account_name: "Acme", email: "ana@acme.test", name: "Ana", role: "agent", admin: { allowed: false, why: null } })).toBeNull();
   });
 
   it("asks for a link to the address the guest joined with, then says “Check your inbox”", async () => {

@@ -5,7 +5,7 @@ import { AppView } from "./views/app";
 
 const session: SessionInfo = {
   server_url: "http://127.0.0.1:9",
-  me: { kind: "agent", id: "me", account_id: "acc", account_name: "Bench Co", email: "ana@example.com", name: "Ana Lima", role: "agent" },
+  me: { kind: "agent", id: "me", account_id: "acc", account_name: "Bench Co", email: "ana@example.com", name: "Ana Lima", role: "agent", admin: { allowed: false, why: null } },
 };
 
 function entry(i: number): ListEntry {

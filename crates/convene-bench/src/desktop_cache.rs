@@ -116,6 +116,7 @@ pub fn write(dir: &Path, conversations: usize) -> Result<()> {
                 email: owner.email.clone(),
                 name: owner.name.clone(),
                 role: AccountRole::Agent,
+                admin: Default::default(),
             },
         })
         .context("storing the session")?;

@@ -91,7 +91,7 @@ fn now() -> String {
 }
 
 /// Percent-encodes a query value.
-fn encode(q: &str) -> String {
+pub(crate) fn encode(q: &str) -> String {
     q.bytes()
         .map(|b| match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
@@ -154,7 +154,7 @@ impl Client {
     }
 
     /// Runs one request with the stored session, noting when the server says it is over.
-    async fn call<T, F, Fut>(&self, request: F) -> Result<T, ClientError>
+    pub(crate) async fn call<T, F, Fut>(&self, request: F) -> Result<T, ClientError>
     where
         F: FnOnce(Api) -> Fut,
         Fut: std::future::Future<Output = Result<T, ClientError>>,

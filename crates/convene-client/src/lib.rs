@@ -12,6 +12,7 @@ pub mod events;
 pub mod outbox;
 pub mod realtime;
 pub mod screen;
+pub mod team;
 pub mod typescript;
 
 pub use client::{Client, FlushReport, JoinPlan, SessionInfo, SyncOutcome, CACHE_FILE};

@@ -37,6 +37,9 @@ pub enum Me {
         email: String,
         name: String,
         role: AccountRole,
+        /// Whether they may open the Admin area (agents, crews, settings), and why not.
+        #[serde(default)]
+        admin: crate::screen::Verdict,
     },
     Contact {
         id: ContactId,

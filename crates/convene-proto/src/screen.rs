@@ -54,7 +54,9 @@ impl Member {
 }
 
 /// Whether the user may do one thing, and if not, why.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
+#[derive(
+    Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS,
+)]
 pub struct Verdict {
     pub allowed: bool,
     /// Why not, in words for the user (the tooltip of the disabled control); `None` when allowed.

@@ -99,6 +99,7 @@ impl Principal {
                 email,
                 name,
                 role,
+                admin: convene_proto::team::may_administer(Some(role)).into(),
             },
         }
     }

@@ -24,6 +24,7 @@ import type {
   ScreenPage,
   SessionInfo,
   ShareLink,
+  TeamRequest,
   SyncOutcome,
   Invite,
   InviteOutcome,
@@ -321,6 +322,33 @@ export class HttpBackend implements Backend {
 
   async searchContacts(q: string): Promise<Contact[]> {
     return (await this.call<{ contacts: Contact[] }>("GET", `/contacts?q=${encodeURIComponent(q)}`)).contacts;
+  }
+
+  /** The same calls as the desktop core's `TeamRequest::http` (convene-client/src/team.rs). */
+  team(r: TeamRequest): Promise<unknown> {
+    const at = encodeURIComponent;
+    switch (r.op) {
+      case "agents": {
+        const query = new URLSearchParams({ q: r.q });
+        if (r.role) query.set("role", r.role);
+        if (r.status) query.set("status", r.status);
+        if (r.crew) query.set("crew", r.crew);
+        return this.call("GET", `/team/agents?${query}`);
+      }
+      case "create_agent":
+        return this.call("POST", "/agents", { email: r.email, name: r.name, role: r.role });
+      case "set_role":
+        return this.call("PUT", `/agents/${at(r.agent_id)}/role`, { role: r.role });
+      case "suspend":
+      case "reactivate":
+        return this.call("POST", `/agents/${at(r.agent_id)}/${r.op}`, {});
+      case "crews":
+        return this.call("GET", "/crews");
+      case "create_crew":
+        return this.call("POST", "/crews", { name: r.name, call_to_action: r.call_to_action, customer_requestable: r.customer_requestable });
+      case "set_crew_member":
+        return this.call(r.member ? "PUT" : "DELETE", `/crews/${at(r.crew_id)}/members/${at(r.agent_id)}`);
+    }
   }
 
   async crews(): Promise<Crew[]> {

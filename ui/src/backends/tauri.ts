@@ -18,6 +18,7 @@ import type {
   RefreshOutcome,
   SessionInfo,
   ShareLink,
+  TeamRequest,
 } from "../types";
 
 export class TauriBackend implements Backend {
@@ -88,6 +89,9 @@ export class TauriBackend implements Backend {
   }
   joinLink(serverUrl: string, token: string, name: string | null, email: string | null): Promise<SessionInfo> {
     return invoke("join_link", { serverUrl, token, name, email });
+  }
+  team(request: TeamRequest): Promise<unknown> {
+    return invoke("team_request", { request });
   }
   startupRendered(conversations: number): Promise<void> {
     return invoke("startup_rendered", { conversations });

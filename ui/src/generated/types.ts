@@ -167,6 +167,11 @@ export type CreateAgent = { email: string, name: string, role: AccountRole,
 password: string | null, };
 
 /**
+ * `POST /api/v1/crews`.
+ */
+export type CreateCrew = { name: string, call_to_action: string, customer_requestable: boolean, };
+
+/**
  * A named team of agents.
  */
 export type Crew = { id: CrewId, name: string, call_to_action: string, customer_requestable: boolean, members: Array<Agent>, 
@@ -357,7 +362,11 @@ token: string, me: Me, };
 /**
  * Who the caller is: an agent of an account, or a contact.
  */
-export type Me = { "kind": "agent", id: AgentId, account_id: AccountId, account_name: string, email: string, name: string, role: AccountRole, } | { "kind": "contact", id: ContactId, account_id: AccountId, account_name: string, email: string, name: string, 
+export type Me = { "kind": "agent", id: AgentId, account_id: AccountId, account_name: string, email: string, name: string, role: AccountRole, 
+/**
+ * Whether they may open the Admin area (agents, crews, settings), and why not.
+ */
+admin: Verdict, } | { "kind": "contact", id: ContactId, account_id: AccountId, account_name: string, email: string, name: string, 
 /**
  * `false` for a guest: someone who joined through a Shareable Link and has not proven
  * that `email` is theirs. A guest reaches only the conversations joined through links
@@ -620,6 +629,11 @@ export type TeamAgentList = { agents: Array<TeamAgent>,
  * The roles the viewer may create agents with.
  */
 creatable_roles: Array<AccountRole>, };
+
+/**
+ * One team operation the Admin area asks for.
+ */
+export type TeamRequest = { "op": "agents", role: AccountRole | null, status: AgentStatus | null, crew: CrewId | null, q: string, } | { "op": "create_agent", email: string, name: string, role: AccountRole, } | { "op": "set_role", agent_id: AgentId, role: AccountRole, } | { "op": "suspend", agent_id: AgentId, } | { "op": "reactivate", agent_id: AgentId, } | { "op": "crews" } | { "op": "create_crew" } & CreateCrew | { "op": "set_crew_member", crew_id: CrewId, agent_id: AgentId, member: boolean, };
 
 /**
  * Messages and events of a conversation, each in time order.

@@ -12,7 +12,8 @@ import TopBar from "../components/TopBar.svelte";
 import ConversationList from "../components/ConversationList.svelte";
 import InviteList from "../components/InviteList.svelte";
 import NewConversation from "../components/NewConversation.svelte";
-import { mountWithProps, type Mounted } from "../components/mount.svelte";
+import { mountWithProps, openDialog, type Mounted } from "../components/mount.svelte";
+import AdminArea from "../components/admin/AdminArea.svelte";
 import { signInAgainDialog } from "./session-ended";
 import { messageOf, toast } from "./shared";
 import { guestBanner } from "./verify";
@@ -21,7 +22,7 @@ const SEEN_KEY = "convene.seen";
 const LAST_KEY = "convene.last";
 
 // What each mounted component is given.
-type TopBarProps = { me: SessionInfo["me"]; state: SyncState | "loading"; pending: number; lastSynced: string | null; onsignout: () => void; onsigninagain: () => void };
+type TopBarProps = { me: SessionInfo["me"]; state: SyncState | "loading"; pending: number; lastSynced: string | null; onsignout: () => void; onsigninagain: () => void; onadmin: () => void };
 type ConversationListProps = { entries: ListEntry[]; selected: string | null; seen: Record<string, string>; emptyText: string; onactivate: (id: string) => void };
 type ConversationProps = { backend: Backend; screen: ConversationScreen; isAgent: boolean; onback: () => void; onchanged: () => void };
 
@@ -89,6 +90,9 @@ export class AppView {
         onSignedOut();
       },
       onsigninagain: () => this.openSignInAgain(),
+      onadmin: () => {
+        openDialog(AdminArea, (close) => ({ backend, onclose: close }));
+      },
     });
     this.element = h(
       "div",

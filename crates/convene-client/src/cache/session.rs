@@ -55,6 +55,7 @@ mod tests {
                 email: "ana@example.com".into(),
                 name: "Ana".into(),
                 role: AccountRole::Agent,
+                admin: Default::default(),
             },
         }
     }

@@ -1,0 +1,164 @@
+//! The Admin area's requests (online only): one typed request per team operation, so the desktop
+//! shell needs one IPC command for all of them and the UI's types come from here. Each request is
+//! the same HTTP call the web client makes; the server judges every one of them
+//! (`convene_proto::team`), and the answers carry its verdicts for the screens.
+
+use convene_proto::{AccountRole, AgentId, AgentStatus, CreateAgent, CreateCrew, CrewId};
+use reqwest::Method;
+use serde::{Deserialize, Serialize};
+
+use crate::client::encode;
+use crate::{Client, ClientError};
+
+/// One team operation the Admin area asks for.
+#[derive(Clone, Debug, Serialize, Deserialize, ts_rs::TS)]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum TeamRequest {
+    /// The agents list, filtered (answers a `TeamAgentList`).
+    Agents {
+        role: Option<AccountRole>,
+        status: Option<AgentStatus>,
+        crew: Option<CrewId>,
+        q: String,
+    },
+    /// A new agent, who gets an email to choose their password (answers an `Agent`).
+    CreateAgent {
+        email: String,
+        name: String,
+        role: AccountRole,
+    },
+    SetRole {
+        agent_id: AgentId,
+        role: AccountRole,
+    },
+    Suspend {
+        agent_id: AgentId,
+    },
+    Reactivate {
+        agent_id: AgentId,
+    },
+    /// The account's crews with their members (answers a `CrewList`).
+    Crews,
+    /// A new crew (answers a `Crew`).
+    CreateCrew(CreateCrew),
+    /// Adds or removes a crew member (answers the `Crew`).
+    SetCrewMember {
+        crew_id: CrewId,
+        agent_id: AgentId,
+        member: bool,
+    },
+}
+
+impl TeamRequest {
+    /// The HTTP call that carries it: method, path under `/api/v1`, body.
+    pub fn http(&self) -> (Method, String, Option<serde_json::Value>) {
+        match self {
+            TeamRequest::Agents {
+                role,
+                status,
+                crew,
+                q,
+            } => {
+                let mut query = vec![format!("q={}", encode(q))];
+                if let Some(r) = role {
+                    query.push(format!("role={r}"));
+                }
+                if let Some(s) = status {
+                    query.push(format!("status={s}"));
+                }
+                if let Some(c) = crew {
+                    query.push(format!("crew={c}"));
+                }
+                (
+                    Method::GET,
+                    format!("/team/agents?{}", query.join("&")),
+                    None,
+                )
+            }
+            TeamRequest::CreateAgent { email, name, role } => (
+                Method::POST,
+                "/agents".to_owned(),
+                serde_json::to_value(CreateAgent {
+                    email: email.clone(),
+                    name: name.clone(),
+                    role: *role,
+                    password: None,
+                })
+                .ok(),
+            ),
+            TeamRequest::SetRole { agent_id, role } => (
+                Method::PUT,
+                format!("/agents/{agent_id}/role"),
+                serde_json::to_value(convene_proto::team::SetRole { role: *role }).ok(),
+            ),
+            TeamRequest::Suspend { agent_id } => (
+                Method::POST,
+                format!("/agents/{agent_id}/suspend"),
+                Some(serde_json::json!({})),
+            ),
+            TeamRequest::Reactivate { agent_id } => (
+                Method::POST,
+                format!("/agents/{agent_id}/reactivate"),
+                Some(serde_json::json!({})),
+            ),
+            TeamRequest::Crews => (Method::GET, "/crews".to_owned(), None),
+            TeamRequest::CreateCrew(crew) => (
+                Method::POST,
+                "/crews".to_owned(),
+                serde_json::to_value(crew).ok(),
+            ),
+            TeamRequest::SetCrewMember {
+                crew_id,
+                agent_id,
+                member,
+            } => (
+                if *member { Method::PUT } else { Method::DELETE },
+                format!("/crews/{crew_id}/members/{agent_id}"),
+                None,
+            ),
+        }
+    }
+}
+
+impl Client {
+    /// Performs a team request with the session (online only); answers the server's JSON.
+    pub async fn team(&self, request: &TeamRequest) -> Result<serde_json::Value, ClientError> {
+        let (method, path, body) = request.http();
+        let key = uuid::Uuid::now_v7().to_string();
+        self.call(|api| async move { api.perform(method, &path, body.as_ref(), &key).await })
+            .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_request_is_the_web_clients_call() {
+        let id = AgentId(uuid::Uuid::nil());
+        let (m, path, _) = TeamRequest::Agents {
+            role: Some(AccountRole::Admin),
+            status: None,
+            crew: None,
+            q: "a b&c".into(),
+        }
+        .http();
+        assert_eq!(
+            (m, path.as_str()),
+            (Method::GET, "/team/agents?q=a%20b%26c&role=admin")
+        );
+        let (m, path, body) = TeamRequest::SetRole {
+            agent_id: id,
+            role: AccountRole::Agent,
+        }
+        .http();
+        assert_eq!(m, Method::PUT);
+        assert_eq!(path, format!("/agents/{id}/role"));
+        assert_eq!(body, Some(serde_json::json!({"role": "agent"})));
+        let wire: TeamRequest =
+            serde_json::from_value(serde_json::json!({"op": "suspend", "agent_id": id}))
+                .expect("the UI's shape");
+        assert_eq!(wire.http().1, format!("/agents/{id}/suspend"));
+    }
+}
