@@ -13,7 +13,6 @@ import ConversationList from "../components/ConversationList.svelte";
 import InviteList from "../components/InviteList.svelte";
 import NewConversation from "../components/NewConversation.svelte";
 import { mountWithProps, openDialog, type Mounted } from "../components/mount.svelte";
-import AdminArea from "../components/admin/AdminArea.svelte";
 import { signInAgainDialog } from "./session-ended";
 import { messageOf, toast } from "./shared";
 import { guestBanner } from "./verify";
@@ -90,7 +89,9 @@ export class AppView {
         onSignedOut();
       },
       onsigninagain: () => this.openSignInAgain(),
-      onadmin: () => {
+      // Loaded when first opened: the Admin area is not part of the window's cold start.
+      onadmin: async () => {
+        const { default: AdminArea } = await import("../components/admin/AdminArea.svelte");
         openDialog(AdminArea, (close) => ({ backend, onclose: close }));
       },
     });
