@@ -62,6 +62,7 @@ pub fn declarations() -> String {
     c.visit::<p::AgentList>();
     c.visit::<p::team::TeamAgentList>();
     c.visit::<p::team::SetRole>();
+    c.visit::<p::team::SettingsPage>();
     c.visit::<p::CreateAgent>();
     c.visit::<p::ChangePassword>();
     c.visit::<p::PasswordResetRequest>();

@@ -23,6 +23,8 @@ pub enum TeamRefusal {
     NotAdmin,
     #[error("Only SuperAdmins manage SuperAdmins")]
     SuperAdminsOnly,
+    #[error("Only SuperAdmins change the account's settings")]
+    SettingsSuperAdminsOnly,
     #[error("You cannot suspend yourself; ask another admin")]
     Yourself,
     #[error(
@@ -34,7 +36,12 @@ pub enum TeamRefusal {
 impl TeamRefusal {
     /// Whether the refusal is about who the caller is (403) rather than the state of the team (409).
     pub fn is_forbidden(self) -> bool {
-        matches!(self, TeamRefusal::NotAdmin | TeamRefusal::SuperAdminsOnly)
+        matches!(
+            self,
+            TeamRefusal::NotAdmin
+                | TeamRefusal::SuperAdminsOnly
+                | TeamRefusal::SettingsSuperAdminsOnly
+        )
     }
 }
 
@@ -44,6 +51,16 @@ pub fn may_administer(me: Option<AccountRole>) -> Result<(), TeamRefusal> {
     match me {
         Some(AccountRole::SuperAdmin | AccountRole::Admin) => Ok(()),
         _ => Err(TeamRefusal::NotAdmin),
+    }
+}
+
+/// Whether `me` may change the account's settings (its email sender, invite expiry, whether contacts
+/// may invite contacts): superadmins only; admins see them.
+pub fn may_edit_settings(me: Option<AccountRole>) -> Result<(), TeamRefusal> {
+    may_administer(me)?;
+    match me {
+        Some(AccountRole::SuperAdmin) => Ok(()),
+        _ => Err(TeamRefusal::SettingsSuperAdminsOnly),
     }
 }
 
@@ -189,6 +206,33 @@ pub struct TeamAgentList {
     pub agents: Vec<TeamAgent>,
     /// The roles the viewer may create agents with.
     pub creatable_roles: Vec<AccountRole>,
+}
+
+/// The account's settings (`PUT /api/v1/team/settings`); `None` is the server's default.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
+pub struct AccountSettings {
+    /// May joined contacts invite other contacts?
+    pub contacts_may_invite: bool,
+    /// The name the account's emails come from, e.g. "Acme Support".
+    #[schema(max_length = 100)]
+    pub email_from_name: Option<String>,
+    /// The address the account's emails come from (it must be one your mail relay may send as).
+    #[schema(max_length = 254)]
+    pub email_from_address: Option<String>,
+    /// How many days an email invite lasts (1–90; default 14).
+    #[schema(minimum = 1, maximum = 90)]
+    pub invite_ttl_days: Option<u32>,
+}
+
+/// `GET /api/v1/team/settings`: the settings, the server's defaults, and whether the viewer may
+/// change them.
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
+pub struct SettingsPage {
+    pub settings: AccountSettings,
+    /// The sender used when the account names none (`--email-from`).
+    pub server_from: String,
+    pub default_invite_ttl_days: u32,
+    pub may_edit: Verdict,
 }
 
 /// `PUT /api/v1/agents/{id}/role`.

@@ -16,6 +16,9 @@ pub struct ServeConfig {
     pub database_url: Option<String>,
     /// `smtp://host:port`; `None` writes emails as `.eml` files to `data_dir`.
     pub smtp_url: Option<String>,
+    /// Who emails come from unless the account names its own sender, e.g.
+    /// `Acme Support <support@acme.example>`.
+    pub email_from: String,
     /// Seed the demo account on start (idempotent).
     pub demo: bool,
     /// The built web UI (`ui/dist`), served at `/app/` for contacts in a browser.
@@ -33,6 +36,7 @@ impl ServeConfig {
             public_url: "http://127.0.0.1".to_owned(),
             database_url: None,
             smtp_url: None,
+            email_from: crate::email::DEFAULT_FROM.to_owned(),
             demo: false,
             limits: crate::ratelimit::Limits::default(),
             ui_dir: PathBuf::from("ui/dist"),

@@ -18,8 +18,8 @@ use crate::error::Error;
 use crate::store::{Backend, Store};
 use crate::tx::{Announcer, Tx};
 
-/// The sender of every email.
-pub const FROM: &str = "Convene <no-reply@convene.invalid>";
+/// The sender of emails when neither the server (`--email-from`) nor the account names one.
+pub const DEFAULT_FROM: &str = "Convene <no-reply@convene.invalid>";
 /// Attempts before an email is marked failed.
 pub const MAX_ATTEMPTS: i64 = 8;
 /// How long a worker may hold an email before another may take it.
@@ -115,8 +115,9 @@ pub async fn enqueue_invite(
         .map_err(|e| sqlx::Error::Protocol(format!("recipient {:?}: {e}", mail.to_address)))?;
     let to = Mailbox::new(Some(header_safe(mail.to_name)), address).to_string();
     sqlx::query(
-        "INSERT INTO outbox_emails (id, invite_id, to_address, subject, text_body, html_body, status, attempts, next_attempt_at, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, $7, $8)",
+        "INSERT INTO outbox_emails (id, invite_id, to_address, subject, text_body, html_body, status, attempts, next_attempt_at, created_at, account_id)
+         VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, $7, $8,
+                 (SELECT c.account_id FROM invites i JOIN conversations c ON c.id = i.conversation_id WHERE i.id = $2))",
     )
     .bind(uuid::Uuid::now_v7().to_string())
     .bind(invite.to_string())
@@ -174,8 +175,8 @@ pub async fn enqueue_login(
     let (subject, text, html) = render_login(account_name, expires_at, LINK_MARKER);
     let now = now_ms();
     sqlx::query(
-        "INSERT INTO outbox_emails (id, login_id, to_address, subject, text_body, html_body, status, attempts, next_attempt_at, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, $7, $8)",
+        "INSERT INTO outbox_emails (id, login_id, to_address, subject, text_body, html_body, status, attempts, next_attempt_at, created_at, account_id)
+         VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, $7, $8, (SELECT account_id FROM email_logins WHERE id = $2))",
     )
     .bind(uuid::Uuid::now_v7().to_string())
     .bind(login)
@@ -249,8 +250,9 @@ pub async fn enqueue_password(
     let (subject, text, html) = rendered;
     let now = now_ms();
     sqlx::query(
-        "INSERT INTO outbox_emails (id, password_link_id, to_address, subject, text_body, html_body, status, attempts, next_attempt_at, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, $7, $8)",
+        "INSERT INTO outbox_emails (id, password_link_id, to_address, subject, text_body, html_body, status, attempts, next_attempt_at, created_at, account_id)
+         VALUES ($1, $2, $3, $4, $5, $6, 'queued', 0, $7, $8,
+                 (SELECT g.account_id FROM password_links l JOIN agents g ON g.id = l.agent_id WHERE l.id = $2))",
     )
     .bind(uuid::Uuid::now_v7().to_string())
     .bind(link_id)
@@ -301,6 +303,9 @@ struct Claimed {
     login_id: Option<String>,
     /// A password email names its password link.
     password_link_id: Option<String>,
+    /// The account's own sender, when it set one.
+    from_name: Option<String>,
+    from_address: Option<String>,
     token_nonce: Option<String>,
     to: String,
     subject: String,
@@ -322,7 +327,9 @@ async fn claim(store: &Store, limit: i64) -> Result<Vec<Claimed>, sqlx::Error> {
                        COALESCE((SELECT token_nonce FROM invites i WHERE i.id = outbox_emails.invite_id),
                                 (SELECT token_nonce FROM email_logins l WHERE l.id = outbox_emails.login_id),
                                 (SELECT token_nonce FROM password_links p WHERE p.id = outbox_emails.password_link_id)),
-                       login_id, password_link_id"
+                       login_id, password_link_id,
+                       (SELECT email_from_name FROM accounts a WHERE a.id = outbox_emails.account_id),
+                       (SELECT email_from_address FROM accounts a WHERE a.id = outbox_emails.account_id)"
         }
         Backend::Postgres => {
             "UPDATE outbox_emails SET claimed_until = $1
@@ -333,7 +340,9 @@ async fn claim(store: &Store, limit: i64) -> Result<Vec<Claimed>, sqlx::Error> {
                        COALESCE((SELECT token_nonce FROM invites i WHERE i.id = outbox_emails.invite_id),
                                 (SELECT token_nonce FROM email_logins l WHERE l.id = outbox_emails.login_id),
                                 (SELECT token_nonce FROM password_links p WHERE p.id = outbox_emails.password_link_id)),
-                       login_id, password_link_id"
+                       login_id, password_link_id,
+                       (SELECT email_from_name FROM accounts a WHERE a.id = outbox_emails.account_id),
+                       (SELECT email_from_address FROM accounts a WHERE a.id = outbox_emails.account_id)"
         }
     };
     let rows = sqlx::query(sql)
@@ -356,6 +365,8 @@ async fn claim(store: &Store, limit: i64) -> Result<Vec<Claimed>, sqlx::Error> {
             token_nonce: r.get(7),
             login_id: r.get(8),
             password_link_id: r.get(9),
+            from_name: r.get(10),
+            from_address: r.get(11),
         })
         .collect())
 }
@@ -365,6 +376,8 @@ async fn claim(store: &Store, limit: i64) -> Result<Vec<Claimed>, sqlx::Error> {
 pub struct Links {
     pub secret: crate::secret::Secret,
     pub public_url: String,
+    /// The server's sender (`--email-from`), for accounts that set none.
+    pub from: Mailbox,
 }
 
 impl Links {
@@ -399,7 +412,15 @@ fn build(email: &Claimed, links: &Links) -> Result<Message, String> {
     let link = links.join_link(email).unwrap_or_default();
     let text = email.text.replace(LINK_MARKER, &link);
     let html = email.html.replace(LINK_MARKER, &escape_html(&link));
-    let from: Mailbox = FROM.parse().map_err(|e| format!("sender: {e}"))?;
+    let from = match &email.from_address {
+        Some(address) => Mailbox::new(
+            email.from_name.as_deref().map(header_safe),
+            address
+                .parse()
+                .map_err(|e| format!("the account's sender {address:?}: {e}"))?,
+        ),
+        None => links.from.clone(),
+    };
     let to: Mailbox = email
         .to
         .parse()

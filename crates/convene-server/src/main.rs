@@ -39,6 +39,9 @@ enum Command {
         /// SMTP relay, e.g. smtp://127.0.0.1:2525; unset: emails are written as .eml files.
         #[arg(long, env = "SMTP_URL", hide_env_values = true)]
         smtp_url: Option<String>,
+        /// Who emails come from unless an account names its own sender.
+        #[arg(long, env = "CONVENE_EMAIL_FROM", default_value = convene_server::email::DEFAULT_FROM)]
+        email_from: String,
         /// Seed a demo account (idempotent) and log its sign-ins.
         #[arg(long)]
         demo: bool,
@@ -84,6 +87,7 @@ async fn main() -> anyhow::Result<()> {
             listen,
             public_url,
             smtp_url,
+            email_from,
             demo,
             ui_dir,
             rate_limit_factor,
@@ -94,6 +98,7 @@ async fn main() -> anyhow::Result<()> {
                 public_url: public_url.unwrap_or_else(|| format!("http://{listen}")),
                 database_url: cli.database_url,
                 smtp_url,
+                email_from,
                 demo,
                 limits: convene_server::ratelimit::Limits::scaled(rate_limit_factor.max(1)),
                 ui_dir,

@@ -53,6 +53,8 @@ pub const BEARER: &str = "bearer";
         crate::api::team::set_role,
         crate::api::team::suspend,
         crate::api::team::reactivate,
+        crate::api::team::settings,
+        crate::api::team::set_settings,
         crate::api::conversations::list,
         crate::api::conversations::home,
         crate::api::conversations::create,

@@ -54,6 +54,14 @@ impl Principal {
         }
     }
 
+    /// The account role of an agent; `None` for a contact.
+    pub fn account_role(&self) -> Option<AccountRole> {
+        match self {
+            Principal::Agent { role, .. } => Some(*role),
+            Principal::Contact { .. } => None,
+        }
+    }
+
     pub fn account_id(&self) -> AccountId {
         match self {
             Principal::Agent { account_id, .. } | Principal::Contact { account_id, .. } => {

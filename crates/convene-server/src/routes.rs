@@ -40,6 +40,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/contacts", get(api::directory::search_contacts))
         .route("/team/agents", get(api::team::agents))
+        .route(
+            "/team/settings",
+            get(api::team::settings).put(api::team::set_settings),
+        )
         .route("/agents/{id}/role", put(api::team::set_role))
         .route("/agents/{id}/suspend", post(api::team::suspend))
         .route("/agents/{id}/reactivate", post(api::team::reactivate))

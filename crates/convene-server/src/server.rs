@@ -42,6 +42,8 @@ pub enum StartError {
     Secret(#[from] crate::secret::SecretError),
     #[error(transparent)]
     Smtp(#[from] crate::email::SmtpConfigError),
+    #[error("--email-from (CONVENE_EMAIL_FROM) {value:?} is not a sender address: {reason}; write e.g. \"Acme Support <support@acme.example>\"")]
+    EmailFrom { value: String, reason: String },
 }
 
 /// A configured server, not yet listening.
@@ -72,7 +74,16 @@ impl Server {
         let store = Store::open(&config.data_dir, config.database_url.as_deref()).await?;
         let secret = Secret::load(&config.data_dir)?;
         let delivery = Delivery::from_config(config.smtp_url.as_deref(), &config.data_dir)?;
+        let email_from =
+            config
+                .email_from
+                .parse()
+                .map_err(|e: lettre::address::AddressError| StartError::EmailFrom {
+                    value: config.email_from.clone(),
+                    reason: e.to_string(),
+                })?;
         let ctx = Ctx {
+            email_from,
             store,
             public_url: config.public_url.trim_end_matches('/').to_owned(),
             secret,
@@ -119,6 +130,7 @@ impl Server {
             crate::email::Links {
                 secret: self.ctx.secret.clone(),
                 public_url: self.ctx.public_url.clone(),
+                from: self.ctx.email_from.clone(),
             },
         ));
         tokio::spawn(hub.clone().read_feed(self.ctx.store.clone()));

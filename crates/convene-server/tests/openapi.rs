@@ -31,6 +31,7 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/api/v1/crews/{crew}/members/{agent}", &["put", "delete"]),
     ("/api/v1/contacts", &["get"]),
     ("/api/v1/team/agents", &["get"]),
+    ("/api/v1/team/settings", &["get", "put"]),
     ("/api/v1/agents/{id}/role", &["put"]),
     ("/api/v1/agents/{id}/suspend", &["post"]),
     ("/api/v1/agents/{id}/reactivate", &["post"]),

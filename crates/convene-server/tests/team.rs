@@ -348,3 +348,117 @@ async fn two_superadmins_demoting_each_other_at_once_leave_one() {
             .ok();
     }
 }
+
+#[tokio::test]
+async fn admins_read_the_settings_superadmins_change_them_and_emails_come_from_the_sender_set() {
+    let sink = convene_testkit::SmtpSink::start().await;
+    let t = TestServer::start_with(Some(&sink), |c| {
+        c.email_from = "Team Convene <team@convene.example>".to_owned();
+    })
+    .await;
+    let ana = t.agent("ana@demo.convene.test").await;
+    let ben = t.agent("ben@demo.convene.test").await;
+    let chloe = t.agent("chloe@demo.convene.test").await;
+
+    // The server's own sender, before the account names one.
+    let first = ana.new_conversation("Sender check").await;
+    ana.post(
+        &format!("/api/v1/conversations/{first}/contact-invites"),
+        json!({"email": "pat@example.com"}),
+    )
+    .await
+    .ok();
+    let mail = sink
+        .wait_for(1, Duration::from_secs(10))
+        .await
+        .pop()
+        .expect("mail");
+    assert_eq!(
+        mail.header("From").as_deref(),
+        Some("\"Team Convene\" <team@convene.example>")
+    );
+
+    let seen = ben.get("/api/v1/team/settings").await;
+    assert_eq!(
+        seen.ok()["server_from"],
+        "Team Convene <team@convene.example>"
+    );
+    assert_eq!(seen.body["may_edit"]["allowed"], false);
+    assert_eq!(
+        seen.body["may_edit"]["why"],
+        "Only SuperAdmins change the account's settings"
+    );
+    assert_eq!(chloe.get("/api/v1/team/settings").await.status, 403);
+    let settings = json!({
+        "contacts_may_invite": true,
+        "email_from_name": "Acme Support",
+        "email_from_address": "support@acme.example",
+        "invite_ttl_days": 3
+    });
+    let by_admin = ben.put("/api/v1/team/settings", settings.clone()).await;
+    assert_eq!(by_admin.status, 403, "{}", by_admin.body);
+
+    // Bad values are refused naming the field, and nothing is stored.
+    for (field, value) in [
+        ("email_from_address", json!("user.@x.com")),
+        ("invite_ttl_days", json!(0)),
+        ("invite_ttl_days", json!(91)),
+    ] {
+        let mut bad = settings.clone();
+        bad[field] = value;
+        let refused = ana.put("/api/v1/team/settings", bad).await;
+        assert_eq!(refused.status, 422, "{field}: {}", refused.body);
+        assert_eq!(refused.body["field"], field);
+    }
+    let unchanged = ana.get("/api/v1/team/settings").await;
+    assert!(unchanged.ok()["settings"]["email_from_address"].is_null());
+
+    let set = ana.put("/api/v1/team/settings", settings.clone()).await;
+    assert_eq!(set.ok()["settings"], settings);
+    assert_eq!(set.body["may_edit"]["allowed"], true);
+
+    // The account's sender and expiry now apply.
+    let second = ana.new_conversation("Sender check 2").await;
+    let invited = ana
+        .post(
+            &format!("/api/v1/conversations/{second}/contact-invites"),
+            json!({"email": "quinn@example.com"}),
+        )
+        .await;
+    let expires = invited.ok()["invite"]["expires_at"]
+        .as_str()
+        .expect("expiry")
+        .to_owned();
+    let mail = sink
+        .wait_for(2, Duration::from_secs(10))
+        .await
+        .pop()
+        .expect("mail");
+    assert_eq!(
+        mail.header("From").as_deref(),
+        Some("\"Acme Support\" <support@acme.example>")
+    );
+    let expires =
+        time::OffsetDateTime::parse(&expires, &time::format_description::well_known::Rfc3339)
+            .expect("RFC 3339");
+    let days = (expires - time::OffsetDateTime::now_utc()).whole_hours();
+    assert!((71..=72).contains(&days), "expires in {days} h");
+}
+
+#[tokio::test]
+async fn a_server_sender_that_is_no_address_stops_the_start_with_a_clear_error() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut config = convene_server::ServeConfig::for_test(dir.path().to_path_buf());
+    config.email_from = "Support team".to_owned();
+    let error = convene_server::Server::new(config)
+        .await
+        .err()
+        .expect("refused")
+        .to_string();
+    assert!(
+        error.starts_with(
+            "--email-from (CONVENE_EMAIL_FROM) \"Support team\" is not a sender address"
+        ),
+        "{error}"
+    );
+}

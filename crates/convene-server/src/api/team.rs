@@ -3,7 +3,7 @@
 
 use axum::extract::{Path, Query, State};
 use axum::Json;
-use convene_proto::team::{AgentChange, SetRole, TeamAgentList};
+use convene_proto::team::{AccountSettings, AgentChange, SetRole, SettingsPage, TeamAgentList};
 use convene_proto::{AccountRole, Agent, AgentId, AgentStatus, CrewId};
 use serde::Deserialize;
 
@@ -169,4 +169,65 @@ pub async fn reactivate(
     Path(id): Path<String>,
 ) -> Result<Json<Agent>, Error> {
     change(&state, &authed, &id, AgentChange::Reactivate).await
+}
+
+/// The account's settings
+///
+/// Whether contacts may invite contacts, who the account's emails come from (and the server's
+/// default), and how long email invites last; whether the caller may change them. Admins and
+/// superadmins.
+#[utoipa::path(
+    get,
+    path = "/api/v1/team/settings",
+    operation_id = "account_settings",
+    tag = "team",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The settings", body = SettingsPage),
+        (status = 401, response = problem::Unauthenticated),
+        (status = 403, response = problem::Forbidden),
+        (status = 503, response = problem::Busy),
+    )
+)]
+pub async fn settings(
+    State(state): State<AppState>,
+    authed: Authed,
+) -> Result<Json<SettingsPage>, Error> {
+    Ok(Json(
+        crate::service::settings::get(state.ctx(), &authed.principal).await?,
+    ))
+}
+
+/// Change the account's settings
+///
+/// Superadmins only. A sender address must be one mail can be sent from; leave the sender out to
+/// use the server's (`--email-from`).
+#[utoipa::path(
+    put,
+    path = "/api/v1/team/settings",
+    operation_id = "set_account_settings",
+    tag = "team",
+    params(IdempotencyKey),
+    request_body = AccountSettings,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The settings as they now are", body = SettingsPage),
+        (status = 400, response = problem::BadRequest),
+        (status = 401, response = problem::Unauthenticated),
+        (status = 403, response = problem::Forbidden),
+        (status = 409, response = problem::Conflict),
+        (status = 413, response = problem::PayloadTooLarge),
+        (status = 422, response = problem::InvalidInput),
+        (status = 503, response = problem::Busy),
+        (status = 507, response = problem::StorageFull),
+    )
+)]
+pub async fn set_settings(
+    State(state): State<AppState>,
+    authed: Authed,
+    ApiJson(req): ApiJson<AccountSettings>,
+) -> Result<Json<SettingsPage>, Error> {
+    Ok(Json(
+        crate::service::settings::put(state.ctx(), &authed.principal, req).await?,
+    ))
 }

@@ -20,8 +20,6 @@ use crate::secret::new_nonce;
 use crate::tx::Tx;
 use crate::validate;
 
-/// Email invites expire after this long unless resent.
-pub const INVITE_TTL_MS: i64 = 14 * 24 * 3600 * 1000;
 /// At most one resend a minute per invite…
 pub const RESEND_INTERVAL_MS: i64 = 60 * 1000;
 /// …and at most this many resends a day.
@@ -504,7 +502,7 @@ pub async fn invite_contact(
             let nonce = new_nonce();
             let token = ctx.secret.derive(INVITE_TOKEN, &s(id), &nonce);
             let now = now_ms();
-            let expires = now + INVITE_TTL_MS;
+            let expires = now + super::settings::invite_ttl_ms(tx, conv.account_id).await?;
             let (by_agent, by_contact) = principal.columns();
             sqlx::query(
                 "INSERT INTO invites (id, conversation_id, participant_id, kind, invited_by_agent, invited_by_contact, status,
@@ -681,7 +679,8 @@ pub async fn resend(ctx: &Ctx, principal: &Principal, id: InviteId) -> Result<In
                 .execute(&mut **tx)
                 .await?;
             let contact = invite.kind == convene_proto::InviteeKind::Contact;
-            let expires = contact.then_some(now + INVITE_TTL_MS);
+            let ttl = super::settings::invite_ttl_ms(tx, conv.account_id).await?;
+            let expires = contact.then_some(now + ttl);
             sqlx::query(
                 "UPDATE invites SET send_count = send_count + 1, last_sent_at = $1, expires_at = COALESCE($2, expires_at),
                         delivery = CASE WHEN kind = 'contact' THEN 'queued' ELSE delivery END, delivery_error = NULL, updated_at = $3

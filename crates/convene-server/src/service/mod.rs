@@ -14,6 +14,7 @@ pub mod participants;
 pub mod passwords;
 pub mod rows;
 pub mod screen;
+pub mod settings;
 pub mod signin;
 pub mod sync;
 pub mod team;
@@ -43,6 +44,8 @@ pub struct Ctx {
     pub public_url: String,
     pub secret: Secret,
     pub announcer: Announcer,
+    /// The server's email sender (`--email-from`), for accounts that set none of their own.
+    pub email_from: lettre::message::Mailbox,
 }
 
 /// What a change to a conversation needs of the caller before it runs.

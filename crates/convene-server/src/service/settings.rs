@@ -1,0 +1,122 @@
+//! The account's settings: whether contacts may invite contacts, who its emails come from, and how
+//! long email invites last. Admins see them; superadmins change them (`convene_proto::team`).
+
+use convene_proto::team::{self, AccountSettings, SettingsPage};
+use convene_proto::AccountId;
+use sqlx::{AnyConnection, Row};
+
+use super::{s, Ctx, Principal};
+use crate::error::Error;
+use crate::validate;
+
+/// Days an email invite lasts when the account sets nothing.
+pub const DEFAULT_INVITE_TTL_DAYS: u32 = 14;
+/// The longest an account may make its invites last.
+pub const MAX_INVITE_TTL_DAYS: u32 = 90;
+
+async fn read(conn: &mut AnyConnection, account: AccountId) -> Result<AccountSettings, Error> {
+    let row = sqlx::query(
+        "SELECT contacts_may_invite, email_from_name, email_from_address, invite_ttl_days FROM accounts WHERE id = $1",
+    )
+    .bind(s(account))
+    .fetch_one(conn)
+    .await?;
+    Ok(AccountSettings {
+        contacts_may_invite: row.get::<i64, _>(0) != 0,
+        email_from_name: row.get(1),
+        email_from_address: row.get(2),
+        invite_ttl_days: row
+            .get::<Option<i64>, _>(3)
+            .and_then(|d| u32::try_from(d).ok()),
+    })
+}
+
+/// How long an email invite of `account` lasts, in milliseconds.
+pub async fn invite_ttl_ms(conn: &mut AnyConnection, account: AccountId) -> Result<i64, Error> {
+    let days: Option<i64> =
+        sqlx::query_scalar("SELECT invite_ttl_days FROM accounts WHERE id = $1")
+            .bind(s(account))
+            .fetch_one(conn)
+            .await?;
+    Ok(days.unwrap_or(i64::from(DEFAULT_INVITE_TTL_DAYS)) * 24 * 3600 * 1000)
+}
+
+fn page(ctx: &Ctx, principal: &Principal, settings: AccountSettings) -> SettingsPage {
+    SettingsPage {
+        settings,
+        server_from: ctx.email_from.to_string(),
+        default_invite_ttl_days: DEFAULT_INVITE_TTL_DAYS,
+        may_edit: team::may_edit_settings(principal.account_role()).into(),
+    }
+}
+
+/// The settings page for an admin or superadmin.
+pub async fn get(ctx: &Ctx, principal: &Principal) -> Result<SettingsPage, Error> {
+    team::may_administer(principal.account_role()).map_err(super::team::refused)?;
+    let mut conn = ctx.store.pool().acquire().await?;
+    let settings = read(&mut conn, principal.account_id()).await?;
+    Ok(page(ctx, principal, settings))
+}
+
+/// Checks new settings: a sender address mail can carry, a name fit for a header, a sane expiry.
+fn checked(new: AccountSettings) -> Result<AccountSettings, Error> {
+    let email_from_address = match new.email_from_address.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(raw) => Some(validate::email("email_from_address", raw)?),
+    };
+    let email_from_name = match new.email_from_name.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(raw) => Some(validate::text("email_from_name", raw, validate::MAX_NAME)?),
+    };
+    if email_from_name.is_some() && email_from_address.is_none() {
+        return Err(Error::invalid(
+            "email_from_address",
+            "email_from_address is needed with a sender name",
+        ));
+    }
+    if let Some(days) = new.invite_ttl_days {
+        if !(1..=MAX_INVITE_TTL_DAYS).contains(&days) {
+            return Err(Error::invalid(
+                "invite_ttl_days",
+                format!("invite_ttl_days must be between 1 and {MAX_INVITE_TTL_DAYS}"),
+            ));
+        }
+    }
+    Ok(AccountSettings {
+        contacts_may_invite: new.contacts_may_invite,
+        email_from_name,
+        email_from_address,
+        invite_ttl_days: new.invite_ttl_days,
+    })
+}
+
+/// Replaces the settings (superadmins only); answers the page as it now is.
+pub async fn put(
+    ctx: &Ctx,
+    principal: &Principal,
+    new: AccountSettings,
+) -> Result<SettingsPage, Error> {
+    team::may_edit_settings(principal.account_role()).map_err(super::team::refused)?;
+    let new = checked(new)?;
+    let new = &new;
+    let account = principal.account_id();
+    let settings = ctx
+        .change(move |tx| {
+            Box::pin(async move {
+                sqlx::query(
+                    "UPDATE accounts SET contacts_may_invite = $1, email_from_name = $2, email_from_address = $3, invite_ttl_days = $4
+                     WHERE id = $5",
+                )
+                .bind(i64::from(new.contacts_may_invite))
+                .bind(new.email_from_name.as_deref())
+                .bind(new.email_from_address.as_deref())
+                .bind(new.invite_ttl_days.map(i64::from))
+                .bind(s(account))
+                .execute(&mut **tx)
+                .await?;
+                read(tx, account).await
+            })
+        })
+        .await?;
+    Ok(page(ctx, principal, settings))
+}
