@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { api, artifacts, joinLink, launchBrowser, startServer, startSmtpSink } from "./harness.mjs";
+import { api, artifacts, joinLink, launchBrowser, signedInAgent, startServer, startSmtpSink } from "./harness.mjs";
 
 let sink;
 let server;
@@ -38,17 +38,7 @@ async function shot(page, name) {
 }
 
 /** A page of the web client signed in as the agent `email` (Team members form). */
-async function signedIn(email) {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(`${server.url}/app/`);
-  await page.getByRole("heading", { name: "Team members" }).waitFor();
-  await page.locator("#email").fill(email);
-  await page.locator("#password").fill("convene-demo");
-  await page.getByRole("button", { name: "Sign in", exact: true }).click();
-  await page.getByTestId("me-name").waitFor();
-  return page;
-}
+const signedIn = (email) => signedInAgent(browser, server.url, email);
 
 async function open(page, subject) {
   await page.getByTestId("conversation-item").filter({ hasText: subject }).click();

@@ -243,3 +243,16 @@ export async function launchBrowser() {
     ],
   });
 }
+
+/** A page of the web client signed in as the agent `email` (the Team members form). */
+export async function signedInAgent(browser, serverUrl, email, password = "convene-demo") {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${serverUrl}/app/`);
+  await page.getByRole("heading", { name: "Team members" }).waitFor();
+  await page.locator("#email").fill(email);
+  await page.locator("#password").fill(password);
+  await page.getByRole("button", { name: "Sign in", exact: true }).click();
+  await page.getByTestId("me-name").waitFor();
+  return page;
+}

@@ -3,6 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Backend } from "./backend";
 import AdminAgents from "./components/admin/AdminAgents.svelte";
+import AdminSettings from "./components/admin/AdminSettings.svelte";
 import type { TeamAgentList, TeamRequest } from "./types";
 
 const yes = { allowed: true, why: null };
@@ -79,5 +80,35 @@ describe("Admin → Agents", () => {
     expect(alert.textContent).toBe("email is not a valid address");
     expect(view.getByRole("textbox", { name: "Email" }).getAttribute("aria-invalid")).toBe("true");
     expect(b.team).toHaveBeenCalledWith({ op: "create_agent", email: "gus@", name: "Gus Grant", role: "agent" });
+  });
+});
+
+describe("Admin → Settings", () => {
+  const page = (allowed: boolean) => ({
+    settings: { contacts_may_invite: true, email_from_name: null, email_from_address: null, invite_ttl_days: null },
+    server_from: "Convene <no-reply@convene.invalid>",
+    default_invite_ttl_days: 14,
+    may_edit: allowed ? { allowed: true, why: null } : { allowed: false, why: "Only SuperAdmins change the account's settings" },
+  });
+
+  it("is read-only, saying why, for an admin", async () => {
+    const b = backend(() => page(false));
+    render(AdminSettings, { props: { backend: b } });
+    expect((await view.findByTestId("settings-readonly")).textContent).toBe("Only SuperAdmins change the account's settings");
+    expect((view.getByRole("button", { name: "Save settings" }) as HTMLButtonElement).disabled).toBe(true);
+  });
+
+  it("sends what a superadmin set and says a refusal under its field", async () => {
+    const b = backend((r) => {
+      if (r.op === "set_settings") throw { code: "invalid_input", message: "invite_ttl_days must be between 1 and 90", field: "invite_ttl_days" };
+      return page(true);
+    });
+    render(AdminSettings, { props: { backend: b } });
+    const user = userEvent.setup();
+    await user.type(await view.findByRole("textbox", { name: "Emails come from (address)" }), "support@acme.example");
+    await user.type(view.getByRole("spinbutton", { name: "Email invites last (days)" }), "120");
+    await user.click(view.getByRole("button", { name: "Save settings" }));
+    expect((await view.findByRole("alert")).textContent).toBe("invite_ttl_days must be between 1 and 90");
+    expect(b.team).toHaveBeenLastCalledWith({ op: "set_settings", contacts_may_invite: true, email_from_name: null, email_from_address: "support@acme.example", invite_ttl_days: 120 });
   });
 });

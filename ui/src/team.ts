@@ -2,7 +2,7 @@
 // `team.rs`), sent by whichever backend is in use; the answers carry Rust's verdicts.
 
 import type { Backend } from "./backend";
-import type { AccountRole, Agent, AgentStatus, Crew, CrewList, TeamAgentList } from "./types";
+import type { AccountRole, AccountSettings, Agent, AgentStatus, Crew, CrewList, SettingsPage, TeamAgentList } from "./types";
 
 export interface AgentFilter {
   q: string;
@@ -21,6 +21,8 @@ export const team = {
   crews: async (b: Backend) => ((await b.team({ op: "crews" })) as CrewList).crews,
   createCrew: (b: Backend, name: string, callToAction: string, customerRequestable: boolean) =>
     b.team({ op: "create_crew", name, call_to_action: callToAction, customer_requestable: customerRequestable }) as Promise<Crew>,
+  settings: (b: Backend) => b.team({ op: "settings" }) as Promise<SettingsPage>,
+  setSettings: (b: Backend, s: AccountSettings) => b.team({ op: "set_settings", ...s }) as Promise<SettingsPage>,
   setCrewMember: (b: Backend, crewId: string, agentId: string, member: boolean) =>
     b.team({ op: "set_crew_member", crew_id: crewId, agent_id: agentId, member }) as Promise<Crew>,
 };

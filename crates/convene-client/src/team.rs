@@ -41,6 +41,10 @@ pub enum TeamRequest {
     Crews,
     /// A new crew (answers a `Crew`).
     CreateCrew(CreateCrew),
+    /// The account's settings (answers a `SettingsPage`).
+    Settings,
+    /// Replaces the account's settings (answers the `SettingsPage`).
+    SetSettings(convene_proto::team::AccountSettings),
     /// Adds or removes a crew member (answers the `Crew`).
     SetCrewMember {
         crew_id: CrewId,
@@ -102,6 +106,12 @@ impl TeamRequest {
                 Some(serde_json::json!({})),
             ),
             TeamRequest::Crews => (Method::GET, "/crews".to_owned(), None),
+            TeamRequest::Settings => (Method::GET, "/team/settings".to_owned(), None),
+            TeamRequest::SetSettings(settings) => (
+                Method::PUT,
+                "/team/settings".to_owned(),
+                serde_json::to_value(settings).ok(),
+            ),
             TeamRequest::CreateCrew(crew) => (
                 Method::POST,
                 "/crews".to_owned(),

@@ -344,6 +344,12 @@ export class HttpBackend implements Backend {
         return this.call("POST", `/agents/${at(r.agent_id)}/${r.op}`, {});
       case "crews":
         return this.call("GET", "/crews");
+      case "settings":
+        return this.call("GET", "/team/settings");
+      case "set_settings": {
+        const { op: _op, ...settings } = r;
+        return this.call("PUT", "/team/settings", settings);
+      }
       case "create_crew":
         return this.call("POST", "/crews", { name: r.name, call_to_action: r.call_to_action, customer_requestable: r.customer_requestable });
       case "set_crew_member":

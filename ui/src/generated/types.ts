@@ -17,6 +17,27 @@ export type AccountId = string;
 export type AccountRole = "superadmin" | "admin" | "agent";
 
 /**
+ * The account's settings (`PUT /api/v1/team/settings`); `None` is the server's default.
+ */
+export type AccountSettings = { 
+/**
+ * May joined contacts invite other contacts?
+ */
+contacts_may_invite: boolean, 
+/**
+ * The name the account's emails come from, e.g. "Acme Support".
+ */
+email_from_name: string | null, 
+/**
+ * The address the account's emails come from (it must be one your mail relay may send as).
+ */
+email_from_address: string | null, 
+/**
+ * How many days an email invite lasts (1–90; default 14).
+ */
+invite_ttl_days: number | null, };
+
+/**
  * Who is asking, relative to one conversation.
  */
 export type Actor = { 
@@ -547,6 +568,16 @@ export type SessionInfo = { server_url: string, me: Me, };
 export type SetRole = { role: AccountRole, };
 
 /**
+ * `GET /api/v1/team/settings`: the settings, the server's defaults, and whether the viewer may
+ * change them.
+ */
+export type SettingsPage = { settings: AccountSettings, 
+/**
+ * The sender used when the account names none (`--email-from`).
+ */
+server_from: string, default_invite_ttl_days: number, may_edit: Verdict, };
+
+/**
  * The Shareable Link of a conversation.
  */
 export type ShareLink = { url: string, enabled: boolean, expires_at: string | null, max_uses: number | null, uses: number, 
@@ -633,7 +664,7 @@ creatable_roles: Array<AccountRole>, };
 /**
  * One team operation the Admin area asks for.
  */
-export type TeamRequest = { "op": "agents", role: AccountRole | null, status: AgentStatus | null, crew: CrewId | null, q: string, } | { "op": "create_agent", email: string, name: string, role: AccountRole, } | { "op": "set_role", agent_id: AgentId, role: AccountRole, } | { "op": "suspend", agent_id: AgentId, } | { "op": "reactivate", agent_id: AgentId, } | { "op": "crews" } | { "op": "create_crew" } & CreateCrew | { "op": "set_crew_member", crew_id: CrewId, agent_id: AgentId, member: boolean, };
+export type TeamRequest = { "op": "agents", role: AccountRole | null, status: AgentStatus | null, crew: CrewId | null, q: string, } | { "op": "create_agent", email: string, name: string, role: AccountRole, } | { "op": "set_role", agent_id: AgentId, role: AccountRole, } | { "op": "suspend", agent_id: AgentId, } | { "op": "reactivate", agent_id: AgentId, } | { "op": "crews" } | { "op": "create_crew" } & CreateCrew | { "op": "settings" } | { "op": "set_settings" } & AccountSettings | { "op": "set_crew_member", crew_id: CrewId, agent_id: AgentId, member: boolean, };
 
 /**
  * Messages and events of a conversation, each in time order.

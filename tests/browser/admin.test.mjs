@@ -1,0 +1,69 @@
+// Team administration in the web client (issue 16): an admin on a borrowed machine signs in at
+// /app/, opens Admin and manages the team with the server's verdicts — what they may not do is
+// greyed out with its reason. Headless Chromium against the real server.
+
+import { after, before, test } from "node:test";
+import assert from "node:assert/strict";
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import { api, artifacts, launchBrowser, signedInAgent, startServer } from "./harness.mjs";
+
+let server;
+let browser;
+
+before(async () => {
+  mkdirSync(artifacts, { recursive: true });
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  server?.stop();
+});
+
+const signedIn = (email) => signedInAgent(browser, server.url, email);
+
+const row = (page, email) => page.locator(`[data-testid=team-agent][data-email="${email}"]`);
+
+test("an admin in the browser suspends and reactivates an agent, sees why a superadmin is out of reach, and reads the settings", async () => {
+  // An agent sees Admin greyed out, with the reason.
+  const chloe = await signedIn("chloe@demo.convene.test");
+  const greyed = chloe.getByRole("button", { name: "Admin", exact: true });
+  assert.equal(await greyed.isDisabled(), true);
+  assert.equal(await greyed.getAttribute("title"), "Only admins and SuperAdmins manage the team");
+
+  const page = await signedIn("ben@demo.convene.test");
+  await page.getByRole("button", { name: "Admin", exact: true }).click();
+  const area = page.getByRole("dialog", { name: "Admin" });
+  await row(page, "femi@demo.convene.test").waitFor();
+  const anaSuspend = row(page, "ana@demo.convene.test").getByRole("button", { name: "Suspend" });
+  assert.equal(await anaSuspend.isDisabled(), true);
+  assert.equal(await anaSuspend.getAttribute("title"), "Only SuperAdmins manage SuperAdmins");
+  await page.screenshot({ path: path.join(artifacts, "web-admin-agents.png") });
+
+  const femiApi = await api(server.url).login("femi@demo.convene.test");
+  await row(page, "femi@demo.convene.test").getByRole("button", { name: "Suspend" }).click();
+  await page.getByRole("alertdialog").getByRole("button", { name: "Suspend" }).click();
+  await row(page, "femi@demo.convene.test").getByText("Suspended", { exact: true }).waitFor();
+  assert.equal((await femiApi.get("/me")).status, 401, "Femi's session ended");
+  await row(page, "femi@demo.convene.test").getByRole("button", { name: "Reactivate" }).click();
+  await row(page, "femi@demo.convene.test").getByText("Active", { exact: true }).waitFor();
+  await api(server.url).login("femi@demo.convene.test");
+
+  // Filtering by text narrows the list as one types.
+  await area.getByRole("searchbox", { name: "Search agents by name or email" }).fill("rossi");
+  await page.waitForFunction(() => document.querySelectorAll("[data-testid=team-agent]").length === 1);
+  assert.equal(await row(page, "eva@demo.convene.test").count(), 1);
+
+  // Settings: an admin reads them, the form is greyed out saying why.
+  await area.getByRole("tab", { name: "Settings" }).click();
+  const readonly = page.getByTestId("settings-readonly");
+  await readonly.waitFor();
+  assert.equal(await readonly.textContent(), "Only SuperAdmins change the account's settings");
+  assert.equal(await page.getByRole("button", { name: "Save settings" }).isDisabled(), true);
+
+  // Esc closes the area.
+  await page.keyboard.press("Escape");
+  await area.waitFor({ state: "detached" });
+});
