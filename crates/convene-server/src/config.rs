@@ -19,6 +19,9 @@ pub struct ServeConfig {
     /// Who emails come from unless the account names its own sender, e.g.
     /// `Acme Support <support@acme.example>`.
     pub email_from: String,
+    /// The domains accounts may send their emails as (their own sender address in Settings);
+    /// empty: the domain of `email_from` only.
+    pub email_sender_domains: Vec<String>,
     /// Seed the demo account on start (idempotent).
     pub demo: bool,
     /// The built web UI (`ui/dist`), served at `/app/` for contacts in a browser.
@@ -37,6 +40,7 @@ impl ServeConfig {
             database_url: None,
             smtp_url: None,
             email_from: crate::email::DEFAULT_FROM.to_owned(),
+            email_sender_domains: Vec::new(),
             demo: false,
             limits: crate::ratelimit::Limits::default(),
             ui_dir: PathBuf::from("ui/dist"),

@@ -36,14 +36,17 @@ fn refuse(message: &str) -> Response {
 pub const RECORD_TTL_MS: i64 = 24 * 3600 * 1000;
 
 /// Routes whose answer carries a secret: a new session (in its body or a cookie) or a Shareable
-/// Link's URL. Their answers are never stored: a secret must not rest in the database, nor be
-/// replayed. A retry runs again (signing in again; a link joins once; the link's settings are set
-/// again; a rotation rotates again).
+/// Link's URL; and routes whose request carries a password (its hash would be a fast, unsalted
+/// hash of the password at rest). They are never recorded: a secret must not rest in the database,
+/// nor be replayed. A retry runs again (signing in again; a link joins once; the link's settings
+/// are set again; a rotation rotates again; a password is set again).
 fn answer_is_secret(path: &str) -> bool {
     path == "/api/v1/auth/login"
+        || path == "/api/v1/me/password"
+        || path == "/api/v1/agents"
         || path.ends_with("/share-link")
         || path.ends_with("/share-link/rotate")
-        || ["/api/v1/join/", "/j/", "/s/"]
+        || ["/api/v1/join/", "/j/", "/s/", "/p/"]
             .iter()
             .any(|prefix| path.starts_with(prefix))
 }

@@ -42,6 +42,9 @@ enum Command {
         /// Who emails come from unless an account names its own sender.
         #[arg(long, env = "CONVENE_EMAIL_FROM", default_value = convene_server::email::DEFAULT_FROM)]
         email_from: String,
+        /// Domains accounts may send as (comma-separated); unset: the domain of --email-from.
+        #[arg(long, env = "CONVENE_EMAIL_SENDER_DOMAINS", value_delimiter = ',')]
+        email_sender_domains: Vec<String>,
         /// Seed a demo account (idempotent) and log its sign-ins.
         #[arg(long)]
         demo: bool,
@@ -88,6 +91,7 @@ async fn main() -> anyhow::Result<()> {
             public_url,
             smtp_url,
             email_from,
+            email_sender_domains,
             demo,
             ui_dir,
             rate_limit_factor,
@@ -99,6 +103,7 @@ async fn main() -> anyhow::Result<()> {
                 database_url: cli.database_url,
                 smtp_url,
                 email_from,
+                email_sender_domains,
                 demo,
                 limits: convene_server::ratelimit::Limits::scaled(rate_limit_factor.max(1)),
                 ui_dir,

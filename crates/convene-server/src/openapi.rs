@@ -309,7 +309,10 @@ mod web_page {
             (status = 403, description = "The form was posted from another site", body = String, content_type = "text/html"),
             (status = 410, description = "The link no longer works", body = String, content_type = "text/html"),
             (status = 413, response = problem::PayloadTooLarge),
-            (status = 422, description = "The passwords differ or are too short (the form again)", body = String, content_type = "text/html"),
+            (status = 422, description = "The passwords differ or are too short (the form again, a page), or a malformed `Idempotency-Key` (a problem document)", content(
+                (String = "text/html"),
+                (Problem = "application/problem+json"),
+            )),
             (status = 429, response = problem::RateLimited),
             (status = 503, response = problem::Busy),
             (status = 507, response = problem::StorageFull),

@@ -82,8 +82,21 @@ impl Server {
                     value: config.email_from.clone(),
                     reason: e.to_string(),
                 })?;
+        // Accounts may send as addresses at these domains only; by default the server's own.
+        let sender_domains = if config.email_sender_domains.is_empty() {
+            let from: &lettre::message::Mailbox = &email_from;
+            vec![from.email.domain().to_ascii_lowercase()]
+        } else {
+            config
+                .email_sender_domains
+                .iter()
+                .map(|d| d.trim().trim_start_matches('@').to_ascii_lowercase())
+                .filter(|d| !d.is_empty())
+                .collect()
+        };
         let ctx = Ctx {
             email_from,
+            sender_domains,
             store,
             public_url: config.public_url.trim_end_matches('/').to_owned(),
             secret,

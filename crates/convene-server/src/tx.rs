@@ -57,8 +57,9 @@ pub struct Told {
     pub accounts: Vec<AccountId>,
     /// Mail was queued: the outbox worker wakes.
     pub mail: bool,
-    /// Agents whose sessions this change ended (suspended): their open streams, here and on the
-    /// other instances, close at once instead of at their next change.
+    /// Agents whose sessions this change ended or changed (suspended, a new password, a new role):
+    /// their open streams, here and on the other instances, check their session at once and close
+    /// if it no longer holds as it opened, instead of at their next change.
     pub sessions_ended: Vec<(AccountId, AgentId)>,
 }
 

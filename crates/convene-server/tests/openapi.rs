@@ -305,6 +305,17 @@ async fn operations_declare_auth_problems_and_idempotency() {
                         .any(|p| p["name"] == "Idempotency-Key" && p["in"] == "header")
                 });
                 assert!(takes_key, "{what}: Idempotency-Key header");
+                // A malformed key is refused with 422 before the route runs.
+                assert!(
+                    statuses.contains("422"),
+                    "{what}: 422 for a malformed Idempotency-Key"
+                );
+                if let Some(content) = op["responses"]["422"]["content"].as_object() {
+                    assert!(
+                        content.contains_key("application/problem+json"),
+                        "{what}: 422 as a problem document"
+                    );
+                }
             }
         }
     }

@@ -242,3 +242,62 @@ async fn an_agent_changes_their_own_password_proving_the_current_one() {
         200
     );
 }
+
+#[tokio::test]
+async fn a_password_link_sent_before_a_suspension_never_sets_the_password() {
+    let sink = SmtpSink::start().await;
+    let t = TestServer::start(Some(&sink)).await;
+    let ana = t.agent("ana@demo.convene.test").await;
+    let created = ana
+        .post(
+            "/api/v1/agents",
+            json!({"email": "hal@example.com", "name": "Hal Hart", "role": "agent"}),
+        )
+        .await;
+    let hal = created.ok()["id"].as_str().expect("id").to_owned();
+    let (_, link) = password_link(&sink, "hal@example.com", 1).await;
+    ana.post(&format!("/api/v1/agents/{hal}/suspend"), json!({}))
+        .await
+        .ok();
+    assert_eq!(reqwest::get(&link).await.expect("page").status(), 410);
+    let (status, _) = post_form(&link, "chosen-by-someone", "chosen-by-someone").await;
+    assert_eq!(status, 410);
+    // Reactivated, the old link stays void: whoever held it chose nothing.
+    ana.post(&format!("/api/v1/agents/{hal}/reactivate"), json!({}))
+        .await
+        .ok();
+    assert_eq!(reqwest::get(&link).await.expect("page").status(), 410);
+    assert_eq!(
+        sign_in(&t, "hal@example.com", "chosen-by-someone")
+            .await
+            .status,
+        401
+    );
+}
+
+#[tokio::test]
+async fn a_password_change_is_never_replayed_from_an_idempotency_record() {
+    let t = TestServer::start(None).await;
+    let dev = t.agent("dev@demo.convene.test").await;
+    let body = json!({"current_password": convene_server::demo::DEMO_PASSWORD, "new_password": "dev-new-password"});
+    let headers = [("Idempotency-Key", "same-key")];
+    let first = dev
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/me/password",
+            Some(body.clone()),
+            &headers,
+        )
+        .await;
+    assert_eq!(first.status, 204, "{}", first.body);
+    // The same request again runs again (the current password is no longer the old one).
+    let again = dev
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/me/password",
+            Some(body),
+            &headers,
+        )
+        .await;
+    assert_eq!(again.status, 422, "{}", again.body);
+}

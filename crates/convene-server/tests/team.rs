@@ -354,6 +354,7 @@ async fn admins_read_the_settings_superadmins_change_them_and_emails_come_from_t
     let sink = convene_testkit::SmtpSink::start().await;
     let t = TestServer::start_with(Some(&sink), |c| {
         c.email_from = "Team Convene <team@convene.example>".to_owned();
+        c.email_sender_domains = vec!["convene.example".to_owned(), "acme.example".to_owned()];
     })
     .await;
     let ana = t.agent("ana@demo.convene.test").await;
@@ -401,6 +402,12 @@ async fn admins_read_the_settings_superadmins_change_them_and_emails_come_from_t
     // Bad values are refused naming the field, and nothing is stored.
     for (field, value) in [
         ("email_from_address", json!("user.@x.com")),
+        // Not a domain this server sends for: no team sends as another, or as anyone.
+        ("email_from_address", json!("support@b-corp.example")),
+        (
+            "email_from_address",
+            json!("support@acme.example.evil.test"),
+        ),
         ("invite_ttl_days", json!(0)),
         ("invite_ttl_days", json!(91)),
     ] {
@@ -461,4 +468,29 @@ async fn a_server_sender_that_is_no_address_stops_the_start_with_a_clear_error()
         ),
         "{error}"
     );
+}
+
+#[tokio::test]
+async fn a_demoted_admins_open_stream_closes_and_reopens_as_the_agent_they_now_are() {
+    let t = TestServer::start(None).await;
+    let ana = t.agent("ana@demo.convene.test").await;
+    let ben = t.agent("ben@demo.convene.test").await;
+    let ben_id = id_of(&team(&ana, "?q=ben").await, "Ben Okafor");
+    // As an admin, Ben's stream hears of every conversation of the account.
+    let mut stream = ben.stream().await;
+    ana.put(
+        &format!("/api/v1/agents/{ben_id}/role"),
+        json!({"role": "agent"}),
+    )
+    .await
+    .ok();
+    assert!(
+        stream.closed_within(Duration::from_secs(3)).await,
+        "the stream judged by the old role closes"
+    );
+    // His session holds; a new stream is judged by his role now: no news of others' conversations.
+    assert_eq!(ben.get("/api/v1/me").await.ok()["role"], "agent");
+    let mut fresh = ben.stream().await;
+    ana.new_conversation("Not Ben's").await;
+    assert!(fresh.next(Duration::from_secs(2)).await.is_none());
 }

@@ -110,8 +110,14 @@ pub async fn login(
     // who knows the password), so a suspended person is not left guessing at a typo.
     let mut suspended = Vec::new();
     for agent in found {
-        let ok =
-            crate::auth::verify_bounded(req.password.clone(), agent.password_hash.clone()).await?;
+        // An agent who has not chosen a password yet costs a full check too, and opens nothing.
+        let stored = if agent.password_hash.is_empty() {
+            dummy_hash().to_owned()
+        } else {
+            agent.password_hash.clone()
+        };
+        let ok = crate::auth::verify_bounded(req.password.clone(), stored).await?
+            && !agent.password_hash.is_empty();
         if ok && agent.status == AgentStatus::Active {
             opened.push(agent);
         } else if ok {

@@ -77,6 +77,7 @@ pub async fn search_agents(
         (status = 409, response = problem::Conflict),
         (status = 413, response = problem::PayloadTooLarge),
         (status = 422, response = problem::InvalidInput),
+        (status = 429, response = problem::RateLimited),
         (status = 503, response = problem::Busy),
         (status = 507, response = problem::StorageFull),
     )
@@ -86,6 +87,14 @@ pub async fn create_agent(
     authed: Authed,
     ApiJson(req): ApiJson<CreateAgent>,
 ) -> Result<(StatusCode, Json<Agent>), Error> {
+    // Each new agent gets a welcome email: it counts against the account's daily bound on mail
+    // to new addresses, like an invite does.
+    crate::ratelimit::hit(
+        state.store(),
+        state.limits().new_addresses,
+        &format!("new-addresses:{}", authed.principal.account_id()),
+    )
+    .await?;
     Ok((
         StatusCode::CREATED,
         Json(directory::create_agent(state.ctx(), &authed.principal, req).await?),

@@ -175,13 +175,14 @@ async fn run(
     }
 }
 
-/// Whether the stream's session still holds (the user may have signed out since it opened).
+/// Whether the stream's session still holds as it opened (the user may have signed out since, or
+/// been suspended; an agent whose role changed gets a new stream, judged by the new role).
 async fn session_alive(state: &AppState, authed: &Authed) -> anyhow::Result<bool> {
     Ok(state
         .store()
         .session_principal(&authed.token_hash)
         .await?
-        .is_some())
+        .is_some_and(|now| now == authed.principal))
 }
 
 /// Reads the feed after `cursor` as the user's sync would and sends frames for it: `invited` for

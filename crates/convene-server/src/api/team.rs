@@ -132,6 +132,7 @@ pub async fn set_role(
         (status = 403, response = problem::Forbidden),
         (status = 404, response = problem::NotFound),
         (status = 409, response = problem::Conflict),
+        (status = 422, response = problem::InvalidInput),
         (status = 503, response = problem::Busy),
         (status = 507, response = problem::StorageFull),
     )
@@ -159,6 +160,7 @@ pub async fn suspend(
         (status = 401, response = problem::Unauthenticated),
         (status = 403, response = problem::Forbidden),
         (status = 404, response = problem::NotFound),
+        (status = 422, response = problem::InvalidInput),
         (status = 503, response = problem::Busy),
         (status = 507, response = problem::StorageFull),
     )

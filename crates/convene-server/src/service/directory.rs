@@ -100,6 +100,12 @@ pub async fn create_agent(
     let id = ctx
         .change(|tx| {
             Box::pin(async move {
+                // The caller's role as it is now, under the account's lock (not the request's
+                // first reading of it).
+                super::team::lock_account(tx, agent.account_id).await?;
+                let me = super::team::me_now(tx, principal).await?;
+                convene_proto::team::may_create(me.role, agent.role)
+                    .map_err(super::team::refused)?;
                 let id = crate::store::insert_agent(tx, agent).await?;
                 if welcome {
                     let account_name: String =

@@ -46,6 +46,8 @@ pub struct Ctx {
     pub announcer: Announcer,
     /// The server's email sender (`--email-from`), for accounts that set none of their own.
     pub email_from: lettre::message::Mailbox,
+    /// The domains an account's own sender address may be at (`--email-sender-domains`).
+    pub sender_domains: Vec<String>,
 }
 
 /// What a change to a conversation needs of the caller before it runs.

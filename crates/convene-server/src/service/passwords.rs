@@ -32,7 +32,7 @@ fn link_invalid() -> Error {
 
 /// The link with token hash `$1` that still works at time `$2`.
 const WORKING: &str = "FROM password_links l JOIN agents g ON g.id = l.agent_id JOIN accounts a ON a.id = g.account_id
-     WHERE l.token_hash = $1 AND l.used_at IS NULL AND l.expires_at > $2";
+     WHERE l.token_hash = $1 AND l.used_at IS NULL AND l.expires_at > $2 AND g.status = 'active'";
 
 /// Who a password email goes to.
 pub struct Recipient<'a> {
@@ -135,6 +135,17 @@ pub async fn preview(ctx: &Ctx, token: &str) -> Result<Option<Preview>, Error> {
     }))
 }
 
+/// Voids every unused password link of `agent` (their password was set, or they were suspended:
+/// a link sent before must not choose the password they come back to).
+pub async fn void_links(tx: &mut Tx<'_>, agent: AgentId) -> Result<(), Error> {
+    sqlx::query("UPDATE password_links SET used_at = $1 WHERE agent_id = $2 AND used_at IS NULL")
+        .bind(now_ms())
+        .bind(s(agent))
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// Sets `agent`'s password hash in the caller's transaction and ends all their sessions.
 async fn set_hash(
     tx: &mut Tx<'_>,
@@ -195,13 +206,7 @@ pub async fn redeem(ctx: &Ctx, token: &str, password: &str) -> Result<String, Er
             if marked != 1 {
                 return Err(link_invalid());
             }
-            sqlx::query(
-                "UPDATE password_links SET used_at = $1 WHERE agent_id = $2 AND used_at IS NULL",
-            )
-            .bind(now)
-            .bind(s(agent))
-            .execute(&mut **tx)
-            .await?;
+            void_links(tx, agent).await?;
             let account: AccountId = super::rows::parse(row.get::<&str, _>(2))?;
             set_hash(tx, account, agent, hashed).await?;
             Ok(row.get::<String, _>(3))
@@ -253,6 +258,7 @@ pub async fn change_own(
                 .bind(s(me))
                 .execute(&mut **tx)
                 .await?;
+            void_links(tx, me).await?;
             sqlx::query("DELETE FROM sessions WHERE agent_id = $1 AND token_hash <> $2")
                 .bind(s(me))
                 .bind(session_hash)

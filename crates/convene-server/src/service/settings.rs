@@ -58,11 +58,36 @@ pub async fn get(ctx: &Ctx, principal: &Principal) -> Result<SettingsPage, Error
     Ok(page(ctx, principal, settings))
 }
 
-/// Checks new settings: a sender address mail can carry, a name fit for a header, a sane expiry.
-fn checked(new: AccountSettings) -> Result<AccountSettings, Error> {
+/// Whether `address` is at one of `domains` (or a subdomain of one).
+fn at_sender_domain(address: &str, domains: &[String]) -> bool {
+    let Some((_, domain)) = address.rsplit_once('@') else {
+        return false;
+    };
+    let domain = domain.to_ascii_lowercase();
+    domains
+        .iter()
+        .any(|d| domain == *d || domain.ends_with(&format!(".{d}")))
+}
+
+/// Checks new settings: a sender address mail can carry at a domain the server's operator allows
+/// (so no team can send as another team, or as anyone, through the server's relay), a name fit
+/// for a header, a sane expiry.
+fn checked(ctx: &Ctx, new: AccountSettings) -> Result<AccountSettings, Error> {
     let email_from_address = match new.email_from_address.as_deref().map(str::trim) {
         None | Some("") => None,
-        Some(raw) => Some(validate::email("email_from_address", raw)?),
+        Some(raw) => {
+            let address = validate::email("email_from_address", raw)?;
+            if !at_sender_domain(&address, &ctx.sender_domains) {
+                return Err(Error::invalid(
+                    "email_from_address",
+                    format!(
+                        "email_from_address must be at a domain this server sends for ({}); its operator allows more with --email-sender-domains",
+                        ctx.sender_domains.join(", ")
+                    ),
+                ));
+            }
+            Some(address)
+        }
     };
     let email_from_name = match new.email_from_name.as_deref().map(str::trim) {
         None | Some("") => None,
@@ -97,12 +122,15 @@ pub async fn put(
     new: AccountSettings,
 ) -> Result<SettingsPage, Error> {
     team::may_edit_settings(principal.account_role()).map_err(super::team::refused)?;
-    let new = checked(new)?;
+    let new = checked(ctx, new)?;
     let new = &new;
     let account = principal.account_id();
     let settings = ctx
         .change(move |tx| {
             Box::pin(async move {
+                super::team::lock_account(tx, account).await?;
+                let me = super::team::me_now(tx, principal).await?;
+                team::may_edit_settings(Some(me.role)).map_err(super::team::refused)?;
                 sqlx::query(
                     "UPDATE accounts SET contacts_may_invite = $1, email_from_name = $2, email_from_address = $3, invite_ttl_days = $4
                      WHERE id = $5",

@@ -77,7 +77,10 @@ async fn active_superadmins(conn: &mut AnyConnection, account: AccountId) -> Res
 }
 
 /// The caller as an active agent of the account, read now (not from the session's snapshot).
-async fn me_now(conn: &mut AnyConnection, principal: &Principal) -> Result<Agent, Error> {
+pub(crate) async fn me_now(
+    conn: &mut AnyConnection,
+    principal: &Principal,
+) -> Result<Agent, Error> {
     let (id, _) = principal.require_agent()?;
     agent(conn, principal.account_id(), id)
         .await?
@@ -157,7 +160,7 @@ pub async fn agents(
 }
 
 /// Takes the account's lock: team changes of one account take turns (SQLite's writers always do).
-async fn lock_account(tx: &mut Tx<'_>, account: AccountId) -> Result<(), Error> {
+pub(crate) async fn lock_account(tx: &mut Tx<'_>, account: AccountId) -> Result<(), Error> {
     if tx.backend_name() == "PostgreSQL" {
         sqlx::query("SELECT id FROM accounts WHERE id = $1 FOR UPDATE")
             .bind(s(account))
@@ -199,6 +202,9 @@ pub async fn change_agent(
                         .bind(s(target))
                         .execute(&mut **tx)
                         .await?;
+                    // Their open streams were judged by the old role (an admin's sees every
+                    // conversation): they close, and reconnect as the agent now is.
+                    tx.sessions_ended(account, target);
                 }
                 AgentChange::Suspend if it.status == AgentStatus::Active => {
                     sqlx::query("UPDATE agents SET status = 'suspended' WHERE id = $1")
@@ -210,6 +216,7 @@ pub async fn change_agent(
                         .execute(&mut **tx)
                         .await?;
                     invites::revoke_all_to_agent(tx, principal, target, &it.name).await?;
+                    super::passwords::void_links(tx, target).await?;
                     tx.sessions_ended(account, target);
                     tracing::info!(agent = %target, by = %me.id, "agent suspended");
                 }
