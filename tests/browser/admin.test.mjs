@@ -26,7 +26,7 @@ const signedIn = (email) => signedInAgent(browser, server.url, email);
 
 const row = (page, email) => page.locator(`[data-testid=team-agent][data-email="${email}"]`);
 
-test("an admin in the browser suspends and reactivates an agent, sees why a superadmin is out of reach, and reads the settings", async () => {
+test("an admin in the browser suspends and reactivates an agent, sees why a superadmin is out of reach, edits and deletes a crew, and reads the settings", async () => {
   // An agent sees Admin greyed out, with the reason.
   const chloe = await signedIn("chloe@demo.convene.test");
   const greyed = chloe.getByRole("button", { name: "Admin", exact: true });
@@ -62,6 +62,30 @@ test("an admin in the browser suspends and reactivates an agent, sees why a supe
   await readonly.waitFor();
   assert.equal(await readonly.textContent(), "Only SuperAdmins change the account's settings");
   assert.equal(await page.getByRole("button", { name: "Save settings" }).isDisabled(), true);
+
+  // Crews: rename one, then delete it; it is gone from the list.
+  await area.getByRole("tab", { name: "Crews" }).click();
+  const tech = page.locator('[data-testid=team-crew][data-name="Technical Support"]');
+  await tech.getByRole("button", { name: "Edit" }).click();
+  const form = page.getByRole("form", { name: "Edit Technical Support" });
+  await form.getByRole("textbox", { name: "Name" }).fill("Tech Support");
+  await form.getByRole("button", { name: "Save" }).click();
+  const renamed = page.locator('[data-testid=team-crew][data-name="Tech Support"]');
+  await renamed.waitFor();
+  await renamed.getByRole("button", { name: "Delete crew" }).click();
+  await page.getByRole("alertdialog").getByRole("button", { name: "Delete crew" }).click();
+  await renamed.waitFor({ state: "detached" });
+  const crews = await (await api(server.url).login("ana@demo.convene.test")).get("/crews");
+  assert.deepEqual(crews.body.crews.map((c) => c.name), ["Billing"]);
+
+  // Esc on a confirmation closes only the confirmation.
+  await area.getByRole("tab", { name: "Agents" }).click();
+  await row(page, "dev@demo.convene.test").getByRole("button", { name: "Suspend" }).click();
+  await page.getByRole("alertdialog").waitFor();
+  await page.keyboard.press("Escape");
+  await page.getByRole("alertdialog").waitFor({ state: "detached" });
+  assert.equal(await area.isVisible(), true);
+  await row(page, "dev@demo.convene.test").getByText("Active", { exact: true }).waitFor();
 
   // Esc closes the area.
   await page.keyboard.press("Escape");

@@ -21,6 +21,9 @@ export const team = {
   crews: async (b: Backend) => ((await b.team({ op: "crews" })) as CrewList).crews,
   createCrew: (b: Backend, name: string, callToAction: string, customerRequestable: boolean) =>
     b.team({ op: "create_crew", name, call_to_action: callToAction, customer_requestable: customerRequestable }) as Promise<Crew>,
+  updateCrew: (b: Backend, crewId: string, change: { name?: string; call_to_action?: string; customer_requestable?: boolean }) =>
+    b.team({ op: "update_crew", crew_id: crewId, name: change.name ?? null, call_to_action: change.call_to_action ?? null, customer_requestable: change.customer_requestable ?? null }) as Promise<Crew>,
+  deleteCrew: (b: Backend, crewId: string) => b.team({ op: "delete_crew", crew_id: crewId }),
   settings: (b: Backend) => b.team({ op: "settings" }) as Promise<SettingsPage>,
   setSettings: (b: Backend, s: AccountSettings) => b.team({ op: "set_settings", ...s }) as Promise<SettingsPage>,
   setCrewMember: (b: Backend, crewId: string, agentId: string, member: boolean) =>

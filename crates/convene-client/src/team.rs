@@ -41,6 +41,16 @@ pub enum TeamRequest {
     Crews,
     /// A new crew (answers a `Crew`).
     CreateCrew(CreateCrew),
+    /// Edits a crew (answers the `Crew`).
+    UpdateCrew {
+        crew_id: CrewId,
+        #[serde(flatten)]
+        change: convene_proto::UpdateCrew,
+    },
+    /// Deletes a crew (answers nothing).
+    DeleteCrew {
+        crew_id: CrewId,
+    },
     /// The account's settings (answers a `SettingsPage`).
     Settings,
     /// Replaces the account's settings (answers the `SettingsPage`).
@@ -106,6 +116,14 @@ impl TeamRequest {
                 Some(serde_json::json!({})),
             ),
             TeamRequest::Crews => (Method::GET, "/crews".to_owned(), None),
+            TeamRequest::UpdateCrew { crew_id, change } => (
+                Method::PATCH,
+                format!("/crews/{crew_id}"),
+                serde_json::to_value(change).ok(),
+            ),
+            TeamRequest::DeleteCrew { crew_id } => {
+                (Method::DELETE, format!("/crews/{crew_id}"), None)
+            }
             TeamRequest::Settings => (Method::GET, "/team/settings".to_owned(), None),
             TeamRequest::SetSettings(settings) => (
                 Method::PUT,

@@ -68,6 +68,19 @@ pub struct CreateCrew {
     pub customer_requestable: bool,
 }
 
+/// `PATCH /api/v1/crews/{crew}`: what to change (absent fields stay).
+#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
+pub struct UpdateCrew {
+    #[schema(min_length = 1, max_length = 100)]
+    #[serde(default)]
+    pub name: Option<String>,
+    #[schema(min_length = 1, max_length = 100)]
+    #[serde(default)]
+    pub call_to_action: Option<String>,
+    #[serde(default)]
+    pub customer_requestable: Option<bool>,
+}
+
 /// A person outside the business.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
 pub struct Contact {

@@ -46,6 +46,8 @@ pub const BEARER: &str = "bearer";
         crate::api::directory::create_agent,
         crate::api::directory::crews,
         crate::api::directory::create_crew,
+        crate::api::directory::update_crew,
+        crate::api::directory::delete_crew,
         crate::api::directory::add_crew_member,
         crate::api::directory::remove_crew_member,
         crate::api::directory::search_contacts,

@@ -3,7 +3,7 @@
 
 use axum::extract::DefaultBodyLimit;
 use axum::response::IntoResponse;
-use axum::routing::{delete, get, post, put};
+use axum::routing::{delete, get, patch, post, put};
 use axum::Router;
 
 use crate::api;
@@ -33,6 +33,10 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/crews",
             get(api::directory::crews).post(api::directory::create_crew),
+        )
+        .route(
+            "/crews/{crew}",
+            patch(api::directory::update_crew).delete(api::directory::delete_crew),
         )
         .route(
             "/crews/{crew}/members/{agent}",

@@ -28,6 +28,7 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/api/v1/me", &["get"]),
     ("/api/v1/agents", &["get", "post"]),
     ("/api/v1/crews", &["get", "post"]),
+    ("/api/v1/crews/{crew}", &["patch", "delete"]),
     ("/api/v1/crews/{crew}/members/{agent}", &["put", "delete"]),
     ("/api/v1/contacts", &["get"]),
     ("/api/v1/team/agents", &["get"]),

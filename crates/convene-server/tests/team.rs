@@ -494,3 +494,94 @@ async fn a_demoted_admins_open_stream_closes_and_reopens_as_the_agent_they_now_a
     ana.new_conversation("Not Ben's").await;
     assert!(fresh.next(Duration::from_secs(2)).await.is_none());
 }
+
+#[tokio::test]
+async fn crews_are_renamed_opened_to_customers_and_deleted_and_their_requests_stay_readable() {
+    let t = TestServer::start(None).await;
+    let ana = t.agent("ana@demo.convene.test").await;
+    let ben = t.agent("ben@demo.convene.test").await;
+    let chloe = t.agent("chloe@demo.convene.test").await;
+    let femi_id = id_of(&team(&ana, "?q=femi").await, "Femi Adeyemi");
+    let crew = ben
+        .post(
+            "/api/v1/crews",
+            json!({"name": "Returns", "call_to_action": "Start a return"}),
+        )
+        .await;
+    let crew_id = crew.ok()["id"].as_str().expect("id").to_owned();
+    ben.put(
+        &format!("/api/v1/crews/{crew_id}/members/{femi_id}"),
+        json!({}),
+    )
+    .await
+    .ok();
+
+    let by_agent = chloe
+        .patch(&format!("/api/v1/crews/{crew_id}"), json!({"name": "Mine"}))
+        .await;
+    assert_eq!(by_agent.status, 403, "{}", by_agent.body);
+    let renamed = ben
+        .patch(
+            &format!("/api/v1/crews/{crew_id}"),
+            json!({"name": "Returns & Refunds", "customer_requestable": true}),
+        )
+        .await;
+    assert_eq!(renamed.ok()["name"], "Returns & Refunds");
+    assert_eq!(
+        renamed.body["call_to_action"], "Start a return",
+        "absent fields stay"
+    );
+    assert_eq!(renamed.body["customer_requestable"], true);
+    assert_eq!(renamed.body["members"][0]["name"], "Femi Adeyemi");
+    let empty = ben
+        .patch(&format!("/api/v1/crews/{crew_id}"), json!({"name": "  "}))
+        .await;
+    assert_eq!(empty.status, 422, "{}", empty.body);
+    assert_eq!(empty.body["field"], "name");
+
+    // A request made before the deletion stays readable with the crew's name.
+    let conversation = ana.new_conversation("Return my lamp").await;
+    let requested = ana
+        .post(
+            &format!("/api/v1/conversations/{conversation}/service-requests"),
+            json!({"crew_id": crew_id}),
+        )
+        .await;
+    assert_eq!(requested.status, 201, "{}", requested.body);
+
+    assert_eq!(
+        chloe
+            .delete(&format!("/api/v1/crews/{crew_id}"))
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        ben.delete(&format!("/api/v1/crews/{crew_id}")).await.status,
+        204
+    );
+    assert_eq!(
+        ben.delete(&format!("/api/v1/crews/{crew_id}")).await.status,
+        404
+    );
+    let crews = ana.get("/api/v1/crews").await;
+    assert!(
+        !crews.ok().to_string().contains("Returns & Refunds"),
+        "a deleted crew is listed nowhere"
+    );
+    let again = ana
+        .post(
+            &format!("/api/v1/conversations/{conversation}/service-requests"),
+            json!({"crew_id": crew_id}),
+        )
+        .await;
+    assert_eq!(again.status, 404, "{}", again.body);
+    let screen = ana
+        .get(&format!("/api/v1/conversations/{conversation}/screen"))
+        .await;
+    assert!(
+        screen.ok().to_string().contains("Returns & Refunds"),
+        "the earlier request still names its crew: {}",
+        screen.body
+    );
+}

@@ -344,6 +344,10 @@ export class HttpBackend implements Backend {
         return this.call("POST", `/agents/${at(r.agent_id)}/${r.op}`, {});
       case "crews":
         return this.call("GET", "/crews");
+      case "update_crew":
+        return this.call("PATCH", `/crews/${at(r.crew_id)}`, { name: r.name, call_to_action: r.call_to_action, customer_requestable: r.customer_requestable });
+      case "delete_crew":
+        return this.call("DELETE", `/crews/${at(r.crew_id)}`);
       case "settings":
         return this.call("GET", "/team/settings");
       case "set_settings": {

@@ -664,7 +664,7 @@ creatable_roles: Array<AccountRole>, };
 /**
  * One team operation the Admin area asks for.
  */
-export type TeamRequest = { "op": "agents", role: AccountRole | null, status: AgentStatus | null, crew: CrewId | null, q: string, } | { "op": "create_agent", email: string, name: string, role: AccountRole, } | { "op": "set_role", agent_id: AgentId, role: AccountRole, } | { "op": "suspend", agent_id: AgentId, } | { "op": "reactivate", agent_id: AgentId, } | { "op": "crews" } | { "op": "create_crew" } & CreateCrew | { "op": "settings" } | { "op": "set_settings" } & AccountSettings | { "op": "set_crew_member", crew_id: CrewId, agent_id: AgentId, member: boolean, };
+export type TeamRequest = { "op": "agents", role: AccountRole | null, status: AgentStatus | null, crew: CrewId | null, q: string, } | { "op": "create_agent", email: string, name: string, role: AccountRole, } | { "op": "set_role", agent_id: AgentId, role: AccountRole, } | { "op": "suspend", agent_id: AgentId, } | { "op": "reactivate", agent_id: AgentId, } | { "op": "crews" } | { "op": "create_crew" } & CreateCrew | { "op": "update_crew", crew_id: CrewId, name: string | null, call_to_action: string | null, customer_requestable: boolean | null, } | { "op": "delete_crew", crew_id: CrewId, } | { "op": "settings" } | { "op": "set_settings" } & AccountSettings | { "op": "set_crew_member", crew_id: CrewId, agent_id: AgentId, member: boolean, };
 
 /**
  * Messages and events of a conversation, each in time order.

@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use axum::Json;
 use convene_proto::{
     Agent, AgentId, AgentList, ContactList, CreateAgent, CreateCrew, Crew, CrewId, CrewList,
+    UpdateCrew,
 };
 use serde::Deserialize;
 
@@ -154,6 +155,74 @@ pub async fn create_crew(
         StatusCode::CREATED,
         Json(directory::create_crew(state.ctx(), &authed.principal, req).await?),
     ))
+}
+
+/// Edit a crew
+///
+/// Rename it, change its call to action, or whether customers may request it (absent fields stay).
+/// Admins and superadmins only.
+#[utoipa::path(
+    patch,
+    path = "/api/v1/crews/{crew}",
+    operation_id = "update_crew",
+    tag = "directory",
+    params(("crew" = CrewId, Path, description = "The crew"), IdempotencyKey),
+    request_body = UpdateCrew,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The crew as it now is", body = Crew),
+        (status = 400, response = problem::BadRequest),
+        (status = 401, response = problem::Unauthenticated),
+        (status = 403, response = problem::Forbidden),
+        (status = 404, response = problem::NotFound),
+        (status = 409, response = problem::Conflict),
+        (status = 413, response = problem::PayloadTooLarge),
+        (status = 422, response = problem::InvalidInput),
+        (status = 503, response = problem::Busy),
+        (status = 507, response = problem::StorageFull),
+    )
+)]
+pub async fn update_crew(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(crew): Path<String>,
+    ApiJson(req): ApiJson<UpdateCrew>,
+) -> Result<Json<Crew>, Error> {
+    let crew = parse_id(&crew, "crew")?;
+    Ok(Json(
+        directory::update_crew(state.ctx(), &authed.principal, crew, req).await?,
+    ))
+}
+
+/// Delete a crew
+///
+/// It is listed nowhere and can no longer be requested; service requests made to it stay readable.
+/// Admins and superadmins only.
+#[utoipa::path(
+    delete,
+    path = "/api/v1/crews/{crew}",
+    operation_id = "delete_crew",
+    tag = "directory",
+    params(("crew" = CrewId, Path, description = "The crew"), IdempotencyKey),
+    security(("bearer" = [])),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 401, response = problem::Unauthenticated),
+        (status = 403, response = problem::Forbidden),
+        (status = 404, response = problem::NotFound),
+        (status = 422, response = problem::InvalidInput),
+        (status = 503, response = problem::Busy),
+        (status = 507, response = problem::StorageFull),
+    )
+)]
+pub async fn delete_crew(
+    State(state): State<AppState>,
+    authed: Authed,
+    Path(crew): Path<String>,
+) -> Result<StatusCode, Error> {
+    let crew = parse_id(&crew, "crew")?;
+    directory::delete_crew(state.ctx(), &authed.principal, crew).await?;
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// Add a crew member

@@ -2,6 +2,7 @@
 
 use convene_proto::{
     AccountRole, Agent, AgentId, AgentStatus, Contact, CreateAgent, CreateCrew, Crew, CrewId,
+    UpdateCrew,
 };
 use sqlx::{AnyConnection, Row};
 
@@ -165,7 +166,7 @@ pub async fn crews_with(
                 (SELECT COUNT(*) FROM crew_members m JOIN agents a ON a.id = m.agent_id
                  WHERE m.crew_id = c.id AND a.status = 'active')
          FROM crews c
-         WHERE c.account_id = $1 AND (c.customer_requestable = 1 OR $2 = 0) ORDER BY c.name",
+         WHERE c.account_id = $1 AND c.deleted_at IS NULL AND (c.customer_requestable = 1 OR $2 = 0) ORDER BY c.name",
     )
     .bind(s(principal.account_id()))
     .bind(i64::from(contact))
@@ -234,7 +235,7 @@ pub async fn set_crew_member(
     ctx.change(|tx| {
         Box::pin(async move {
             let account = s(principal.account_id());
-            sqlx::query("SELECT 1 FROM crews WHERE id = $1 AND account_id = $2")
+            sqlx::query("SELECT 1 FROM crews WHERE id = $1 AND account_id = $2 AND deleted_at IS NULL")
                 .bind(s(crew))
                 .bind(&account)
                 .fetch_optional(&mut **tx)
@@ -261,23 +262,93 @@ pub async fn set_crew_member(
                     .execute(&mut **tx)
                     .await?;
             }
-            let r =
-                sqlx::query("SELECT name, call_to_action, customer_requestable FROM crews WHERE id = $1")
-                    .bind(s(crew))
-                    .fetch_one(&mut **tx)
-                    .await?;
-            let members = crew_members(tx, &s(crew)).await?;
-            Ok(Crew {
-                id: crew,
-                name: r.get(0),
-                call_to_action: r.get(1),
-                customer_requestable: r.get::<i64, _>(2) != 0,
-                available: members.iter().any(|a| a.status == AgentStatus::Active),
-                members,
-            })
+            crew_row(tx, crew).await
         })
     })
     .await
+}
+
+/// Renames a crew, or changes its call to action or whether customers may request it; answers the
+/// crew as it now is.
+pub async fn update_crew(
+    ctx: &Ctx,
+    principal: &Principal,
+    crew: CrewId,
+    req: UpdateCrew,
+) -> Result<Crew, Error> {
+    require_manager(principal)?;
+    let name = req
+        .name
+        .as_deref()
+        .map(|n| validate::text("name", n, validate::MAX_NAME))
+        .transpose()?;
+    let cta = req
+        .call_to_action
+        .as_deref()
+        .map(|c| validate::text("call_to_action", c, validate::MAX_NAME))
+        .transpose()?;
+    let (name, cta) = (&name, &cta);
+    ctx.change(move |tx| {
+        Box::pin(async move {
+            let done = sqlx::query(
+                "UPDATE crews SET name = COALESCE($1, name), call_to_action = COALESCE($2, call_to_action),
+                        customer_requestable = COALESCE($3, customer_requestable)
+                 WHERE id = $4 AND account_id = $5 AND deleted_at IS NULL",
+            )
+            .bind(name.as_deref())
+            .bind(cta.as_deref())
+            .bind(req.customer_requestable.map(i64::from))
+            .bind(s(crew))
+            .bind(s(principal.account_id()))
+            .execute(&mut **tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Err(Error::NotFound("crew"));
+            }
+            crew_row(tx, crew).await
+        })
+    })
+    .await
+}
+
+/// Deletes a crew: it is listed nowhere and can no longer be requested; the service requests made
+/// to it stay readable with its name.
+pub async fn delete_crew(ctx: &Ctx, principal: &Principal, crew: CrewId) -> Result<(), Error> {
+    require_manager(principal)?;
+    ctx.change(move |tx| {
+        Box::pin(async move {
+            let done = sqlx::query(
+                "UPDATE crews SET deleted_at = $1 WHERE id = $2 AND account_id = $3 AND deleted_at IS NULL",
+            )
+            .bind(crate::clock::now_ms())
+            .bind(s(crew))
+            .bind(s(principal.account_id()))
+            .execute(&mut **tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                return Err(Error::NotFound("crew"));
+            }
+            Ok(())
+        })
+    })
+    .await
+}
+
+async fn crew_row(conn: &mut AnyConnection, crew: CrewId) -> Result<Crew, Error> {
+    let r =
+        sqlx::query("SELECT name, call_to_action, customer_requestable FROM crews WHERE id = $1")
+            .bind(s(crew))
+            .fetch_one(&mut *conn)
+            .await?;
+    let members = crew_members(conn, &s(crew)).await?;
+    Ok(Crew {
+        id: crew,
+        name: r.get(0),
+        call_to_action: r.get(1),
+        customer_requestable: r.get::<i64, _>(2) != 0,
+        available: members.iter().any(|a| a.status == AgentStatus::Active),
+        members,
+    })
 }
 
 /// Contacts with a name word or email starting with each word of `q`, in the order of the word

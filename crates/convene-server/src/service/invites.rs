@@ -224,7 +224,7 @@ pub async fn request_service(
     ctx.change_in(principal, conversation, Need::See, |tx, conv| {
         Box::pin(async move {
             let crew_row = sqlx::query(
-                "SELECT name, customer_requestable FROM crews WHERE id = $1 AND account_id = $2",
+                "SELECT name, customer_requestable FROM crews WHERE id = $1 AND account_id = $2 AND deleted_at IS NULL",
             )
             .bind(s(crew))
             .bind(s(conv.account_id))

@@ -125,7 +125,7 @@ pub async fn agents(
     let mut crews: HashMap<String, Vec<CrewRef>> = HashMap::new();
     let memberships = sqlx::query(
         "SELECT m.agent_id, c.id, c.name FROM crew_members m JOIN crews c ON c.id = m.crew_id
-         WHERE c.account_id = $1 ORDER BY c.name",
+         WHERE c.account_id = $1 AND c.deleted_at IS NULL ORDER BY c.name",
     )
     .bind(s(account))
     .fetch_all(&mut *conn)
