@@ -292,3 +292,13 @@ pub async fn team_request(
 ) -> Result<serde_json::Value> {
     Ok(client.team(&request).await?)
 }
+
+/// "Forgot password?" on the sign-in screen: the server emails a link (same answer for any address).
+#[tauri::command]
+pub async fn password_reset(
+    client: ClientState<'_>,
+    server_url: String,
+    email: String,
+) -> Result<convene_proto::EmailLinkAccepted> {
+    Ok(client.request_password_reset(&server_url, &email).await?)
+}

@@ -6,20 +6,23 @@ import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { api, artifacts, launchBrowser, signedInAgent, startServer } from "./harness.mjs";
+import { api, artifacts, emailText, launchBrowser, signedInAgent, startServer, startSmtpSink } from "./harness.mjs";
 
 let server;
 let browser;
+let sink;
 
 before(async () => {
   mkdirSync(artifacts, { recursive: true });
-  server = await startServer();
+  sink = await startSmtpSink();
+  server = await startServer({ smtpUrl: sink.url });
   browser = await launchBrowser();
 });
 
 after(async () => {
   await browser?.close();
   server?.stop();
+  sink?.close();
 });
 
 const signedIn = (email) => signedInAgent(browser, server.url, email);
@@ -90,4 +93,28 @@ test("an admin in the browser suspends and reactivates an agent, sees why a supe
   // Esc closes the area.
   await page.keyboard.press("Escape");
   await area.waitFor({ state: "detached" });
+});
+
+test("a team member who forgot their password asks for a link on the sign-in screen and chooses a new one", async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${server.url}/app/`);
+  await page.getByRole("heading", { name: "Team members" }).waitFor();
+  await page.getByRole("button", { name: "Forgot password?" }).click();
+  assert.match(await page.getByTestId("signin-error").textContent(), /Type your email above/);
+  await page.locator("#email").fill("eva@demo.convene.test");
+  await page.getByRole("button", { name: "Forgot password?" }).click();
+  const sent = page.getByTestId("reset-sent");
+  await sent.waitFor();
+  assert.match(await sent.textContent(), /a link to choose a new password is on its way/);
+  const [mail] = await sink.waitForTo("eva@demo.convene.test", 1);
+  const link = emailText(mail.raw).split(/\s+/).find((w) => w.includes("/p/"));
+  assert.ok(link, "a password link in the email");
+  const reset = await context.newPage();
+  await reset.goto(link);
+  await reset.getByLabel("New password").fill("eva-new-password");
+  await reset.getByLabel("The same again").fill("eva-new-password");
+  await reset.getByRole("button", { name: "Set password" }).click();
+  await reset.getByRole("heading", { name: "Your password is set" }).waitFor();
+  await api(server.url).login("eva@demo.convene.test", "eva-new-password");
 });

@@ -79,6 +79,8 @@ export interface Backend {
    * `RateLimitedError` when asked too often.
    */
   requestEmailLink?(email: string): Promise<EmailLinkSent>;
+  /** Team members' "Forgot password?": the server emails a link to choose a new password. */
+  requestPasswordReset(serverUrl: string, email: string): Promise<EmailLinkSent>;
   /**
    * Called once when the server stops accepting the session (401 from the API or the stream:
    * expired, signed out elsewhere, or a guest session ended by proving the email).

@@ -136,3 +136,22 @@ describe("waitText", () => {
     expect([1, 42, 60, 61, 900].map(waitText)).toEqual(["1 second", "42 seconds", "1 minute", "2 minutes", "15 minutes"]);
   });
 });
+
+describe("Forgot password?", () => {
+  it("asks the server for a reset link for the email typed above, and says what the server said", async () => {
+    const requestPasswordReset = vi.fn(async () => ({ message: "If ana@x.test belongs to a Convene team member, a link is on its way." }));
+    const backend = { hasOfflineCache: true, requestPasswordReset, signIn: vi.fn() } as unknown as Backend;
+    const view = signInView(backend, { ...defaults, server_url: "http://team.test" }, () => undefined);
+    const forgot = [...view.querySelectorAll("button")].find((b) => b.textContent === "Forgot password?")!;
+    forgot.click();
+    flushSync();
+    expect(view.querySelector("[data-testid=signin-error]")?.textContent).toBe("Type your email above, then choose “Forgot password?”.");
+    expect(requestPasswordReset).not.toHaveBeenCalled();
+    view.querySelector<HTMLInputElement>("#email")!.value = "ana@x.test";
+    forgot.click();
+    await settle();
+    flushSync();
+    expect(requestPasswordReset).toHaveBeenCalledWith("http://team.test", "ana@x.test");
+    expect(view.querySelector("[data-testid=reset-sent]")?.textContent).toBe("If ana@x.test belongs to a Convene team member, a link is on its way.");
+  });
+});

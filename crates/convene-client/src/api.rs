@@ -119,6 +119,21 @@ impl Api {
         self.post(&format!("/join/{token}"), &body).await
     }
 
+    /// "Forgot password?": asks the server to email a link to choose a new password (one answer
+    /// whether or not the address is an agent's).
+    pub async fn password_reset(
+        &self,
+        email: &str,
+    ) -> Result<convene_proto::EmailLinkAccepted, ClientError> {
+        self.post(
+            "/auth/password-reset",
+            &convene_proto::PasswordResetRequest {
+                email: email.to_owned(),
+            },
+        )
+        .await
+    }
+
     /// Who the token belongs to.
     pub async fn me(&self) -> Result<Me, ClientError> {
         self.send(self.request(Method::GET, "/me")).await

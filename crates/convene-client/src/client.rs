@@ -241,6 +241,15 @@ impl Client {
         self.sign_in_to(server_url, email, password, None).await
     }
 
+    /// "Forgot password?" on the sign-in screen: needs no session, only the server.
+    pub async fn request_password_reset(
+        &self,
+        server_url: &str,
+        email: &str,
+    ) -> Result<convene_proto::EmailLinkAccepted, ClientError> {
+        Api::new(server_url, None)?.password_reset(email).await
+    }
+
     /// [`Client::sign_in`] to one of the accounts the email is an agent of (as the server's
     /// `choose_account` refusal listed them).
     pub async fn sign_in_to(

@@ -533,6 +533,14 @@ async fn crews_are_renamed_opened_to_customers_and_deleted_and_their_requests_st
     );
     assert_eq!(renamed.body["customer_requestable"], true);
     assert_eq!(renamed.body["members"][0]["name"], "Femi Adeyemi");
+    let taken = ben
+        .patch(
+            &format!("/api/v1/crews/{crew_id}"),
+            json!({"name": "Billing"}),
+        )
+        .await;
+    assert_eq!(taken.status, 409, "{}", taken.body);
+    assert_eq!(taken.body["field"], "name");
     let empty = ben
         .patch(&format!("/api/v1/crews/{crew_id}"), json!({"name": "  "}))
         .await;

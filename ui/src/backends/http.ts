@@ -324,6 +324,10 @@ export class HttpBackend implements Backend {
     return (await this.call<{ contacts: Contact[] }>("GET", `/contacts?q=${encodeURIComponent(q)}`)).contacts;
   }
 
+  requestPasswordReset(_serverUrl: string, email: string): Promise<EmailLinkSent> {
+    return this.call("POST", "/auth/password-reset", { email }, "anonymous");
+  }
+
   /** The same calls as the desktop core's `TeamRequest::http` (convene-client/src/team.rs). */
   team(r: TeamRequest): Promise<unknown> {
     const at = encodeURIComponent;

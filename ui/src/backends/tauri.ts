@@ -3,7 +3,7 @@
 
 import { invoke } from "@tauri-apps/api/core";
 import { listen } from "@tauri-apps/api/event";
-import type { Backend } from "../backend";
+import type { Backend, EmailLinkSent } from "../backend";
 import type {
   Agent,
   AppDefaults,
@@ -89,6 +89,9 @@ export class TauriBackend implements Backend {
   }
   joinLink(serverUrl: string, token: string, name: string | null, email: string | null): Promise<SessionInfo> {
     return invoke("join_link", { serverUrl, token, name, email });
+  }
+  requestPasswordReset(serverUrl: string, email: string): Promise<EmailLinkSent> {
+    return invoke("password_reset", { serverUrl, email });
   }
   team(request: TeamRequest): Promise<unknown> {
     return invoke("team_request", { request });

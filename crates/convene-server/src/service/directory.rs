@@ -290,6 +290,27 @@ pub async fn update_crew(
     let (name, cta) = (&name, &cta);
     ctx.change(move |tx| {
         Box::pin(async move {
+            // Crew names are unique in the account (deleted crews keep theirs, for the requests
+            // made to them). Asked first, so a taken name is a clear 409; two renames racing to
+            // one name meet at the unique index, and the retry finds the winner here.
+            if let Some(name) = name {
+                let taken = sqlx::query(
+                    "SELECT 1 FROM crews WHERE account_id = $1 AND name = $2 AND id <> $3",
+                )
+                .bind(s(principal.account_id()))
+                .bind(name)
+                .bind(s(crew))
+                .fetch_optional(&mut **tx)
+                .await?;
+                if taken.is_some() {
+                    return Err(Error::Conflict {
+                        field: Some("name".to_owned()),
+                        message: format!(
+                            "a crew named {name} exists (or existed) in this account; choose another name"
+                        ),
+                    });
+                }
+            }
             let done = sqlx::query(
                 "UPDATE crews SET name = COALESCE($1, name), call_to_action = COALESCE($2, call_to_action),
                         customer_requestable = COALESCE($3, customer_requestable)
