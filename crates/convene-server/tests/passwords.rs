@@ -301,3 +301,45 @@ async fn a_password_change_is_never_replayed_from_an_idempotency_record() {
         .await;
     assert_eq!(again.status, 422, "{}", again.body);
 }
+
+#[tokio::test]
+async fn two_people_racing_with_one_password_link_set_one_password() {
+    let sink = SmtpSink::start().await;
+    let t = TestServer::start(Some(&sink)).await;
+    let ana = t.agent("ana@demo.convene.test").await;
+    ana.post(
+        "/api/v1/agents",
+        json!({"email": "ida@example.com", "name": "Ida Iles", "role": "agent"}),
+    )
+    .await
+    .ok();
+    let (_, link) = password_link(&sink, "ida@example.com", 1).await;
+    let statuses = convene_testkit::at_once(2, |i| {
+        let link = link.clone();
+        async move {
+            post_form(
+                &link,
+                &format!("racer-{i}-password"),
+                &format!("racer-{i}-password"),
+            )
+            .await
+            .0
+        }
+    })
+    .await;
+    let mut sorted = statuses.clone();
+    sorted.sort();
+    assert_eq!(
+        sorted,
+        [200, 410],
+        "one wins, the other is told the link is used: {statuses:?}"
+    );
+    let winner = statuses.iter().position(|s| *s == 200).expect("a winner");
+    for i in 0..2 {
+        let expected = if i == winner { 200 } else { 401 };
+        let status = sign_in(&t, "ida@example.com", &format!("racer-{i}-password"))
+            .await
+            .status;
+        assert_eq!(status, expected, "racer {i}");
+    }
+}
