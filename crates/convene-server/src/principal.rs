@@ -43,10 +43,7 @@ impl Principal {
     /// [`Actor`] is made from a principal.
     pub fn actor(&self, place: Place) -> Actor {
         Actor {
-            account_role: match self {
-                Principal::Agent { role, .. } => Some(*role),
-                Principal::Contact { .. } => None,
-            },
+            account_role: self.account_role(),
             participation: place.participation,
             pending_invite: place.pending_invite,
             contacts_may_invite: place.contacts_may_invite,

@@ -20,6 +20,8 @@ pub struct ConversationRow {
     pub actor: Actor,
     /// The caller's participant row, if any.
     pub my_participant: Option<ParticipantId>,
+    /// How long an email invite to it lasts (the account's setting), in milliseconds.
+    pub invite_ttl_ms: i64,
 }
 
 impl ConversationRow {
@@ -131,7 +133,8 @@ async fn read_actor(
         "SELECT c.subject, a.contacts_may_invite, p.id, p.role, p.state,
                 CASE WHEN p.id IS NOT NULL AND EXISTS (
                     SELECT 1 FROM invites i WHERE i.participant_id = p.id AND i.status = 'pending')
-                THEN 1 ELSE 0 END
+                THEN 1 ELSE 0 END,
+                a.invite_ttl_days
          FROM conversations c JOIN accounts a ON a.id = c.account_id
          LEFT JOIN participants p ON p.conversation_id = c.id AND (p.agent_id = $3 OR p.contact_id = $4)
          WHERE c.id = $1 AND c.account_id = $2{lock}"
@@ -169,6 +172,7 @@ async fn read_actor(
         subject,
         actor,
         my_participant,
+        invite_ttl_ms: super::settings::ttl_ms(row.get::<Option<i64>, _>(6)),
     })
 }
 

@@ -34,7 +34,8 @@ fn require_manager(principal: &Principal) -> Result<AccountRole, Error> {
     Ok(role)
 }
 
-fn agent_row(r: &sqlx::any::AnyRow) -> Result<Agent, Error> {
+/// An agent from a row of `id, email, name, role, status`.
+pub(crate) fn agent_row(r: &sqlx::any::AnyRow) -> Result<Agent, Error> {
     Ok(Agent {
         id: rows::parse(r.get::<&str, _>(0))?,
         email: r.get(1),

@@ -502,7 +502,7 @@ pub async fn invite_contact(
             let nonce = new_nonce();
             let token = ctx.secret.derive(INVITE_TOKEN, &s(id), &nonce);
             let now = now_ms();
-            let expires = now + super::settings::invite_ttl_ms(tx, conv.account_id).await?;
+            let expires = now + conv.invite_ttl_ms;
             let (by_agent, by_contact) = principal.columns();
             sqlx::query(
                 "INSERT INTO invites (id, conversation_id, participant_id, kind, invited_by_agent, invited_by_contact, status,
@@ -679,8 +679,7 @@ pub async fn resend(ctx: &Ctx, principal: &Principal, id: InviteId) -> Result<In
                 .execute(&mut **tx)
                 .await?;
             let contact = invite.kind == convene_proto::InviteeKind::Contact;
-            let ttl = super::settings::invite_ttl_ms(tx, conv.account_id).await?;
-            let expires = contact.then_some(now + ttl);
+            let expires = contact.then_some(now + conv.invite_ttl_ms);
             sqlx::query(
                 "UPDATE invites SET send_count = send_count + 1, last_sent_at = $1, expires_at = COALESCE($2, expires_at),
                         delivery = CASE WHEN kind = 'contact' THEN 'queued' ELSE delivery END, delivery_error = NULL, updated_at = $3

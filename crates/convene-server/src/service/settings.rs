@@ -31,14 +31,10 @@ async fn read(conn: &mut AnyConnection, account: AccountId) -> Result<AccountSet
     })
 }
 
-/// How long an email invite of `account` lasts, in milliseconds.
-pub async fn invite_ttl_ms(conn: &mut AnyConnection, account: AccountId) -> Result<i64, Error> {
-    let days: Option<i64> =
-        sqlx::query_scalar("SELECT invite_ttl_days FROM accounts WHERE id = $1")
-            .bind(s(account))
-            .fetch_one(conn)
-            .await?;
-    Ok(days.unwrap_or(i64::from(DEFAULT_INVITE_TTL_DAYS)) * 24 * 3600 * 1000)
+/// How long an email invite lasts, in milliseconds, for an account's `invite_ttl_days` column
+/// (read with the conversation by every change to one: `ConversationRow::invite_ttl_ms`).
+pub fn ttl_ms(days: Option<i64>) -> i64 {
+    days.unwrap_or(i64::from(DEFAULT_INVITE_TTL_DAYS)) * 24 * 3600 * 1000
 }
 
 fn page(ctx: &Ctx, principal: &Principal, settings: AccountSettings) -> SettingsPage {

@@ -11,6 +11,7 @@ use convene_proto::team::{self, AgentChange, CrewRef, TeamAgent, TeamAgentList};
 use convene_proto::{AccountId, AccountRole, Agent, AgentId, AgentStatus, CrewId};
 use sqlx::{AnyConnection, Row};
 
+use super::directory::agent_row;
 use super::{invites, rows, s, Ctx, Principal};
 use crate::error::Error;
 use crate::tx::Tx;
@@ -41,16 +42,6 @@ pub(crate) fn refused(refusal: team::TeamRefusal) -> Error {
 }
 
 const AGENT_SELECT: &str = "SELECT a.id, a.email, a.name, a.role, a.status FROM agents a";
-
-fn agent_row(r: &sqlx::any::AnyRow) -> Result<Agent, Error> {
-    Ok(Agent {
-        id: rows::parse(r.get::<&str, _>(0))?,
-        email: r.get(1),
-        name: r.get(2),
-        role: rows::parse(r.get::<&str, _>(3))?,
-        status: rows::parse(r.get::<&str, _>(4))?,
-    })
-}
 
 async fn agent(
     conn: &mut AnyConnection,
