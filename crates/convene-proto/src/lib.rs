@@ -4,6 +4,7 @@
 //! change of the wire format. Nothing in this crate does I/O.
 
 pub mod already;
+pub mod audit;
 pub mod domain;
 pub mod dto;
 pub mod error;

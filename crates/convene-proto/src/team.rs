@@ -64,6 +64,12 @@ pub fn may_edit_settings(me: Option<AccountRole>) -> Result<(), TeamRefusal> {
     }
 }
 
+/// Whether `me` may read the account's audit log: whoever administers the team (admins see what
+/// superadmins do too, as they see the settings they may not change).
+pub fn may_read_audit(me: Option<AccountRole>) -> Result<(), TeamRefusal> {
+    may_administer(me)
+}
+
 /// Whether `me` may create an agent with `role`.
 pub fn may_create(me: AccountRole, role: AccountRole) -> Result<(), TeamRefusal> {
     may_administer(Some(me))?;

@@ -1,10 +1,12 @@
 //! The demo account `serve --demo` seeds: enough agents, crews, contacts and conversations to try
 //! every flow by hand. Seeding is idempotent: a second start finds the account and leaves it alone.
 
+use convene_proto::audit::AuditKind;
 use convene_proto::{AccountId, AccountRole, AgentId, ConversationId, ParticipantId};
 
 use crate::auth::hash_password;
 use crate::clock::now_ms;
+use crate::service::audit::{self, Entry};
 use crate::service::{
     load_for_change, messages, participants, record_change, record_event, Ctx, Hold, Member,
     Principal,
@@ -100,9 +102,12 @@ async fn seat(
             record_event(
                 tx,
                 &conv,
-                "participant_added",
-                by.name(),
-                &format!("{} added {name}", by.name()),
+                Entry::new(
+                    AuditKind::ParticipantAdded,
+                    by,
+                    &format!("{} added {name}", by.name()),
+                )
+                .to(audit::person(member, name)),
             )
             .await?;
             record_change(tx, &conv, "conversation", None, None).await?;

@@ -48,6 +48,8 @@ pub fn router(state: AppState) -> Router {
             "/team/settings",
             get(api::team::settings).put(api::team::set_settings),
         )
+        .route("/team/audit", get(api::audit::page))
+        .route("/team/audit/export", get(api::audit::export))
         .route("/agents/{id}/role", put(api::team::set_role))
         .route("/agents/{id}/suspend", post(api::team::suspend))
         .route("/agents/{id}/reactivate", post(api::team::reactivate))
@@ -153,6 +155,7 @@ pub fn router(state: AppState) -> Router {
             BODY_READ_TIMEOUT,
         ))
         .layer(axum::middleware::from_fn_with_state(state.clone(), durable))
+        .layer(axum::middleware::from_fn(origin))
         .layer(axum::middleware::from_fn(server_timing))
         .with_state(state)
 }
@@ -182,6 +185,30 @@ async fn durable(
             .into_response()
         }
     }
+}
+
+/// Runs the request knowing where it came from, for the audit entries of what it changes: the
+/// peer's address, and whether it came with a bearer token (the desktop app, API clients) or not
+/// (the web client's cookie, the web pages).
+async fn origin(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use convene_proto::audit::AuditVia;
+    let bearer = req
+        .headers()
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.len() > 7 && v[..7].eq_ignore_ascii_case("bearer "));
+    let ip = req
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|c| c.0.ip());
+    let origin = crate::service::audit::Origin {
+        via: if bearer { AuditVia::App } else { AuditVia::Web },
+        ip,
+    };
+    crate::service::audit::within(origin, next.run(req)).await
 }
 
 /// Adds `Server-Timing: app;dur=<ms>` to every answer: the time the server spent on it, which

@@ -33,6 +33,8 @@ const ROUTES: &[(&str, &[&str])] = &[
     ("/api/v1/contacts", &["get"]),
     ("/api/v1/team/agents", &["get"]),
     ("/api/v1/team/settings", &["get", "put"]),
+    ("/api/v1/team/audit", &["get"]),
+    ("/api/v1/team/audit/export", &["get"]),
     ("/api/v1/agents/{id}/role", &["put"]),
     ("/api/v1/agents/{id}/suspend", &["post"]),
     ("/api/v1/agents/{id}/reactivate", &["post"]),

@@ -416,12 +416,13 @@ pub async fn password_reset(
     // In the background, so the answer (and how long it takes) is the same for every address.
     let worker = state.clone();
     let address = email.clone();
-    tokio::spawn(async move {
+    let origin = crate::service::audit::origin();
+    tokio::spawn(crate::service::audit::within(origin, async move {
         match crate::service::passwords::request_reset(worker.ctx(), &address).await {
             Ok(n) => tracing::info!(emails = n, "password reset asked for"),
             Err(e) => tracing::warn!(error = %e, "password reset could not be queued"),
         }
-    });
+    }));
     Ok((
         StatusCode::ACCEPTED,
         Json(EmailLinkAccepted {

@@ -2,6 +2,7 @@
 
 // The handler modules are visible to the crate so that `crate::openapi` can gather their
 // `#[utoipa::path]` annotations.
+pub(crate) mod audit;
 pub(crate) mod auth;
 pub(crate) mod conversations;
 pub(crate) mod directory;

@@ -1,11 +1,13 @@
 //! The account's directory: agents, crews and contacts, managed by superadmins and admins.
 
+use convene_proto::audit::{AuditKind, AuditPartyKind};
 use convene_proto::{
     AccountRole, Agent, AgentId, AgentStatus, Contact, CreateAgent, CreateCrew, Crew, CrewId,
     UpdateCrew,
 };
 use sqlx::{AnyConnection, Row};
 
+use super::audit::{self, Entry};
 use super::{rows, s, Ctx, Principal};
 use crate::error::Error;
 use crate::validate;
@@ -109,6 +111,28 @@ pub async fn create_agent(
                 convene_proto::team::may_create(me.role, agent.role)
                     .map_err(super::team::refused)?;
                 let id = crate::store::insert_agent(tx, agent).await?;
+                let summary = format!(
+                    "{} added {} <{}> as {}{}",
+                    principal.name(),
+                    agent.name,
+                    agent.email,
+                    agent.role,
+                    if welcome {
+                        "; a welcome email lets them choose a password"
+                    } else {
+                        ""
+                    }
+                );
+                audit::record(
+                    tx,
+                    agent.account_id,
+                    Entry::new(AuditKind::AgentCreated, principal, &summary).to(audit::target(
+                        AuditPartyKind::Agent,
+                        id,
+                        agent.name,
+                    )),
+                )
+                .await?;
                 if welcome {
                     let account_name: String =
                         sqlx::query_scalar("SELECT name FROM accounts WHERE id = $1")
@@ -202,7 +226,7 @@ pub async fn create_crew(ctx: &Ctx, principal: &Principal, req: CreateCrew) -> R
     let id = ctx
         .change(|tx| {
             Box::pin(async move {
-                Ok(crate::store::insert_crew(
+                let id = crate::store::insert_crew(
                     tx,
                     principal.account_id(),
                     n,
@@ -210,7 +234,19 @@ pub async fn create_crew(ctx: &Ctx, principal: &Principal, req: CreateCrew) -> R
                     req.customer_requestable,
                     &[],
                 )
-                .await?)
+                .await?;
+                audit::record(
+                    tx,
+                    principal.account_id(),
+                    Entry::new(
+                        AuditKind::CrewCreated,
+                        principal,
+                        &format!("{} created the crew {n}", principal.name()),
+                    )
+                    .to(audit::target(AuditPartyKind::Crew, id, n)),
+                )
+                .await?;
+                Ok(id)
             })
         })
         .await?;
@@ -236,32 +272,48 @@ pub async fn set_crew_member(
     ctx.change(|tx| {
         Box::pin(async move {
             let account = s(principal.account_id());
-            sqlx::query("SELECT 1 FROM crews WHERE id = $1 AND account_id = $2 AND deleted_at IS NULL")
+            let crew_name: String = sqlx::query_scalar("SELECT name FROM crews WHERE id = $1 AND account_id = $2 AND deleted_at IS NULL")
                 .bind(s(crew))
                 .bind(&account)
                 .fetch_optional(&mut **tx)
                 .await?
                 .ok_or(Error::NotFound("crew"))?;
-            sqlx::query("SELECT 1 FROM agents WHERE id = $1 AND account_id = $2")
+            let agent_name: String = sqlx::query_scalar("SELECT name FROM agents WHERE id = $1 AND account_id = $2")
                 .bind(s(agent))
                 .bind(&account)
                 .fetch_optional(&mut **tx)
                 .await?
                 .ok_or(Error::NotFound("agent"))?;
-            if add {
+            let changed = if add {
                 sqlx::query(
                     "INSERT INTO crew_members (crew_id, agent_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
                 )
                 .bind(s(crew))
                 .bind(s(agent))
                 .execute(&mut **tx)
-                .await?;
+                .await?
             } else {
                 sqlx::query("DELETE FROM crew_members WHERE crew_id = $1 AND agent_id = $2")
                     .bind(s(crew))
                     .bind(s(agent))
                     .execute(&mut **tx)
-                    .await?;
+                    .await?
+            };
+            // Asking for what already holds records nothing.
+            if changed.rows_affected() > 0 {
+                let by = principal.name();
+                let (kind, summary) = if add {
+                    (AuditKind::CrewMemberAdded, format!("{by} added {agent_name} to the crew {crew_name}"))
+                } else {
+                    (AuditKind::CrewMemberRemoved, format!("{by} removed {agent_name} from the crew {crew_name}"))
+                };
+                audit::record(
+                    tx,
+                    principal.account_id(),
+                    Entry::new(kind, principal, &summary)
+                        .to(audit::target(AuditPartyKind::Agent, agent, &agent_name)),
+                )
+                .await?;
             }
             crew_row(tx, crew).await
         })
@@ -312,6 +364,7 @@ pub async fn update_crew(
                     });
                 }
             }
+            let before = crew_row(tx, crew).await;
             let done = sqlx::query(
                 "UPDATE crews SET name = COALESCE($1, name), call_to_action = COALESCE($2, call_to_action),
                         customer_requestable = COALESCE($3, customer_requestable)
@@ -327,7 +380,37 @@ pub async fn update_crew(
             if done.rows_affected() == 0 {
                 return Err(Error::NotFound("crew"));
             }
-            crew_row(tx, crew).await
+            let (before, after) = (before?, crew_row(tx, crew).await?);
+            let mut what = Vec::new();
+            if before.name != after.name {
+                what.push(format!("renamed it to {}", after.name));
+            }
+            if before.call_to_action != after.call_to_action {
+                what.push(format!("set its call to action to \"{}\"", after.call_to_action));
+            }
+            if before.customer_requestable != after.customer_requestable {
+                what.push(if after.customer_requestable {
+                    "let customers request it".to_owned()
+                } else {
+                    "stopped customers requesting it".to_owned()
+                });
+            }
+            if !what.is_empty() {
+                let summary = format!(
+                    "{} changed the crew {}: {}",
+                    principal.name(),
+                    before.name,
+                    what.join(", ")
+                );
+                audit::record(
+                    tx,
+                    principal.account_id(),
+                    Entry::new(AuditKind::CrewUpdated, principal, &summary)
+                        .to(audit::target(AuditPartyKind::Crew, crew, &after.name)),
+                )
+                .await?;
+            }
+            Ok(after)
         })
     })
     .await
@@ -350,6 +433,21 @@ pub async fn delete_crew(ctx: &Ctx, principal: &Principal, crew: CrewId) -> Resu
             if done.rows_affected() == 0 {
                 return Err(Error::NotFound("crew"));
             }
+            let name: String = sqlx::query_scalar("SELECT name FROM crews WHERE id = $1")
+                .bind(s(crew))
+                .fetch_one(&mut **tx)
+                .await?;
+            audit::record(
+                tx,
+                principal.account_id(),
+                Entry::new(
+                    AuditKind::CrewDeleted,
+                    principal,
+                    &format!("{} deleted the crew {name}", principal.name()),
+                )
+                .to(audit::target(AuditPartyKind::Crew, crew, &name)),
+            )
+            .await?;
             Ok(())
         })
     })

@@ -1,6 +1,7 @@
 //! Invites: Add Agent, Request Service, Add to Conversation (contacts), Resend, Revoke, and the
 //! invitee's Join / Decline.
 
+use convene_proto::audit::{AuditKind, AuditPartyKind, AuditVia};
 use convene_proto::policy::Action;
 use convene_proto::{
     AgentId, ContactInviteRequest, ConversationId, CrewId, Invite, InviteId, InviteOutcome,
@@ -9,6 +10,7 @@ use convene_proto::{
 use futures_util::future::BoxFuture;
 use sqlx::{AnyConnection, Row};
 
+use super::audit::{self, Entry};
 use super::{
     load_held, record_change, record_event, rows, s, ConversationRow, Ctx, Hold, Member, Need,
     Principal,
@@ -200,9 +202,12 @@ pub async fn invite_agent(
                 record_event(
                     tx,
                     conv,
-                    "agent_invited",
-                    principal.name(),
-                    &format!("{} invited {name}", principal.name()),
+                    Entry::new(
+                        AuditKind::AgentInvited,
+                        principal,
+                        &format!("{} invited {name}", principal.name()),
+                    )
+                    .to_person(Member::Agent(agent), &name),
                 )
                 .await?;
                 record_change(tx, conv, "conversation", None, Some(Member::Agent(agent))).await?;
@@ -302,12 +307,15 @@ pub async fn request_service(
             record_event(
                 tx,
                 conv,
-                "service_requested",
-                principal.name(),
-                &format!(
-                    "{} requested service from {crew_name} ({people} notified)",
-                    principal.name()
-                ),
+                Entry::new(
+                    AuditKind::ServiceRequested,
+                    principal,
+                    &format!(
+                        "{} requested service from {crew_name} ({people} notified)",
+                        principal.name()
+                    ),
+                )
+                .to(audit::target(AuditPartyKind::Crew, crew, &crew_name)),
             )
             .await?;
             record_change(tx, conv, "conversation", None, None).await?;
@@ -538,9 +546,12 @@ pub async fn invite_contact(
             record_event(
                 tx,
                 conv,
-                "contact_invited",
-                principal.name(),
-                &format!("{} invited {email_address}", principal.name()),
+                Entry::new(
+                    AuditKind::ContactInvited,
+                    principal,
+                    &format!("{} invited {email_address}", principal.name()),
+                )
+                .to_person(Member::Contact(contact), &name),
             )
             .await?;
             record_change(tx, conv, "conversation", None, None).await?;
@@ -714,9 +725,12 @@ pub async fn resend(ctx: &Ctx, principal: &Principal, id: InviteId) -> Result<In
             record_event(
                 tx,
                 conv,
-                "invite_resent",
-                principal.name(),
-                &format!("{} resent the invite to {to}", principal.name()),
+                Entry::new(
+                    AuditKind::InviteResent,
+                    principal,
+                    &format!("{} resent the invite to {to}", principal.name()),
+                )
+                .to_person(invitee(invite), &invite.invitee_name),
             )
             .await?;
             record_change(tx, conv, "conversation", None, None).await?;
@@ -776,13 +790,16 @@ pub async fn revoke(ctx: &Ctx, principal: &Principal, id: InviteId) -> Result<In
             record_event(
                 tx,
                 conv,
-                "invite_revoked",
-                principal.name(),
-                &format!(
-                    "{} revoked the invite to {}",
-                    principal.name(),
-                    invite.invitee_name
-                ),
+                Entry::new(
+                    AuditKind::InviteRevoked,
+                    principal,
+                    &format!(
+                        "{} revoked the invite to {}",
+                        principal.name(),
+                        invite.invitee_name
+                    ),
+                )
+                .to_person(invitee(invite), &invite.invitee_name),
             )
             .await?;
             record_change(tx, conv, "conversation", None, invitee(invite)).await?;
@@ -826,12 +843,15 @@ pub(crate) async fn revoke_all_to_agent(
         record_event(
             tx,
             &conv,
-            "invite_revoked",
-            principal.name(),
-            &format!(
-                "{} revoked the invite to {name}: their account was suspended",
-                principal.name()
-            ),
+            Entry::new(
+                AuditKind::InviteRevoked,
+                principal,
+                &format!(
+                    "{} revoked the invite to {name}: their account was suspended",
+                    principal.name()
+                ),
+            )
+            .to_person(Member::Agent(agent), name),
         )
         .await?;
         record_change(tx, &conv, "conversation", None, invitee(&invite)).await?;
@@ -856,7 +876,7 @@ pub async fn answer(
                 return Err(Error::NotFound("invite"));
             }
             require_pending(invite)?;
-            accept_or_decline(tx, conv, invite, principal.name(), accept).await?;
+            accept_or_decline(tx, conv, invite, principal, None, accept).await?;
             rows::invite(tx, id).await?.ok_or(Error::NotFound("invite"))
         })
     })
@@ -868,18 +888,24 @@ pub async fn accept_or_decline(
     tx: &mut Tx<'_>,
     conv: &ConversationRow,
     invite: &Invite,
-    who: &str,
+    by: &Principal,
+    via: Option<AuditVia>,
     accept: bool,
 ) -> Result<(), Error> {
     let now = now_ms();
+    let who = by.name();
+
     if !accept {
         end_invite(tx, invite, "declined", "left").await?;
         record_event(
             tx,
             conv,
-            "invite_declined",
-            who,
-            &format!("{who} declined the invite"),
+            Entry::new(
+                AuditKind::InviteDeclined,
+                by,
+                &format!("{who} declined the invite"),
+            )
+            .via(via),
         )
         .await?;
         record_change(tx, conv, "conversation", None, invitee(invite)).await?;
@@ -898,9 +924,7 @@ pub async fn accept_or_decline(
     record_event(
         tx,
         conv,
-        "participant_joined",
-        who,
-        &format!("{who} joined"),
+        Entry::new(AuditKind::ParticipantJoined, by, &format!("{who} joined")).via(via),
     )
     .await?;
     if let Some(request) = invite.service_request_id {
@@ -928,16 +952,20 @@ pub async fn accept_or_decline(
                     record_change(tx, conv, "conversation", None, invitee(&o)).await?;
                 }
             }
-            let crew: String = sqlx::query_scalar("SELECT cr.name FROM service_requests s JOIN crews cr ON cr.id = s.crew_id WHERE s.id = $1")
+            let (crew_id, crew): (String, String) = sqlx::query_as("SELECT cr.id, cr.name FROM service_requests s JOIN crews cr ON cr.id = s.crew_id WHERE s.id = $1")
                 .bind(s(request))
                 .fetch_one(&mut **tx)
                 .await?;
             record_event(
                 tx,
                 conv,
-                "service_request_fulfilled",
-                who,
-                &format!("{who} answered the request to {crew}"),
+                Entry::new(
+                    AuditKind::ServiceRequestFulfilled,
+                    by,
+                    &format!("{who} answered the request to {crew}"),
+                )
+                .via(via)
+                .to(audit::target(AuditPartyKind::Crew, crew_id, &crew)),
             )
             .await?;
         }

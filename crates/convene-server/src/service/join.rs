@@ -6,7 +6,10 @@ use convene_proto::{
 };
 use sqlx::{AnyConnection, Row};
 
+use convene_proto::audit::{AuditKind, AuditVia};
+
 use super::actor::{load_conversation, lock_conversation};
+use super::audit::Entry;
 use super::signin::{self, contact_principal};
 use super::{
     invites, load_for, record_change, record_event, rows, s, Ctx, Member, Need, Principal,
@@ -195,7 +198,8 @@ pub async fn redeem(
                         }
                         let principal = contact_principal(tx, contact).await?;
                         let conv = load_for(tx, &principal, found.conversation, Need::Account).await?;
-                        invites::accept_or_decline(tx, &conv, &invite, principal.name(), true)
+                        let via = Some(AuditVia::Email);
+                        invites::accept_or_decline(tx, &conv, &invite, &principal, via, true)
                             .await?;
                         contact
                     }
@@ -334,9 +338,12 @@ async fn join_by_link(
         record_event(
             tx,
             &conv,
-            "participant_joined",
-            &who,
-            &format!("{who} joined via the Shareable Link"),
+            Entry::new(
+                AuditKind::ParticipantJoined,
+                &principal,
+                &format!("{who} joined via the Shareable Link"),
+            )
+            .via(AuditVia::Link),
         )
         .await?;
         record_change(

@@ -1,5 +1,6 @@
 //! The Shareable Link: one per conversation; read, disable, rotate, expiry, maximum uses.
 
+use convene_proto::audit::AuditKind;
 use convene_proto::policy::Action;
 use convene_proto::{ConversationId, ShareLink, ShareLinkPatch};
 use sqlx::{AnyConnection, Row};
@@ -7,6 +8,7 @@ use time::format_description::well_known::Rfc3339;
 use time::OffsetDateTime;
 
 use super::actor::load_conversation;
+use super::audit::Entry;
 use super::{record_change, record_event, rows, s, Ctx, Need, Principal};
 use crate::auth::hash_token;
 use crate::clock::{from_ms, now_ms, to_ms};
@@ -167,7 +169,12 @@ pub async fn patch(
                     .execute(&mut **tx)
                     .await?;
                     let text = format!("{} {}", principal.name(), changes.join(", "));
-                    record_event(tx, conv, "link_changed", principal.name(), &text).await?;
+                    record_event(
+                        tx,
+                        conv,
+                        Entry::new(AuditKind::LinkChanged, principal, &text),
+                    )
+                    .await?;
                     record_change(tx, conv, "conversation", None, None).await?;
                 }
                 let link = view(ctx, tx, id).await?;
@@ -198,9 +205,11 @@ pub async fn rotate(
             record_event(
                 tx,
                 conv,
-                "link_rotated",
-                principal.name(),
-                &format!("Link rotated by {}", principal.name()),
+                Entry::new(
+                    AuditKind::LinkRotated,
+                    principal,
+                    &format!("Link rotated by {}", principal.name()),
+                ),
             )
             .await?;
             record_change(tx, conv, "conversation", None, None).await?;

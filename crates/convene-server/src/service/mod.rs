@@ -3,6 +3,7 @@
 //! change-feed row together, and commits — so nothing half-done is ever stored.
 
 mod actor;
+pub mod audit;
 pub mod bulk;
 pub mod directory;
 pub mod invites;
@@ -147,13 +148,13 @@ pub async fn load_held(
     }
 }
 
-/// Writes one timeline event (and its change-feed row) for a conversation.
+/// Writes one timeline event (and its change-feed row) for a conversation, and the same change to
+/// the account's audit log: the two cannot disagree, and no change to a conversation is missing
+/// from the log.
 pub async fn record_event(
     tx: &mut Tx<'_>,
     conv: &ConversationRow,
-    kind: &str,
-    actor: &str,
-    text: &str,
+    entry: audit::Entry<'_>,
 ) -> Result<(), sqlx::Error> {
     let id = uuid::Uuid::now_v7().to_string();
     let now = now_ms();
@@ -173,14 +174,24 @@ pub async fn record_event(
         .bind(&id)
         .bind(conv.account_id.to_string())
         .bind(conv.id.to_string())
-        .bind(kind)
-        .bind(actor)
-        .bind(text)
+        .bind(entry.kind.as_str())
+        .bind(entry.by.name())
+        .bind(entry.summary)
         .bind(now)
         .execute(&mut **tx)
         .await?;
+    let account = conv.account_id;
+    audit::record(
+        tx,
+        account,
+        audit::Entry {
+            conversation: Some((conv.id, &conv.subject)),
+            ..entry
+        },
+    )
+    .await?;
     if postgres {
-        tx.changed(conv.account_id);
+        tx.changed(account);
         Ok(())
     } else {
         record_change(tx, conv, "event", Some(&id), None).await

@@ -6,7 +6,10 @@ use convene_proto::{
     ParticipantsView,
 };
 
+use convene_proto::audit::AuditKind;
+
 use super::actor::{load_conversation, owner_count};
+use super::audit::Entry;
 use super::{links, load_for, record_change, record_event, rows, s, Ctx, Member, Need, Principal};
 use crate::clock::now_ms;
 use crate::error::Error;
@@ -49,9 +52,11 @@ pub async fn create(
             record_event(
                 tx,
                 &conv,
-                "conversation_created",
-                principal.name(),
-                &format!("{} started the conversation", principal.name()),
+                Entry::new(
+                    AuditKind::ConversationCreated,
+                    principal,
+                    &format!("{} started the conversation", principal.name()),
+                ),
             )
             .await?;
             record_change(tx, &conv, "conversation", None, Some(principal.member())).await?;
@@ -181,9 +186,12 @@ pub async fn remove(
             record_event(
                 tx,
                 conv,
-                "participant_removed",
-                principal.name(),
-                &format!("{} removed {}", principal.name(), person.name),
+                Entry::new(
+                    AuditKind::ParticipantRemoved,
+                    principal,
+                    &format!("{} removed {}", principal.name(), person.name),
+                )
+                .to_person(member_of(&person), &person.name),
             )
             .await?;
             record_change(tx, conv, "conversation", None, member_of(&person)).await?;
@@ -221,9 +229,11 @@ pub async fn leave(ctx: &Ctx, principal: &Principal, id: ConversationId) -> Resu
             record_event(
                 tx,
                 conv,
-                "participant_left",
-                principal.name(),
-                &format!("{} left", principal.name()),
+                Entry::new(
+                    AuditKind::ParticipantLeft,
+                    principal,
+                    &format!("{} left", principal.name()),
+                ),
             )
             .await?;
             let member = principal.member();
@@ -263,9 +273,12 @@ pub async fn make_owner(
                 record_event(
                     tx,
                     conv,
-                    "owner_added",
-                    principal.name(),
-                    &format!("{} made {} an owner", principal.name(), person.name),
+                    Entry::new(
+                        AuditKind::OwnerAdded,
+                        principal,
+                        &format!("{} made {} an owner", principal.name(), person.name),
+                    )
+                    .to_person(member_of(&person), &person.name),
                 )
                 .await?;
                 record_change(tx, conv, "conversation", None, None).await?;

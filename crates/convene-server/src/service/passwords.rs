@@ -5,9 +5,11 @@
 //! from the server secret and a stored nonce, like invite and sign-in links). Setting a password
 //! ends the agent's other sessions and streams; a signed-in agent may also change their own.
 
+use convene_proto::audit::{AuditKind, AuditPartyKind, AuditVia};
 use convene_proto::{AccountId, AgentId};
 use sqlx::Row;
 
+use super::audit::{self, By, Entry};
 use super::{s, Ctx, Principal};
 use crate::auth::hash_token;
 use crate::clock::now_ms;
@@ -91,7 +93,7 @@ pub async fn request_reset(ctx: &Ctx, email: &str) -> Result<usize, Error> {
     ctx.change(|tx| {
         Box::pin(async move {
             let agents = sqlx::query(
-                "SELECT g.id, g.name, a.name FROM agents g JOIN accounts a ON a.id = g.account_id
+                "SELECT g.id, g.name, a.name, a.id FROM agents g JOIN accounts a ON a.id = g.account_id
                  WHERE g.email = $1 AND g.status = 'active' ORDER BY g.created_at LIMIT 10",
             )
             .bind(email)
@@ -105,6 +107,18 @@ pub async fn request_reset(ctx: &Ctx, email: &str) -> Result<usize, Error> {
                     account_name: agent.get(2),
                 };
                 issue(ctx, tx, &to, None).await?;
+                // Asked for by whoever typed the address: the server sent it.
+                audit::record(
+                    tx,
+                    super::rows::parse(agent.get::<&str, _>(3))?,
+                    Entry::new(
+                        AuditKind::PasswordResetRequested,
+                        By::Server,
+                        &format!("A password reset link was emailed to {email}"),
+                    )
+                    .to(audit::target(AuditPartyKind::Agent, to.agent, to.name)),
+                )
+                .await?;
             }
             Ok(agents.len())
         })
@@ -186,7 +200,7 @@ pub async fn redeem(ctx: &Ctx, token: &str, password: &str) -> Result<String, Er
         Box::pin(async move {
             let now = now_ms();
             let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT l.id, g.id, g.account_id, g.email {WORKING}"
+                "SELECT l.id, g.id, g.account_id, g.email, g.name, l.purpose {WORKING}"
             )))
             .bind(hash_token(token))
             .bind(now)
@@ -209,6 +223,24 @@ pub async fn redeem(ctx: &Ctx, token: &str, password: &str) -> Result<String, Er
             void_links(tx, agent).await?;
             let account: AccountId = super::rows::parse(row.get::<&str, _>(2))?;
             set_hash(tx, account, agent, hashed).await?;
+            let name: String = row.get(4);
+            let summary = if row.get::<&str, _>(5) == "welcome" {
+                format!("{name} chose their password from the welcome email")
+            } else {
+                format!("{name} set a new password from a reset email")
+            };
+            audit::record(
+                tx,
+                account,
+                Entry::new(
+                    AuditKind::PasswordChanged,
+                    By::Agent(agent, &name),
+                    &summary,
+                )
+                .to(audit::target(AuditPartyKind::Agent, agent, &name))
+                .via(AuditVia::Email),
+            )
+            .await?;
             Ok(row.get::<String, _>(3))
         })
     })
@@ -265,6 +297,17 @@ pub async fn change_own(
                 .execute(&mut **tx)
                 .await?;
             tx.sessions_ended(account, me);
+            audit::record(
+                tx,
+                account,
+                Entry::new(
+                    AuditKind::PasswordChanged,
+                    principal,
+                    &format!("{} changed their password", principal.name()),
+                )
+                .to(audit::target(AuditPartyKind::Agent, me, principal.name())),
+            )
+            .await?;
             Ok(())
         })
     })

@@ -1,10 +1,12 @@
 //! The account's settings: whether contacts may invite contacts, who its emails come from, and how
 //! long email invites last. Admins see them; superadmins change them (`convene_proto::team`).
 
+use convene_proto::audit::{AuditKind, AuditPartyKind};
 use convene_proto::team::{self, AccountSettings, SettingsPage};
 use convene_proto::AccountId;
 use sqlx::{AnyConnection, Row};
 
+use super::audit::{self, Entry};
 use super::{s, Ctx, Principal};
 use crate::error::Error;
 use crate::validate;
@@ -111,6 +113,49 @@ fn checked(ctx: &Ctx, new: AccountSettings) -> Result<AccountSettings, Error> {
     })
 }
 
+/// What changed from `before` to `after`, in words ("invite expiry: 14 → 30 days").
+fn differences(ctx: &Ctx, before: &AccountSettings, after: &AccountSettings) -> Vec<String> {
+    let onoff = |b: bool| if b { "on" } else { "off" };
+    let sender = |s: &AccountSettings| match (&s.email_from_name, &s.email_from_address) {
+        (None, None) => format!("the server's ({})", ctx.email_from),
+        (name, address) => format!(
+            "{} <{}>",
+            name.as_deref().unwrap_or(""),
+            address
+                .as_deref()
+                .unwrap_or(ctx.email_from.email.as_ref())
+        )
+        .trim_start()
+        .to_owned(),
+    };
+    let ttl = |s: &AccountSettings| s.invite_ttl_days.unwrap_or(DEFAULT_INVITE_TTL_DAYS);
+    let mut what = Vec::new();
+    if before.contacts_may_invite != after.contacts_may_invite {
+        what.push(format!(
+            "contacts may invite contacts: {} → {}",
+            onoff(before.contacts_may_invite),
+            onoff(after.contacts_may_invite)
+        ));
+    }
+    if (&before.email_from_name, &before.email_from_address)
+        != (&after.email_from_name, &after.email_from_address)
+    {
+        what.push(format!(
+            "email sender: {} → {}",
+            sender(before),
+            sender(after)
+        ));
+    }
+    if ttl(before) != ttl(after) {
+        what.push(format!(
+            "invite expiry: {} → {} days",
+            ttl(before),
+            ttl(after)
+        ));
+    }
+    what
+}
+
 /// Replaces the settings (superadmins only); answers the page as it now is.
 pub async fn put(
     ctx: &Ctx,
@@ -127,6 +172,7 @@ pub async fn put(
                 super::team::lock_account(tx, account).await?;
                 let me = super::team::me_now(tx, principal).await?;
                 team::may_edit_settings(Some(me.role)).map_err(super::team::refused)?;
+                let before = read(tx, account).await?;
                 sqlx::query(
                     "UPDATE accounts SET contacts_may_invite = $1, email_from_name = $2, email_from_address = $3, invite_ttl_days = $4
                      WHERE id = $5",
@@ -138,7 +184,23 @@ pub async fn put(
                 .bind(s(account))
                 .execute(&mut **tx)
                 .await?;
-                read(tx, account).await
+                let after = read(tx, account).await?;
+                let what = differences(ctx, &before, &after);
+                if !what.is_empty() {
+                    let summary = format!("{} changed the settings: {}", principal.name(), what.join("; "));
+                    let account_name: String = sqlx::query_scalar("SELECT name FROM accounts WHERE id = $1")
+                        .bind(s(account))
+                        .fetch_one(&mut **tx)
+                        .await?;
+                    audit::record(
+                        tx,
+                        account,
+                        Entry::new(AuditKind::SettingsChanged, principal, &summary)
+                            .to(audit::target(AuditPartyKind::Account, account, account_name)),
+                    )
+                    .await?;
+                }
+                Ok(after)
             })
         })
         .await?;

@@ -13,9 +13,11 @@
 //! whether or not the address is known. Their token is derived from the server secret and a stored
 //! nonce (like invite links), so the outbox keeps a placeholder and the database only a hash.
 
+use convene_proto::audit::{AuditKind, AuditVia};
 use convene_proto::{AccountId, ContactId, ConversationId, Me, ParticipantId};
 use sqlx::{AnyConnection, Row};
 
+use super::audit::Entry;
 use super::{actor_in, record_change, record_event, rows, s, Ctx, Member, Principal};
 use crate::auth::{hash_token, new_token, SESSION_DAYS};
 use crate::clock::now_ms;
@@ -319,9 +321,12 @@ async fn hand_over(
         record_event(
             tx,
             &conv,
-            "email_verified",
-            &who,
-            &format!("{who} verified their email address"),
+            Entry::new(
+                AuditKind::EmailVerified,
+                proven,
+                &format!("{who} verified their email address"),
+            )
+            .via(AuditVia::Email),
         )
         .await?;
     }

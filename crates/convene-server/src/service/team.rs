@@ -7,10 +7,12 @@
 
 use std::collections::HashMap;
 
+use convene_proto::audit::{AuditKind, AuditPartyKind};
 use convene_proto::team::{self, AgentChange, CrewRef, TeamAgent, TeamAgentList};
 use convene_proto::{AccountId, AccountRole, Agent, AgentId, AgentStatus, CrewId};
 use sqlx::{AnyConnection, Row};
 
+use super::audit::{self, Entry};
 use super::directory::agent_row;
 use super::{invites, rows, s, Ctx, Principal};
 use crate::error::Error;
@@ -186,6 +188,34 @@ pub async fn change_agent(
                 status: it.status,
             };
             team::may_change(me.role, me.id, judged, change, supers).map_err(refused)?;
+            let by = principal.name();
+            let name = &it.name;
+            let recorded = match change {
+                AgentChange::Role(role) if role != it.role => Some((
+                    AuditKind::AgentRoleChanged,
+                    format!("{by} changed {name}'s role from {} to {role}", it.role),
+                )),
+                AgentChange::Suspend if it.status == AgentStatus::Active => {
+                    Some((AuditKind::AgentSuspended, format!("{by} suspended {name}")))
+                }
+                AgentChange::Reactivate if it.status == AgentStatus::Suspended => Some((
+                    AuditKind::AgentReactivated,
+                    format!("{by} reactivated {name}"),
+                )),
+                _ => None,
+            };
+            if let Some((kind, summary)) = &recorded {
+                audit::record(
+                    tx,
+                    account,
+                    Entry::new(*kind, principal, summary).to(audit::target(
+                        AuditPartyKind::Agent,
+                        target,
+                        name,
+                    )),
+                )
+                .await?;
+            }
             match change {
                 AgentChange::Role(role) if role != it.role => {
                     sqlx::query("UPDATE agents SET role = $1 WHERE id = $2")
