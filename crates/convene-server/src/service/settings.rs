@@ -121,9 +121,7 @@ fn differences(ctx: &Ctx, before: &AccountSettings, after: &AccountSettings) -> 
         (name, address) => format!(
             "{} <{}>",
             name.as_deref().unwrap_or(""),
-            address
-                .as_deref()
-                .unwrap_or(ctx.email_from.email.as_ref())
+            address.as_deref().unwrap_or(ctx.email_from.email.as_ref())
         )
         .trim_start()
         .to_owned(),
