@@ -25,6 +25,7 @@ fn main() {
         "tray_badge",
         "join_link",
         "team_request",
+        "export_audit",
         "password_reset",
         "startup_rendered",
         "take_early_events",

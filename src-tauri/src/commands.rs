@@ -8,7 +8,7 @@ use convene_proto::{
     AccountChoice, AccountId, Agent, Contact, Conversation, ConversationId, Crew, ShareLink,
 };
 use serde::Serialize;
-use tauri::{AppHandle, State};
+use tauri::{AppHandle, Manager, State};
 use tauri_plugin_clipboard_manager::ClipboardExt;
 
 use crate::background;
@@ -291,6 +291,34 @@ pub async fn team_request(
     request: convene_client::team::TeamRequest,
 ) -> Result<serde_json::Value> {
     Ok(client.team(&request).await?)
+}
+
+/// Environment variable naming the folder audit exports are saved in (tests give each app its
+/// own); without it they go to the user's Downloads folder.
+const DOWNLOAD_DIR_ENV: &str = "CONVENE_DOWNLOAD_DIR";
+
+/// Admin → Audit log → Export: saves everything matching the filters into the Downloads folder
+/// and answers the file's path (the UI toasts it).
+#[tauri::command]
+pub async fn export_audit(
+    app: AppHandle,
+    client: ClientState<'_>,
+    filter: convene_proto::audit::AuditFilter,
+    format: convene_proto::audit::AuditFormat,
+) -> Result<String> {
+    let folder = match std::env::var_os(DOWNLOAD_DIR_ENV) {
+        Some(dir) => std::path::PathBuf::from(dir),
+        None => app
+            .path()
+            .download_dir()
+            .or_else(|_| app.path().home_dir())
+            .map_err(|e| ClientError::File {
+                path: "the Downloads folder".to_owned(),
+                reason: e.to_string(),
+            })?,
+    };
+    let path = client.export_audit(&filter, format, &folder).await?;
+    Ok(path.display().to_string())
 }
 
 /// "Forgot password?" on the sign-in screen: the server emails a link (same answer for any address).

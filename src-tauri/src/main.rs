@@ -102,6 +102,7 @@ fn main() {
             commands::tray_badge,
             commands::join_link,
             commands::team_request,
+            commands::export_audit,
             commands::password_reset,
             startup::startup_rendered,
             mailbox::take_early_events,

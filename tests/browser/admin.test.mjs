@@ -4,7 +4,7 @@
 
 import { after, before, test } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { api, artifacts, emailText, launchBrowser, signedInAgent, startServer, startSmtpSink } from "./harness.mjs";
 
@@ -117,4 +117,53 @@ test("a team member who forgot their password asks for a link on the sign-in scr
   await reset.getByRole("button", { name: "Set password" }).click();
   await reset.getByRole("heading", { name: "Your password is set" }).waitFor();
   await api(server.url).login("eva@demo.convene.test", "eva-new-password");
+});
+
+test("an admin reads the audit log in the browser, pages older entries, filters by a person picked in a row, and downloads the filtered log as CSV and JSON", async () => {
+  const ben = await api(server.url).login("ben@demo.convene.test");
+  // More than a page (50) of entries: a crew renamed again and again.
+  const crew = await ben.post("/crews", { name: "Night shift", call_to_action: "Call the night shift", customer_requestable: false });
+  assert.equal(crew.status, 201, JSON.stringify(crew.body));
+  for (let i = 1; i <= 50; i++) assert.equal((await ben.patch(`/crews/${crew.body.id}`, { name: `Night shift ${i}` })).status, 200);
+  const femi = (await ben.get("/team/agents?q=femi")).body.agents[0].agent;
+  assert.equal((await ben.post(`/agents/${femi.id}/suspend`)).status, 200);
+  assert.equal((await ben.post(`/agents/${femi.id}/reactivate`)).status, 200);
+  const page = await signedIn("ben@demo.convene.test");
+  await page.getByRole("button", { name: "Admin", exact: true }).click();
+  const area = page.getByRole("dialog", { name: "Admin" });
+  await area.getByRole("tab", { name: "Audit log" }).click();
+  const rows = page.getByTestId("audit-entry");
+  await rows.first().waitFor();
+
+  // The first page is the API's first page; "Load older" appends the next one.
+  const first = await ben.get("/team/audit");
+  assert.equal(first.status, 200);
+  assert.equal(await rows.count(), first.body.entries.length);
+  assert.ok(first.body.next, "the demo's log spans more than one page");
+  const second = await ben.get(`/team/audit?before=${encodeURIComponent(first.body.next)}`);
+  await area.getByRole("button", { name: "Load older" }).click();
+  await page.waitForFunction((n) => document.querySelectorAll("[data-testid=audit-entry]").length === n, first.body.entries.length + second.body.entries.length);
+  await page.screenshot({ path: path.join(artifacts, "web-admin-audit.png") });
+
+  // Clicking Femi's name in his suspension's row narrows the log to him.
+  await page.locator(`[data-testid=audit-entry][data-kind=agent_suspended] button:text-is("${femi.name}")`).first().click();
+  await page.getByTestId("audit-person-filter").waitFor();
+  const his = (await ben.get(`/team/audit?person=${femi.id}`)).body.entries;
+  assert.ok(his.some((e) => e.kind === "agent_suspended") && his.some((e) => e.kind === "agent_reactivated"), JSON.stringify(his));
+  await page.waitForFunction((n) => document.querySelectorAll("[data-testid=audit-entry]").length === n, his.length);
+
+  // Both downloads hold exactly what the API answers for the same filter.
+  const [csvDownload] = await Promise.all([page.waitForEvent("download"), area.getByRole("button", { name: "Export CSV" }).click()]);
+  assert.match(csvDownload.suggestedFilename(), /^convene-audit-\d{8}-\d{6}\.csv$/);
+  const csv = readFileSync(await csvDownload.path(), "utf8").trim().split(/\r?\n/);
+  assert.match(csv[0], /^id,at,kind,/);
+  assert.deepEqual(csv.slice(1).map((line) => line.split(",")[0]), his.map((e) => e.id));
+  const [jsonDownload] = await Promise.all([page.waitForEvent("download"), area.getByRole("button", { name: "Export JSON" }).click()]);
+  const exported = JSON.parse(readFileSync(await jsonDownload.path(), "utf8"));
+  assert.deepEqual(exported, his);
+  assert.match(await page.locator("#toast").textContent(), /^Audit log saved: convene-audit-.*\.json$/);
+
+  // An agent is refused the log itself, not only the screen.
+  const chloe = await api(server.url).login("chloe@demo.convene.test");
+  assert.equal((await chloe.get("/team/audit")).status, 403);
 });

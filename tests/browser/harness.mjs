@@ -186,6 +186,7 @@ export function api(base, token = null) {
     token,
     get: (p) => call("GET", p),
     post: (p, b = {}) => call("POST", p, b),
+    patch: (p, b = {}) => call("PATCH", p, b),
     delete: (p) => call("DELETE", p),
     async login(email, password = "convene-demo") {
       const r = await call("POST", "/auth/login", { email, password });

@@ -3,8 +3,10 @@ import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Backend } from "./backend";
 import AdminAgents from "./components/admin/AdminAgents.svelte";
+import AdminAudit from "./components/admin/AdminAudit.svelte";
 import AdminSettings from "./components/admin/AdminSettings.svelte";
-import type { TeamAgentList, TeamRequest } from "./types";
+import type { AuditEntry, AuditPage, TeamAgentList, TeamRequest } from "./types";
+import { dayRange } from "./team";
 
 const yes = { allowed: true, why: null };
 const superOnly = { allowed: false, why: "Only SuperAdmins manage SuperAdmins" };
@@ -110,5 +112,77 @@ describe("Admin → Settings", () => {
     await user.click(view.getByRole("button", { name: "Save settings" }));
     expect((await view.findByRole("alert")).textContent).toBe("invite_ttl_days must be between 1 and 90");
     expect(b.team).toHaveBeenLastCalledWith({ op: "set_settings", contacts_may_invite: true, email_from_name: null, email_from_address: "support@acme.example", invite_ttl_days: 120 });
+  });
+});
+
+describe("Admin → Audit log", () => {
+  const entry = (n: number, over: Partial<AuditEntry> = {}): AuditEntry => ({
+    id: `e-${n}`,
+    at: "2026-12-03T09:00:00Z",
+    kind: "participant_added",
+    category: "membership",
+    actor: { kind: "agent", id: "a-1", name: "Ana Lima" },
+    target: { kind: "agent", id: "a-2", name: "Dev Patel" },
+    conversation: { id: "c-1", subject: "Order 1042" },
+    via: "app",
+    summary: `Ana Lima added Dev Patel (${n})`,
+    ip: "203.0.113.9",
+    ...over,
+  });
+  const noFilter = { person: null, conversation: null, kind: null, category: null, q: null, from: null, to: null };
+
+  it("pages older entries with the cursor and filters by a person or conversation clicked in a row", async () => {
+    const b = backend((r): AuditPage => {
+      if (r.op !== "audit") throw new Error(r.op);
+      if (r.before === "e-2") return { entries: [entry(3)], next: null };
+      if (r.person || r.conversation) return { entries: [entry(9)], next: null };
+      return { entries: [entry(1), entry(2, { target: null, conversation: null, via: "system", actor: { kind: "system", id: null, name: "Convene" } })], next: "e-2" };
+    });
+    render(AdminAudit, { props: { backend: b } });
+    expect(await view.findAllByTestId("audit-entry")).toHaveLength(2);
+    expect(b.team).toHaveBeenLastCalledWith({ op: "audit", ...noFilter, before: null, limit: null });
+    const user = userEvent.setup();
+    await user.click(view.getByRole("button", { name: "Load older" }));
+    await vi.waitFor(() => expect(view.getAllByTestId("audit-entry")).toHaveLength(3));
+    expect(view.queryByRole("button", { name: "Load older" })).toBeNull();
+    expect(b.team).toHaveBeenLastCalledWith({ op: "audit", ...noFilter, before: "e-2", limit: null });
+
+    // The server is not a person one can filter by.
+    expect(within(view.getAllByTestId("audit-entry")[1]).queryByRole("button", { name: "Convene" })).toBeNull();
+    await user.click(within(view.getAllByTestId("audit-entry")[0]).getByRole("button", { name: "Dev Patel" }));
+    await vi.waitFor(() => expect(view.getAllByTestId("audit-entry")).toHaveLength(1));
+    expect(b.team).toHaveBeenLastCalledWith({ op: "audit", ...noFilter, person: "a-2", before: null, limit: null });
+    expect(view.getByTestId("audit-person-filter").textContent).toContain("Dev Patel");
+    await user.click(within(view.getAllByTestId("audit-entry")[0]).getByRole("button", { name: "Order 1042" }));
+    await vi.waitFor(() => expect(b.team).toHaveBeenLastCalledWith({ op: "audit", ...noFilter, person: "a-2", conversation: "c-1", before: null, limit: null }));
+    await user.click(view.getByRole("button", { name: "Stop filtering by Dev Patel" }));
+    await vi.waitFor(() => expect(b.team).toHaveBeenLastCalledWith({ op: "audit", ...noFilter, conversation: "c-1", before: null, limit: null }));
+  });
+
+  it("narrows the kinds to the chosen category and sends the day range as moments", async () => {
+    const b = backend(() => ({ entries: [], next: null }));
+    render(AdminAudit, { props: { backend: b } });
+    await view.findByText("No change matches.");
+    const user = userEvent.setup();
+    await user.selectOptions(view.getByRole("combobox", { name: "Category" }), "link");
+    const kinds = Array.from((view.getByRole("combobox", { name: "Kind" }) as HTMLSelectElement).options).map((o) => o.value);
+    expect(kinds).toEqual(["", "link_changed", "link_rotated"]);
+    await user.selectOptions(view.getByRole("combobox", { name: "Kind" }), "link_rotated");
+    await vi.waitFor(() => expect(b.team).toHaveBeenLastCalledWith({ op: "audit", ...noFilter, category: "link", kind: "link_rotated", before: null, limit: null }));
+    // Another category drops a kind that is not one of its own.
+    await user.selectOptions(view.getByRole("combobox", { name: "Category" }), "settings");
+    await vi.waitFor(() => expect(b.team).toHaveBeenLastCalledWith({ op: "audit", ...noFilter, category: "settings", before: null, limit: null }));
+    const range = dayRange("2026-12-01", "2026-12-02");
+    expect(new Date(range.from!).getTime()).toBe(new Date(2026, 11, 1).getTime());
+    expect(new Date(range.to!).getTime()).toBe(new Date(2026, 11, 3).getTime());
+  });
+
+  it("says a refusal instead of an empty log", async () => {
+    const b = backend(() => {
+      throw { code: "forbidden", message: "Only admins and SuperAdmins read the audit log", field: null };
+    });
+    render(AdminAudit, { props: { backend: b } });
+    expect((await view.findByRole("alert")).textContent).toBe("Only admins and SuperAdmins read the audit log");
+    expect(view.queryByText("No change matches.")).toBeNull();
   });
 });

@@ -17,6 +17,8 @@ import type {
   SessionInfo,
   ShareLink,
   TeamRequest,
+  AuditFilter,
+  AuditFormat,
 } from "./types";
 
 /** What the web client says when the server no longer knows its session (HTTP 401). */
@@ -71,6 +73,9 @@ export interface Backend {
   joinLink(serverUrl: string, token: string, name: string | null, email: string | null): Promise<SessionInfo>;
   /** The Admin area's team operations (online only); answers the server's JSON (see ./team.ts). */
   team(request: TeamRequest): Promise<unknown>;
+  /** Saves the audit log's export (everything matching `filter`): into the Downloads folder on
+   * desktop, as a browser download on the web. Answers where it went (path or file name). */
+  exportAudit(filter: AuditFilter, format: AuditFormat): Promise<string>;
   /** Startup telemetry: the conversation list (of `conversations` entries) was painted for the first time. */
   startupRendered(conversations: number): Promise<void>;
   /**

@@ -163,6 +163,28 @@ impl Api {
         serde_json::from_str(&text).map_err(|e| ClientError::Protocol(e.to_string()))
     }
 
+    /// Streams the body of a GET into the file at `to` (created or replaced), with a long timeout:
+    /// a download may take a while, and it is written as it comes instead of held in memory.
+    pub async fn download(&self, path: &str, to: &std::path::Path) -> Result<(), ClientError> {
+        use tokio::io::AsyncWriteExt;
+        let failed = |e: std::io::Error| ClientError::File {
+            path: to.display().to_string(),
+            reason: e.to_string(),
+        };
+        let req = self
+            .request(Method::GET, path)
+            .timeout(Duration::from_secs(600));
+        let mut response = self
+            .check(req.send().await.map_err(ClientError::Network)?)
+            .await?;
+        let mut file = tokio::fs::File::create(to).await.map_err(failed)?;
+        while let Some(chunk) = response.chunk().await.map_err(ClientError::Network)? {
+            file.write_all(&chunk).await.map_err(failed)?;
+        }
+        file.sync_all().await.map_err(failed)?;
+        Ok(())
+    }
+
     /// One page of changes after `cursor`.
     pub async fn sync(&self, cursor: Option<&str>) -> Result<convene_proto::SyncPage, ClientError> {
         let mut req = self.request(Method::GET, "/sync");

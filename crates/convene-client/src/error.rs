@@ -36,6 +36,9 @@ pub enum ClientError {
     /// Something typed in is wrong; `field` names it (checked here before anything is queued).
     #[error("{message}")]
     Invalid { field: String, message: String },
+    /// A file could not be written (a download: the folder is missing, read-only or full).
+    #[error("cannot save {path}: {reason}")]
+    File { path: String, reason: String },
     /// The server URL typed in is not usable.
     #[error("server URL {0:?} is not valid: it must start with http:// or https://")]
     BadServerUrl(String),

@@ -3,9 +3,15 @@
 //! the same HTTP call the web client makes; the server judges every one of them
 //! (`convene_proto::team`), and the answers carry its verdicts for the screens.
 
+use convene_proto::audit::{AuditFilter, AuditFormat};
 use convene_proto::{AccountRole, AgentId, AgentStatus, CreateAgent, CreateCrew, CrewId};
 use reqwest::Method;
 use serde::{Deserialize, Serialize};
+
+use std::path::{Path, PathBuf};
+
+use time::macros::format_description;
+use time::OffsetDateTime;
 
 use crate::client::encode;
 use crate::{Client, ClientError};
@@ -60,6 +66,14 @@ pub enum TeamRequest {
         crew_id: CrewId,
         agent_id: AgentId,
         member: bool,
+    },
+    /// One page of the audit log, newest first (answers an `AuditPage`).
+    Audit {
+        #[serde(flatten)]
+        filter: AuditFilter,
+        /// The `next` of the page before.
+        before: Option<String>,
+        limit: Option<u32>,
     },
 }
 
@@ -144,8 +158,41 @@ impl TeamRequest {
                 format!("/crews/{crew_id}/members/{agent_id}"),
                 None,
             ),
+            TeamRequest::Audit {
+                filter,
+                before,
+                limit,
+            } => {
+                let mut pairs = filter.pairs();
+                if let Some(b) = before {
+                    pairs.push(("before", b.clone()));
+                }
+                if let Some(l) = limit {
+                    pairs.push(("limit", l.to_string()));
+                }
+                (Method::GET, format!("/team/audit{}", query(&pairs)), None)
+            }
         }
     }
+}
+
+/// `?a=1&b=2` from unencoded pairs (empty when there are none).
+fn query(pairs: &[(&str, String)]) -> String {
+    if pairs.is_empty() {
+        return String::new();
+    }
+    let joined: Vec<String> = pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={}", encode(v)))
+        .collect();
+    format!("?{}", joined.join("&"))
+}
+
+/// The export's path under `/api/v1` for these filters.
+pub fn audit_export_path(filter: &AuditFilter, format: AuditFormat) -> String {
+    let mut pairs = vec![("format", format.as_str().to_owned())];
+    pairs.extend(filter.pairs());
+    format!("/team/audit/export{}", query(&pairs))
 }
 
 impl Client {
@@ -156,6 +203,57 @@ impl Client {
         self.call(|api| async move { api.perform(method, &path, body.as_ref(), &key).await })
             .await
     }
+
+    /// Downloads the audit log export (everything matching `filter`) into `folder` as
+    /// `convene-audit-<time>.<csv|json>`, and answers the file's path. The file appears whole
+    /// or not at all: it is written beside under a `.part` name and renamed when complete.
+    pub async fn export_audit(
+        &self,
+        filter: &AuditFilter,
+        format: AuditFormat,
+        folder: &Path,
+    ) -> Result<PathBuf, ClientError> {
+        let stamp = OffsetDateTime::now_utc()
+            .format(format_description!(
+                "[year][month][day]-[hour][minute][second]"
+            ))
+            .unwrap_or_default();
+        let name = format!("convene-audit-{stamp}.{}", format.as_str());
+        let path = free_name(folder, &name);
+        let part = path.with_extension(format!("{}.part", format.as_str()));
+        let url = audit_export_path(filter, format);
+        let written = self
+            .call(|api| {
+                let part = part.clone();
+                async move { api.download(&url, &part).await }
+            })
+            .await;
+        match written.and_then(|()| {
+            std::fs::rename(&part, &path).map_err(|e| ClientError::File {
+                path: path.display().to_string(),
+                reason: e.to_string(),
+            })
+        }) {
+            Ok(()) => Ok(path),
+            Err(e) => {
+                let _ = std::fs::remove_file(&part);
+                Err(e)
+            }
+        }
+    }
+}
+
+/// `name` in `folder`, or `name (2)`, `name (3)`… when a file of that name is already there.
+fn free_name(folder: &Path, name: &str) -> PathBuf {
+    let first = folder.join(name);
+    if !first.exists() {
+        return first;
+    }
+    let (stem, ext) = name.rsplit_once('.').unwrap_or((name, ""));
+    (2..)
+        .map(|n| folder.join(format!("{stem} ({n}).{ext}")))
+        .find(|p| !p.exists())
+        .unwrap_or(first)
 }
 
 #[cfg(test)]
@@ -188,5 +286,33 @@ mod tests {
             serde_json::from_value(serde_json::json!({"op": "suspend", "agent_id": id}))
                 .expect("the UI's shape");
         assert_eq!(wire.http().1, format!("/agents/{id}/suspend"));
+
+        let filter = AuditFilter {
+            q: Some("a&b".into()),
+            kind: Some(convene_proto::audit::AuditKind::LinkRotated),
+            person: Some(String::new()),
+            ..AuditFilter::default()
+        };
+        let (m, path, body) = TeamRequest::Audit {
+            filter: filter.clone(),
+            before: Some("x:1".into()),
+            limit: Some(20),
+        }
+        .http();
+        assert_eq!((m, body), (Method::GET, None));
+        assert_eq!(
+            path,
+            "/team/audit?kind=link_rotated&q=a%26b&before=x%3A1&limit=20"
+        );
+        assert_eq!(
+            audit_export_path(&filter, AuditFormat::Csv),
+            "/team/audit/export?format=csv&kind=link_rotated&q=a%26b"
+        );
+        let wire: TeamRequest = serde_json::from_value(serde_json::json!({
+            "op": "audit", "person": null, "conversation": null, "kind": null, "category": "link",
+            "q": null, "from": null, "to": null, "before": null, "limit": null
+        }))
+        .expect("the UI's shape");
+        assert_eq!(wire.http().1, "/team/audit?category=link");
     }
 }

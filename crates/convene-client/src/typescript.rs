@@ -72,6 +72,9 @@ pub fn declarations() -> String {
     c.visit::<p::InviteOutcome>();
     c.visit::<p::EmailLinkAccepted>();
     c.visit::<p::StreamEvent>();
+    c.visit::<p::audit::AuditPage>();
+    c.visit::<p::audit::AuditFormat>();
+    c.visit::<p::audit::AuditFilter>();
     let mut out = String::from(
         "// Generated from the Rust types by `cargo xtask types` (convene-client/src/typescript.rs).\n\
          // Do not edit: change the Rust type and run it again; the test command fails while this is stale.\n\n",
@@ -85,7 +88,20 @@ pub fn declarations() -> String {
     for (name, value) in convene_proto::limits::ALL {
         out.push_str(&format!("  {name}: {value},\n"));
     }
-    out.push_str("} as const;\n");
+    out.push_str("} as const;\n\n");
+    out.push_str("/** The audit log's kinds by category, in order (convene_proto::audit), for its filters. */\n");
+    out.push_str("export const AUDIT_KINDS: Record<AuditCategory, AuditKind[]> = {\n");
+    for category in p::audit::AuditCategory::ALL {
+        let kinds: Vec<String> = p::audit::AuditKind::of(*category)
+            .map(|k| format!("\"{}\"", k.as_str()))
+            .collect();
+        out.push_str(&format!(
+            "  {}: [{}],\n",
+            category.as_str(),
+            kinds.join(", ")
+        ));
+    }
+    out.push_str("};\n");
     out
 }
 

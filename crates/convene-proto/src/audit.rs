@@ -132,6 +132,9 @@ impl AuditKind {
 }
 
 impl AuditCategory {
+    /// Every category, in order.
+    pub const ALL: &'static [AuditCategory] = <Self as strum::VariantArray>::VARIANTS;
+
     pub fn as_str(self) -> &'static str {
         self.into()
     }

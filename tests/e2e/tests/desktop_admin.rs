@@ -86,9 +86,17 @@ async fn a_superadmin_brings_an_agent_in_puts_them_in_a_crew_and_suspends_them()
     let ana_api = t.agent("ana@demo.convene.test").await;
     let dir_a = tempfile::tempdir().expect("tempdir");
     let dir_b = tempfile::tempdir().expect("tempdir");
-    let a = Desktop::launch("admin-a", dir_a.path(), &[])
-        .await
-        .expect("app A");
+    let downloads = tempfile::tempdir().expect("tempdir");
+    let a = Desktop::launch(
+        "admin-a",
+        dir_a.path(),
+        &[(
+            "CONVENE_DOWNLOAD_DIR",
+            downloads.path().display().to_string(),
+        )],
+    )
+    .await
+    .expect("app A");
     sign_in(
         &a,
         &t.server.url(),
@@ -241,6 +249,91 @@ async fn a_superadmin_brings_an_agent_in_puts_them_in_a_crew_and_suspends_them()
     b.wd.screenshot(&artifact_dir().join("signin-suspended.png"))
         .await
         .expect("screenshot");
+
+    // Admin → Audit log: Ana clicks Gus's name in the suspension's row to see only what concerns
+    // him, and exports that as CSV into Downloads; the file holds what the API answers.
+    a.wd.click_xpath(
+        "//button[@role='tab' and normalize-space()='Audit log']",
+        WAIT,
+    )
+    .await
+    .expect("Audit log tab");
+    a.wd.click_xpath(
+        "//tr[@data-kind='agent_suspended']//button[normalize-space()='Gus Grant']",
+        WAIT,
+    )
+    .await
+    .expect("filter by Gus");
+    a.wd.wait_for("[data-testid=audit-person-filter]", WAIT)
+        .await
+        .expect("the filter is shown");
+    let gus_id = ana_api.get("/api/v1/team/agents?q=gus").await.ok()["agents"][0]["agent"]["id"]
+        .as_str()
+        .expect("Gus's id")
+        .to_owned();
+    let page = ana_api
+        .get(&format!("/api/v1/team/audit?person={gus_id}"))
+        .await
+        .ok()
+        .clone();
+    let expected: Vec<String> = page["entries"]
+        .as_array()
+        .expect("entries")
+        .iter()
+        .map(|e| e["id"].as_str().expect("id").to_owned())
+        .collect();
+    for kind in [
+        "agent_created",
+        "password_changed",
+        "crew_member_added",
+        "agent_suspended",
+    ] {
+        assert!(
+            page["entries"]
+                .as_array()
+                .expect("entries")
+                .iter()
+                .any(|e| e["kind"] == kind),
+            "{kind} is logged: {page}"
+        );
+    }
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let shown =
+            a.wd.execute(
+                "return Array.from(document.querySelectorAll('[data-testid=audit-entry]')).length",
+            )
+            .await
+            .expect("rows");
+        if shown == json!(expected.len()) {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{shown} rows shown, the API has {}",
+            expected.len()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    a.wd.screenshot(&artifact_dir().join("admin-audit.png"))
+        .await
+        .expect("screenshot");
+    a.wd.click_button("Export CSV", WAIT).await.expect("export");
+    let said =
+        a.wd.wait_for_text("#toast", WAIT, |t| t.starts_with("Audit log saved: "))
+            .await
+            .expect("the toast says where");
+    let path = std::path::PathBuf::from(said.trim_start_matches("Audit log saved: "));
+    assert_eq!(path.parent(), Some(downloads.path()), "{said}");
+    let mut csv = csv::Reader::from_path(&path).expect("the export is a CSV file");
+    let ids: Vec<String> = csv
+        .records()
+        .map(|r| r.expect("a CSV row")[0].to_owned())
+        .collect();
+    assert_eq!(
+        ids, expected,
+        "the export is what the API answers for the filter"
+    );
     a.close().await;
     b.close().await;
 }

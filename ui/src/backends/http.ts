@@ -6,6 +6,7 @@
 // session, or on the stream, reports "signed out" once and stops the stream, so the UI shows the
 // sign-in screen instead of retrying or calling it "Offline".
 
+import { auditFileName, auditQuery, type AuditFilterInput } from "../team";
 import { SIGNED_OUT, type Backend, type EmailLinkSent, type RateLimitedError } from "../backend";
 import type {
   Agent,
@@ -25,6 +26,8 @@ import type {
   SessionInfo,
   ShareLink,
   TeamRequest,
+  AuditFilter,
+  AuditFormat,
   SyncOutcome,
   Invite,
   InviteOutcome,
@@ -75,7 +78,14 @@ export class HttpBackend implements Backend {
   ) {}
 
   private async call<T>(method: string, path: string, body?: unknown, mode: CallMode = "session"): Promise<T> {
-    const headers: Record<string, string> = { Accept: "application/json" };
+    const response = await this.send(method, path, body, mode);
+    return response.status === 204 ? (undefined as T) : ((await response.json()) as T);
+  }
+
+  /** One request with the session as `mode` says; answers a successful response, throws the
+   * server's problem as a `BackendError` otherwise. */
+  private async send(method: string, path: string, body: unknown, mode: CallMode, accept = "application/json"): Promise<Response> {
+    const headers: Record<string, string> = { Accept: accept };
     const token = this.storage.getItem(TOKEN_KEY);
     if (token && mode !== "anonymous") headers.Authorization = `Bearer ${token}`;
     if (body !== undefined) headers["Content-Type"] = "application/json";
@@ -108,7 +118,7 @@ export class HttpBackend implements Backend {
       }
       throw error;
     }
-    return response.status === 204 ? (undefined as T) : ((await response.json()) as T);
+    return response;
   }
 
   /**
@@ -362,7 +372,32 @@ export class HttpBackend implements Backend {
         return this.call("POST", "/crews", { name: r.name, call_to_action: r.call_to_action, customer_requestable: r.customer_requestable });
       case "set_crew_member":
         return this.call(r.member ? "PUT" : "DELETE", `/crews/${at(r.crew_id)}/members/${at(r.agent_id)}`);
+      case "audit": {
+        const { op: _op, before, limit, ...filter } = r;
+        const query = auditQuery(filter as AuditFilterInput);
+        if (before) query.set("before", before);
+        if (limit) query.set("limit", String(limit));
+        return this.call("GET", `/team/audit?${query}`);
+      }
     }
+  }
+
+  /** The export is fetched with the session (a bearer token a plain link would not carry) and
+   * handed to the browser as a download. */
+  async exportAudit(filter: AuditFilter, format: AuditFormat): Promise<string> {
+    const query = auditQuery(filter as AuditFilterInput);
+    query.set("format", format);
+    const response = await this.send("GET", `/team/audit/export?${query}`, undefined, "session", "*/*");
+    const name = auditFileName(format);
+    const url = URL.createObjectURL(await response.blob());
+    const a = document.createElement("a");
+    a.href = url;
+    a.download = name;
+    document.body.append(a);
+    a.click();
+    a.remove();
+    window.setTimeout(() => URL.revokeObjectURL(url), 60_000);
+    return name;
   }
 
   async crews(): Promise<Crew[]> {

@@ -19,6 +19,8 @@ import type {
   SessionInfo,
   ShareLink,
   TeamRequest,
+  AuditFilter,
+  AuditFormat,
 } from "../types";
 
 export class TauriBackend implements Backend {
@@ -95,6 +97,9 @@ export class TauriBackend implements Backend {
   }
   team(request: TeamRequest): Promise<unknown> {
     return invoke("team_request", { request });
+  }
+  exportAudit(filter: AuditFilter, format: AuditFormat): Promise<string> {
+    return invoke("export_audit", { filter, format });
   }
   startupRendered(conversations: number): Promise<void> {
     return invoke("startup_rendered", { conversations });

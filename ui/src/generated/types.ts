@@ -85,6 +85,110 @@ export type AgentList = { agents: Array<Agent>, };
 export type AgentStatus = "active" | "suspended";
 
 /**
+ * The groups the Admin area filters by.
+ */
+export type AuditCategory = "membership" | "invites" | "link" | "directory" | "settings";
+
+/**
+ * The conversation an entry is about.
+ */
+export type AuditConversation = { id: ConversationId, 
+/**
+ * Its subject at the time of the change.
+ */
+subject: string, };
+
+/**
+ * One recorded change.
+ */
+export type AuditEntry = { id: string, at: string, kind: AuditKind, category: AuditCategory, actor: AuditParty, target: AuditParty | null, conversation: AuditConversation | null, via: AuditVia, 
+/**
+ * The change in words, as the timeline says it.
+ */
+summary: string, 
+/**
+ * The address the request came from, when it came in a request.
+ */
+ip: string | null, };
+
+/**
+ * The filters of the audit log (`GET /api/v1/team/audit` and its export), as the Admin area sets
+ * them; empty or absent fields filter nothing.
+ */
+export type AuditFilter = { 
+/**
+ * An agent's or contact's id: what they did, and what was done to them.
+ */
+person: string | null, 
+/**
+ * Only changes to this conversation (its id).
+ */
+conversation: string | null, 
+/**
+ * Only this kind of change.
+ */
+kind: AuditKind | null, 
+/**
+ * Only this group of kinds.
+ */
+category: AuditCategory | null, 
+/**
+ * Words in the names, the conversation's subject or the summary.
+ */
+q: string | null, 
+/**
+ * From this moment on (RFC 3339, inclusive).
+ */
+from: string | null, 
+/**
+ * Until this moment (RFC 3339, exclusive).
+ */
+to: string | null, };
+
+/**
+ * The export's formats.
+ */
+export type AuditFormat = "csv" | "json";
+
+/**
+ * Every kind of change the audit log records. The conversation kinds are also the timeline
+ * event kinds of the same change.
+ */
+export type AuditKind = "conversation_created" | "participant_added" | "participant_joined" | "participant_left" | "participant_removed" | "owner_added" | "email_verified" | "agent_invited" | "contact_invited" | "service_requested" | "service_request_fulfilled" | "invite_resent" | "invite_revoked" | "invite_declined" | "link_changed" | "link_rotated" | "agent_created" | "agent_role_changed" | "agent_suspended" | "agent_reactivated" | "password_changed" | "password_reset_requested" | "crew_created" | "crew_updated" | "crew_deleted" | "crew_member_added" | "crew_member_removed" | "settings_changed";
+
+/**
+ * `GET /api/v1/team/audit`: one page, newest first.
+ */
+export type AuditPage = { entries: Array<AuditEntry>, 
+/**
+ * Pass as `before` for the next (older) page; `None` on the last page.
+ */
+next: string | null, };
+
+/**
+ * One party of an entry: who acted, or what was acted on.
+ */
+export type AuditParty = { kind: AuditPartyKind, 
+/**
+ * Its id (`None` for the server itself).
+ */
+id: string | null, 
+/**
+ * Its name at the time of the change.
+ */
+name: string, };
+
+/**
+ * What kind of party acted or was acted on.
+ */
+export type AuditPartyKind = "agent" | "contact" | "crew" | "invite" | "link" | "account" | "conversation" | "system";
+
+/**
+ * How a change came in.
+ */
+export type AuditVia = "app" | "web" | "link" | "email" | "system";
+
+/**
  * `PUT /api/v1/me/password`: a signed-in agent changes their own password.
  */
 export type ChangePassword = { current_password: string, new_password: string, };
@@ -664,7 +768,39 @@ creatable_roles: Array<AccountRole>, };
 /**
  * One team operation the Admin area asks for.
  */
-export type TeamRequest = { "op": "agents", role: AccountRole | null, status: AgentStatus | null, crew: CrewId | null, q: string, } | { "op": "create_agent", email: string, name: string, role: AccountRole, } | { "op": "set_role", agent_id: AgentId, role: AccountRole, } | { "op": "suspend", agent_id: AgentId, } | { "op": "reactivate", agent_id: AgentId, } | { "op": "crews" } | { "op": "create_crew" } & CreateCrew | { "op": "update_crew", crew_id: CrewId, name: string | null, call_to_action: string | null, customer_requestable: boolean | null, } | { "op": "delete_crew", crew_id: CrewId, } | { "op": "settings" } | { "op": "set_settings" } & AccountSettings | { "op": "set_crew_member", crew_id: CrewId, agent_id: AgentId, member: boolean, };
+export type TeamRequest = { "op": "agents", role: AccountRole | null, status: AgentStatus | null, crew: CrewId | null, q: string, } | { "op": "create_agent", email: string, name: string, role: AccountRole, } | { "op": "set_role", agent_id: AgentId, role: AccountRole, } | { "op": "suspend", agent_id: AgentId, } | { "op": "reactivate", agent_id: AgentId, } | { "op": "crews" } | { "op": "create_crew" } & CreateCrew | { "op": "update_crew", crew_id: CrewId, name: string | null, call_to_action: string | null, customer_requestable: boolean | null, } | { "op": "delete_crew", crew_id: CrewId, } | { "op": "settings" } | { "op": "set_settings" } & AccountSettings | { "op": "set_crew_member", crew_id: CrewId, agent_id: AgentId, member: boolean, } | { "op": "audit", 
+/**
+ * The `next` of the page before.
+ */
+before: string | null, limit: number | null, 
+/**
+ * An agent's or contact's id: what they did, and what was done to them.
+ */
+person: string | null, 
+/**
+ * Only changes to this conversation (its id).
+ */
+conversation: string | null, 
+/**
+ * Only this kind of change.
+ */
+kind: AuditKind | null, 
+/**
+ * Only this group of kinds.
+ */
+category: AuditCategory | null, 
+/**
+ * Words in the names, the conversation's subject or the summary.
+ */
+q: string | null, 
+/**
+ * From this moment on (RFC 3339, inclusive).
+ */
+from: string | null, 
+/**
+ * Until this moment (RFC 3339, exclusive).
+ */
+to: string | null, };
 
 /**
  * Messages and events of a conversation, each in time order.
@@ -732,3 +868,12 @@ export const LIMITS = {
   min_password: 8,
   password: 1024,
 } as const;
+
+/** The audit log's kinds by category, in order (convene_proto::audit), for its filters. */
+export const AUDIT_KINDS: Record<AuditCategory, AuditKind[]> = {
+  membership: ["conversation_created", "participant_added", "participant_joined", "participant_left", "participant_removed", "owner_added", "email_verified"],
+  invites: ["agent_invited", "contact_invited", "service_requested", "service_request_fulfilled", "invite_resent", "invite_revoked", "invite_declined"],
+  link: ["link_changed", "link_rotated"],
+  directory: ["agent_created", "agent_role_changed", "agent_suspended", "agent_reactivated", "password_changed", "password_reset_requested", "crew_created", "crew_updated", "crew_deleted", "crew_member_added", "crew_member_removed"],
+  settings: ["settings_changed"],
+};
