@@ -3,11 +3,13 @@
 
 use axum::extract::DefaultBodyLimit;
 use axum::response::IntoResponse;
-use axum::routing::{delete, get, patch, post, put};
 use axum::Router;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-use crate::api;
 use crate::state::AppState;
+use crate::{api, openapi, web};
 
 /// Largest request body accepted; bigger bodies answer 413.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -15,135 +17,98 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// How long a client may take to send a request's body.
 pub const BODY_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
+/// Every route, once: each `routes!` entry takes its path and methods from the handler's
+/// `#[utoipa::path]`, so the router and the OpenAPI document cannot disagree (the route-list
+/// test checks that nothing is added past this list).
+fn surface() -> OpenApiRouter<AppState> {
+    let api = OpenApiRouter::new()
+        .routes(routes!(api::auth::login))
+        .routes(routes!(api::auth::logout))
+        .routes(routes!(api::auth::logout_all))
+        .routes(routes!(api::auth::email_link))
+        .routes(routes!(api::auth::password_reset))
+        .routes(routes!(api::auth::change_password))
+        .routes(routes!(api::auth::me))
+        .routes(routes!(api::conversations::home))
+        .routes(routes!(
+            api::directory::search_agents,
+            api::directory::create_agent
+        ))
+        .routes(routes!(api::directory::crews, api::directory::create_crew))
+        .routes(routes!(
+            api::directory::update_crew,
+            api::directory::delete_crew
+        ))
+        .routes(routes!(
+            api::directory::add_crew_member,
+            api::directory::remove_crew_member
+        ))
+        .routes(routes!(api::directory::search_contacts))
+        .routes(routes!(api::team::agents))
+        .routes(routes!(api::team::settings, api::team::set_settings))
+        .routes(routes!(api::audit::page))
+        .routes(routes!(api::audit::export))
+        .routes(routes!(api::team::set_role))
+        .routes(routes!(api::team::suspend))
+        .routes(routes!(api::team::reactivate))
+        .routes(routes!(
+            api::conversations::list,
+            api::conversations::create
+        ))
+        .routes(routes!(api::conversations::get))
+        .routes(routes!(api::conversations::participants))
+        .routes(routes!(api::conversations::remove))
+        .routes(routes!(api::conversations::make_owner))
+        .routes(routes!(api::conversations::leave))
+        .routes(routes!(api::invites::invite_agent))
+        .routes(routes!(api::invites::request_service))
+        .routes(routes!(api::invites::invite_contact))
+        .routes(routes!(api::invites::get_link, api::invites::patch_link))
+        .routes(routes!(api::invites::rotate_link))
+        .routes(routes!(
+            api::conversations::messages,
+            api::conversations::post_message
+        ))
+        .routes(routes!(api::conversations::events))
+        .routes(routes!(api::conversations::permissions))
+        .routes(routes!(api::conversations::screen))
+        .routes(routes!(api::invites::resend))
+        .routes(routes!(api::invites::revoke))
+        .routes(routes!(api::invites::accept))
+        .routes(routes!(api::invites::decline))
+        .routes(routes!(api::invites::join))
+        .routes(routes!(api::sync::sync))
+        .routes(routes!(api::stream::stream))
+        .routes(routes!(openapi::serve))
+        // API answers are one person's data, sessions among them: no cache keeps them.
+        .layer(
+            tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+                axum::http::header::CACHE_CONTROL,
+                axum::http::HeaderValue::from_static("no-store"),
+            ),
+        );
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(api::healthz))
+        .routes(routes!(api::readyz))
+        .routes(routes!(web::app_index))
+        .routes(routes!(web::app_index_bare))
+        .routes(routes!(web::app_asset))
+        .routes(routes!(web::join_page, web::join_form))
+        .routes(routes!(web::signin_request_form))
+        .routes(routes!(web::signin_page, web::signin_form))
+        .routes(routes!(web::password_page, web::password_form))
+        .merge(api)
+}
+
+/// The OpenAPI document of [`surface`], finished (see [`openapi::finish`]).
+pub fn document() -> utoipa::openapi::OpenApi {
+    openapi::finish(surface().into_openapi())
+}
+
 /// The whole HTTP surface of the server.
 pub fn router(state: AppState) -> Router {
-    let api = Router::new()
-        .route("/auth/login", post(api::auth::login))
-        .route("/auth/logout", post(api::auth::logout))
-        .route("/auth/logout-all", post(api::auth::logout_all))
-        .route("/auth/email-link", post(api::auth::email_link))
-        .route("/auth/password-reset", post(api::auth::password_reset))
-        .route("/me/password", put(api::auth::change_password))
-        .route("/me", get(api::auth::me))
-        .route("/home", get(api::conversations::home))
-        .route(
-            "/agents",
-            get(api::directory::search_agents).post(api::directory::create_agent),
-        )
-        .route(
-            "/crews",
-            get(api::directory::crews).post(api::directory::create_crew),
-        )
-        .route(
-            "/crews/{crew}",
-            patch(api::directory::update_crew).delete(api::directory::delete_crew),
-        )
-        .route(
-            "/crews/{crew}/members/{agent}",
-            put(api::directory::add_crew_member).delete(api::directory::remove_crew_member),
-        )
-        .route("/contacts", get(api::directory::search_contacts))
-        .route("/team/agents", get(api::team::agents))
-        .route(
-            "/team/settings",
-            get(api::team::settings).put(api::team::set_settings),
-        )
-        .route("/team/audit", get(api::audit::page))
-        .route("/team/audit/export", get(api::audit::export))
-        .route("/agents/{id}/role", put(api::team::set_role))
-        .route("/agents/{id}/suspend", post(api::team::suspend))
-        .route("/agents/{id}/reactivate", post(api::team::reactivate))
-        .route(
-            "/conversations",
-            get(api::conversations::list).post(api::conversations::create),
-        )
-        .route("/conversations/{id}", get(api::conversations::get))
-        .route(
-            "/conversations/{id}/participants",
-            get(api::conversations::participants),
-        )
-        .route(
-            "/conversations/{id}/participants/{participant}",
-            delete(api::conversations::remove),
-        )
-        .route(
-            "/conversations/{id}/participants/{participant}/make-owner",
-            post(api::conversations::make_owner),
-        )
-        .route("/conversations/{id}/leave", post(api::conversations::leave))
-        .route(
-            "/conversations/{id}/agent-invites",
-            post(api::invites::invite_agent),
-        )
-        .route(
-            "/conversations/{id}/service-requests",
-            post(api::invites::request_service),
-        )
-        .route(
-            "/conversations/{id}/contact-invites",
-            post(api::invites::invite_contact),
-        )
-        .route(
-            "/conversations/{id}/share-link",
-            get(api::invites::get_link).patch(api::invites::patch_link),
-        )
-        .route(
-            "/conversations/{id}/share-link/rotate",
-            post(api::invites::rotate_link),
-        )
-        .route(
-            "/conversations/{id}/messages",
-            get(api::conversations::messages).post(api::conversations::post_message),
-        )
-        .route(
-            "/conversations/{id}/events",
-            get(api::conversations::events),
-        )
-        .route(
-            "/conversations/{id}/permissions",
-            get(api::conversations::permissions),
-        )
-        .route(
-            "/conversations/{id}/screen",
-            get(api::conversations::screen),
-        )
-        .route("/invites/{invite}/resend", post(api::invites::resend))
-        .route("/invites/{invite}/revoke", post(api::invites::revoke))
-        .route("/invites/{invite}/accept", post(api::invites::accept))
-        .route("/invites/{invite}/decline", post(api::invites::decline))
-        .route("/join/{token}", post(api::invites::join))
-        .route("/sync", get(api::sync::sync))
-        .route("/stream", get(api::stream::stream))
-        .route("/openapi.json", get(crate::openapi::serve));
-    Router::new()
-        .route("/healthz", get(api::healthz))
-        .route("/readyz", get(api::readyz))
-        .route("/app", get(crate::web::app_index))
-        .route("/app/", get(crate::web::app_index))
-        .route("/app/assets/{file}", get(crate::web::app_asset))
-        .route(
-            "/j/{token}",
-            get(crate::web::join_page).post(crate::web::join_form),
-        )
-        .route("/s", post(crate::web::signin_request_form))
-        .route(
-            "/s/{token}",
-            get(crate::web::signin_page).post(crate::web::signin_form),
-        )
-        .route(
-            "/p/{token}",
-            get(crate::web::password_page).post(crate::web::password_form),
-        )
-        // API answers are one person's data, sessions among them: no cache keeps them.
-        .nest(
-            "/api/v1",
-            api.layer(
-                tower_http::set_header::SetResponseHeaderLayer::if_not_present(
-                    axum::http::header::CACHE_CONTROL,
-                    axum::http::HeaderValue::from_static("no-store"),
-                ),
-            ),
-        )
+    let (routes, _) = surface().split_for_parts();
+    routes
         .fallback(|| async { crate::error::Error::NotFound("route") })
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -11,8 +11,9 @@ use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Form;
-use convene_proto::JoinRequest;
+use convene_proto::{JoinRequest, Problem};
 
+use crate::api::{problem, IdempotencyKey};
 use crate::cookies::{from_elsewhere, session_cookie_header};
 use crate::email::escape_html;
 use crate::error::Error;
@@ -62,12 +63,50 @@ fn security_headers(response: &mut Response, csp: &'static str) {
     );
 }
 
-/// `GET /app` and `/app/`: the web client (the same UI as the desktop app, over HTTP).
+/// The web client
+///
+/// The same UI as the desktop app, over HTTP, for contacts in a browser.
+#[utoipa::path(
+    get,
+    path = "/app/",
+    operation_id = "web_client",
+    tag = "web",
+    responses(
+        (status = 200, description = "The web client's page", body = String, content_type = "text/html"),
+        (status = 503, description = "The UI is not built on this server", body = String, content_type = "text/html"),
+    )
+)]
 pub async fn app_index(State(state): State<AppState>) -> Response {
     serve_ui_file(&state, "index.html").await
 }
 
-/// `GET /app/assets/{file}`: the web client's scripts and styles.
+/// The web client (without the trailing slash)
+#[utoipa::path(
+    get,
+    path = "/app",
+    operation_id = "web_client_bare",
+    tag = "web",
+    responses(
+        (status = 200, description = "The web client's page", body = String, content_type = "text/html"),
+        (status = 503, description = "The UI is not built on this server", body = String, content_type = "text/html"),
+    )
+)]
+pub async fn app_index_bare(state: State<AppState>) -> Response {
+    app_index(state).await
+}
+
+/// The web client's scripts and styles
+#[utoipa::path(
+    get,
+    path = "/app/assets/{file}",
+    operation_id = "web_client_asset",
+    tag = "web",
+    params(("file" = String, Path, description = "A file name of the built UI")),
+    responses(
+        (status = 200, description = "The file", body = String, content_type = "text/javascript"),
+        (status = 404, response = problem::NotFound),
+    )
+)]
 pub async fn app_asset(State(state): State<AppState>, Path(file): Path<String>) -> Response {
     if file.is_empty()
         || !file
@@ -192,8 +231,21 @@ fn signin_refused() -> Response {
     )
 }
 
-/// `GET /s/{token}`: the page a sign-in link opens. Changes nothing (mail scanners fetch links);
-/// its "Sign in" button posts back.
+/// The sign-in link's page
+///
+/// "Sign in to <account> as <email>" and a "Sign in" button; opening it changes nothing.
+/// Unknown, used and expired links all get the same page.
+#[utoipa::path(
+    get,
+    path = "/s/{token}",
+    operation_id = "signin_page",
+    tag = "auth",
+    params(("token" = String, Path, description = "A sign-in link token, from the email")),
+    responses(
+        (status = 200, description = "The page", body = String, content_type = "text/html"),
+        (status = 410, description = "The link no longer works (one page for unknown, used and expired links)", body = String, content_type = "text/html"),
+    )
+)]
 pub async fn signin_page(State(state): State<AppState>, Path(token): Path<String>) -> Response {
     match crate::service::signin::preview_login(state.ctx(), &token).await {
         Ok(Some((account, email))) => page(
@@ -211,7 +263,27 @@ pub async fn signin_page(State(state): State<AppState>, Path(token): Path<String
     }
 }
 
-/// `POST /s/{token}`: redeems a sign-in link, signs the browser in, and opens the web client.
+/// The sign-in link's "Sign in" button
+///
+/// Redeems the link once: proves the address, sets the contact session as an HttpOnly cookie
+/// and sends the browser to the web client.
+#[utoipa::path(
+    post,
+    path = "/s/{token}",
+    operation_id = "signin_form",
+    tag = "auth",
+    params(("token" = String, Path, description = "A sign-in link token, from the email"), IdempotencyKey),
+    responses(
+        (status = 303, description = "Signed in", headers(("Location" = String, description = "/app/"), ("Set-Cookie" = String, description = "convene_session (HttpOnly; Secure; SameSite=Strict)"))),
+        (status = 409, response = problem::Conflict),
+        (status = 410, description = "The link no longer works", body = String, content_type = "text/html"),
+        (status = 413, response = problem::PayloadTooLarge),
+        (status = 422, response = problem::InvalidInput),
+        (status = 503, response = problem::Busy),
+        (status = 507, response = problem::StorageFull),
+        (status = 429, response = problem::RateLimited),
+    )
+)]
 pub async fn signin_form(
     State(state): State<AppState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
@@ -238,13 +310,35 @@ pub async fn signin_form(
 }
 
 /// The "Email me a sign-in link" form posted from a page.
-#[derive(serde::Deserialize, Default)]
+#[derive(serde::Deserialize, Default, utoipa::ToSchema)]
 pub struct EmailLinkForm {
+    /// The address to send the link to.
     #[serde(default)]
+    #[schema(max_length = 254)]
     email: String,
 }
 
-/// `POST /s`: the page form behind "Email me a sign-in link"; one answer for every address.
+/// "Email me a sign-in link" from a page
+///
+/// The form on refused join pages and sign-in pages; answers the same page for every address.
+#[utoipa::path(
+    post,
+    path = "/s",
+    operation_id = "signin_request_form",
+    tag = "auth",
+    params(IdempotencyKey),
+    request_body(content = EmailLinkForm, description = "The address", content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 202, description = "\"Check your inbox\", whether or not the address is known", body = String, content_type = "text/html"),
+        (status = 409, response = problem::Conflict),
+        (status = 413, response = problem::PayloadTooLarge),
+        (status = 422, description = "The address is malformed (a page), or a malformed `Idempotency-Key` (a problem document)", content(
+            (String = "text/html"),
+            (Problem = "application/problem+json"),
+        )),
+        (status = 429, description = "Too many requests", body = String, content_type = "text/html"),
+    )
+)]
 pub async fn signin_request_form(
     State(state): State<AppState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
@@ -288,7 +382,20 @@ pub async fn signin_request_form(
     }
 }
 
-/// `GET /j/{token}`: who invited you to what, and the "Join conversation" button.
+/// The join page
+///
+/// Who invited you to what, and a "Join conversation" form; opening it changes nothing.
+#[utoipa::path(
+    get,
+    path = "/j/{token}",
+    operation_id = "join_page",
+    tag = "join",
+    params(("token" = String, Path, description = "An invite or Shareable Link token")),
+    responses(
+        (status = 200, description = "The page", body = String, content_type = "text/html"),
+        (status = 410, description = "The link no longer works", body = String, content_type = "text/html"),
+    )
+)]
 pub async fn join_page(State(state): State<AppState>, Path(token): Path<String>) -> Response {
     let preview = match join::preview(state.ctx(), &token).await {
         Ok(p) => p,
@@ -340,7 +447,28 @@ pub async fn join_page(State(state): State<AppState>, Path(token): Path<String>)
     )
 }
 
-/// `POST /j/{token}` from the page's form: redeems the token.
+/// The join page's form
+///
+/// Redeems the token, as `POST /api/v1/join/{token}` does, and answers a page.
+#[utoipa::path(
+    post,
+    path = "/j/{token}",
+    operation_id = "join_form",
+    tag = "join",
+    params(("token" = String, Path, description = "An invite or Shareable Link token"), IdempotencyKey),
+    request_body(content = JoinRequest, description = "Who is joining (Shareable Link only); may be empty for an invite", content_type = "application/x-www-form-urlencoded"),
+    responses(
+        (status = 303, description = "Joined: the session is set as an HttpOnly cookie and the browser is sent to the conversation in the web client", headers(("Location" = String, description = "/app/#/c/{conversation}"), ("Set-Cookie" = String, description = "convene_session (HttpOnly; Secure; SameSite=Strict)"))),
+        (status = 409, response = problem::Conflict),
+        (status = 410, description = "The link no longer works", body = String, content_type = "text/html"),
+        (status = 413, response = problem::PayloadTooLarge),
+        (status = 422, description = "A field is missing or malformed (a page), or a malformed `Idempotency-Key` (a problem document)", content(
+            (String = "text/html"),
+            (Problem = "application/problem+json"),
+        )),
+        (status = 429, response = problem::RateLimited),
+    )
+)]
 pub async fn join_form(
     State(state): State<AppState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
@@ -424,7 +552,21 @@ fn password_page_for(
     )
 }
 
-/// `GET /p/{token}`: the page of a welcome or reset email's link. Changes nothing.
+/// The password link's page
+///
+/// "Choose your password" (a new agent's welcome email) or "Choose a new password" (a reset),
+/// with the form; opening it changes nothing. Unknown, used and expired links get one page.
+#[utoipa::path(
+    get,
+    path = "/p/{token}",
+    operation_id = "password_page",
+    tag = "auth",
+    params(("token" = String, Path, description = "A password link token, from the email")),
+    responses(
+        (status = 200, description = "The page", body = String, content_type = "text/html"),
+        (status = 410, description = "The link no longer works", body = String, content_type = "text/html"),
+    )
+)]
 pub async fn password_page(State(state): State<AppState>, Path(token): Path<String>) -> Response {
     match crate::service::passwords::preview(state.ctx(), &token).await {
         Ok(Some(preview)) => password_page_for(StatusCode::OK, &preview, None),
@@ -442,7 +584,30 @@ pub struct PasswordForm {
     confirm: String,
 }
 
-/// `POST /p/{token}`: sets the password the form names, once.
+/// The password link's form
+///
+/// Sets the password (twice the same, at least 8 characters), uses the link up and signs the
+/// agent out everywhere; answers a page saying so, or the form again naming the problem.
+#[utoipa::path(
+    post,
+    path = "/p/{token}",
+    operation_id = "password_form",
+    tag = "auth",
+    params(("token" = String, Path, description = "A password link token, from the email"), IdempotencyKey),
+    responses(
+        (status = 200, description = "The password is set", body = String, content_type = "text/html"),
+        (status = 403, description = "The form was posted from another site", body = String, content_type = "text/html"),
+        (status = 410, description = "The link no longer works", body = String, content_type = "text/html"),
+        (status = 413, response = problem::PayloadTooLarge),
+        (status = 422, description = "The passwords differ or are too short (the form again, a page), or a malformed `Idempotency-Key` (a problem document)", content(
+            (String = "text/html"),
+            (Problem = "application/problem+json"),
+        )),
+        (status = 429, response = problem::RateLimited),
+        (status = 503, response = problem::Busy),
+        (status = 507, response = problem::StorageFull),
+    )
+)]
 pub async fn password_form(
     State(state): State<AppState>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,

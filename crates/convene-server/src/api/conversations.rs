@@ -1,6 +1,6 @@
 //! Conversations, their people, messages and timeline.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use convene_proto::list::HomeList;
@@ -10,9 +10,9 @@ use convene_proto::{
 };
 
 use super::{problem, IdempotencyKey};
-use super::{ApiJson, AppState, Authed};
+use super::{ApiJson, AppState, Authed, Id};
 use crate::error::Error;
-use crate::service::{list, messages, parse_id, participants};
+use crate::service::{list, messages, participants};
 use crate::validate::{self, MAX_SUBJECT};
 
 /// My conversations
@@ -108,15 +108,10 @@ pub async fn create(
 pub async fn get(
     State(state): State<AppState>,
     authed: Authed,
-    Path(id): Path<String>,
+    Id(id): Id<ConversationId>,
 ) -> Result<Json<Conversation>, Error> {
     Ok(Json(
-        participants::get(
-            state.ctx(),
-            &authed.principal,
-            parse_id(&id, "conversation")?,
-        )
-        .await?,
+        participants::get(state.ctx(), &authed.principal, id).await?,
     ))
 }
 
@@ -138,15 +133,10 @@ pub async fn get(
 pub async fn participants(
     State(state): State<AppState>,
     authed: Authed,
-    Path(id): Path<String>,
+    Id(id): Id<ConversationId>,
 ) -> Result<Json<ParticipantsView>, Error> {
     Ok(Json(
-        participants::list(
-            state.ctx(),
-            &authed.principal,
-            parse_id(&id, "conversation")?,
-        )
-        .await?,
+        participants::list(state.ctx(), &authed.principal, id).await?,
     ))
 }
 
@@ -176,16 +166,9 @@ pub async fn participants(
 pub async fn remove(
     State(state): State<AppState>,
     authed: Authed,
-    Path((id, participant)): Path<(String, String)>,
+    Id((id, participant)): Id<(ConversationId, ParticipantId)>,
 ) -> Result<StatusCode, Error> {
-    let id = parse_id(&id, "conversation")?;
-    participants::remove(
-        state.ctx(),
-        &authed.principal,
-        id,
-        parse_id(&participant, "participant")?,
-    )
-    .await?;
+    participants::remove(state.ctx(), &authed.principal, id, participant).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -212,16 +195,9 @@ pub async fn remove(
 pub async fn make_owner(
     State(state): State<AppState>,
     authed: Authed,
-    Path((id, participant)): Path<(String, String)>,
+    Id((id, participant)): Id<(ConversationId, ParticipantId)>,
 ) -> Result<Json<Participant>, Error> {
-    let id = parse_id(&id, "conversation")?;
-    let updated = participants::make_owner(
-        state.ctx(),
-        &authed.principal,
-        id,
-        parse_id(&participant, "participant")?,
-    )
-    .await?;
+    let updated = participants::make_owner(state.ctx(), &authed.principal, id, participant).await?;
     Ok(Json(updated))
 }
 
@@ -250,14 +226,9 @@ pub async fn make_owner(
 pub async fn leave(
     State(state): State<AppState>,
     authed: Authed,
-    Path(id): Path<String>,
+    Id(id): Id<ConversationId>,
 ) -> Result<StatusCode, Error> {
-    participants::leave(
-        state.ctx(),
-        &authed.principal,
-        parse_id(&id, "conversation")?,
-    )
-    .await?;
+    participants::leave(state.ctx(), &authed.principal, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -279,14 +250,9 @@ pub async fn leave(
 pub async fn messages(
     State(state): State<AppState>,
     authed: Authed,
-    Path(id): Path<String>,
+    Id(id): Id<ConversationId>,
 ) -> Result<Json<MessageList>, Error> {
-    let messages = messages::list(
-        state.ctx(),
-        &authed.principal,
-        parse_id(&id, "conversation")?,
-    )
-    .await?;
+    let messages = messages::list(state.ctx(), &authed.principal, id).await?;
     Ok(Json(MessageList { messages }))
 }
 
@@ -315,16 +281,10 @@ pub async fn messages(
 pub async fn post_message(
     State(state): State<AppState>,
     authed: Authed,
-    Path(id): Path<String>,
+    Id(id): Id<ConversationId>,
     ApiJson(req): ApiJson<PostMessage>,
 ) -> Result<(StatusCode, Json<Message>), Error> {
-    let message = messages::post(
-        state.ctx(),
-        &authed.principal,
-        parse_id(&id, "conversation")?,
-        &req.body,
-    )
-    .await?;
+    let message = messages::post(state.ctx(), &authed.principal, id, &req.body).await?;
     Ok((StatusCode::CREATED, Json(message)))
 }
 
@@ -345,14 +305,9 @@ pub async fn post_message(
 pub async fn permissions(
     State(state): State<AppState>,
     authed: Authed,
-    Path(id): Path<String>,
+    Id(id): Id<ConversationId>,
 ) -> Result<Json<convene_proto::policy::PermissionList>, Error> {
-    let permissions = participants::permissions(
-        state.ctx(),
-        &authed.principal,
-        parse_id(&id, "conversation")?,
-    )
-    .await?;
+    let permissions = participants::permissions(state.ctx(), &authed.principal, id).await?;
     Ok(Json(convene_proto::policy::PermissionList { permissions }))
 }
 
@@ -374,14 +329,9 @@ pub async fn permissions(
 pub async fn events(
     State(state): State<AppState>,
     authed: Authed,
-    Path(id): Path<String>,
+    Id(id): Id<ConversationId>,
 ) -> Result<Json<EventList>, Error> {
-    let events = messages::events(
-        state.ctx(),
-        &authed.principal,
-        parse_id(&id, "conversation")?,
-    )
-    .await?;
+    let events = messages::events(state.ctx(), &authed.principal, id).await?;
     Ok(Json(EventList { events }))
 }
 
@@ -408,14 +358,9 @@ pub async fn events(
 pub async fn screen(
     State(state): State<AppState>,
     authed: Authed,
-    Path(id): Path<String>,
+    Id(id): Id<ConversationId>,
 ) -> Result<Json<convene_proto::screen::ScreenPage>, Error> {
     Ok(Json(
-        crate::service::screen::screen(
-            state.ctx(),
-            &authed.principal,
-            parse_id(&id, "conversation")?,
-        )
-        .await?,
+        crate::service::screen::screen(state.ctx(), &authed.principal, id).await?,
     ))
 }

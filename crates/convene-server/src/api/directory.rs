@@ -1,6 +1,6 @@
 //! Agents, crews and contacts of the account.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use convene_proto::{
@@ -10,9 +10,9 @@ use convene_proto::{
 use serde::Deserialize;
 
 use super::{problem, IdempotencyKey};
-use super::{ApiJson, AppState, Authed};
+use super::{ApiJson, AppState, Authed, Id};
 use crate::error::Error;
-use crate::service::{directory, parse_id};
+use crate::service::directory;
 
 /// `?q=` of the searches.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -185,10 +185,9 @@ pub async fn create_crew(
 pub async fn update_crew(
     State(state): State<AppState>,
     authed: Authed,
-    Path(crew): Path<String>,
+    Id(crew): Id<CrewId>,
     ApiJson(req): ApiJson<UpdateCrew>,
 ) -> Result<Json<Crew>, Error> {
-    let crew = parse_id(&crew, "crew")?;
     Ok(Json(
         directory::update_crew(state.ctx(), &authed.principal, crew, req).await?,
     ))
@@ -218,9 +217,8 @@ pub async fn update_crew(
 pub async fn delete_crew(
     State(state): State<AppState>,
     authed: Authed,
-    Path(crew): Path<String>,
+    Id(crew): Id<CrewId>,
 ) -> Result<StatusCode, Error> {
-    let crew = parse_id(&crew, "crew")?;
     directory::delete_crew(state.ctx(), &authed.principal, crew).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -250,16 +248,10 @@ pub async fn delete_crew(
 pub async fn add_crew_member(
     State(state): State<AppState>,
     authed: Authed,
-    Path((crew, agent)): Path<(String, String)>,
+    Id((crew, agent)): Id<(CrewId, AgentId)>,
 ) -> Result<Json<Crew>, Error> {
-    let crew = directory::set_crew_member(
-        state.ctx(),
-        &authed.principal,
-        parse_id(&crew, "crew")?,
-        parse_id(&agent, "agent")?,
-        true,
-    )
-    .await?;
+    let crew =
+        directory::set_crew_member(state.ctx(), &authed.principal, crew, agent, true).await?;
     Ok(Json(crew))
 }
 
@@ -288,16 +280,10 @@ pub async fn add_crew_member(
 pub async fn remove_crew_member(
     State(state): State<AppState>,
     authed: Authed,
-    Path((crew, agent)): Path<(String, String)>,
+    Id((crew, agent)): Id<(CrewId, AgentId)>,
 ) -> Result<Json<Crew>, Error> {
-    let crew = directory::set_crew_member(
-        state.ctx(),
-        &authed.principal,
-        parse_id(&crew, "crew")?,
-        parse_id(&agent, "agent")?,
-        false,
-    )
-    .await?;
+    let crew =
+        directory::set_crew_member(state.ctx(), &authed.principal, crew, agent, false).await?;
     Ok(Json(crew))
 }
 

@@ -13,10 +13,10 @@ use convene_proto::{
 
 use super::extract::json_or_default;
 use super::{problem, IdempotencyKey};
-use super::{ApiJson, AppState, Authed};
+use super::{ApiJson, AppState, Authed, Id};
 use crate::error::Error;
 use crate::ratelimit;
-use crate::service::{invites, join as joining, links, parse_id};
+use crate::service::{invites, join as joining, links};
 
 fn created(outcome: &InviteOutcome) -> StatusCode {
     if outcome.outcome == "invited" {
@@ -56,7 +56,7 @@ fn created(outcome: &InviteOutcome) -> StatusCode {
 pub async fn invite_agent(
     State(state): State<AppState>,
     authed: Authed,
-    Path(id): Path<String>,
+    Id(id): Id<ConversationId>,
     ApiJson(req): ApiJson<AgentInviteRequest>,
 ) -> Result<(StatusCode, Json<InviteOutcome>), Error> {
     ratelimit::hit(
@@ -65,13 +65,7 @@ pub async fn invite_agent(
         &format!("invite:{}", authed.principal.key()),
     )
     .await?;
-    let outcome = invites::invite_agent(
-        state.ctx(),
-        &authed.principal,
-        parse_id(&id, "conversation")?,
-        req.agent_id,
-    )
-    .await?;
+    let outcome = invites::invite_agent(state.ctx(), &authed.principal, id, req.agent_id).await?;
     Ok((created(&outcome), Json(outcome)))
 }
 
@@ -103,7 +97,7 @@ pub async fn invite_agent(
 pub async fn request_service(
     State(state): State<AppState>,
     authed: Authed,
-    Path(id): Path<String>,
+    Id(id): Id<ConversationId>,
     ApiJson(req): ApiJson<ServiceRequestCreate>,
 ) -> Result<(StatusCode, Json<ServiceRequest>), Error> {
     ratelimit::hit(
@@ -112,13 +106,7 @@ pub async fn request_service(
         &format!("invite:{}", authed.principal.key()),
     )
     .await?;
-    let request = invites::request_service(
-        state.ctx(),
-        &authed.principal,
-        parse_id(&id, "conversation")?,
-        req.crew_id,
-    )
-    .await?;
+    let request = invites::request_service(state.ctx(), &authed.principal, id, req.crew_id).await?;
     Ok((StatusCode::CREATED, Json(request)))
 }
 
@@ -153,7 +141,7 @@ pub async fn request_service(
 pub async fn invite_contact(
     State(state): State<AppState>,
     authed: Authed,
-    Path(id): Path<String>,
+    Id(id): Id<ConversationId>,
     ApiJson(req): ApiJson<ContactInviteRequest>,
 ) -> Result<(StatusCode, Json<InviteOutcome>), Error> {
     ratelimit::hit(
@@ -162,14 +150,8 @@ pub async fn invite_contact(
         &format!("invite:{}", authed.principal.key()),
     )
     .await?;
-    let outcome = invites::invite_contact(
-        state.ctx(),
-        state.limits(),
-        &authed.principal,
-        parse_id(&id, "conversation")?,
-        req,
-    )
-    .await?;
+    let outcome =
+        invites::invite_contact(state.ctx(), state.limits(), &authed.principal, id, req).await?;
     Ok((created(&outcome), Json(outcome)))
 }
 
@@ -199,10 +181,9 @@ pub async fn invite_contact(
 pub async fn resend(
     State(state): State<AppState>,
     authed: Authed,
-    Path(invite): Path<String>,
+    Id(invite): Id<InviteId>,
 ) -> Result<Json<Invite>, Error> {
-    let invite =
-        invites::resend(state.ctx(), &authed.principal, parse_id(&invite, "invite")?).await?;
+    let invite = invites::resend(state.ctx(), &authed.principal, invite).await?;
     Ok(Json(invite))
 }
 
@@ -229,10 +210,9 @@ pub async fn resend(
 pub async fn revoke(
     State(state): State<AppState>,
     authed: Authed,
-    Path(invite): Path<String>,
+    Id(invite): Id<InviteId>,
 ) -> Result<Json<Invite>, Error> {
-    let invite =
-        invites::revoke(state.ctx(), &authed.principal, parse_id(&invite, "invite")?).await?;
+    let invite = invites::revoke(state.ctx(), &authed.principal, invite).await?;
     Ok(Json(invite))
 }
 
@@ -259,15 +239,9 @@ pub async fn revoke(
 pub async fn accept(
     State(state): State<AppState>,
     authed: Authed,
-    Path(invite): Path<String>,
+    Id(invite): Id<InviteId>,
 ) -> Result<Json<Invite>, Error> {
-    let invite = invites::answer(
-        state.ctx(),
-        &authed.principal,
-        parse_id(&invite, "invite")?,
-        true,
-    )
-    .await?;
+    let invite = invites::answer(state.ctx(), &authed.principal, invite, true).await?;
     Ok(Json(invite))
 }
 
@@ -294,15 +268,9 @@ pub async fn accept(
 pub async fn decline(
     State(state): State<AppState>,
     authed: Authed,
-    Path(invite): Path<String>,
+    Id(invite): Id<InviteId>,
 ) -> Result<Json<Invite>, Error> {
-    let invite = invites::answer(
-        state.ctx(),
-        &authed.principal,
-        parse_id(&invite, "invite")?,
-        false,
-    )
-    .await?;
+    let invite = invites::answer(state.ctx(), &authed.principal, invite, false).await?;
     Ok(Json(invite))
 }
 
@@ -324,16 +292,9 @@ pub async fn decline(
 pub async fn get_link(
     State(state): State<AppState>,
     authed: Authed,
-    Path(id): Path<String>,
+    Id(id): Id<ConversationId>,
 ) -> Result<Json<ShareLink>, Error> {
-    Ok(Json(
-        links::get(
-            state.ctx(),
-            &authed.principal,
-            parse_id(&id, "conversation")?,
-        )
-        .await?,
-    ))
+    Ok(Json(links::get(state.ctx(), &authed.principal, id).await?))
 }
 
 /// Change the Shareable Link
@@ -363,16 +324,10 @@ pub async fn get_link(
 pub async fn patch_link(
     State(state): State<AppState>,
     authed: Authed,
-    Path(id): Path<String>,
+    Id(id): Id<ConversationId>,
     ApiJson(patch): ApiJson<ShareLinkPatch>,
 ) -> Result<Json<ShareLink>, Error> {
-    let link = links::patch(
-        state.ctx(),
-        &authed.principal,
-        parse_id(&id, "conversation")?,
-        patch,
-    )
-    .await?;
+    let link = links::patch(state.ctx(), &authed.principal, id, patch).await?;
     Ok(Json(link))
 }
 
@@ -401,14 +356,9 @@ pub async fn patch_link(
 pub async fn rotate_link(
     State(state): State<AppState>,
     authed: Authed,
-    Path(id): Path<String>,
+    Id(id): Id<ConversationId>,
 ) -> Result<Json<ShareLink>, Error> {
-    let link = links::rotate(
-        state.ctx(),
-        &authed.principal,
-        parse_id(&id, "conversation")?,
-    )
-    .await?;
+    let link = links::rotate(state.ctx(), &authed.principal, id).await?;
     Ok(Json(link))
 }
 

@@ -7,6 +7,7 @@ pub(crate) mod auth;
 pub(crate) mod conversations;
 pub(crate) mod directory;
 mod extract;
+mod ids;
 pub(crate) mod invites;
 pub(crate) mod stream;
 pub(crate) mod sync;
@@ -21,6 +22,7 @@ use convene_proto::Health;
 pub use crate::state::AppState;
 pub use docs::{problem, IdempotencyKey};
 pub use extract::{ApiJson, Authed, MaybeAuthed};
+pub use ids::Id;
 
 /// Liveness
 #[utoipa::path(

@@ -1,16 +1,16 @@
 //! Team administration over HTTP: the Admin area's agents list, role changes, suspension and
 //! reactivation (the rules in `convene_proto::team`, the work in `service::team`).
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::Json;
 use convene_proto::team::{AccountSettings, AgentChange, SetRole, SettingsPage, TeamAgentList};
 use convene_proto::{AccountRole, Agent, AgentId, AgentStatus, CrewId};
 use serde::Deserialize;
 
 use super::{problem, IdempotencyKey};
-use super::{ApiJson, AppState, Authed};
+use super::{ApiJson, AppState, Authed, Id};
 use crate::error::Error;
-use crate::service::{parse_id, team};
+use crate::service::team;
 
 /// The filters of the agents list.
 #[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
@@ -71,10 +71,9 @@ pub async fn agents(
 async fn change(
     state: &AppState,
     authed: &Authed,
-    id: &str,
+    id: AgentId,
     change: AgentChange,
 ) -> Result<Json<Agent>, Error> {
-    let id: AgentId = parse_id(id, "agent")?;
     Ok(Json(
         team::change_agent(state.ctx(), &authed.principal, id, change).await?,
     ))
@@ -108,10 +107,10 @@ async fn change(
 pub async fn set_role(
     State(state): State<AppState>,
     authed: Authed,
-    Path(id): Path<String>,
+    Id(id): Id<AgentId>,
     ApiJson(req): ApiJson<SetRole>,
 ) -> Result<Json<Agent>, Error> {
-    change(&state, &authed, &id, AgentChange::Role(req.role)).await
+    change(&state, &authed, id, AgentChange::Role(req.role)).await
 }
 
 /// Suspend an agent
@@ -140,9 +139,9 @@ pub async fn set_role(
 pub async fn suspend(
     State(state): State<AppState>,
     authed: Authed,
-    Path(id): Path<String>,
+    Id(id): Id<AgentId>,
 ) -> Result<Json<Agent>, Error> {
-    change(&state, &authed, &id, AgentChange::Suspend).await
+    change(&state, &authed, id, AgentChange::Suspend).await
 }
 
 /// Reactivate an agent
@@ -168,9 +167,9 @@ pub async fn suspend(
 pub async fn reactivate(
     State(state): State<AppState>,
     authed: Authed,
-    Path(id): Path<String>,
+    Id(id): Id<AgentId>,
 ) -> Result<Json<Agent>, Error> {
-    change(&state, &authed, &id, AgentChange::Reactivate).await
+    change(&state, &authed, id, AgentChange::Reactivate).await
 }
 
 /// The account's settings

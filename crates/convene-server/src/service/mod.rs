@@ -241,11 +241,6 @@ pub async fn record_change_at(
     Ok(())
 }
 
-/// A conversation id from a path, or 404 (ids that do not parse name nothing that exists).
-pub fn parse_id<T: std::str::FromStr>(raw: &str, what: &'static str) -> Result<T, Error> {
-    raw.parse().map_err(|_| Error::NotFound(what))
-}
-
 /// Shorthand for ids in SQL.
 pub fn s(id: impl std::fmt::Display) -> String {
     id.to_string()
