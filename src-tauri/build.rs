@@ -26,6 +26,7 @@ fn main() {
         "join_link",
         "team_request",
         "export_audit",
+        "change_password",
         "password_reset",
         "startup_rendered",
         "take_early_events",

@@ -321,6 +321,12 @@ pub async fn export_audit(
     Ok(path.display().to_string())
 }
 
+/// "Change password" in the top bar (agents).
+#[tauri::command]
+pub async fn change_password(client: ClientState<'_>, current: String, new: String) -> Result<()> {
+    Ok(client.change_password(&current, &new).await?)
+}
+
 /// "Forgot password?" on the sign-in screen: the server emails a link (same answer for any address).
 #[tauri::command]
 pub async fn password_reset(

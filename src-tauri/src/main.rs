@@ -103,6 +103,7 @@ fn main() {
             commands::join_link,
             commands::team_request,
             commands::export_audit,
+            commands::change_password,
             commands::password_reset,
             startup::startup_rendered,
             mailbox::take_early_events,

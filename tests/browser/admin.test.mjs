@@ -167,3 +167,26 @@ test("an admin reads the audit log in the browser, pages older entries, filters 
   const chloe = await api(server.url).login("chloe@demo.convene.test");
   assert.equal((await chloe.get("/team/audit")).status, 403);
 });
+
+test("an agent changes their password in the browser: a wrong current one is named, the new one signs in, other devices are signed out and this page stays", async () => {
+  const elsewhere = await api(server.url).login("dev@demo.convene.test");
+  const page = await signedIn("dev@demo.convene.test");
+  await page.getByRole("button", { name: "Change password" }).click();
+  const dialog = page.getByRole("dialog", { name: "Change password" });
+  await dialog.getByLabel("Current password").fill("not-my-password");
+  await dialog.getByLabel("New password", { exact: true }).fill("dev-chose-this");
+  await dialog.getByLabel("The same again").fill("dev-chose-this");
+  await dialog.getByRole("button", { name: "Change password" }).click();
+  assert.equal(await dialog.getByRole("alert").textContent(), "The current password is not right");
+  assert.equal((await elsewhere.get("/me")).status, 200, "a refused change ends nothing");
+
+  await dialog.getByLabel("Current password").fill("convene-demo");
+  await dialog.getByRole("button", { name: "Change password" }).click();
+  await dialog.waitFor({ state: "detached" });
+  assert.match(await page.locator("#toast").textContent(), /Password changed/);
+  assert.equal((await elsewhere.get("/me")).status, 401, "the other device is signed out");
+  await page.getByRole("button", { name: "Change password" }).waitFor();
+  assert.equal(await page.getByTestId("connection-status").textContent(), "Online", "this page stays signed in");
+  await assert.rejects(api(server.url).login("dev@demo.convene.test"), /login/);
+  await api(server.url).login("dev@demo.convene.test", "dev-chose-this");
+});

@@ -76,6 +76,8 @@ export interface Backend {
   /** Saves the audit log's export (everything matching `filter`): into the Downloads folder on
    * desktop, as a browser download on the web. Answers where it went (path or file name). */
   exportAudit(filter: AuditFilter, format: AuditFormat): Promise<string>;
+  /** "Change password" (agents): the server checks the current one; other sessions end. */
+  changePassword(current: string, next: string): Promise<void>;
   /** Startup telemetry: the conversation list (of `conversations` entries) was painted for the first time. */
   startupRendered(conversations: number): Promise<void>;
   /**

@@ -250,6 +250,23 @@ impl Client {
         Api::new(server_url, None)?.password_reset(email).await
     }
 
+    /// "Change password" (agents): proves the current password and sets the new one. The server
+    /// ends the agent's other sessions; this one stays.
+    pub async fn change_password(&self, current: &str, new: &str) -> Result<(), ClientError> {
+        let body = serde_json::to_value(convene_proto::ChangePassword {
+            current_password: current.to_owned(),
+            new_password: new.to_owned(),
+        })
+        .map_err(|e| ClientError::Protocol(e.to_string()))?;
+        let key = new_key();
+        self.call(|api| async move {
+            api.perform(reqwest::Method::PUT, "/me/password", Some(&body), &key)
+                .await
+        })
+        .await
+        .map(|_| ())
+    }
+
     /// [`Client::sign_in`] to one of the accounts the email is an agent of (as the server's
     /// `choose_account` refusal listed them).
     pub async fn sign_in_to(

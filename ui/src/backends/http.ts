@@ -382,6 +382,10 @@ export class HttpBackend implements Backend {
     }
   }
 
+  changePassword(current: string, next: string): Promise<void> {
+    return this.call("PUT", "/me/password", { current_password: current, new_password: next });
+  }
+
   /** The export is fetched with the session (a bearer token a plain link would not carry) and
    * handed to the browser as a download. */
   async exportAudit(filter: AuditFilter, format: AuditFormat): Promise<string> {

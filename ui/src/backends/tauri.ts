@@ -101,6 +101,9 @@ export class TauriBackend implements Backend {
   exportAudit(filter: AuditFilter, format: AuditFormat): Promise<string> {
     return invoke("export_audit", { filter, format });
   }
+  changePassword(current: string, next: string): Promise<void> {
+    return invoke("change_password", { current, new: next });
+  }
   startupRendered(conversations: number): Promise<void> {
     return invoke("startup_rendered", { conversations });
   }

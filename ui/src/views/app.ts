@@ -21,7 +21,16 @@ const SEEN_KEY = "convene.seen";
 const LAST_KEY = "convene.last";
 
 // What each mounted component is given.
-type TopBarProps = { me: SessionInfo["me"]; state: SyncState | "loading"; pending: number; lastSynced: string | null; onsignout: () => void; onsigninagain: () => void; onadmin: () => void };
+type TopBarProps = {
+  me: SessionInfo["me"];
+  state: SyncState | "loading";
+  pending: number;
+  lastSynced: string | null;
+  onsignout: () => void;
+  onsigninagain: () => void;
+  onadmin: () => void;
+  onpassword: () => void;
+};
 type ConversationListProps = { entries: ListEntry[]; selected: string | null; seen: Record<string, string>; emptyText: string; onactivate: (id: string) => void };
 type ConversationProps = { backend: Backend; screen: ConversationScreen; isAgent: boolean; onback: () => void; onchanged: () => void };
 
@@ -93,6 +102,10 @@ export class AppView {
       onadmin: async () => {
         const { default: AdminArea } = await import("../components/admin/AdminArea.svelte");
         openDialog(AdminArea, (close) => ({ backend, onclose: close }));
+      },
+      onpassword: async () => {
+        const { default: ChangePassword } = await import("../components/ChangePassword.svelte");
+        openDialog(ChangePassword, (close) => ({ backend, onclose: close }));
       },
     });
     this.element = h(
