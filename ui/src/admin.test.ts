@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import type { Backend } from "./backend";
 import AdminAgents from "./components/admin/AdminAgents.svelte";
 import AdminAudit from "./components/admin/AdminAudit.svelte";
+import AdminCrews from "./components/admin/AdminCrews.svelte";
 import AdminSettings from "./components/admin/AdminSettings.svelte";
 import type { AuditEntry, AuditPage, TeamAgentList, TeamRequest } from "./types";
 import { dayRange } from "./team";
@@ -24,6 +25,7 @@ const list: TeamAgentList = {
       ],
       may_suspend: superOnly,
       may_reactivate: { allowed: false, why: "Already active" },
+      may_crew: superOnly,
     },
     {
       agent: { id: "a-2", email: "dev@x.test", name: "Dev Patel", role: "agent", status: "active" },
@@ -35,6 +37,7 @@ const list: TeamAgentList = {
       ],
       may_suspend: yes,
       may_reactivate: { allowed: false, why: "Already active" },
+      may_crew: yes,
     },
   ],
 };
@@ -184,5 +187,20 @@ describe("Admin → Audit log", () => {
     render(AdminAudit, { props: { backend: b } });
     expect((await view.findByRole("alert")).textContent).toBe("Only admins and SuperAdmins read the audit log");
     expect(view.queryByText("No change matches.")).toBeNull();
+  });
+});
+
+describe("Admin → Crews", () => {
+  it("greys out adding or removing a superadmin for an admin, with Rust's reason", async () => {
+    const crew = { id: "k-1", name: "Billing", call_to_action: "Ask billing", customer_requestable: false, available: true, members: [{ id: "a-1", name: "Ana Lima", email: "ana@x.test", role: "superadmin", status: "active" }] };
+    const b = backend((r) => (r.op === "crews" ? { crews: [crew] } : list));
+    render(AdminCrews, { props: { backend: b } });
+    const remove = await view.findByRole("button", { name: "Remove Ana Lima from Billing" });
+    expect((remove as HTMLButtonElement).disabled).toBe(true);
+    expect(remove.getAttribute("title")).toBe("Only SuperAdmins manage SuperAdmins");
+    expect(b.team).toHaveBeenCalledWith({ op: "agents", q: "", role: null, status: null, crew: null });
+    const add = view.getByRole("combobox", { name: "Add an agent to Billing" }) as HTMLSelectElement;
+    const dev = Array.from(add.options).find((o) => o.value === "a-2");
+    expect(dev?.disabled).toBe(false);
   });
 });

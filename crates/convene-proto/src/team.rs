@@ -70,6 +70,17 @@ pub fn may_read_audit(me: Option<AccountRole>) -> Result<(), TeamRefusal> {
     may_administer(me)
 }
 
+/// Whether `me` may put an agent whose role is `target` into a crew or take them out of one:
+/// admins manage crews, but whom a superadmin serves with is for superadmins to decide (SPEC §2:
+/// admins never manage superadmins).
+pub fn may_crew(me: Option<AccountRole>, target: AccountRole) -> Result<(), TeamRefusal> {
+    may_administer(me)?;
+    if target == AccountRole::SuperAdmin && me != Some(AccountRole::SuperAdmin) {
+        return Err(TeamRefusal::SuperAdminsOnly);
+    }
+    Ok(())
+}
+
 /// Whether `me` may create an agent with `role`.
 pub fn may_create(me: AccountRole, role: AccountRole) -> Result<(), TeamRefusal> {
     may_administer(Some(me))?;
@@ -147,6 +158,8 @@ pub struct TeamAgent {
     /// Suspend when active, Reactivate when suspended.
     pub may_suspend: Verdict,
     pub may_reactivate: Verdict,
+    /// Adding them to a crew or removing them from one.
+    pub may_crew: Verdict,
 }
 
 /// One role an agent could be given, and whether the viewer may give it.
@@ -196,12 +209,14 @@ impl TeamAgent {
                 why: Some("Already active".to_owned()),
             },
         };
+        let may_crew = may_crew(Some(me), agent.role).into();
         Self {
             agent,
             crews,
             roles,
             may_suspend,
             may_reactivate,
+            may_crew,
         }
     }
 }

@@ -662,3 +662,91 @@ pub async fn insert_crew(
     }
     Ok(id)
 }
+
+#[cfg(test)]
+mod migration_tests {
+    use sqlx::migrate::Migrator;
+    use sqlx::{Connection, Row};
+
+    /// The crew table's rebuild (0012) on a database that has crews, members and service
+    /// requests: every row and link survives, foreign keys hold and are on again, and a deleted
+    /// crew's name is free while a live one's is not.
+    #[tokio::test]
+    async fn the_crew_rebuild_keeps_every_row_and_link() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = format!("sqlite://{}?mode=rwc", dir.path().join("old.db").display());
+        let mut conn = sqlx::SqliteConnection::connect(&url).await.expect("open");
+        sqlx::raw_sql("PRAGMA foreign_keys = ON")
+            .execute(&mut conn)
+            .await
+            .expect("pragma");
+        let all = sqlx::migrate!("migrations/sqlite");
+        let before: Vec<_> = all.iter().filter(|m| m.version < 12).cloned().collect();
+        let old = Migrator {
+            migrations: std::borrow::Cow::Owned(before),
+            ..Migrator::DEFAULT
+        };
+        old.run(&mut conn).await.expect("the old schema");
+        sqlx::raw_sql(
+            "INSERT INTO accounts (id, name, created_at) VALUES ('acc', 'Acme', 1);
+             INSERT INTO agents (id, account_id, email, name, role, status, password_hash, created_at)
+                 VALUES ('ag', 'acc', 'a@x.test', 'Ana', 'agent', 'active', 'h', 1);
+             INSERT INTO crews (id, account_id, name, call_to_action, customer_requestable, created_at, deleted_at)
+                 VALUES ('live', 'acc', 'Billing', 'Ask billing', 1, 1, NULL),
+                        ('gone', 'acc', 'Returns', 'Return it', 0, 1, 5);
+             INSERT INTO crew_members (crew_id, agent_id) VALUES ('live', 'ag'), ('gone', 'ag');
+             INSERT INTO conversations (id, account_id, subject, status, created_by, created_at, updated_at)
+                 VALUES ('conv', 'acc', 'Lamp', 'open', 'ag', 1, 1);
+             INSERT INTO service_requests (id, conversation_id, crew_id, requested_by_agent, notified, status, created_at)
+                 VALUES ('req', 'conv', 'gone', 'ag', 0, 'open', 1);",
+        )
+        .execute(&mut conn)
+        .await
+        .expect("rows at the old schema");
+
+        all.run(&mut conn).await.expect("the rebuild");
+        let crews: Vec<(String, String, Option<i64>)> =
+            sqlx::query("SELECT id, name, deleted_at FROM crews ORDER BY id")
+                .fetch_all(&mut conn)
+                .await
+                .expect("crews")
+                .into_iter()
+                .map(|r| (r.get(0), r.get(1), r.get(2)))
+                .collect();
+        assert_eq!(
+            crews,
+            vec![
+                ("gone".to_owned(), "Returns".to_owned(), Some(5)),
+                ("live".to_owned(), "Billing".to_owned(), None)
+            ]
+        );
+        let members: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM crew_members")
+            .fetch_one(&mut conn)
+            .await
+            .expect("members");
+        assert_eq!(members, 2, "no member was cascaded away");
+        let broken = sqlx::query("PRAGMA foreign_key_check")
+            .fetch_all(&mut conn)
+            .await
+            .expect("check");
+        assert!(broken.is_empty(), "{} broken references", broken.len());
+        let on: i64 = sqlx::query_scalar("PRAGMA foreign_keys")
+            .fetch_one(&mut conn)
+            .await
+            .expect("pragma");
+        assert_eq!(on, 1, "foreign keys are enforced again");
+        sqlx::query("INSERT INTO crews (id, account_id, name, call_to_action, created_at) VALUES ('new', 'acc', 'Returns', 'x', 2)")
+            .execute(&mut conn)
+            .await
+            .expect("a deleted crew's name is free");
+        let taken = sqlx::query("INSERT INTO crews (id, account_id, name, call_to_action, created_at) VALUES ('dup', 'acc', 'Billing', 'x', 2)")
+            .execute(&mut conn)
+            .await;
+        assert!(taken.is_err(), "a live crew's name is taken");
+        let orphan =
+            sqlx::query("INSERT INTO crew_members (crew_id, agent_id) VALUES ('nowhere', 'ag')")
+                .execute(&mut conn)
+                .await;
+        assert!(orphan.is_err(), "references to crews are still enforced");
+    }
+}

@@ -463,3 +463,242 @@ async fn the_account_setting_can_stop_contacts_inviting_contacts() {
         .await
         .problem(403, "forbidden");
 }
+
+/// Team administration: SPEC §2's last row ("superadmins manage everyone, admins manage agents and
+/// crews but never superadmins"), every persona against every operation of the Admin area, each
+/// on targets made fresh for it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum TeamAct {
+    ListAgents,
+    CreateAgent,
+    CreateSuperAdmin,
+    MakeAgentAdmin,
+    DemoteSuperAdmin,
+    SuspendAgent,
+    SuspendSuperAdmin,
+    ReactivateAgent,
+    CreateCrew,
+    EditCrew,
+    DeleteCrew,
+    AddAgentToCrew,
+    AddSuperAdminToCrew,
+    RemoveSuperAdminFromCrew,
+    ReadSettings,
+    ChangeSettings,
+    ReadAuditLog,
+    ExportAuditLog,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum TeamPersona {
+    SuperAdmin,
+    Admin,
+    Agent,
+    Contact,
+    Stranger,
+}
+
+fn team_expected(p: TeamPersona, a: TeamAct) -> Result<(), u16> {
+    use TeamAct::*;
+    use TeamPersona::*;
+    match p {
+        Stranger => Err(401),
+        Agent | Contact => Err(403),
+        SuperAdmin => Ok(()),
+        Admin => match a {
+            CreateSuperAdmin
+            | DemoteSuperAdmin
+            | SuspendSuperAdmin
+            | AddSuperAdminToCrew
+            | RemoveSuperAdminFromCrew
+            | ChangeSettings => Err(403),
+            _ => Ok(()),
+        },
+    }
+}
+
+#[tokio::test]
+async fn every_persona_against_every_team_operation_matches_the_table() {
+    let sink = SmtpSink::start().await;
+    let t = TestServer::start_with(Some(&sink), |c| {
+        c.limits = convene_server::ratelimit::Limits::scaled(100)
+    })
+    .await;
+    let ana = t.agent("ana@demo.convene.test").await;
+    let ben = t.agent("ben@demo.convene.test").await;
+    let chloe = t.agent("chloe@demo.convene.test").await;
+    let conversation = ana.new_conversation("Team table").await;
+    let contact = t
+        .seat_contact(&sink, &ana, &conversation, "carla@example.com")
+        .await;
+    let stranger = t.anonymous();
+    let mut n = 0;
+    let mut fresh_agent = |role: &'static str| {
+        n += 1;
+        let ana = &ana;
+        async move {
+            let made = ana
+                .post(
+                    "/api/v1/agents",
+                    json!({"email": format!("target{n}@demo.convene.test"), "name": format!("Target {n}"), "role": role, "password": "long-password-1"}),
+                )
+                .await;
+            made.ok()["id"].as_str().expect("id").to_owned()
+        }
+    };
+    let mut m = 0;
+    let mut fresh_crew = || {
+        m += 1;
+        let ana = &ana;
+        async move {
+            let made = ana
+                .post(
+                    "/api/v1/crews",
+                    json!({"name": format!("Crew {m}"), "call_to_action": "Ask"}),
+                )
+                .await;
+            made.ok()["id"].as_str().expect("id").to_owned()
+        }
+    };
+    let settings = json!({"contacts_may_invite": true, "email_from_name": null, "email_from_address": null, "invite_ttl_days": 10});
+    let personas = [
+        (TeamPersona::SuperAdmin, &ana),
+        (TeamPersona::Admin, &ben),
+        (TeamPersona::Agent, &chloe),
+        (TeamPersona::Contact, &contact),
+        (TeamPersona::Stranger, &stranger),
+    ];
+    use TeamAct::*;
+    let acts = [
+        ListAgents,
+        CreateAgent,
+        CreateSuperAdmin,
+        MakeAgentAdmin,
+        DemoteSuperAdmin,
+        SuspendAgent,
+        SuspendSuperAdmin,
+        ReactivateAgent,
+        CreateCrew,
+        EditCrew,
+        DeleteCrew,
+        AddAgentToCrew,
+        AddSuperAdminToCrew,
+        RemoveSuperAdminFromCrew,
+        ReadSettings,
+        ChangeSettings,
+        ReadAuditLog,
+        ExportAuditLog,
+    ];
+    let mut wrong = Vec::new();
+    let mut k = 0;
+    for (persona, api) in personas {
+        for act in acts {
+            k += 1;
+            let answer: Answer = match act {
+                ListAgents => api.get("/api/v1/team/agents").await,
+                CreateAgent | CreateSuperAdmin => {
+                    let role = if act == CreateAgent {
+                        "agent"
+                    } else {
+                        "superadmin"
+                    };
+                    api.post(
+                        "/api/v1/agents",
+                        json!({"email": format!("new{k}@demo.convene.test"), "name": format!("New {k}"), "role": role}),
+                    )
+                    .await
+                }
+                MakeAgentAdmin => {
+                    let id = fresh_agent("agent").await;
+                    api.put(
+                        &format!("/api/v1/agents/{id}/role"),
+                        json!({"role": "admin"}),
+                    )
+                    .await
+                }
+                DemoteSuperAdmin => {
+                    let id = fresh_agent("superadmin").await;
+                    api.put(
+                        &format!("/api/v1/agents/{id}/role"),
+                        json!({"role": "agent"}),
+                    )
+                    .await
+                }
+                SuspendAgent | SuspendSuperAdmin => {
+                    let id = fresh_agent(if act == SuspendAgent {
+                        "agent"
+                    } else {
+                        "superadmin"
+                    })
+                    .await;
+                    api.post(&format!("/api/v1/agents/{id}/suspend"), json!({}))
+                        .await
+                }
+                ReactivateAgent => {
+                    let id = fresh_agent("agent").await;
+                    ana.post(&format!("/api/v1/agents/{id}/suspend"), json!({}))
+                        .await
+                        .ok();
+                    api.post(&format!("/api/v1/agents/{id}/reactivate"), json!({}))
+                        .await
+                }
+                CreateCrew => {
+                    api.post(
+                        "/api/v1/crews",
+                        json!({"name": format!("By {k}"), "call_to_action": "Ask"}),
+                    )
+                    .await
+                }
+                EditCrew => {
+                    let crew = fresh_crew().await;
+                    api.patch(
+                        &format!("/api/v1/crews/{crew}"),
+                        json!({"name": format!("Renamed {k}")}),
+                    )
+                    .await
+                }
+                DeleteCrew => {
+                    let crew = fresh_crew().await;
+                    api.delete(&format!("/api/v1/crews/{crew}")).await
+                }
+                AddAgentToCrew | AddSuperAdminToCrew => {
+                    let crew = fresh_crew().await;
+                    let id = fresh_agent(if act == AddAgentToCrew {
+                        "agent"
+                    } else {
+                        "superadmin"
+                    })
+                    .await;
+                    api.put(&format!("/api/v1/crews/{crew}/members/{id}"), json!({}))
+                        .await
+                }
+                RemoveSuperAdminFromCrew => {
+                    let crew = fresh_crew().await;
+                    let id = fresh_agent("superadmin").await;
+                    ana.put(&format!("/api/v1/crews/{crew}/members/{id}"), json!({}))
+                        .await
+                        .ok();
+                    api.delete(&format!("/api/v1/crews/{crew}/members/{id}"))
+                        .await
+                }
+                ReadSettings => api.get("/api/v1/team/settings").await,
+                ChangeSettings => api.put("/api/v1/team/settings", settings.clone()).await,
+                ReadAuditLog => api.get("/api/v1/team/audit").await,
+                ExportAuditLog => api.get("/api/v1/team/audit/export?format=json").await,
+            };
+            let got = if (200..300).contains(&answer.status) {
+                Ok(())
+            } else {
+                Err(answer.status)
+            };
+            let want = team_expected(persona, act);
+            if got != want {
+                wrong.push(format!(
+                    "{persona:?} {act:?}: expected {want:?}, got {got:?} {}",
+                    answer.body
+                ));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}

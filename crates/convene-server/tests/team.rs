@@ -592,4 +592,118 @@ async fn crews_are_renamed_opened_to_customers_and_deleted_and_their_requests_st
         "the earlier request still names its crew: {}",
         screen.body
     );
+
+    // The name is free again: a new crew may take it, and then it is taken.
+    let successor = ben
+        .post(
+            "/api/v1/crews",
+            json!({"name": "Returns & Refunds", "call_to_action": "Return it"}),
+        )
+        .await;
+    assert_eq!(successor.status, 201, "{}", successor.body);
+    assert_ne!(successor.body["id"], crew_id.as_str());
+    let twice = ben
+        .post(
+            "/api/v1/crews",
+            json!({"name": "Returns & Refunds", "call_to_action": "Return it"}),
+        )
+        .await;
+    assert_eq!(twice.status, 409, "{}", twice.body);
+    let billing = id_of_crew(&ana, "Billing").await;
+    let onto = ben
+        .patch(
+            &format!("/api/v1/crews/{billing}"),
+            json!({"name": "Returns & Refunds"}),
+        )
+        .await;
+    assert_eq!(onto.status, 409, "{}", onto.body);
+    let screen = ana
+        .get(&format!("/api/v1/conversations/{conversation}/screen"))
+        .await;
+    assert!(screen.ok().to_string().contains("Returns & Refunds"));
+}
+
+async fn id_of_crew(api: &Api, name: &str) -> String {
+    api.get("/api/v1/crews").await.ok()["crews"]
+        .as_array()
+        .expect("crews")
+        .iter()
+        .find(|c| c["name"] == name)
+        .expect("the crew")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned()
+}
+
+/// "Contacts may invite contacts" is part of every contact's verdicts: turning it off reaches
+/// their open apps at once (a stream frame, then the sync brings the conversation again with the
+/// new verdict), and their screen greys Invite out; turning it on gives it back.
+#[tokio::test]
+async fn the_contacts_may_invite_switch_reaches_the_contacts_apps_at_once() {
+    let sink = convene_testkit::SmtpSink::start().await;
+    let t = TestServer::start(Some(&sink)).await;
+    let ana = t.agent("ana@demo.convene.test").await;
+    let conversation = ana.new_conversation("Customers inviting customers").await;
+    let carla = t
+        .seat_contact(&sink, &ana, &conversation, "carla@example.com")
+        .await;
+    let may_invite = |page: &Value| {
+        page["conversations"]
+            .as_array()
+            .expect("conversations")
+            .iter()
+            .find(|c| c["conversation"]["id"] == conversation.as_str())
+            .map(|c| c["me"]["contacts_may_invite"].clone())
+    };
+    let first = carla.get("/api/v1/sync").await.ok().clone();
+    assert_eq!(may_invite(&first), Some(json!(true)));
+    let mut cursor = first["cursor"].as_str().expect("cursor").to_owned();
+    let mut stream = carla.stream().await;
+    let updated_at = |list: &Value| {
+        list["conversations"]
+            .as_array()
+            .expect("conversations")
+            .iter()
+            .find(|c| c["id"] == conversation.as_str())
+            .expect("listed")["updated_at"]
+            .clone()
+    };
+    let before = updated_at(ana.get("/api/v1/conversations").await.ok());
+
+    for on in [false, true] {
+        let set = ana
+            .put(
+                "/api/v1/team/settings",
+                json!({"contacts_may_invite": on, "email_from_name": null, "email_from_address": null, "invite_ttl_days": null}),
+            )
+            .await;
+        assert_eq!(set.status, 200, "{}", set.body);
+        let frame = stream.expect("changed", Duration::from_secs(5)).await;
+        assert_eq!(frame["conversation_id"], conversation.as_str());
+        let page = carla
+            .get(&format!("/api/v1/sync?cursor={cursor}"))
+            .await
+            .ok()
+            .clone();
+        assert_eq!(may_invite(&page), Some(json!(on)), "{page}");
+        cursor = page["cursor"].as_str().expect("cursor").to_owned();
+        let screen = carla
+            .get(&format!("/api/v1/conversations/{conversation}/screen"))
+            .await
+            .ok()
+            .clone();
+        let invite = screen["verdicts"]["permissions"]
+            .as_array()
+            .expect("permissions")
+            .iter()
+            .find(|p| p["action"] == "invite_contact")
+            .expect("the invite verdict")
+            .clone();
+        assert_eq!(invite["allowed"], json!(on), "{invite}");
+    }
+    // The switch does not move anyone's conversations in their lists.
+    assert_eq!(
+        updated_at(ana.get("/api/v1/conversations").await.ok()),
+        before
+    );
 }

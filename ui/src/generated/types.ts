@@ -754,7 +754,11 @@ roles: Array<RoleChoice>,
 /**
  * Suspend when active, Reactivate when suspended.
  */
-may_suspend: Verdict, may_reactivate: Verdict, };
+may_suspend: Verdict, may_reactivate: Verdict, 
+/**
+ * Adding them to a crew or removing them from one.
+ */
+may_crew: Verdict, };
 
 /**
  * `GET /api/v1/team/agents`: the account's agents, filtered, as the viewer may manage them.

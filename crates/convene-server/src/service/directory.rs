@@ -278,12 +278,18 @@ pub async fn set_crew_member(
                 .fetch_optional(&mut **tx)
                 .await?
                 .ok_or(Error::NotFound("crew"))?;
-            let agent_name: String = sqlx::query_scalar("SELECT name FROM agents WHERE id = $1 AND account_id = $2")
+            // Under the account's lock, as role changes are: the roles read here are current.
+            super::team::lock_account(tx, principal.account_id()).await?;
+            let me = super::team::me_now(tx, principal).await?;
+            let target = sqlx::query("SELECT name, role FROM agents WHERE id = $1 AND account_id = $2")
                 .bind(s(agent))
                 .bind(&account)
                 .fetch_optional(&mut **tx)
                 .await?
                 .ok_or(Error::NotFound("agent"))?;
+            let agent_name: String = target.get(0);
+            let target_role: AccountRole = rows::parse(target.get::<&str, _>(1))?;
+            convene_proto::team::may_crew(Some(me.role), target_role).map_err(super::team::refused)?;
             let changed = if add {
                 sqlx::query(
                     "INSERT INTO crew_members (crew_id, agent_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
@@ -343,12 +349,12 @@ pub async fn update_crew(
     let (name, cta) = (&name, &cta);
     ctx.change(move |tx| {
         Box::pin(async move {
-            // Crew names are unique in the account (deleted crews keep theirs, for the requests
-            // made to them). Asked first, so a taken name is a clear 409; two renames racing to
+            // Live crews' names are unique in the account (a deleted crew keeps its name for the
+            // requests made to them, but frees it). Asked first, so a taken name is a clear 409; two renames racing to
             // one name meet at the unique index, and the retry finds the winner here.
             if let Some(name) = name {
                 let taken = sqlx::query(
-                    "SELECT 1 FROM crews WHERE account_id = $1 AND name = $2 AND id <> $3",
+                    "SELECT 1 FROM crews WHERE account_id = $1 AND name = $2 AND id <> $3 AND deleted_at IS NULL",
                 )
                 .bind(s(principal.account_id()))
                 .bind(name)
@@ -359,7 +365,7 @@ pub async fn update_crew(
                     return Err(Error::Conflict {
                         field: Some("name".to_owned()),
                         message: format!(
-                            "a crew named {name} exists (or existed) in this account; choose another name"
+                            "a crew named {name} already exists; choose another name"
                         ),
                     });
                 }

@@ -9,6 +9,7 @@ use sqlx::{AnyConnection, Row};
 use super::audit::{self, Entry};
 use super::{s, Ctx, Principal};
 use crate::error::Error;
+use crate::tx::Tx;
 use crate::validate;
 
 /// Days an email invite lasts when the account sets nothing.
@@ -154,6 +155,24 @@ fn differences(ctx: &Ctx, before: &AccountSettings, after: &AccountSettings) -> 
     what
 }
 
+/// Every conversation with a contact in it comes again whole to whoever follows the feed: the
+/// contacts' verdicts ("Invite") read the switch. Their `updated_at` stays, so no list reorders.
+async fn reverdict_contacts(tx: &mut Tx<'_>, account: AccountId) -> Result<(), Error> {
+    sqlx::query(
+        "INSERT INTO changes (account_id, conversation_id, kind, created_at)
+         SELECT c.account_id, c.id, 'conversation', $2 FROM conversations c
+         WHERE c.account_id = $1
+           AND EXISTS (SELECT 1 FROM participants p
+                       WHERE p.conversation_id = c.id AND p.contact_id IS NOT NULL AND p.state = 'joined')",
+    )
+    .bind(s(account))
+    .bind(crate::clock::now_ms())
+    .execute(&mut **tx)
+    .await?;
+    tx.changed(account);
+    Ok(())
+}
+
 /// Replaces the settings (superadmins only); answers the page as it now is.
 pub async fn put(
     ctx: &Ctx,
@@ -183,6 +202,9 @@ pub async fn put(
                 .execute(&mut **tx)
                 .await?;
                 let after = read(tx, account).await?;
+                if before.contacts_may_invite != after.contacts_may_invite {
+                    reverdict_contacts(tx, account).await?;
+                }
                 let what = differences(ctx, &before, &after);
                 if !what.is_empty() {
                     let summary = format!("{} changed the settings: {}", principal.name(), what.join("; "));
