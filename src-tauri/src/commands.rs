@@ -184,10 +184,11 @@ pub fn conversation_screen(
 
 /// Queues any user action durably, then tries to send the queue.
 #[tauri::command]
-pub fn queue_action(client: ClientState<'_>, action: Action) -> Result<i64> {
-    let seq = client.enqueue(action)?;
-    background::flush_soon(client.inner().clone());
-    Ok(seq)
+pub async fn queue_action(
+    client: ClientState<'_>,
+    action: Action,
+) -> Result<convene_client::QueueOutcome> {
+    Ok(client.queue_and_send(action).await?)
 }
 
 #[tauri::command]

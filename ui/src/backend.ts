@@ -17,6 +17,7 @@ import type {
   SessionInfo,
   ShareLink,
   TeamRequest,
+  QueueOutcome,
   AuditFilter,
   AuditFormat,
 } from "./types";
@@ -52,7 +53,9 @@ export interface Backend {
   createConversation(subject: string): Promise<Conversation>;
   home(): Promise<Home>;
   conversation(id: string): Promise<ConversationScreen | null>;
-  queue(action: OutboxAction): Promise<number>;
+  /** Sends an action (the desktop queues it durably first) and answers what became of it: sent,
+   * refused, waiting for the server's `Retry-After`, or queued until the server is reachable. */
+  queue(action: OutboxAction): Promise<QueueOutcome>;
   postMessage(conversationId: string, body: string): Promise<number>;
   dismiss(seq: number): Promise<boolean>;
   retry(seq: number): Promise<boolean>;

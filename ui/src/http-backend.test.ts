@@ -166,6 +166,6 @@ describe("HttpBackend invites", () => {
     const invite = () => b.queue({ kind: "invite_contact", conversation_id: "c-1", request: { email: "carol@x.test" } });
     await expect(invite()).rejects.toEqual({ code: "already_joined", message: "Carol Jones is already in this conversation", field: "email" });
     await expect(invite()).rejects.toEqual({ code: "already_invited", message: "Carol Jones is already invited; use Resend Invite in People", field: "email" });
-    await expect(invite()).resolves.toBe(0);
+    await expect(invite()).resolves.toEqual({ seq: 0, state: "sent", reason: null, retry_after_secs: null });
   });
 });

@@ -38,6 +38,7 @@ function screen(): ConversationScreen {
     verdicts: {
       permissions: [],
       leave: { allowed: true, why: null },
+      hand_over: [],
       people: [
         { participant_id: "p1", remove: { allowed: false, why: "SuperAdmins and conversation owners" }, make_owner: { allowed: false, why: "Already an owner" } },
         { participant_id: "p2", remove: { allowed: false, why: "SuperAdmins and conversation owners" }, make_owner: { allowed: false, why: "Conversation owners and superadmins" } },
@@ -49,7 +50,7 @@ function screen(): ConversationScreen {
 }
 
 function backend() {
-  return { queue: vi.fn(async () => 1) } as unknown as Backend & { queue: ReturnType<typeof vi.fn> };
+  return { queue: vi.fn(async () => ({ seq: 1, state: "sent", reason: null, retry_after_secs: null })) } as unknown as Backend & { queue: ReturnType<typeof vi.fn> };
 }
 
 describe("the People panel", () => {
@@ -86,5 +87,31 @@ describe("the People panel", () => {
     expect(remove.getAttribute("title")).toBe("SuperAdmins and conversation owners");
     await user.click(view.getByRole("menuitem", { name: "Revoke invite" }));
     expect(b.queue).toHaveBeenCalledWith({ kind: "revoke_invite", conversation_id: "c-1", invite_id: "i-1" });
+  });
+
+  it("offers the last owner a hand-over: the new owner is made first, then the leave is queued", async () => {
+    const s = screen();
+    s.verdicts.leave = { allowed: false, why: "You are the last owner: make someone else an owner first" };
+    s.verdicts.hand_over = ["p2"];
+    const b = backend();
+    render(PeoplePanel, { props: { backend: b, screen: s } });
+    const user = userEvent.setup();
+    await user.click(view.getByRole("button", { name: "Leave conversation…" }));
+    const go = view.getByRole("button", { name: "Make owner and leave" }) as HTMLButtonElement;
+    expect(go.disabled).toBe(true);
+    await user.selectOptions(view.getByRole("combobox", { name: "New owner" }), "p2");
+    await user.click(go);
+    await vi.waitFor(() => expect(b.queue).toHaveBeenCalledTimes(2));
+    expect(b.queue.mock.calls[0][0]).toEqual({ kind: "make_owner", conversation_id: "c-1", participant_id: "p2" });
+    expect(b.queue.mock.calls[1][0]).toEqual({ kind: "leave", conversation_id: "c-1" });
+  });
+
+  it("keeps Leave greyed out with its reason when nobody could take over", () => {
+    const s = screen();
+    s.verdicts.leave = { allowed: false, why: "You are the last owner: make someone else an owner first" };
+    render(PeoplePanel, { props: { backend: backend(), screen: s } });
+    const leave = view.getByRole("button", { name: "Leave conversation" }) as HTMLButtonElement;
+    expect(leave.disabled).toBe(true);
+    expect(leave.getAttribute("title")).toBe("You are the last owner: make someone else an owner first");
   });
 });

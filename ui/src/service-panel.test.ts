@@ -18,6 +18,7 @@ function screenWith(updated: string, verdictAllowed = true): ConversationScreen 
     verdicts: {
       permissions: [{ action: "invite_agents", allowed: verdictAllowed, who_may: "Members of the conversation", why: verdictAllowed ? null : "Only members of the conversation can do this" }],
       leave: { allowed: false, why: "last owner" },
+      hand_over: [],
       people: [],
       invites: [],
     },

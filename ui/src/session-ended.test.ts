@@ -18,6 +18,7 @@ const queued: QueuedAction = {
   attempts: 0,
   last_error: null,
   created_at: "2026-01-01T00:00:00Z",
+  not_before: null,
 };
 
 /** A desktop backend whose session the server ended, with one action queued. */

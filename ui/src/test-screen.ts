@@ -30,6 +30,7 @@ export function screenFixture(p: ScreenParts = {}): ConversationScreen {
     verdicts: {
       permissions: p.permissions ?? [],
       leave: { allowed: true, why: null },
+      hand_over: [],
       people: p.people ?? [],
       invites: p.inviteVerdicts ?? [],
     },

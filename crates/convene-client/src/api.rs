@@ -243,9 +243,19 @@ async fn check(response: Response) -> Result<Response, ClientError> {
     if status.is_success() {
         return Ok(response);
     }
+    // The header is what HTTP promises (a proxy may answer 429/503 with it and no problem body's
+    // field); the body's copy comes from Convene itself.
+    let retry_after: Option<u64> = response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse().ok());
     let text = response.text().await.map_err(ClientError::Network)?;
     match serde_json::from_str::<Problem>(&text) {
-        Ok(problem) => Err(ClientError::Refused(Box::new(problem))),
+        Ok(mut problem) => {
+            problem.retry_after_secs = retry_after.or(problem.retry_after_secs);
+            Err(ClientError::Refused(Box::new(problem)))
+        }
         Err(_) => Err(ClientError::Protocol(format!(
             "HTTP {status} without a problem document"
         ))),

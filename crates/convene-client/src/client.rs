@@ -1,6 +1,7 @@
 //! [`Client`]: the façade the desktop shell calls. Reads always come from the cache, so they work
 //! offline; sync writes server changes into the cache; user actions go through the durable outbox.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
@@ -50,8 +51,35 @@ pub struct SyncOutcome {
 pub struct FlushReport {
     pub sent: usize,
     pub failed: usize,
+    /// Actions the server asked to wait for (sent again after their time).
+    pub waiting: usize,
     /// Set when the queue stopped because the server could not be reached (or asked to wait).
     pub paused: Option<String>,
+}
+
+/// What became of a queued action, right after the attempt to send it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct QueueOutcome {
+    pub seq: i64,
+    pub state: QueueState,
+    /// Why it was refused, or why it waits.
+    pub reason: Option<String>,
+    /// With `waiting`: when it goes again.
+    pub retry_after_secs: Option<u64>,
+}
+
+/// Where a queued action stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum QueueState {
+    /// The server acknowledged it.
+    Sent,
+    /// The server refused it (its local effect rolled back); see `reason`.
+    Refused,
+    /// The server asked to wait; it is sent again after `retry_after_secs`.
+    Waiting,
+    /// Not sent yet (offline, or behind another action of its conversation).
+    Queued,
 }
 
 /// What to do with a `convene://join` link (see [`Client::join_plan`]).
@@ -82,6 +110,10 @@ pub struct Client {
     sync_lock: tokio::sync::Mutex<()>,
     flush_lock: tokio::sync::Mutex<()>,
     state: Mutex<SyncState>,
+}
+
+fn now_ms() -> i64 {
+    i64::try_from(OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
 }
 
 fn now() -> String {
@@ -629,8 +661,11 @@ impl Client {
         })
     }
 
-    /// Sends queued actions in order until the queue is empty, the server cannot be reached, or
-    /// the server ended the session (then the actions stay pending until a new sign-in).
+    /// Sends the queued actions: in order within each conversation, but one conversation's stuck
+    /// action never holds back another's. An action the server asks to wait (429) is kept for the
+    /// time it says and sent again then by itself; meanwhile the rest of its conversation goes on,
+    /// except behind a waiting message (messages keep their order). A refusal fails at once,
+    /// rolled back. Only an unreachable server or an ended session stops everything.
     pub async fn flush(&self) -> FlushReport {
         let _guard = self.flush_lock.lock().await;
         let mut report = FlushReport::default();
@@ -642,15 +677,27 @@ impl Client {
             }
         };
         let token = api.token().map(str::to_owned);
-        loop {
-            let next = match self.cache().next_pending() {
-                Ok(Some(next)) => next,
-                Ok(None) => break,
-                Err(e) => {
-                    report.paused = Some(e.to_string());
-                    break;
+        let pending = match self.cache().pending() {
+            Ok(p) => p,
+            Err(e) => {
+                report.paused = Some(e.to_string());
+                return report;
+            }
+        };
+        // Conversations whose next action cannot go yet: their later actions wait behind it.
+        let mut held: HashSet<Option<String>> = HashSet::new();
+        for (next, not_before) in pending {
+            let lane = next.conversation_id.clone();
+            if held.contains(&lane) {
+                continue;
+            }
+            if not_before.is_some_and(|t| t > now_ms()) {
+                if next.action.keeps_order() {
+                    held.insert(lane);
                 }
-            };
+                report.waiting += 1;
+                continue;
+            }
             let (method, path, body) = next.action.request();
             let answer = api
                 .perform(method, &path, body.as_ref(), &next.idempotency_key)
@@ -688,13 +735,30 @@ impl Client {
                         report.paused = Some(error.to_string());
                         break;
                     }
-                    Failure::Transient(reason) => {
+                    Failure::Unreachable(reason) => {
                         let _ = self.cache().note_attempt(next.seq, &reason);
-                        if error.is_offline() {
-                            self.set_state(SyncState::Offline);
-                        }
+                        self.set_state(SyncState::Offline);
                         report.paused = Some(reason);
                         break;
+                    }
+                    Failure::Transient(reason) => {
+                        let _ = self.cache().note_attempt(next.seq, &reason);
+                        held.insert(lane);
+                        report.paused = Some(reason);
+                    }
+                    Failure::Wait { reason, secs } => {
+                        let until = now_ms() + i64::try_from(secs).unwrap_or(i64::MAX / 4) * 1000;
+                        let _ = self.cache().defer(next.seq, until, &reason);
+                        if next.action.keeps_order() {
+                            held.insert(lane);
+                        }
+                        report.waiting += 1;
+                        self.emit(ClientEvent::ActionWaiting {
+                            seq: next.seq,
+                            label: next.action.label().to_owned(),
+                            reason,
+                            retry_after_secs: secs,
+                        });
                     }
                     Failure::Permanent(reason) => {
                         if let Err(e) = self.cache().fail(next.seq, &reason) {
@@ -718,6 +782,53 @@ impl Client {
             self.emit(ClientEvent::OutboxChanged);
         }
         report
+    }
+
+    /// When the first action the server asked to wait may be sent (to flush again then).
+    pub fn next_wake(&self) -> Option<std::time::Duration> {
+        let at = self.cache().next_wake_ms().ok().flatten()?;
+        Some(std::time::Duration::from_millis(
+            u64::try_from(at - now_ms()).unwrap_or(0),
+        ))
+    }
+
+    /// Queues an action and sends what can be sent now; answers what became of it, so the app
+    /// says the real outcome ("Invite resent", "Try again in 42 s", "Queued until online")
+    /// instead of assuming it went.
+    pub async fn queue_and_send(&self, action: Action) -> Result<QueueOutcome, ClientError> {
+        let seq = self.enqueue(action)?;
+        self.flush().await;
+        self.outcome(seq)
+    }
+
+    /// What became of queued action `seq`.
+    pub fn outcome(&self, seq: i64) -> Result<QueueOutcome, ClientError> {
+        let Some(q) = self.cache().queued_one(seq)? else {
+            // Only the server's acknowledgement (or the user's Dismiss) removes an action.
+            return Ok(QueueOutcome {
+                seq,
+                state: QueueState::Sent,
+                reason: None,
+                retry_after_secs: None,
+            });
+        };
+        let wait = q
+            .not_before
+            .as_deref()
+            .and_then(|t| OffsetDateTime::parse(t, &Rfc3339).ok())
+            .map(|t| (t - OffsetDateTime::now_utc()).whole_seconds())
+            .filter(|s| *s > 0);
+        let state = match (q.state.as_str(), wait) {
+            ("failed", _) => QueueState::Refused,
+            (_, Some(_)) => QueueState::Waiting,
+            _ => QueueState::Queued,
+        };
+        Ok(QueueOutcome {
+            seq,
+            state,
+            reason: q.last_error,
+            retry_after_secs: wait.and_then(|s| u64::try_from(s).ok()),
+        })
     }
 
     /// Forgets a failed action.

@@ -38,6 +38,14 @@ pub enum ClientEvent {
         label: String,
         reason: String,
     },
+    /// The server asked a queued action to wait (429): it goes again after `retry_after_secs`;
+    /// other conversations' actions go on meanwhile.
+    ActionWaiting {
+        seq: i64,
+        label: String,
+        reason: String,
+        retry_after_secs: u64,
+    },
     /// A sentence for the user about something the app did on its own ("Opened the invite in
     /// your browser — you stay signed in as Ana Lima").
     Notice { text: String },

@@ -15,7 +15,9 @@ pub mod screen;
 pub mod team;
 pub mod typescript;
 
-pub use client::{Client, FlushReport, JoinPlan, SessionInfo, SyncOutcome, CACHE_FILE};
+pub use client::{
+    Client, FlushReport, JoinPlan, QueueOutcome, QueueState, SessionInfo, SyncOutcome, CACHE_FILE,
+};
 pub use error::ClientError;
 pub use events::{ClientEvent, SyncState};
 pub use outbox::Action;

@@ -82,6 +82,16 @@ pub enum Action {
 
 impl Action {
     /// The conversation the action is about.
+    /// Whether later actions of the conversation must wait while this one waits for the server's
+    /// `Retry-After`: messages keep their order; an invite resent later than asked, or a link
+    /// changed after a removal, changes nothing the others depend on.
+    pub fn keeps_order(&self) -> bool {
+        matches!(
+            self,
+            Action::PostMessage { .. } | Action::AcceptInvite { .. }
+        )
+    }
+
     pub fn conversation_id(&self) -> Option<ConversationId> {
         Some(match self {
             Action::PostMessage {
@@ -264,16 +274,26 @@ impl Action {
     }
 }
 
-/// How a failed send is handled.
+/// How a failed send is handled. Only an unreachable server or an ended session stops the whole
+/// queue; everything else holds back at most the action's own conversation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Failure {
-    /// Keep the action and try again later with the same key.
+    /// The server cannot be reached: stop sending; everything waits for the connection.
+    Unreachable(String),
+    /// Keep the action and try it again at the next send, with the same key; later actions of
+    /// the same conversation wait behind it, other conversations' do not.
     Transient(String),
+    /// The server asked to wait (429, or 503/507 with `Retry-After`): keep it, send it again with
+    /// the same key after `secs`, and hold back its conversation meanwhile.
+    Wait { reason: String, secs: u64 },
     /// The session is over: keep the action pending and send nothing until a new sign-in.
     SessionEnded,
     /// The server refused it: mark it failed with this reason.
     Permanent(String),
 }
+
+/// How long to wait after a 429 that did not say.
+pub const DEFAULT_WAIT_SECS: u64 = 30;
 
 /// Classifies an error from sending an action.
 pub fn classify(error: &ClientError) -> Failure {
@@ -287,12 +307,21 @@ pub fn classify(error: &ClientError) -> Failure {
                 .unwrap_or_else(|| problem.title.clone());
             let still_running =
                 problem.status == 409 && problem.field.as_deref() == Some("Idempotency-Key");
-            if problem.status >= 500 || problem.status == 429 || still_running {
-                Failure::Transient(reason)
-            } else {
-                Failure::Permanent(reason)
+            match (problem.status, problem.retry_after_secs) {
+                (429, secs) => Failure::Wait {
+                    reason,
+                    secs: secs.unwrap_or(DEFAULT_WAIT_SECS).max(1),
+                },
+                (500.., Some(secs)) => Failure::Wait {
+                    reason,
+                    secs: secs.max(1),
+                },
+                (500.., None) => Failure::Transient(reason),
+                _ if still_running => Failure::Transient(reason),
+                _ => Failure::Permanent(reason),
             }
         }
+        ClientError::Network(_) => Failure::Unreachable(error.to_string()),
         ClientError::Protocol(reason) => Failure::Transient(reason.clone()),
         other => Failure::Transient(other.to_string()),
     }
@@ -312,6 +341,7 @@ mod tests {
             code: ErrorCode::Forbidden,
             field: field.map(str::to_owned),
             accounts: None,
+            retry_after_secs: None,
         }))
     }
 
@@ -323,12 +353,36 @@ mod tests {
                 Failure::Permanent(format!("reason {status}"))
             );
         }
-        for status in [429, 500, 503] {
+        for status in [500, 503] {
             assert!(
                 matches!(classify(&refused(status, None)), Failure::Transient(_)),
                 "{status}"
             );
         }
+        // 429 waits as long as the server says, or a default when it does not say.
+        let mut limited = refused(429, None);
+        assert_eq!(
+            classify(&limited),
+            Failure::Wait {
+                reason: "reason 429".into(),
+                secs: DEFAULT_WAIT_SECS
+            }
+        );
+        if let ClientError::Refused(p) = &mut limited {
+            p.retry_after_secs = Some(42);
+        }
+        assert_eq!(
+            classify(&limited),
+            Failure::Wait {
+                reason: "reason 429".into(),
+                secs: 42
+            }
+        );
+        let mut busy = refused(503, None);
+        if let ClientError::Refused(p) = &mut busy {
+            p.retry_after_secs = Some(1);
+        }
+        assert!(matches!(classify(&busy), Failure::Wait { secs: 1, .. }));
         assert!(matches!(
             classify(&refused(409, Some("Idempotency-Key"))),
             Failure::Transient(_)

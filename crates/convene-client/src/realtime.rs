@@ -89,7 +89,20 @@ async fn connect_and_follow(client: &Client) -> Result<(), ClientError> {
     client.set_state(SyncState::Online);
     client.flush().await;
     still_signed_in(client)?;
-    while let Some(frame) = socket.next().await {
+    loop {
+        // An action the server asked to wait goes again when its time comes, stream or not.
+        let frame = match client.next_wake() {
+            Some(wait) => tokio::select! {
+                frame = socket.next() => frame,
+                () = tokio::time::sleep(wait) => {
+                    client.flush().await;
+                    still_signed_in(client)?;
+                    continue;
+                }
+            },
+            None => socket.next().await,
+        };
+        let Some(frame) = frame else { break };
         let text = match frame.map_err(|e| stream_error(&e))? {
             Message::Text(t) => t,
             Message::Close(_) => return Ok(()),

@@ -77,6 +77,10 @@ pub struct Problem {
     /// With `choose_account`: the accounts the sign-in would open, to pick one from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub accounts: Option<Vec<AccountChoice>>,
+    /// When asking again makes sense (429, 503, 507): the `Retry-After` header's seconds, also
+    /// here for clients that read only the body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after_secs: Option<u64>,
 }
 
 /// An account a person may sign in to, as sign-in offers it.

@@ -123,6 +123,9 @@ pub struct Verdicts {
     pub permissions: Vec<Permission>,
     /// Leave the conversation.
     pub leave: Verdict,
+    /// When the user may not leave only because they are the last owner: the participants they
+    /// may make owner first (joined agents), so Leave offers the hand-over. Empty otherwise.
+    pub hand_over: Vec<ParticipantId>,
     /// One per participant of the snapshot.
     pub people: Vec<PersonVerdicts>,
     /// One per pending invite of the snapshot.
@@ -221,7 +224,7 @@ pub fn crew_choices(snapshot: &ConversationSnapshot, crews: Vec<Crew>) -> Vec<Cr
 pub fn verdicts(snapshot: &ConversationSnapshot, me: Member) -> Verdicts {
     let actor = &snapshot.me;
     let owners = joined_owners(snapshot);
-    let people = snapshot
+    let people: Vec<PersonVerdicts> = snapshot
         .participants
         .iter()
         .map(|p| {
@@ -277,9 +280,20 @@ pub fn verdicts(snapshot: &ConversationSnapshot, me: Member) -> Verdicts {
             },
         })
         .collect();
+    let leave = leave(actor, owners);
+    let hand_over = if !leave.allowed && actor.is_owner() {
+        people
+            .iter()
+            .filter(|v| v.make_owner.allowed)
+            .map(|v| v.participant_id)
+            .collect()
+    } else {
+        Vec::new()
+    };
     Verdicts {
         permissions: policy::permissions(actor),
-        leave: leave(actor, owners),
+        leave,
+        hand_over,
         people,
         invites,
     }

@@ -149,8 +149,10 @@ pub async fn layer(State(state): State<AppState>, req: Request, next: Next) -> R
     let Ok(body) = to_bytes(body, usize::MAX).await else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
-    let stored = if parts.status.is_server_error() {
-        // Nothing was done (every action is one transaction): let a retry run it.
+    let stored = if parts.status.is_server_error() || parts.status == StatusCode::TOO_MANY_REQUESTS
+    {
+        // Nothing was done (every action is one transaction; a 429 is "not now"): let a retry
+        // with the same key run it, after the `Retry-After` the answer gave.
         sqlx::query("DELETE FROM idempotency_keys WHERE principal = $1 AND key = $2")
             .bind(&scope)
             .bind(&key)

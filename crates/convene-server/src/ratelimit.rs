@@ -39,6 +39,9 @@ pub struct Limits {
     pub new_addresses_by_contacts: Limit,
     /// The same, per inviting contact: a tighter bound.
     pub new_addresses_by_contact: Limit,
+    /// How long after an invite was sent it may be resent (Resend Invite answers 429 with the
+    /// wait before that).
+    pub resend_interval_ms: i64,
 }
 
 impl Default for Limits {
@@ -94,6 +97,7 @@ impl Default for Limits {
                 window_secs: DAY_SECS,
                 what: "invites to new email addresses from you",
             },
+            resend_interval_ms: crate::service::invites::RESEND_INTERVAL_MS,
         }
     }
 }
@@ -117,6 +121,7 @@ impl Limits {
             new_addresses: scale(d.new_addresses),
             new_addresses_by_contacts: scale(d.new_addresses_by_contacts),
             new_addresses_by_contact: scale(d.new_addresses_by_contact),
+            resend_interval_ms: d.resend_interval_ms,
         }
     }
 }

@@ -97,6 +97,7 @@ impl Server {
         let ctx = Ctx {
             email_from,
             sender_domains,
+            resend_interval_ms: config.limits.resend_interval_ms,
             store,
             public_url: config.public_url.trim_end_matches('/').to_owned(),
             secret,

@@ -725,3 +725,52 @@ async fn the_same_idempotency_key_gives_one_effect_and_refuses_another_body() {
         .await;
     assert_eq!(view.ok()["invites"].as_array().map(Vec::len), Some(1));
 }
+
+/// A 429 is "not now", not an answer: it is not kept under the request's Idempotency-Key, so the
+/// client's retry with the same key after the `Retry-After` (the desktop queue's) runs, once. The
+/// wait is in the body too.
+#[tokio::test]
+async fn a_rate_limited_request_retried_with_its_key_after_the_wait_runs_once() {
+    let sink = SmtpSink::start().await;
+    let t = TestServer::start_with(Some(&sink), |c| c.limits.resend_interval_ms = 1_500).await;
+    let ana = t.agent("ana@demo.convene.test").await;
+    let conversation = new_conversation(&ana, "Not now").await;
+    let invited = ana
+        .post(
+            &format!("/api/v1/conversations/{conversation}/contact-invites"),
+            json!({ "email": "zoe@example.com" }),
+        )
+        .await;
+    let invite = invited.ok()["invite"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let path = format!("/api/v1/invites/{invite}/resend");
+    ana.post(&path, json!({})).await.ok();
+    let key = [("Idempotency-Key", "resend-zoe-2")];
+    let limited = ana
+        .send(reqwest::Method::POST, &path, Some(json!({})), &key)
+        .await;
+    limited.problem(429, "rate_limited");
+    let secs = limited.body["retry_after_secs"]
+        .as_u64()
+        .expect("the wait in the body");
+    assert_eq!(
+        limited.headers["retry-after"].to_str().expect("header"),
+        secs.to_string()
+    );
+    tokio::time::sleep(Duration::from_secs(secs)).await;
+    let again = ana
+        .send(reqwest::Method::POST, &path, Some(json!({})), &key)
+        .await;
+    assert_eq!(again.status, 200, "{}", again.body);
+    assert_eq!(again.body["send_count"], 3);
+    // Now the answer is kept: the same key replays it without a fourth send.
+    let replay = ana
+        .send(reqwest::Method::POST, &path, Some(json!({})), &key)
+        .await;
+    assert_eq!(replay.body["send_count"], 3);
+    sink.wait_for(3, WAIT).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(sink.messages().len(), 3);
+}

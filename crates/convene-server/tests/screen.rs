@@ -362,3 +362,64 @@ fn home_entry(home: &serde_json::Value, conversation: &str) -> serde_json::Value
         .cloned()
         .expect("the conversation is listed")
 }
+
+/// The last owner may not simply leave; the screen offers the hand-over instead: the joined
+/// agents they may make owner. Once one is, they may leave, and the conversation keeps an owner.
+#[tokio::test]
+async fn the_last_owner_is_offered_the_hand_over_and_leaves_after_it() {
+    let sink = SmtpSink::start().await;
+    let t = TestServer::start(Some(&sink)).await;
+    let eva = t.agent("eva@demo.convene.test").await;
+    let chloe = t.agent("chloe@demo.convene.test").await;
+    let conversation = eva.new_conversation("Handing over").await;
+    let screen = |api: Api| {
+        let path = format!("/api/v1/conversations/{conversation}/screen");
+        async move { api.get(&path).await.ok()["verdicts"].clone() }
+    };
+    // Alone, or with only a customer: nobody to hand over to.
+    t.seat_contact(&sink, &eva, &conversation, "carla@example.com")
+        .await;
+    let alone = screen(eva.clone()).await;
+    assert_eq!(alone["leave"]["allowed"], false);
+    assert_eq!(alone["hand_over"], json!([]));
+
+    let chloe_id = chloe.get("/api/v1/me").await.ok()["id"].clone();
+    let invited = eva
+        .post(
+            &format!("/api/v1/conversations/{conversation}/agent-invites"),
+            json!({"agent_id": chloe_id}),
+        )
+        .await;
+    accept(&chloe, invited.ok()).await;
+    let participant = eva
+        .participant_id(&conversation, "chloe@demo.convene.test")
+        .await;
+    let offered = screen(eva.clone()).await;
+    assert_eq!(offered["leave"]["allowed"], false);
+    assert_eq!(offered["hand_over"], json!([participant]));
+    // Chloe, no owner, is offered nothing to hand over.
+    assert_eq!(screen(chloe.clone()).await["hand_over"], json!([]));
+
+    eva.post(
+        &format!("/api/v1/conversations/{conversation}/participants/{participant}/make-owner"),
+        json!({}),
+    )
+    .await
+    .ok();
+    let after = screen(eva.clone()).await;
+    assert_eq!(after["leave"]["allowed"], true);
+    assert_eq!(after["hand_over"], json!([]));
+    let left = eva
+        .post(
+            &format!("/api/v1/conversations/{conversation}/leave"),
+            json!({}),
+        )
+        .await;
+    assert!(left.status < 300, "{}", left.body);
+    let view = chloe
+        .get(&format!(
+            "/api/v1/conversations/{conversation}/participants"
+        ))
+        .await;
+    assert!(view.ok().to_string().contains("\"role\":\"owner\""));
+}

@@ -417,6 +417,27 @@ async fn request_service_contacts_link_resend_and_remove_from_the_panels() {
         .await
         .expect("count shown");
 
+    // A second Resend within the minute: the server asks to wait. The app says so and for how
+    // long (not "Invite resent"), the queued item counts the wait down, and nothing else waits:
+    // Remove User below goes at once.
+    click_menu_item(&app, "zed", "Resend Invite").await;
+    app.wd
+        .wait_for_text("#toast", WAIT, |t| {
+            t.contains("not yet") && t.contains("try again in") && t.contains("by itself")
+        })
+        .await
+        .expect("the wait is said");
+    app.wd
+        .wait_for_text("[data-testid=waiting-action]", WAIT, |t| {
+            t.contains("Try again in")
+        })
+        .await
+        .expect("the item shows the wait");
+    app.wd
+        .screenshot(&artifact_dir().join("resend-waits.png"))
+        .await
+        .expect("shot");
+
     // Remove User as owner, with a confirmation that says what the person loses.
     click_menu_item(&app, "Chloe Park", "Remove User").await;
     let text = app
@@ -510,6 +531,86 @@ async fn request_service_contacts_link_resend_and_remove_from_the_panels() {
             );
         }
     }
+
+    // The last owner leaves by handing over: Dev (invited above) joins, and Ana's Leave offers
+    // to make him owner first; she picks him, and the conversation leaves her list while he owns it.
+    app.wd.set_window_size(1280, 800).await.expect("resize");
+    let dev = api_as(&t, "dev@demo.convene.test").await;
+    let view = ana
+        .get(&format!(
+            "/api/v1/conversations/{conversation}/participants"
+        ))
+        .await;
+    let dev_invite = view.ok()["invites"]
+        .as_array()
+        .expect("invites")
+        .iter()
+        .find(|i| i["invitee_email"] == "dev@demo.convene.test")
+        .expect("Dev's invite")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    dev.post(&format!("/api/v1/invites/{dev_invite}/accept"), json!({}))
+        .await
+        .ok();
+    open_panel(&app, "People").await;
+    app.wd
+        .wait_for_xpath(
+            "//li[@data-name='Dev Patel']//span[normalize-space()='Joined']",
+            WAIT,
+        )
+        .await
+        .expect("Dev joined");
+    app.wd
+        .click_button("Leave conversation…", WAIT)
+        .await
+        .expect("Leave offers the hand-over");
+    app.wd
+        .click_xpath(
+            "//div[@role='alertdialog']//select/option[normalize-space()='Dev Patel']",
+            WAIT,
+        )
+        .await
+        .expect("pick Dev");
+    app.wd
+        .screenshot(&artifact_dir().join("hand-over.png"))
+        .await
+        .expect("shot");
+    app.wd
+        .click_xpath(
+            "//div[@role='alertdialog']//button[normalize-space()='Make owner and leave' and not(@disabled)]",
+            WAIT,
+        )
+        .await
+        .expect("make owner and leave");
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !app
+        .wd
+        .find_all_xpath("//li[@data-testid='conversation-item'][.//span[@class='subject' and normalize-space()='Panels on the desktop']]")
+        .await
+        .expect("list")
+        .is_empty()
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the conversation is still in Ana's list"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let owners = dev
+        .get(&format!(
+            "/api/v1/conversations/{conversation}/participants"
+        ))
+        .await;
+    assert!(
+        owners.ok()["participants"]
+            .as_array()
+            .expect("participants")
+            .iter()
+            .any(|p| p["name"] == "Dev Patel" && p["role"] == "owner"),
+        "{}",
+        owners.body
+    );
     app.close().await;
 }
 

@@ -26,6 +26,7 @@ import type {
   SessionInfo,
   ShareLink,
   TeamRequest,
+  QueueOutcome,
   AuditFilter,
   AuditFormat,
   SyncOutcome,
@@ -274,7 +275,8 @@ export class HttpBackend implements Backend {
     return (await this.screenPage(conversationId)).crews;
   }
 
-  async queue(action: OutboxAction): Promise<number> {
+  /** Online only: the call is the outcome (a refusal or a 429 is thrown, with its reason). */
+  async queue(action: OutboxAction): Promise<QueueOutcome> {
     const { kind, conversation_id } = action;
     const c = `/conversations/${encodeURIComponent(conversation_id)}`;
     switch (action.kind) {
@@ -310,7 +312,7 @@ export class HttpBackend implements Backend {
     }
     // Shown at once, whether or not the stream is there to say so.
     this.notify?.({ type: "conversation_changed", conversation_id });
-    return 0;
+    return { seq: 0, state: "sent", reason: null, retry_after_secs: null };
   }
 
   async postMessage(conversationId: string, body: string): Promise<number> {

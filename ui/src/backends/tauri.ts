@@ -19,6 +19,7 @@ import type {
   SessionInfo,
   ShareLink,
   TeamRequest,
+  QueueOutcome,
   AuditFilter,
   AuditFormat,
 } from "../types";
@@ -53,7 +54,7 @@ export class TauriBackend implements Backend {
   conversation(id: string): Promise<ConversationScreen | null> {
     return invoke("conversation_screen", { id });
   }
-  queue(action: OutboxAction): Promise<number> {
+  queue(action: OutboxAction): Promise<QueueOutcome> {
     return invoke("queue_action", { action });
   }
   postMessage(conversationId: string, body: string): Promise<number> {

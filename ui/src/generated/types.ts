@@ -279,7 +279,7 @@ export type ConversationStatus = "open" | "closed";
 /**
  * An event for the app (notifications, badges, refreshing what is on screen).
  */
-export type CoreEvent = { "type": "sync_state", state: SyncState, } | { "type": "invited", invite: Invite, } | { "type": "service_requested", invite: Invite, } | { "type": "conversation_changed", conversation_id: ConversationId, } | { "type": "access_lost", conversation_id: ConversationId, } | { "type": "outbox_changed" } | { "type": "action_failed", seq: number, label: string, reason: string, } | { "type": "notice", text: string, };
+export type CoreEvent = { "type": "sync_state", state: SyncState, } | { "type": "invited", invite: Invite, } | { "type": "service_requested", invite: Invite, } | { "type": "conversation_changed", conversation_id: ConversationId, } | { "type": "access_lost", conversation_id: ConversationId, } | { "type": "outbox_changed" } | { "type": "action_failed", seq: number, label: string, reason: string, } | { "type": "action_waiting", seq: number, label: string, reason: string, retry_after_secs: number, } | { "type": "notice", text: string, };
 
 /**
  * `POST /api/v1/agents`.
@@ -608,7 +608,30 @@ field?: string | null,
 /**
  * With `choose_account`: the accounts the sign-in would open, to pick one from.
  */
-accounts?: Array<AccountChoice> | null, };
+accounts?: Array<AccountChoice> | null, 
+/**
+ * When asking again makes sense (429, 503, 507): the `Retry-After` header's seconds, also
+ * here for clients that read only the body.
+ */
+retry_after_secs?: number | null, };
+
+/**
+ * What became of a queued action, right after the attempt to send it.
+ */
+export type QueueOutcome = { seq: number, state: QueueState, 
+/**
+ * Why it was refused, or why it waits.
+ */
+reason: string | null, 
+/**
+ * With `waiting`: when it goes again.
+ */
+retry_after_secs: number | null, };
+
+/**
+ * Where a queued action stands.
+ */
+export type QueueState = "sent" | "refused" | "waiting" | "queued";
 
 /**
  * An action waiting in the outbox, or one the server refused.
@@ -617,7 +640,12 @@ export type QueuedAction = { seq: number, idempotency_key: string, conversation_
 /**
  * `pending` (will be sent) or `failed` (the server refused it; see `last_error`).
  */
-state: string, attempts: number, last_error: string | null, created_at: string, };
+state: string, attempts: number, last_error: string | null, created_at: string, 
+/**
+ * A pending action the server asked to wait: not sent before this moment (RFC 3339), when
+ * the item shows "Try again in 42 s".
+ */
+not_before: string | null, };
 
 /**
  * One role an agent could be given, and whether the viewer may give it.
@@ -849,6 +877,11 @@ permissions: Array<Permission>,
  * Leave the conversation.
  */
 leave: Verdict, 
+/**
+ * When the user may not leave only because they are the last owner: the participants they
+ * may make owner first (joined agents), so Leave offers the hand-over. Empty otherwise.
+ */
+hand_over: Array<ParticipantId>, 
 /**
  * One per participant of the snapshot.
  */

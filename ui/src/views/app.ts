@@ -14,8 +14,9 @@ import InviteList from "../components/InviteList.svelte";
 import NewConversation from "../components/NewConversation.svelte";
 import { mountWithProps, openDialog, type Mounted } from "../components/mount.svelte";
 import { signInAgainDialog } from "./session-ended";
-import { messageOf, toast } from "./shared";
+import { choiceDialog, messageOf, toast } from "./shared";
 import { guestBanner } from "./verify";
+import { sayOutcome } from "./panels";
 
 const SEEN_KEY = "convene.seen";
 const LAST_KEY = "convene.last";
@@ -94,6 +95,7 @@ export class AppView {
       pending: 0,
       lastSynced: null,
       onsignout: async () => {
+        if (!(await this.sendOrDiscardBeforeSignOut())) return;
         await backend.signOut().catch(() => undefined);
         onSignedOut();
       },
@@ -118,6 +120,7 @@ export class AppView {
     this.main.append(h("p", { class: "empty-pane" }, "Select a conversation."));
     backend.onEvent((event) => {
       if (event.type === "action_failed") toast(`${event.label} failed: ${event.reason}`, "error");
+      if (event.type === "action_waiting") toast(`${event.label}: not yet — ${event.reason}. Convene sends it by itself then.`, "error");
       if (event.type === "notice") toast(event.text);
       if (event.type === "access_lost" && event.conversation_id === this.selected) {
         toast("You no longer have access to that conversation", "error");
@@ -184,7 +187,9 @@ export class AppView {
   private renderStatus(state: SyncState): void {
     const props = this.topBar.props;
     props.state = state;
-    props.pending = this.home?.queued.filter((q) => q.state === "pending").length ?? 0;
+    // What is on its way; an action the server asked to wait shows its wait on its own item.
+    const now = Date.now();
+    props.pending = this.home?.queued.filter((q) => q.state === "pending" && !(q.not_before && new Date(q.not_before).getTime() > now)).length ?? 0;
     props.lastSynced = this.home?.last_synced_at ?? null;
     flushSync();
   }
@@ -226,26 +231,48 @@ export class AppView {
     await this.open(c.id);
   }
 
+  /**
+   * Signing out deletes this device's cache, unsent actions with it: with some waiting, asks
+   * whether to send them first or discard them. Answers whether to go on signing out.
+   */
+  private async sendOrDiscardBeforeSignOut(): Promise<boolean> {
+    const unsent = () => this.home?.queued.filter((q) => q.state === "pending").length ?? 0;
+    const count = unsent();
+    if (!this.backend.hasOfflineCache || count === 0) return true;
+    const what = count === 1 ? "1 action has" : `${count} actions have`;
+    const pick = await choiceDialog(
+      "Sign out with unsent actions?",
+      `${what} not reached the server yet. Signing out deletes them from this device.`,
+      ["Send them first", "Discard and sign out"],
+    );
+    if (pick === null) return false;
+    if (pick === "Discard and sign out") return true;
+    const outcome = await this.backend.refresh();
+    await this.reload();
+    const left = unsent();
+    if (left === 0) return true;
+    toast(`${left} still unsent: ${outcome.online ? "the server asked to wait" : "the server cannot be reached"}. You are still signed in.`, "error");
+    return false;
+  }
+
   private async join(i: Invite): Promise<void> {
     try {
-      await this.backend.queue({ kind: "accept_invite", conversation_id: i.conversation_id, invite_id: i.id });
+      if (!sayOutcome(await this.backend.queue({ kind: "accept_invite", conversation_id: i.conversation_id, invite_id: i.id }), `Joined “${i.conversation_subject}”`)) return;
     } catch (e) {
       toast(messageOf(e), "error");
       return;
     }
-    toast(`Joining “${i.conversation_subject}”`);
     this.selected = i.conversation_id;
     this.scheduleReload();
   }
 
   private async decline(i: Invite): Promise<void> {
     try {
-      await this.backend.queue({ kind: "decline_invite", conversation_id: i.conversation_id, invite_id: i.id });
+      if (!sayOutcome(await this.backend.queue({ kind: "decline_invite", conversation_id: i.conversation_id, invite_id: i.id }), "Invite declined")) return;
     } catch (e) {
       toast(messageOf(e), "error");
       return;
     }
-    toast("Invite declined");
     this.scheduleReload();
   }
 

@@ -3,7 +3,7 @@
 
 import type { Backend } from "../backend";
 import { relativeTime } from "../format";
-import { isBackendError, type Invite, type OutboxAction } from "../types";
+import { isBackendError, type Invite, type OutboxAction, type QueueOutcome } from "../types";
 import { messageOf, toast } from "./shared";
 
 export type PanelName = "Service" | "Contacts" | "People";
@@ -13,13 +13,35 @@ export type PanelName = "Service" | "Contacts" | "People";
  *  `onfield` when it names one the form shows, as a toast otherwise. */
 export async function queue(backend: Backend, action: OutboxAction, done: string, onfield?: (field: string, message: string) => boolean): Promise<boolean> {
   try {
-    await backend.queue(action);
-    toast(done);
-    return true;
+    return sayOutcome(await backend.queue(action), done);
   } catch (e) {
     if (!(isBackendError(e) && e.field && onfield?.(e.field, e.message))) toast(messageOf(e), "error");
     return false;
   }
+}
+
+/**
+ * Says what became of a queued action, and answers whether it went (or will go by itself). A
+ * refusal or a wait is said by the core's own events (`action_failed`, `action_waiting`), once,
+ * whether the action was just queued or sent later from the queue.
+ */
+export function sayOutcome(outcome: QueueOutcome, done: string): boolean {
+  switch (outcome.state) {
+    case "sent":
+      toast(done);
+      return true;
+    case "queued":
+      toast("Queued — it is sent as soon as the server can be reached");
+      return true;
+    case "waiting":
+    case "refused":
+      return false;
+  }
+}
+
+/** "Try again in 42 s" for a wait of `secs`. */
+export function tryAgainIn(secs: number): string {
+  return secs >= 120 ? `Try again in ${Math.ceil(secs / 60)} min` : `Try again in ${Math.max(1, Math.round(secs))} s`;
 }
 
 /** An invite's state in words: delivery, how often sent, when it expires. */

@@ -3,6 +3,7 @@
 
 import { flushSync, mount } from "svelte";
 import ConfirmDialog from "../components/ConfirmDialog.svelte";
+import ChoiceDialog from "../components/ChoiceDialog.svelte";
 import Toast from "../components/Toast.svelte";
 import { toastState } from "../components/toast.svelte";
 import { openDialog } from "../components/mount.svelte";
@@ -29,6 +30,22 @@ export function toast(message: string, kind: "ok" | "error" = "ok"): void {
 /** The message of whatever a backend call rejected with. */
 export function messageOf(e: unknown): string {
   return isBackendError(e) ? e.message : String(e);
+}
+
+/** Asks a question with several answers (components/ChoiceDialog.svelte); resolves the answer
+ * picked, or null for Cancel/Esc. The last answer is the dangerous one. */
+export function choiceDialog(title: string, text: string, choices: string[]): Promise<string | null> {
+  return new Promise((resolve) => {
+    openDialog(ChoiceDialog, (done) => ({
+      title,
+      text,
+      choices,
+      onanswer: (choice: string | null) => {
+        done();
+        resolve(choice);
+      },
+    }));
+  });
 }
 
 /** Asks for confirmation in a modal dialog (components/ConfirmDialog.svelte); resolves true on confirm. */

@@ -118,6 +118,9 @@ const MIGRATIONS: &[&str] = &[
     // 4: when the server ended the stored session (a 401): kept, not deleted, so the same person
     // can sign in again and keep the cache and the queued actions.
     "ALTER TABLE session ADD COLUMN ended_at TEXT;",
+    // 5: a queued action the server asked to wait (429 with Retry-After) is not sent before this
+    // moment (milliseconds since the epoch); its conversation's later actions wait behind it.
+    "ALTER TABLE outbox ADD COLUMN not_before_ms INTEGER;",
 ];
 
 /// The session stored in the cache.

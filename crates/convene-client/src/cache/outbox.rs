@@ -20,9 +20,13 @@ pub struct QueuedAction {
     pub attempts: i64,
     pub last_error: Option<String>,
     pub created_at: String,
+    /// A pending action the server asked to wait: not sent before this moment (RFC 3339), when
+    /// the item shows "Try again in 42 s".
+    pub not_before: Option<String>,
 }
 
-/// An outbox row as read: seq, key, conversation, action JSON, state, attempts, last error, created.
+/// An outbox row as read: seq, key, conversation, action JSON, state, attempts, last error,
+/// created, not before (ms).
 type RawRow = (
     i64,
     String,
@@ -32,6 +36,7 @@ type RawRow = (
     i64,
     Option<String>,
     String,
+    Option<i64>,
 );
 
 fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawRow> {
@@ -44,11 +49,30 @@ fn row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RawRow> {
         r.get(5)?,
         r.get(6)?,
         r.get(7)?,
+        r.get(8)?,
     ))
 }
 
+/// Milliseconds since the epoch as RFC 3339.
+fn rfc3339_ms(ms: i64) -> Option<String> {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .ok()?
+        .format(&time::format_description::well_known::Rfc3339)
+        .ok()
+}
+
 fn to_queued(
-    (seq, idempotency_key, conversation_id, action, state, attempts, last_error, created_at): RawRow,
+    (
+        seq,
+        idempotency_key,
+        conversation_id,
+        action,
+        state,
+        attempts,
+        last_error,
+        created_at,
+        not_before_ms,
+    ): RawRow,
 ) -> Result<QueuedAction, ClientError> {
     Ok(QueuedAction {
         seq,
@@ -59,10 +83,11 @@ fn to_queued(
         attempts,
         last_error,
         created_at,
+        not_before: not_before_ms.and_then(rfc3339_ms),
     })
 }
 
-const SELECT: &str = "SELECT seq, idempotency_key, conversation_id, action, state, attempts, last_error, created_at FROM outbox";
+const SELECT: &str = "SELECT seq, idempotency_key, conversation_id, action, state, attempts, last_error, created_at, not_before_ms FROM outbox";
 
 impl Cache {
     /// Stores an action (and, for a message, its local copy) in one transaction; answers its sequence number.
@@ -83,14 +108,46 @@ impl Cache {
         Ok(seq)
     }
 
-    /// The oldest pending action, if any.
-    pub fn next_pending(&self) -> Result<Option<QueuedAction>, ClientError> {
-        let sql = format!("{SELECT} WHERE state = 'pending' ORDER BY seq LIMIT 1");
+    /// Every pending action, oldest first, with its wait (ms since the epoch) if it has one.
+    pub fn pending(&self) -> Result<Vec<(QueuedAction, Option<i64>)>, ClientError> {
+        let mut stmt = self
+            .conn
+            .prepare(&format!("{SELECT} WHERE state = 'pending' ORDER BY seq"))?;
+        let rows = stmt.query_map([], row)?;
+        rows.map(|r| {
+            let raw = r?;
+            let wait = raw.8;
+            Ok((to_queued(raw)?, wait))
+        })
+        .collect()
+    }
+
+    /// One pending action by its sequence number.
+    pub fn queued_one(&self, seq: i64) -> Result<Option<QueuedAction>, ClientError> {
         self.conn
-            .query_row(&sql, [], row)
+            .query_row(&format!("{SELECT} WHERE seq = ?1"), params![seq], row)
             .optional()?
             .map(to_queued)
             .transpose()
+    }
+
+    /// The server asked to wait: the action stays pending, is not sent before `until_ms`, and
+    /// says why.
+    pub fn defer(&self, seq: i64, until_ms: i64, reason: &str) -> Result<(), ClientError> {
+        self.conn.execute(
+            "UPDATE outbox SET attempts = attempts + 1, last_error = ?2, not_before_ms = ?3 WHERE seq = ?1",
+            params![seq, reason, until_ms],
+        )?;
+        Ok(())
+    }
+
+    /// The earliest moment a waiting action may be sent again (ms since the epoch).
+    pub fn next_wake_ms(&self) -> Result<Option<i64>, ClientError> {
+        Ok(self.conn.query_row(
+            "SELECT MIN(not_before_ms) FROM outbox WHERE state = 'pending'",
+            [],
+            |r| r.get(0),
+        )?)
     }
 
     /// Every queued or failed action, oldest first.
@@ -129,7 +186,7 @@ impl Cache {
     /// The server refused the action: mark it failed with the reason and roll back its local effect.
     pub fn fail(&mut self, seq: i64, reason: &str) -> Result<(), ClientError> {
         let tx = self.conn.transaction()?;
-        tx.execute("UPDATE outbox SET state = 'failed', last_error = ?2, attempts = attempts + 1 WHERE seq = ?1", params![seq, reason])?;
+        tx.execute("UPDATE outbox SET state = 'failed', last_error = ?2, attempts = attempts + 1, not_before_ms = NULL WHERE seq = ?1", params![seq, reason])?;
         tx.execute("DELETE FROM messages WHERE outbox_seq = ?1", params![seq])?;
         tx.commit()?;
         Ok(())
@@ -167,7 +224,7 @@ impl Cache {
             return Ok(false);
         };
         tx.execute(
-            "UPDATE outbox SET state = 'pending', last_error = NULL, idempotency_key = ?2 WHERE seq = ?1",
+            "UPDATE outbox SET state = 'pending', last_error = NULL, not_before_ms = NULL, idempotency_key = ?2 WHERE seq = ?1",
             params![seq, new_key],
         )?;
         let action: Action = from_json(&action)?;

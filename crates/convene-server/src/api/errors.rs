@@ -84,6 +84,16 @@ impl IntoResponse for Error {
         if let Self::Internal(err) = &self {
             tracing::error!(error = ?err, "request failed");
         }
+        let retry_after: Option<u64> = match &self {
+            Self::RateLimited {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
+            Self::Busy => Some(1),
+            Self::Overloaded(_) => Some(2),
+            Self::StorageFull => Some(30),
+            Self::StorageUnavailable(_) => Some(5),
+            _ => None,
+        };
         let problem = Problem {
             type_uri: code.type_uri(),
             title: title.to_owned(),
@@ -95,6 +105,7 @@ impl IntoResponse for Error {
                 Self::ChooseAccount(accounts) => Some(accounts.clone()),
                 _ => None,
             },
+            retry_after_secs: retry_after,
         };
         let body = serde_json::to_vec(&problem).unwrap_or_default();
         let mut response = (status, body).into_response();
@@ -103,19 +114,6 @@ impl IntoResponse for Error {
             header::CONTENT_TYPE,
             HeaderValue::from_static(PROBLEM_CONTENT_TYPE),
         );
-        if let Self::RateLimited {
-            retry_after_secs, ..
-        } = self
-        {
-            headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
-        }
-        let retry_after: Option<u64> = match self {
-            Self::Busy => Some(1),
-            Self::Overloaded(_) => Some(2),
-            Self::StorageFull => Some(30),
-            Self::StorageUnavailable(_) => Some(5),
-            _ => None,
-        };
         if let Some(secs) = retry_after {
             headers.insert(header::RETRY_AFTER, HeaderValue::from(secs));
         }

@@ -650,8 +650,8 @@ fn require_pending(invite: &Invite) -> Result<(), Error> {
     }
 }
 
-/// Resend Invite: the same link again, its expiry restarted, counted; at most once a minute and
-/// ten times a day.
+/// Resend Invite: the same link again, its expiry restarted, counted; at most once a minute (the
+/// server's `resend_interval_ms`) and ten times a day.
 pub async fn resend(ctx: &Ctx, principal: &Principal, id: InviteId) -> Result<Invite, Error> {
     change_invite(ctx, principal, id, Need::To(Action::ResendInvite), |tx, found| {
         Box::pin(async move {
@@ -666,8 +666,9 @@ pub async fn resend(ctx: &Ctx, principal: &Principal, id: InviteId) -> Result<In
             .fetch_all(&mut **tx)
             .await?;
             if let Some(last) = sends.last() {
-                if now - last < RESEND_INTERVAL_MS {
-                    let wait = ((RESEND_INTERVAL_MS - (now - last) + 999) / 1000).max(1);
+                let interval = ctx.resend_interval_ms;
+                if now - last < interval {
+                    let wait = ((interval - (now - last) + 999) / 1000).max(1);
                     return Err(Error::RateLimited {
                         retry_after_secs: u64::try_from(wait).unwrap_or(60),
                         message: format!(

@@ -49,6 +49,8 @@ pub struct Ctx {
     pub email_from: lettre::message::Mailbox,
     /// The domains an account's own sender address may be at (`--email-sender-domains`).
     pub sender_domains: Vec<String>,
+    /// How soon an invite may be resent (`Limits::resend_interval_ms`).
+    pub resend_interval_ms: i64,
 }
 
 /// What a change to a conversation needs of the caller before it runs.
