@@ -71,4 +71,30 @@ describe("the conversation", () => {
     expect(tool.getAttribute("aria-pressed")).toBe("false");
     expect(document.activeElement).toBe(tool);
   });
+
+  it("closes with a confirmation and reopens, as Rust's verdict allows, and says Closed in the header", async () => {
+    const queue = vi.fn(async () => ({ seq: 1, state: "sent", reason: null, retry_after_secs: null }));
+    const b = { ...backend(), queue } as unknown as Backend;
+    const close = { action: "close_conversation" as const, allowed: true, who_may: "Conversation owners, admins and superadmins", why: null };
+    const { rerender } = render(Conversation, { props: { backend: b, screen: screenFixture({ permissions: [close] }), isAgent: true } });
+    expect(view.queryByTestId("conversation-status")).toBeNull();
+    const user = userEvent.setup();
+    await user.click(view.getByRole("button", { name: "Close" }));
+    await user.click(view.getByRole("alertdialog").querySelector("button.danger") as HTMLButtonElement);
+    await vi.waitFor(() => expect(queue).toHaveBeenCalledWith({ kind: "close", conversation_id: "c-1" }));
+    await rerender({ screen: screenFixture({ permissions: [close], status: "closed" }) });
+    expect(view.getByTestId("conversation-status").textContent).toBe("Closed");
+    await user.click(view.getByRole("button", { name: "Reopen" }));
+    await vi.waitFor(() => expect(queue).toHaveBeenCalledWith({ kind: "reopen", conversation_id: "c-1" }));
+  });
+
+  it("greys Close out with the reason for whoever may not close", () => {
+    const why = "Only conversation owners, admins and superadmins can do this";
+    render(Conversation, {
+      props: { backend: backend(), screen: screenFixture({ permissions: [{ action: "close_conversation", allowed: false, who_may: "", why }] }), isAgent: true },
+    });
+    const button = view.getByRole("button", { name: "Close" }) as HTMLButtonElement;
+    expect(button.disabled).toBe(true);
+    expect(button.getAttribute("title")).toBe(why);
+  });
 });

@@ -14,13 +14,14 @@ export interface ScreenParts {
   permissions?: Partial<Permission>[];
   people?: unknown[];
   inviteVerdicts?: unknown[];
+  status?: "open" | "closed";
 }
 
 export function screenFixture(p: ScreenParts = {}): ConversationScreen {
   const updated = p.updated ?? "2026-01-01T00:00:00Z";
   return {
     view: {
-      conversation: { id: "c-1", subject: p.subject ?? "Order", status: "open", created_by: "a-1", created_at: updated, updated_at: updated, my_role: p.myRole ?? "agent", participant_count: p.participantCount ?? 2 },
+      conversation: { id: "c-1", subject: p.subject ?? "Order", status: p.status ?? "open", created_by: "a-1", created_at: updated, updated_at: updated, my_role: p.myRole ?? "agent", participant_count: p.participantCount ?? 2 },
       me: {},
       participants: p.participants ?? [],
       invites: p.invites ?? [],

@@ -27,6 +27,8 @@ const ACTION_LABELS: Record<string, string> = {
   remove_participant: "Remove User",
   make_owner: "Make owner",
   leave: "Leave",
+  close: "Close conversation",
+  reopen: "Reopen conversation",
   patch_share_link: "Change the Shareable Link",
   rotate_share_link: "Rotate the Shareable Link",
 };

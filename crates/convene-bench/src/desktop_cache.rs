@@ -272,6 +272,7 @@ fn conversation(
             pending_invite: false,
             contacts_may_invite: true,
             guest: false,
+            closed: false,
         },
         participants,
         invites: Vec::new(),

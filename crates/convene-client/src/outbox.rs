@@ -71,6 +71,14 @@ pub enum Action {
     Leave {
         conversation_id: ConversationId,
     },
+    /// Close the conversation (owners, admins, superadmins).
+    Close {
+        conversation_id: ConversationId,
+    },
+    /// Reopen a closed conversation.
+    Reopen {
+        conversation_id: ConversationId,
+    },
     PatchShareLink {
         conversation_id: ConversationId,
         patch: ShareLinkPatch,
@@ -125,6 +133,8 @@ impl Action {
                 conversation_id, ..
             }
             | Action::Leave { conversation_id }
+            | Action::Close { conversation_id }
+            | Action::Reopen { conversation_id }
             | Action::PatchShareLink {
                 conversation_id, ..
             }
@@ -146,6 +156,8 @@ impl Action {
             Action::RemoveParticipant { .. } => "Remove User",
             Action::MakeOwner { .. } => "Make owner",
             Action::Leave { .. } => "Leave conversation",
+            Action::Close { .. } => "Close conversation",
+            Action::Reopen { .. } => "Reopen conversation",
             Action::PatchShareLink { .. } => "Change the Shareable Link",
             Action::RotateShareLink { .. } => "Rotate the Shareable Link",
         }
@@ -255,6 +267,16 @@ impl Action {
             Action::Leave { conversation_id } => (
                 Method::POST,
                 format!("{}/leave", c(conversation_id)),
+                Some(json!({})),
+            ),
+            Action::Close { conversation_id } => (
+                Method::POST,
+                format!("{}/close", c(conversation_id)),
+                Some(json!({})),
+            ),
+            Action::Reopen { conversation_id } => (
+                Method::POST,
+                format!("{}/reopen", c(conversation_id)),
                 Some(json!({})),
             ),
             Action::PatchShareLink {

@@ -29,6 +29,8 @@ use crate::ConversationId;
 #[strum(serialize_all = "snake_case")]
 pub enum AuditKind {
     ConversationCreated,
+    ConversationClosed,
+    ConversationReopened,
     ParticipantAdded,
     ParticipantJoined,
     ParticipantLeft,
@@ -97,8 +99,9 @@ impl AuditKind {
     pub fn category(self) -> AuditCategory {
         use AuditKind::*;
         match self {
-            ConversationCreated | ParticipantAdded | ParticipantJoined | ParticipantLeft
-            | ParticipantRemoved | OwnerAdded | EmailVerified => AuditCategory::Membership,
+            ConversationCreated | ConversationClosed | ConversationReopened | ParticipantAdded
+            | ParticipantJoined | ParticipantLeft | ParticipantRemoved | OwnerAdded
+            | EmailVerified => AuditCategory::Membership,
             AgentInvited
             | ContactInvited
             | ServiceRequested

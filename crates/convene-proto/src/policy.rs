@@ -28,6 +28,10 @@ pub struct Actor {
     /// reach beyond it: no inviting others by email, no copying the link on.
     #[serde(default)]
     pub guest: bool,
+    /// The conversation is closed: it reads as before, but nothing is added to it (no messages,
+    /// no invites, no joining) until an owner or admin reopens it.
+    #[serde(default)]
+    pub closed: bool,
 }
 
 /// A participant's role and state.
@@ -70,6 +74,8 @@ pub enum Action {
     AnswerInvite,
     /// Make a joined agent an owner too.
     MakeOwner,
+    /// Close or reopen the conversation.
+    CloseConversation,
 }
 
 impl Action {
@@ -89,6 +95,7 @@ impl Action {
         Action::PostMessage,
         Action::AnswerInvite,
         Action::MakeOwner,
+        Action::CloseConversation,
     ];
 
     /// Who may do it, in words, for tooltips on disabled controls.
@@ -110,9 +117,28 @@ impl Action {
             Action::PostMessage => "Members of the conversation, admins and superadmins",
             Action::AnswerInvite => "The person invited",
             Action::MakeOwner => "Conversation owners and superadmins",
+            Action::CloseConversation => "Conversation owners, admins and superadmins",
         }
     }
+
+    /// Whether a closed conversation refuses it: everything that adds to the conversation or
+    /// brings someone in. Reading, leaving, removing, revoking, declining, handing over ownership,
+    /// managing (disabling) the link and reopening still work.
+    pub fn needs_open(self) -> bool {
+        matches!(
+            self,
+            Action::InviteAgents
+                | Action::RequestCustomerCrew
+                | Action::InviteContact
+                | Action::CopyShareLink
+                | Action::ResendInvite
+                | Action::PostMessage
+        )
+    }
 }
+
+/// What a closed conversation's refused controls say.
+pub const CLOSED: &str = "The conversation is closed; reopen it first";
 
 impl Actor {
     fn joined_as(&self, role: ParticipantRole) -> bool {
@@ -153,6 +179,9 @@ impl Actor {
 
 /// Whether `actor` may do `action` in the conversation (before any target-specific rule).
 pub fn allowed(actor: &Actor, action: Action) -> bool {
+    if actor.closed && action.needs_open() {
+        return false;
+    }
     let admin = actor.is_account_admin();
     let owner = actor.is_owner();
     let agent = actor.is_joined_agent();
@@ -173,6 +202,25 @@ pub fn allowed(actor: &Actor, action: Action) -> bool {
         Action::PostMessage => admin || agent || contact,
         Action::AnswerInvite => actor.pending_invite,
         Action::MakeOwner => actor.is_superadmin() || owner,
+        Action::CloseConversation => admin || owner,
+    }
+}
+
+/// Why `actor` may not do `action`: the conversation is closed, or who may ("Only … can do this").
+pub fn reason(actor: &Actor, action: Action) -> String {
+    if actor.closed
+        && action.needs_open()
+        && allowed(
+            &Actor {
+                closed: false,
+                ..*actor
+            },
+            action,
+        )
+    {
+        CLOSED.to_owned()
+    } else {
+        refusal(action)
     }
 }
 
@@ -213,7 +261,7 @@ pub fn permissions(actor: &Actor) -> Vec<Permission> {
                 action: *a,
                 allowed,
                 who_may: a.who_may().to_owned(),
-                why: (!allowed).then(|| refusal(*a)),
+                why: (!allowed).then(|| reason(actor, *a)),
             }
         })
         .collect()
@@ -287,6 +335,7 @@ mod tests {
             pending_invite: false,
             contacts_may_invite: true,
             guest: false,
+            closed: false,
         }
     }
 
@@ -300,7 +349,45 @@ mod tests {
             pending_invite: false,
             contacts_may_invite: true,
             guest,
+            closed: false,
         }
+    }
+
+    #[test]
+    fn a_closed_conversation_reads_but_takes_nothing_new_until_reopened() {
+        let owner = Actor {
+            closed: true,
+            ..agent(
+                AccountRole::Agent,
+                Some((ParticipantRole::Owner, ParticipantState::Joined)),
+            )
+        };
+        for action in Action::ALL {
+            let open = allowed(
+                &Actor {
+                    closed: false,
+                    ..owner
+                },
+                *action,
+            );
+            assert_eq!(
+                allowed(&owner, *action),
+                open && !action.needs_open(),
+                "{action:?}"
+            );
+        }
+        assert!(allowed(&owner, Action::CloseConversation), "reopen");
+        assert_eq!(reason(&owner, Action::PostMessage), CLOSED);
+        // What they could not do anyway keeps its own reason.
+        let guest = Actor {
+            closed: true,
+            ..contact(true)
+        };
+        assert_eq!(
+            reason(&guest, Action::CopyShareLink),
+            refusal(Action::CopyShareLink)
+        );
+        assert!(!allowed(&contact(false), Action::CloseConversation));
     }
 
     #[test]

@@ -30,6 +30,9 @@ pub enum Error {
     /// A join token that is unknown, expired, revoked or used up; `ask` names who can send a new one.
     #[error("this link is no longer valid: it may have expired, been revoked or already been used{}", ask.as_ref().map(|a| format!(". Ask {a} for a new one")).unwrap_or_default())]
     LinkInvalid { ask: Option<String> },
+    /// The conversation is closed: its Shareable Link and invites admit nobody until it reopens.
+    #[error("This conversation is closed, so its links let nobody in. Ask {ask} to reopen it")]
+    ConversationClosed { ask: String },
     /// The person was removed from this conversation: its Shareable Link does not bring them back.
     #[error("You were removed from this conversation, so its link does not let you back in. Ask {ask} to invite you again")]
     RemovedHere { ask: String },

@@ -36,6 +36,8 @@ pub struct Place {
     pub pending_invite: bool,
     /// The account's "contacts may invite contacts" setting.
     pub contacts_may_invite: bool,
+    /// The conversation is closed.
+    pub closed: bool,
 }
 
 impl Principal {
@@ -48,6 +50,7 @@ impl Principal {
             pending_invite: place.pending_invite,
             contacts_may_invite: place.contacts_may_invite,
             guest: self.is_guest(),
+            closed: place.closed,
         }
     }
 

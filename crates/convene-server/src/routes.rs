@@ -60,6 +60,8 @@ fn surface() -> OpenApiRouter<AppState> {
         .routes(routes!(api::conversations::remove))
         .routes(routes!(api::conversations::make_owner))
         .routes(routes!(api::conversations::leave))
+        .routes(routes!(api::conversations::close))
+        .routes(routes!(api::conversations::reopen))
         .routes(routes!(api::invites::invite_agent))
         .routes(routes!(api::invites::request_service))
         .routes(routes!(api::invites::invite_contact))

@@ -499,7 +499,11 @@ pub async fn join_form(
                 &joined.token,
             )
         }
-        Err(e @ (Error::LinkInvalid { .. } | Error::RemovedHere { .. })) => refused(&e.to_string()),
+        Err(
+            e @ (Error::LinkInvalid { .. }
+            | Error::RemovedHere { .. }
+            | Error::ConversationClosed { .. }),
+        ) => refused(&e.to_string()),
         Err(Error::Invalid { message, .. }) => page(
             StatusCode::UNPROCESSABLE_ENTITY,
             "Please check your details",

@@ -37,6 +37,8 @@ enum Act {
     Post,
     /// The account's audit log (not of one conversation): SPEC §2's last row.
     ReadAuditLog,
+    /// Close the conversation (a row beyond the SPEC: owners, admins, superadmins).
+    Close,
 }
 
 /// What the table says: Ok(()) allowed, Err(status) refused with that status.
@@ -66,7 +68,7 @@ fn expected(p: Persona, a: Act) -> Result<(), u16> {
         (JoinedContact, InviteContact | CopyLink | Post) => true,
         // A guest takes part but reaches no one else until their email is proven.
         (LinkGuest, Post) => true,
-        (SuperAdmin | Admin | Owner, ManageLink | RevokeOthersInvite) => true,
+        (SuperAdmin | Admin | Owner, ManageLink | RevokeOthersInvite | Close) => true,
         (SuperAdmin | Owner, RemoveUser) => true,
         (SuperAdmin | Admin, ReadAuditLog) => true,
         (JoinedAgent | JoinedContact | LinkGuest, Leave) => true,
@@ -361,6 +363,7 @@ impl World {
             }
             Act::Leave => api.post(&format!("{base}/leave"), json!({})).await,
             Act::ReadAuditLog => api.get("/api/v1/team/audit").await,
+            Act::Close => api.post(&format!("{base}/close"), json!({})).await,
             Act::Post => {
                 api.post(&format!("{base}/messages"), json!({"body": "hello"}))
                     .await
@@ -398,6 +401,7 @@ async fn every_persona_against_every_action_matches_the_permission_table() {
         Act::Leave,
         Act::Post,
         Act::ReadAuditLog,
+        Act::Close,
     ];
     let mut mismatches = Vec::new();
     let mut checked = 0;
@@ -701,4 +705,209 @@ async fn every_persona_against_every_team_operation_matches_the_table() {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+}
+
+/// A closed conversation reads as before and takes nothing new: posting, inviting, Request
+/// Service, resending and accepting answer 409 saying it is closed; its Shareable Link and emailed
+/// invites admit nobody (410, naming who can reopen it); leaving, removing, revoking and declining
+/// still work. Reopened, the link and the pending invites work as they were.
+#[tokio::test]
+async fn a_closed_conversation_takes_nothing_new_until_reopened() {
+    let world = World::new().await;
+    let s = world.setup().await;
+    let base = format!("/api/v1/conversations/{}", s.conversation);
+    let eva = &world.eva;
+    let link = eva.share_token(&s.conversation).await;
+    let dev_invite = world.dev.get("/api/v1/home").await.ok()["invites"]
+        .as_array()
+        .expect("invites")
+        .iter()
+        .find(|i| i["conversation_id"] == s.conversation.as_str())
+        .expect("Dev's invite")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    // The pending contact invite's email link.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    let invite_link = loop {
+        if let Some(link) = world
+            .sink
+            .messages()
+            .iter()
+            .find(|m| {
+                m.header("To")
+                    .is_some_and(|to| to.contains("pending@example.com"))
+            })
+            .and_then(|m| m.join_link())
+        {
+            break link;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no invite email to pending@"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    let invite_token = invite_link.rsplit("/j/").next().expect("token").to_owned();
+
+    // Chloe (a joined agent) may not close it; Eva (owner) does.
+    assert_eq!(
+        world
+            .chloe
+            .post(&format!("{base}/close"), json!({}))
+            .await
+            .status,
+        403
+    );
+    let closed = eva.post(&format!("{base}/close"), json!({})).await;
+    assert_eq!(closed.ok()["status"], "closed");
+    assert_eq!(
+        eva.post(&format!("{base}/close"), json!({})).await.status,
+        200,
+        "closing again changes nothing"
+    );
+
+    for (who, answer) in [
+        (
+            "post",
+            world
+                .chloe
+                .post(&format!("{base}/messages"), json!({"body": "hi"}))
+                .await,
+        ),
+        (
+            "contact posts",
+            s.contact
+                .post(&format!("{base}/messages"), json!({"body": "hi"}))
+                .await,
+        ),
+        (
+            "invite",
+            eva.post(
+                &format!("{base}/contact-invites"),
+                json!({"email": "late@example.com"}),
+            )
+            .await,
+        ),
+        (
+            "add agent",
+            eva.post(
+                &format!("{base}/agent-invites"),
+                json!({"agent_id": world.target_agent}),
+            )
+            .await,
+        ),
+        (
+            "request",
+            eva.post(
+                &format!("{base}/service-requests"),
+                json!({"crew_id": world.any_crew}),
+            )
+            .await,
+        ),
+        (
+            "resend",
+            eva.post(
+                &format!("/api/v1/invites/{}/resend", s.pending_contact_invite),
+                json!({}),
+            )
+            .await,
+        ),
+        (
+            "accept",
+            world
+                .dev
+                .post(&format!("/api/v1/invites/{dev_invite}/accept"), json!({}))
+                .await,
+        ),
+    ] {
+        assert_eq!(answer.status, 409, "{who}: {}", answer.body);
+        assert_eq!(
+            answer.body["detail"], "The conversation is closed; reopen it first",
+            "{who}"
+        );
+    }
+    for token in [&link, &invite_token] {
+        let refused = world
+            .t
+            .anonymous()
+            .post(
+                &format!("/api/v1/join/{token}"),
+                json!({"name": "Late", "email": "late@example.com"}),
+            )
+            .await;
+        assert_eq!(refused.status, 410, "{}", refused.body);
+        assert!(
+            refused.body["detail"]
+                .as_str()
+                .is_some_and(|d| d.contains("closed") && d.contains("reopen")),
+            "{}",
+            refused.body
+        );
+    }
+    // The screen says why, from Rust.
+    let screen = world.chloe.get(&format!("{base}/screen")).await;
+    let post = screen.ok()["verdicts"]["permissions"]
+        .as_array()
+        .expect("permissions")
+        .iter()
+        .find(|p| p["action"] == "post_message")
+        .expect("post verdict")
+        .clone();
+    assert_eq!(post["why"], "The conversation is closed; reopen it first");
+    // Reading and leaving still work; the timeline says who closed it.
+    assert_eq!(s.contact.get(&format!("{base}/messages")).await.status, 200);
+    let events = eva.get(&format!("{base}/events")).await;
+    assert!(
+        events
+            .ok()
+            .to_string()
+            .contains("Eva Rossi closed the conversation"),
+        "{}",
+        events.body
+    );
+    assert!(
+        s.guest
+            .post(&format!("{base}/leave"), json!({}))
+            .await
+            .status
+            < 300
+    );
+
+    // Reopened: the link and the pending invites work as they were.
+    let reopened = world.admin_reopens(&base).await;
+    assert_eq!(reopened["status"], "open");
+    let joined = world
+        .t
+        .anonymous()
+        .post(
+            &format!("/api/v1/join/{link}"),
+            json!({"name": "Late", "email": "late@example.com"}),
+        )
+        .await;
+    assert_eq!(joined.status, 200, "{}", joined.body);
+    let accepted = world
+        .dev
+        .post(&format!("/api/v1/invites/{dev_invite}/accept"), json!({}))
+        .await;
+    assert!(accepted.status < 300, "{}", accepted.body);
+    assert!(
+        world
+            .chloe
+            .post(&format!("{base}/messages"), json!({"body": "back"}))
+            .await
+            .status
+            < 300
+    );
+}
+
+impl World {
+    /// Ben (an admin, not in the conversation) reopens it.
+    async fn admin_reopens(&self, base: &str) -> serde_json::Value {
+        self.ben
+            .post(&format!("{base}/reopen"), json!({}))
+            .await
+            .ok()
+            .clone()
+    }
 }

@@ -764,3 +764,90 @@ async fn offline_a_message_and_an_invite_are_queued_as_pending_and_land_once_whe
     app.close().await;
     server.stop().await;
 }
+
+#[tokio::test]
+async fn closing_moves_the_conversation_to_closed_and_reopening_brings_it_back() {
+    let t = TestServer::start(None).await;
+    let ana = api_as(&t, "ana@demo.convene.test").await;
+    let conversation = ana
+        .post(
+            "/api/v1/conversations",
+            json!({"subject": "Done and dusted"}),
+        )
+        .await
+        .ok()["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = Desktop::launch("close", dir.path(), &[])
+        .await
+        .expect("app");
+    sign_in(&app, &t.server.url(), "ana@demo.convene.test").await;
+    open_conversation(&app, "Done and dusted").await;
+    let item = "//li[@data-testid='conversation-item'][.//span[@class='subject' and normalize-space()='Done and dusted']]";
+
+    app.wd.click_button("Close", WAIT).await.expect("Close");
+    app.wd
+        .click_css(".dialog button.danger", WAIT)
+        .await
+        .expect("confirm");
+    app.wd
+        .wait_for_text("[data-testid=conversation-status]", WAIT, |s| s == "Closed")
+        .await
+        .expect("the header says Closed");
+    assert_eq!(
+        ana.get(&format!("/api/v1/conversations/{conversation}"))
+            .await
+            .ok()["status"],
+        "closed"
+    );
+    // The list shows open conversations by default: it is gone from there, and under Closed.
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !app.wd.find_all_xpath(item).await.expect("list").is_empty() {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "still listed as open"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    app.wd
+        .click_xpath(
+            "//select[@data-testid='status-filter']/option[@value='closed']",
+            WAIT,
+        )
+        .await
+        .expect("Show closed");
+    app.wd
+        .wait_for_xpath(item, WAIT)
+        .await
+        .expect("listed under Closed");
+    app.wd
+        .screenshot(&artifact_dir().join("closed-list.png"))
+        .await
+        .expect("shot");
+    open_conversation(&app, "Done and dusted").await;
+    app.wd.click_button("Reopen", WAIT).await.expect("Reopen");
+    app.wd
+        .wait_gone("[data-testid=conversation-status]", WAIT)
+        .await
+        .expect("open again");
+    app.wd
+        .click_xpath(
+            "//select[@data-testid='status-filter']/option[@value='open']",
+            WAIT,
+        )
+        .await
+        .expect("Show open");
+    app.wd
+        .wait_for_xpath(item, WAIT)
+        .await
+        .expect("back among the open ones");
+    assert_eq!(
+        ana.get(&format!("/api/v1/conversations/{conversation}"))
+            .await
+            .ok()["status"],
+        "open"
+    );
+    app.close().await;
+}

@@ -295,6 +295,10 @@ export class HttpBackend implements Backend {
       case "leave":
         await this.call("POST", `${c}/leave`, {});
         break;
+      case "close":
+      case "reopen":
+        await this.call("POST", `${c}/${action.kind}`, {});
+        break;
       case "resend_invite":
         await this.call("POST", `/invites/${encodeURIComponent(action.invite_id)}/resend`, {});
         break;

@@ -62,7 +62,12 @@ contacts_may_invite: boolean,
  * A guest may take part in the conversation (read, post, ask a customer crew, leave) but not
  * reach beyond it: no inviting others by email, no copying the link on.
  */
-guest: boolean, };
+guest: boolean, 
+/**
+ * The conversation is closed: it reads as before, but nothing is added to it (no messages,
+ * no invites, no joining) until an owner or admin reopens it.
+ */
+closed: boolean, };
 
 /**
  * An agent as others see them.
@@ -154,7 +159,7 @@ export type AuditFormat = "csv" | "json";
  * Every kind of change the audit log records. The conversation kinds are also the timeline
  * event kinds of the same change.
  */
-export type AuditKind = "conversation_created" | "participant_added" | "participant_joined" | "participant_left" | "participant_removed" | "owner_added" | "email_verified" | "agent_invited" | "contact_invited" | "service_requested" | "service_request_fulfilled" | "invite_resent" | "invite_revoked" | "invite_declined" | "link_changed" | "link_rotated" | "agent_created" | "agent_role_changed" | "agent_suspended" | "agent_reactivated" | "password_changed" | "password_reset_requested" | "crew_created" | "crew_updated" | "crew_deleted" | "crew_member_added" | "crew_member_removed" | "settings_changed";
+export type AuditKind = "conversation_created" | "conversation_closed" | "conversation_reopened" | "participant_added" | "participant_joined" | "participant_left" | "participant_removed" | "owner_added" | "email_verified" | "agent_invited" | "contact_invited" | "service_requested" | "service_request_fulfilled" | "invite_resent" | "invite_revoked" | "invite_declined" | "link_changed" | "link_rotated" | "agent_created" | "agent_role_changed" | "agent_suspended" | "agent_reactivated" | "password_changed" | "password_reset_requested" | "crew_created" | "crew_updated" | "crew_deleted" | "crew_member_added" | "crew_member_removed" | "settings_changed";
 
 /**
  * `GET /api/v1/team/audit`: one page, newest first.
@@ -512,7 +517,7 @@ export type MessageId = string;
 /**
  * Something the user did, waiting to reach the server.
  */
-export type OutboxAction = { "kind": "post_message", conversation_id: ConversationId, local_id: MessageId, body: string, author_name: string, author_kind: InviteeKind, } | { "kind": "invite_agent", conversation_id: ConversationId, agent_id: AgentId, } | { "kind": "request_service", conversation_id: ConversationId, crew_id: CrewId, } | { "kind": "invite_contact", conversation_id: ConversationId, request: ContactInviteRequest, } | { "kind": "resend_invite", conversation_id: ConversationId, invite_id: InviteId, } | { "kind": "revoke_invite", conversation_id: ConversationId, invite_id: InviteId, } | { "kind": "accept_invite", conversation_id: ConversationId, invite_id: InviteId, } | { "kind": "decline_invite", conversation_id: ConversationId, invite_id: InviteId, } | { "kind": "remove_participant", conversation_id: ConversationId, participant_id: ParticipantId, } | { "kind": "make_owner", conversation_id: ConversationId, participant_id: ParticipantId, } | { "kind": "leave", conversation_id: ConversationId, } | { "kind": "patch_share_link", conversation_id: ConversationId, patch: ShareLinkPatch, } | { "kind": "rotate_share_link", conversation_id: ConversationId, };
+export type OutboxAction = { "kind": "post_message", conversation_id: ConversationId, local_id: MessageId, body: string, author_name: string, author_kind: InviteeKind, } | { "kind": "invite_agent", conversation_id: ConversationId, agent_id: AgentId, } | { "kind": "request_service", conversation_id: ConversationId, crew_id: CrewId, } | { "kind": "invite_contact", conversation_id: ConversationId, request: ContactInviteRequest, } | { "kind": "resend_invite", conversation_id: ConversationId, invite_id: InviteId, } | { "kind": "revoke_invite", conversation_id: ConversationId, invite_id: InviteId, } | { "kind": "accept_invite", conversation_id: ConversationId, invite_id: InviteId, } | { "kind": "decline_invite", conversation_id: ConversationId, invite_id: InviteId, } | { "kind": "remove_participant", conversation_id: ConversationId, participant_id: ParticipantId, } | { "kind": "make_owner", conversation_id: ConversationId, participant_id: ParticipantId, } | { "kind": "leave", conversation_id: ConversationId, } | { "kind": "close", conversation_id: ConversationId, } | { "kind": "reopen", conversation_id: ConversationId, } | { "kind": "patch_share_link", conversation_id: ConversationId, patch: ShareLinkPatch, } | { "kind": "rotate_share_link", conversation_id: ConversationId, };
 
 /**
  * A person's membership of a conversation.
@@ -579,7 +584,7 @@ make_owner: Verdict, };
 /**
  * Everything a person can try to do to a conversation.
  */
-export type PolicyAction = "see" | "invite_agents" | "request_customer_crew" | "invite_contact" | "copy_share_link" | "manage_share_link" | "resend_invite" | "revoke_any_invite" | "revoke_own_invite" | "remove_user" | "leave" | "post_message" | "answer_invite" | "make_owner";
+export type PolicyAction = "see" | "invite_agents" | "request_customer_crew" | "invite_contact" | "copy_share_link" | "manage_share_link" | "resend_invite" | "revoke_any_invite" | "revoke_own_invite" | "remove_user" | "leave" | "post_message" | "answer_invite" | "make_owner" | "close_conversation";
 
 /**
  * An RFC 9457 problem document (`application/problem+json`).
@@ -908,7 +913,7 @@ export const LIMITS = {
 
 /** The audit log's kinds by category, in order (convene_proto::audit), for its filters. */
 export const AUDIT_KINDS: Record<AuditCategory, AuditKind[]> = {
-  membership: ["conversation_created", "participant_added", "participant_joined", "participant_left", "participant_removed", "owner_added", "email_verified"],
+  membership: ["conversation_created", "conversation_closed", "conversation_reopened", "participant_added", "participant_joined", "participant_left", "participant_removed", "owner_added", "email_verified"],
   invites: ["agent_invited", "contact_invited", "service_requested", "service_request_fulfilled", "invite_resent", "invite_revoked", "invite_declined"],
   link: ["link_changed", "link_rotated"],
   directory: ["agent_created", "agent_role_changed", "agent_suspended", "agent_reactivated", "password_changed", "password_reset_requested", "crew_created", "crew_updated", "crew_deleted", "crew_member_added", "crew_member_removed"],

@@ -56,6 +56,14 @@ export class AppView {
   private readonly sidebar = h("nav", { class: "sidebar", "aria-label": "Conversations" });
   private readonly main = h("main", { class: "conversation-pane" });
   private readonly search = h("input", { type: "search", placeholder: "Search conversations", "aria-label": "Search conversations", class: "search" });
+  /** Open (the default), Closed or All conversations in the list. */
+  private readonly statusFilter = h(
+    "select",
+    { "aria-label": "Show conversations", class: "status-filter", "data-testid": "status-filter" },
+    h("option", { value: "open" }, "Open"),
+    h("option", { value: "closed" }, "Closed"),
+    h("option", { value: "all" }, "All"),
+  );
   private readonly invites: Mounted<{ invites: Invite[]; onjoin: (i: Invite) => void; ondecline: (i: Invite) => void }>;
   private readonly conversations: Mounted<ConversationListProps, { revealKey(id: string): void; count(): number; toTop(): void }>;
   private lastQuery = "";
@@ -75,6 +83,7 @@ export class AppView {
   ) {
     const me = session.me;
     this.search.addEventListener("input", () => this.renderSidebar());
+    this.statusFilter.addEventListener("change", () => this.renderSidebar());
     const listSlot = h("div", { class: "list-slot" });
     this.conversations = mountWithProps(ConversationList, listSlot, {
       entries: [],
@@ -87,7 +96,7 @@ export class AppView {
     this.invites = mountWithProps(InviteList, invitesSlot, { invites: [], onjoin: (i) => void this.join(i), ondecline: (i) => void this.decline(i) });
     const createSlot = h("div", { class: "new-conversation-slot" });
     if (session.me.kind === "agent") mountWithProps(NewConversation, createSlot, { oncreate: (subject) => this.create(subject) });
-    this.sidebar.append(invitesSlot, h("h2", {}, "Conversations"), this.search, listSlot, createSlot);
+    this.sidebar.append(invitesSlot, h("h2", {}, "Conversations"), this.search, this.statusFilter, listSlot, createSlot);
     const top = h("div", { class: "topbar-slot" });
     this.topBar = mountWithProps(TopBar, top, {
       me,
@@ -212,12 +221,16 @@ export class AppView {
     const home = this.home;
     if (!home) return;
     const q = this.search.value.trim().toLowerCase();
+    const status = this.statusFilter.value as "open" | "closed" | "all";
     const list = this.conversations.props;
     list.seen = seen();
-    list.entries = home.conversations.filter((e) => !e.invited && (!q || e.conversation.subject.toLowerCase().includes(q)));
-    list.emptyText = q ? "No conversation matches your search." : "No conversations yet.";
-    if (q !== this.lastQuery) {
-      this.lastQuery = q;
+    list.entries = home.conversations.filter(
+      (e) => !e.invited && (status === "all" || e.conversation.status === status) && (!q || e.conversation.subject.toLowerCase().includes(q)),
+    );
+    list.emptyText = q ? "No conversation matches your search." : status === "closed" ? "No closed conversations." : "No conversations yet.";
+    const shownKey = `${status}\u0000${q}`;
+    if (shownKey !== this.lastQuery) {
+      this.lastQuery = shownKey;
       this.conversations.instance.toTop();
     }
     this.invites.props.invites = home.invites;

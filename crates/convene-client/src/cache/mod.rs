@@ -263,6 +263,7 @@ mod tests {
                     pending_invite: false,
                     contacts_may_invite: true,
                     guest: false,
+                    closed: false,
                 },
                 participants: vec![],
                 invites: vec![],

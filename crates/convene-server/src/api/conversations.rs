@@ -201,6 +201,71 @@ pub async fn make_owner(
     Ok(Json(updated))
 }
 
+/// Close the conversation
+///
+/// Owners, admins and superadmins. A closed conversation reads as before but takes nothing new:
+/// posting, inviting, Request Service, resending and accepting invites answer 409, and its
+/// Shareable Link and email invites admit nobody (410) until it is reopened. Closing a closed
+/// conversation changes nothing.
+#[utoipa::path(
+    post,
+    path = "/api/v1/conversations/{id}/close",
+    operation_id = "close_conversation",
+    tag = "conversations",
+    params(("id" = ConversationId, Path, description = "The conversation"), IdempotencyKey),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The conversation, closed", body = Conversation),
+        (status = 401, response = problem::Unauthenticated),
+        (status = 403, response = problem::Forbidden),
+        (status = 404, response = problem::NotFound),
+        (status = 413, response = problem::PayloadTooLarge),
+        (status = 422, response = problem::InvalidInput),
+        (status = 503, response = problem::Busy),
+        (status = 507, response = problem::StorageFull),
+    )
+)]
+pub async fn close(
+    State(state): State<AppState>,
+    authed: Authed,
+    Id(id): Id<ConversationId>,
+) -> Result<Json<Conversation>, Error> {
+    Ok(Json(
+        participants::set_closed(state.ctx(), &authed.principal, id, true).await?,
+    ))
+}
+
+/// Reopen the conversation
+///
+/// Owners, admins and superadmins. Its link and pending invites work again as they were.
+#[utoipa::path(
+    post,
+    path = "/api/v1/conversations/{id}/reopen",
+    operation_id = "reopen_conversation",
+    tag = "conversations",
+    params(("id" = ConversationId, Path, description = "The conversation"), IdempotencyKey),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The conversation, open", body = Conversation),
+        (status = 401, response = problem::Unauthenticated),
+        (status = 403, response = problem::Forbidden),
+        (status = 404, response = problem::NotFound),
+        (status = 413, response = problem::PayloadTooLarge),
+        (status = 422, response = problem::InvalidInput),
+        (status = 503, response = problem::Busy),
+        (status = 507, response = problem::StorageFull),
+    )
+)]
+pub async fn reopen(
+    State(state): State<AppState>,
+    authed: Authed,
+    Id(id): Id<ConversationId>,
+) -> Result<Json<Conversation>, Error> {
+    Ok(Json(
+        participants::set_closed(state.ctx(), &authed.principal, id, false).await?,
+    ))
+}
+
 /// Leave the conversation
 ///
 /// An owner may leave only if another owner remains.

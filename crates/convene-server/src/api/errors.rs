@@ -17,7 +17,10 @@ impl Error {
                 "Not signed in",
             ),
             Self::Forbidden(_) => (StatusCode::FORBIDDEN, ErrorCode::Forbidden, "Not allowed"),
-            Self::LinkInvalid { .. } | Self::RemovedHere { .. } | Self::SignInLinkInvalid => (
+            Self::LinkInvalid { .. }
+            | Self::RemovedHere { .. }
+            | Self::ConversationClosed { .. }
+            | Self::SignInLinkInvalid => (
                 StatusCode::GONE,
                 ErrorCode::LinkInvalid,
                 "Link no longer valid",

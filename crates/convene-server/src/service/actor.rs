@@ -25,10 +25,17 @@ pub struct ConversationRow {
 }
 
 impl ConversationRow {
-    /// 403 with the rule in words unless the caller may do `action`.
+    /// 403 with the rule in words unless the caller may do `action`; 409 when only the
+    /// conversation being closed stands in the way.
     pub fn require(&self, action: Action) -> Result<(), Error> {
         if allowed(&self.actor, action) {
             Ok(())
+        } else if self.actor.closed && action.needs_open() {
+            // 409, not 403: the caller may do it once the conversation is open again.
+            Err(Error::Conflict {
+                field: None,
+                message: convene_proto::policy::reason(&self.actor, action),
+            })
         } else {
             Err(Error::Forbidden(format!(
                 "you may not do this here; allowed: {}",
@@ -134,7 +141,7 @@ async fn read_actor(
                 CASE WHEN p.id IS NOT NULL AND EXISTS (
                     SELECT 1 FROM invites i WHERE i.participant_id = p.id AND i.status = 'pending')
                 THEN 1 ELSE 0 END,
-                a.invite_ttl_days
+                a.invite_ttl_days, c.status
          FROM conversations c JOIN accounts a ON a.id = c.account_id
          LEFT JOIN participants p ON p.conversation_id = c.id AND (p.agent_id = $3 OR p.contact_id = $4)
          WHERE c.id = $1 AND c.account_id = $2{lock}"
@@ -165,6 +172,7 @@ async fn read_actor(
         participation,
         pending_invite,
         contacts_may_invite,
+        closed: row.get::<&str, _>(7) == "closed",
     });
     Ok(ConversationRow {
         id,

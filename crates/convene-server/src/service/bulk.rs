@@ -85,6 +85,18 @@ pub async fn actors(
         ..Place::default()
     });
     let mut out: HashMap<String, Actor> = ids.iter().map(|id| (id.clone(), base)).collect();
+    for r in fetch_in(
+        conn,
+        "SELECT id FROM conversations WHERE status = 'closed' AND id IN ({in})",
+        &[],
+        ids,
+    )
+    .await?
+    {
+        if let Some(actor) = out.get_mut(&r.get::<String, _>(0)) {
+            actor.closed = true;
+        }
+    }
     let (column, me) = match principal.columns() {
         (Some(agent), _) => ("agent_id", agent),
         (None, Some(contact)) => ("contact_id", contact),

@@ -912,6 +912,13 @@ pub async fn accept_or_decline(
         record_change(tx, conv, "conversation", None, invitee(invite)).await?;
         return Ok(());
     }
+    if conv.actor.closed {
+        // Declining still works; joining waits until the conversation is reopened.
+        return Err(Error::Conflict {
+            field: None,
+            message: convene_proto::policy::CLOSED.to_owned(),
+        });
+    }
     sqlx::query("UPDATE invites SET status = 'accepted', updated_at = $1 WHERE id = $2")
         .bind(now)
         .bind(s(invite.id))

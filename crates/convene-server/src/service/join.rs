@@ -50,6 +50,8 @@ struct Found {
     inviter: String,
     invite: Option<FoundInvite>,
     link: Option<FoundLink>,
+    /// The conversation is closed: the token admits nobody until it reopens.
+    closed: bool,
 }
 
 /// An invite a token names: id, status, expiry, kind, the invitee contact's name.
@@ -61,7 +63,7 @@ async fn find(tx: &mut AnyConnection, token: &str) -> Result<Option<Found>, Erro
     let hash = hash_token(token);
     if let Some(r) = sqlx::query(
         "SELECT i.id, i.status, i.expires_at, i.conversation_id, c.account_id, c.subject, ac.name,
-                COALESCE(ba.name, bk.name, ''), k.name, i.kind
+                COALESCE(ba.name, bk.name, ''), k.name, i.kind, c.status
          FROM invites i JOIN conversations c ON c.id = i.conversation_id JOIN accounts ac ON ac.id = c.account_id
          JOIN participants p ON p.id = i.participant_id LEFT JOIN contacts k ON k.id = p.contact_id
          LEFT JOIN agents ba ON ba.id = i.invited_by_agent LEFT JOIN contacts bk ON bk.id = i.invited_by_contact
@@ -80,12 +82,14 @@ async fn find(tx: &mut AnyConnection, token: &str) -> Result<Option<Found>, Erro
             inviter: r.get(7),
             invite: Some((rows::parse(r.get::<&str, _>(0))?, r.get(1), r.get(2), r.get(9), r.get(8))),
             link: None,
+            closed: r.get::<&str, _>(10) == "closed",
         }));
     }
     if let Some(r) = sqlx::query(
         "SELECT l.conversation_id, c.account_id, c.subject, ac.name, l.enabled, l.expires_at, l.max_uses, l.uses,
                 (SELECT a.name FROM participants p JOIN agents a ON a.id = p.agent_id
-                 WHERE p.conversation_id = c.id AND p.role = 'owner' AND p.state = 'joined' ORDER BY p.created_at LIMIT 1)
+                 WHERE p.conversation_id = c.id AND p.role = 'owner' AND p.state = 'joined' ORDER BY p.created_at LIMIT 1),
+                c.status
          FROM share_links l JOIN conversations c ON c.id = l.conversation_id JOIN accounts ac ON ac.id = c.account_id
          WHERE l.token_hash = $1",
     )
@@ -102,6 +106,7 @@ async fn find(tx: &mut AnyConnection, token: &str) -> Result<Option<Found>, Erro
             inviter: r.get::<Option<String>, _>(8).unwrap_or_else(|| r.get(3)),
             invite: None,
             link: Some((r.get(4), r.get(5), r.get(6), r.get(7))),
+            closed: r.get::<&str, _>(9) == "closed",
         }));
     }
     Ok(None)
@@ -110,6 +115,11 @@ async fn find(tx: &mut AnyConnection, token: &str) -> Result<Option<Found>, Erro
 fn refusal(found: &Found, now: i64) -> Option<Error> {
     let ask = Some(found.inviter.clone());
     let invalid = || Some(Error::LinkInvalid { ask: ask.clone() });
+    if found.closed {
+        return Some(Error::ConversationClosed {
+            ask: found.inviter.clone(),
+        });
+    }
     if let Some((_, status, expires, kind, _)) = &found.invite {
         if status != "pending" || kind != "contact" || expires.is_some_and(|e| e <= now) {
             return invalid();

@@ -245,6 +245,58 @@ pub async fn leave(ctx: &Ctx, principal: &Principal, id: ConversationId) -> Resu
 }
 
 /// Make a joined agent an owner too.
+/// Close (`closed = true`) or reopen a conversation: owners, admins and superadmins. A closed
+/// conversation reads as before but takes nothing new — no messages, invites or joins, its
+/// Shareable Link and pending invites refuse to admit anyone — until it is reopened, when they
+/// work again as they were. Closing a closed one (or reopening an open one) changes nothing.
+pub async fn set_closed(
+    ctx: &Ctx,
+    principal: &Principal,
+    id: ConversationId,
+    closed: bool,
+) -> Result<Conversation, Error> {
+    ctx.change_in(
+        principal,
+        id,
+        Need::To(Action::CloseConversation),
+        |tx, conv| {
+            Box::pin(async move {
+                if conv.actor.closed != closed {
+                    let now = now_ms();
+                    sqlx::query("UPDATE conversations SET status = $1 WHERE id = $2")
+                        .bind(if closed { "closed" } else { "open" })
+                        .bind(s(id))
+                        .execute(&mut **tx)
+                        .await?;
+                    let (kind, verb) = if closed {
+                        (AuditKind::ConversationClosed, "closed")
+                    } else {
+                        (AuditKind::ConversationReopened, "reopened")
+                    };
+                    record_event(
+                        tx,
+                        conv,
+                        Entry::new(
+                            kind,
+                            principal,
+                            &format!("{} {verb} the conversation", principal.name()),
+                        ),
+                    )
+                    .await?;
+                    super::record_change_at(tx, conv, "conversation", None, None, now).await?;
+                }
+                let role = conv
+                    .actor
+                    .participation
+                    .filter(|p| p.state == ParticipantState::Joined)
+                    .map(|p| p.role);
+                rows::conversation(tx, id, role).await
+            })
+        },
+    )
+    .await
+}
+
 pub async fn make_owner(
     ctx: &Ctx,
     principal: &Principal,
