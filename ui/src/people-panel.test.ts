@@ -114,4 +114,27 @@ describe("the People panel", () => {
     expect(leave.disabled).toBe(true);
     expect(leave.getAttribute("title")).toBe("You are the last owner: make someone else an owner first");
   });
+
+  it("keeps ended invites in view with their final state and time, and the delivery failure's reason", () => {
+    const s = screen();
+    const base = (s.view.invites as unknown as Record<string, unknown>[])[0];
+    s.view.invites = [
+      ...s.view.invites,
+      { ...base, id: "i-2", invitee_name: "Quinn", invitee_email: "quinn@x.test", status: "expired", ended_at: new Date(Date.now() - 2 * 3600_000).toISOString() },
+      { ...base, id: "i-3", invitee_name: "Rae", invitee_email: "rae@x.test", status: "declined", delivery: "failed", delivery_error: "550 mailbox full", ended_at: new Date().toISOString() },
+      { ...base, id: "i-4", invitee_name: "Sol", invitee_email: "sol@x.test", status: "superseded", ended_at: new Date().toISOString() },
+    ] as unknown as typeof s.view.invites;
+    render(PeoplePanel, { props: { backend: backend(), screen: s } });
+    const ended = view.getAllByTestId("ended-invite");
+    expect(ended.map((e) => e.getAttribute("data-name"))).toEqual(["Sol", "Rae", "Quinn"]);
+    expect(ended[2].querySelector("[data-testid=ended-state]")?.textContent).toBe("Expired 2 hours ago");
+    expect(ended[1].querySelector("[data-testid=ended-state]")?.textContent).toBe("Declined just now · email failed: 550 mailbox full");
+    expect(ended[0].querySelector("[data-testid=ended-state]")?.textContent).toBe("Ended — a colleague answered the request just now");
+    // Only the pending one is under Invited, with its menu.
+    expect(view.getAllByRole("button", { name: /^More actions for / }).map((b) => b.getAttribute("aria-label"))).toEqual([
+      "More actions for Ana",
+      "More actions for Chloe",
+      "More actions for Pat",
+    ]);
+  });
 });

@@ -44,6 +44,8 @@ pub enum AuditKind {
     InviteResent,
     InviteRevoked,
     InviteDeclined,
+    InviteExpired,
+    InviteSuperseded,
     LinkChanged,
     LinkRotated,
     AgentCreated,
@@ -108,7 +110,9 @@ impl AuditKind {
             | ServiceRequestFulfilled
             | InviteResent
             | InviteRevoked
-            | InviteDeclined => AuditCategory::Invites,
+            | InviteDeclined
+            | InviteExpired
+            | InviteSuperseded => AuditCategory::Invites,
             LinkChanged | LinkRotated => AuditCategory::Link,
             AgentCreated
             | AgentRoleChanged

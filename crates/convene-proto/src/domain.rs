@@ -154,6 +154,10 @@ pub struct Invite {
     #[serde(with = "time::serde::rfc3339")]
     #[ts(type = "string")]
     pub created_at: OffsetDateTime,
+    /// When it ended (accepted, declined, revoked, superseded, expired); `None` while pending.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    #[ts(type = "string | null")]
+    pub ended_at: Option<OffsetDateTime>,
 }
 
 /// `GET /api/v1/conversations/{id}/participants`.

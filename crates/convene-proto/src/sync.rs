@@ -15,6 +15,8 @@ pub struct ConversationSnapshot {
     pub me: Actor,
     /// The joined participants, then the removed ones (`state` says which).
     pub participants: Vec<Participant>,
+    /// The pending invites and the ones that ended without the person joining (declined,
+    /// revoked, superseded, expired; `status` and `ended_at` say which and when), oldest first.
     pub invites: Vec<Invite>,
     pub service_requests: Vec<ServiceRequest>,
 }

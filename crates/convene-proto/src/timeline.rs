@@ -12,6 +12,8 @@ pub fn customer_line(event: &Event) -> Option<String> {
     match event.kind.as_str() {
         // Written in the people's own names, nothing internal in them.
         "conversation_created"
+        | "conversation_closed"
+        | "conversation_reopened"
         | "participant_added"
         | "participant_joined"
         | "participant_left"

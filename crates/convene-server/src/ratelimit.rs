@@ -42,6 +42,8 @@ pub struct Limits {
     /// How long after an invite was sent it may be resent (Resend Invite answers 429 with the
     /// wait before that).
     pub resend_interval_ms: i64,
+    /// How often the server ends the invites whose time is up (each with its timeline event).
+    pub invite_sweep_ms: u64,
 }
 
 impl Default for Limits {
@@ -98,6 +100,7 @@ impl Default for Limits {
                 what: "invites to new email addresses from you",
             },
             resend_interval_ms: crate::service::invites::RESEND_INTERVAL_MS,
+            invite_sweep_ms: 30_000,
         }
     }
 }
@@ -122,6 +125,7 @@ impl Limits {
             new_addresses_by_contacts: scale(d.new_addresses_by_contacts),
             new_addresses_by_contact: scale(d.new_addresses_by_contact),
             resend_interval_ms: d.resend_interval_ms,
+            invite_sweep_ms: d.invite_sweep_ms,
         }
     }
 }

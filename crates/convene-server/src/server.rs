@@ -60,6 +60,7 @@ pub struct RunningServer {
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<std::io::Result<()>>,
     worker: JoinHandle<()>,
+    sweeper: JoinHandle<()>,
     listener: Option<JoinHandle<()>>,
     hub: Hub,
 }
@@ -148,6 +149,10 @@ impl Server {
             },
         ));
         tokio::spawn(hub.clone().read_feed(self.ctx.store.clone()));
+        let sweeper = tokio::spawn(sweep_invites(
+            self.ctx.clone(),
+            std::time::Duration::from_millis(self.config.limits.invite_sweep_ms.max(100)),
+        ));
         // Several instances on one PostgreSQL database: changes made elsewhere arrive as notifications.
         let follower = (self.ctx.store.backend() == crate::store::Backend::Postgres).then(|| {
             tokio::spawn(follow_other_instances(
@@ -171,6 +176,7 @@ impl Server {
             shutdown: Some(tx),
             task,
             worker,
+            sweeper,
             listener: follower,
             hub,
         })
@@ -203,8 +209,27 @@ impl RunningServer {
         }
         let _ = (&mut self.task).await;
         self.worker.abort();
+        self.sweeper.abort();
         if let Some(listener) = &self.listener {
             listener.abort();
+        }
+    }
+}
+
+/// Ends invites on time, whether or not anyone tries their link: every `every`, the pending
+/// invites whose expiry has passed end as `expired`, each with its timeline event. A failed sweep
+/// (the database away a moment) is logged and tried again at the next.
+async fn sweep_invites(ctx: crate::service::Ctx, every: std::time::Duration) {
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tick.tick().await;
+        match crate::service::invites::expire_due(&ctx).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(ended = n, "invites expired"),
+            Err(e) => {
+                tracing::warn!(error = %e, "the invite expiry sweep failed; trying again later")
+            }
         }
     }
 }

@@ -227,9 +227,10 @@ async fn request_service_invites_the_whole_crew_and_the_first_to_join_fulfils_it
     assert_eq!(status["status"], "fulfilled");
     assert_eq!(status["fulfilled_by"], "Eva Rossi");
     assert_eq!(status["crew_name"], "Technical Support");
+    let left = snapshot["invites"].as_array().expect("invites");
     assert!(
-        snapshot["invites"].as_array().expect("invites").is_empty(),
-        "the other invites are superseded"
+        !left.is_empty() && left.iter().all(|i| i["status"] == "superseded"),
+        "the other invites are superseded (and kept, ended, in the snapshot): {left:?}"
     );
     let joined: Vec<&str> = snapshot["participants"]
         .as_array()
@@ -773,4 +774,156 @@ async fn a_rate_limited_request_retried_with_its_key_after_the_wait_runs_once() 
     sink.wait_for(3, WAIT).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(sink.messages().len(), 3);
+}
+
+/// Invites end on time and say so: the server's sweep expires a pending invite whose time is up
+/// without anyone trying its link (an event, and the snapshot keeps it as expired with its time);
+/// when one agent answers a crew request the others' invites end as superseded, each with its
+/// event; and ended invites stay in the conversation's snapshot with their final state.
+#[tokio::test]
+async fn invites_expire_on_time_and_every_ending_is_kept_with_its_event() {
+    let sink = SmtpSink::start().await;
+    let t = TestServer::start_with(Some(&sink), |c| c.limits.invite_sweep_ms = 200).await;
+    let ana = t.agent("ana@demo.convene.test").await;
+    let conversation = new_conversation(&ana, "Endings").await;
+    let invited = ana
+        .post(
+            &format!("/api/v1/conversations/{conversation}/contact-invites"),
+            json!({ "email": "olga@example.com" }),
+        )
+        .await;
+    let olga = invited.ok()["invite"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    // Its time runs out (as if fourteen days had passed); nobody touches the link.
+    sqlx::query("UPDATE invites SET expires_at = 1 WHERE id = $1")
+        .bind(&olga)
+        .execute(t.server.store.pool())
+        .await
+        .expect("backdate");
+    let snapshot = |api: Api| {
+        let path = format!("/api/v1/conversations/{conversation}/screen");
+        async move { api.get(&path).await.ok()["snapshot"].clone() }
+    };
+    let find = |snap: &Value, id: &str| {
+        snap["invites"]
+            .as_array()
+            .expect("invites")
+            .iter()
+            .find(|i| i["id"] == id)
+            .cloned()
+    };
+    // The sweep (every 200 ms here) ends it by itself.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let ended = loop {
+        let invite =
+            find(&snapshot(ana.clone()).await, &olga).expect("the invite stays in the snapshot");
+        if invite["status"] != "pending" {
+            break invite;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "never swept: {invite}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(ended["status"], "expired");
+    assert!(ended["ended_at"].is_string(), "{ended}");
+    let texts = event_texts(&ana, &conversation).await;
+    assert!(
+        texts.contains(&"The invite to olga@example.com expired".to_owned()),
+        "{texts:?}"
+    );
+    // Its link now says so, and ends nothing twice.
+    let link = sink
+        .wait_for(1, WAIT)
+        .await
+        .remove(0)
+        .join_link()
+        .expect("link");
+    let token = link.rsplit("/j/").next().expect("token");
+    assert_eq!(
+        t.anonymous()
+            .post(&format!("/api/v1/join/{token}"), json!({}))
+            .await
+            .status,
+        410
+    );
+    let expired_events = event_texts(&ana, &conversation)
+        .await
+        .into_iter()
+        .filter(|e| e.contains("expired"))
+        .count();
+    assert_eq!(expired_events, 1);
+
+    // A crew request: the first agent to answer makes the others' invites superseded.
+    let crews = ana.get("/api/v1/crews").await;
+    let billing = crews.ok()["crews"]
+        .as_array()
+        .expect("crews")
+        .iter()
+        .find(|c| c["name"] == "Billing")
+        .expect("Billing")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let requested = ana
+        .post(
+            &format!("/api/v1/conversations/{conversation}/service-requests"),
+            json!({ "crew_id": billing }),
+        )
+        .await;
+    assert_eq!(requested.status, 201, "{}", requested.body);
+    let invites: Vec<Value> = snapshot(ana.clone()).await["invites"]
+        .as_array()
+        .expect("invites")
+        .iter()
+        .filter(|i| i["status"] == "pending" && i["kind"] == "agent")
+        .cloned()
+        .collect();
+    assert!(
+        invites.len() >= 2,
+        "Billing has several agents: {invites:?}"
+    );
+    let first = &invites[0];
+    let answerer = t
+        .agent(first["invitee_email"].as_str().expect("email"))
+        .await;
+    answerer
+        .post(
+            &format!(
+                "/api/v1/invites/{}/accept",
+                first["id"].as_str().expect("id")
+            ),
+            json!({}),
+        )
+        .await
+        .ok();
+    let after = snapshot(ana.clone()).await;
+    let texts = event_texts(&ana, &conversation).await;
+    for other in &invites[1..] {
+        let id = other["id"].as_str().expect("id");
+        let now = after["invites"]
+            .as_array()
+            .expect("invites")
+            .iter()
+            .find(|i| i["id"] == id)
+            .expect("kept")
+            .clone();
+        assert_eq!(now["status"], "superseded", "{now}");
+        let name = other["invitee_name"].as_str().expect("name");
+        assert!(
+            texts
+                .iter()
+                .any(|t| t.starts_with(&format!("The invite to {name} ended"))),
+            "{texts:?}"
+        );
+    }
+    // Accepted invites are the participants now, not ended invites.
+    assert!(!after["invites"]
+        .as_array()
+        .expect("invites")
+        .iter()
+        .any(|i| i["id"] == first["id"]));
 }

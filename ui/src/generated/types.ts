@@ -159,7 +159,7 @@ export type AuditFormat = "csv" | "json";
  * Every kind of change the audit log records. The conversation kinds are also the timeline
  * event kinds of the same change.
  */
-export type AuditKind = "conversation_created" | "conversation_closed" | "conversation_reopened" | "participant_added" | "participant_joined" | "participant_left" | "participant_removed" | "owner_added" | "email_verified" | "agent_invited" | "contact_invited" | "service_requested" | "service_request_fulfilled" | "invite_resent" | "invite_revoked" | "invite_declined" | "link_changed" | "link_rotated" | "agent_created" | "agent_role_changed" | "agent_suspended" | "agent_reactivated" | "password_changed" | "password_reset_requested" | "crew_created" | "crew_updated" | "crew_deleted" | "crew_member_added" | "crew_member_removed" | "settings_changed";
+export type AuditKind = "conversation_created" | "conversation_closed" | "conversation_reopened" | "participant_added" | "participant_joined" | "participant_left" | "participant_removed" | "owner_added" | "email_verified" | "agent_invited" | "contact_invited" | "service_requested" | "service_request_fulfilled" | "invite_resent" | "invite_revoked" | "invite_declined" | "invite_expired" | "invite_superseded" | "link_changed" | "link_rotated" | "agent_created" | "agent_role_changed" | "agent_suspended" | "agent_reactivated" | "password_changed" | "password_reset_requested" | "crew_created" | "crew_updated" | "crew_deleted" | "crew_member_added" | "crew_member_removed" | "settings_changed";
 
 /**
  * `GET /api/v1/team/audit`: one page, newest first.
@@ -274,7 +274,12 @@ me: Actor,
 /**
  * The joined participants, then the removed ones (`state` says which).
  */
-participants: Array<Participant>, invites: Array<Invite>, service_requests: Array<ServiceRequest>, };
+participants: Array<Participant>, 
+/**
+ * The pending invites and the ones that ended without the person joining (declined,
+ * revoked, superseded, expired; `status` and `ended_at` say which and when), oldest first.
+ */
+invites: Array<Invite>, service_requests: Array<ServiceRequest>, };
 
 /**
  * Whether a conversation is still being worked on.
@@ -387,7 +392,11 @@ delivery: Delivery | null, delivery_error: string | null,
 /**
  * How many times it was sent (1 after the first send).
  */
-send_count: number, last_sent_at: string | null, expires_at: string | null, service_request_id: ServiceRequestId | null, created_at: string, };
+send_count: number, last_sent_at: string | null, expires_at: string | null, service_request_id: ServiceRequestId | null, created_at: string, 
+/**
+ * When it ended (accepted, declined, revoked, superseded, expired); `None` while pending.
+ */
+ended_at: string | null, };
 
 /**
  * A pending (or answered) request for someone to join.
@@ -914,7 +923,7 @@ export const LIMITS = {
 /** The audit log's kinds by category, in order (convene_proto::audit), for its filters. */
 export const AUDIT_KINDS: Record<AuditCategory, AuditKind[]> = {
   membership: ["conversation_created", "conversation_closed", "conversation_reopened", "participant_added", "participant_joined", "participant_left", "participant_removed", "owner_added", "email_verified"],
-  invites: ["agent_invited", "contact_invited", "service_requested", "service_request_fulfilled", "invite_resent", "invite_revoked", "invite_declined"],
+  invites: ["agent_invited", "contact_invited", "service_requested", "service_request_fulfilled", "invite_resent", "invite_revoked", "invite_declined", "invite_expired", "invite_superseded"],
   link: ["link_changed", "link_rotated"],
   directory: ["agent_created", "agent_role_changed", "agent_suspended", "agent_reactivated", "password_changed", "password_reset_requested", "crew_created", "crew_updated", "crew_deleted", "crew_member_added", "crew_member_removed"],
   settings: ["settings_changed"],

@@ -44,6 +44,21 @@ export function tryAgainIn(secs: number): string {
   return secs >= 120 ? `Try again in ${Math.ceil(secs / 60)} min` : `Try again in ${Math.max(1, Math.round(secs))} s`;
 }
 
+const ENDINGS: Record<string, string> = {
+  declined: "Declined",
+  revoked: "Revoked",
+  superseded: "Ended — a colleague answered the request",
+  expired: "Expired",
+  accepted: "Joined",
+};
+
+/** How an invite ended, and when: "Expired 2 hours ago", "Declined · email failed: mailbox full". */
+export function endedState(i: Invite): string {
+  const parts = [`${ENDINGS[i.status] ?? i.status}${i.ended_at ? ` ${relativeTime(i.ended_at)}` : ""}`];
+  if (i.delivery === "failed") parts.push(`email failed${i.delivery_error ? `: ${i.delivery_error}` : ""}`);
+  return parts.join(" · ");
+}
+
 /** An invite's state in words: delivery, how often sent, when it expires. */
 export function inviteState(i: Invite): string {
   const parts: string[] = [];

@@ -45,6 +45,33 @@ impl ConversationRow {
     }
 }
 
+/// A conversation as the server itself acts on it (an invite's expiry): nobody's place in it.
+pub async fn system_row(
+    tx: &mut AnyConnection,
+    id: ConversationId,
+) -> Result<ConversationRow, Error> {
+    let row = sqlx::query("SELECT account_id, subject, status FROM conversations WHERE id = $1")
+        .bind(id.to_string())
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(Error::NotFound("conversation"))?;
+    Ok(ConversationRow {
+        id,
+        account_id: parse(row.get::<&str, _>(0))?,
+        subject: row.get(1),
+        actor: Actor {
+            account_role: None,
+            participation: None,
+            pending_invite: false,
+            contacts_may_invite: false,
+            guest: false,
+            closed: row.get::<&str, _>(2) == "closed",
+        },
+        my_participant: None,
+        invite_ttl_ms: 0,
+    })
+}
+
 /// How a change holds its conversation for the rest of its transaction (PostgreSQL; SQLite's
 /// writers take turns anyway).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -158,7 +158,7 @@ pub async fn snapshots_as(
         &fetch_in(
             conn,
             &format!(
-                "{INVITE_SELECT} WHERE i.conversation_id IN ({{in}}) AND i.status = 'pending'
+                "{INVITE_SELECT} WHERE i.conversation_id IN ({{in}}) AND i.status <> 'accepted'
                  ORDER BY i.conversation_id, i.created_at"
             ),
             &[],

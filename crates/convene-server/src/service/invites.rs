@@ -718,11 +718,7 @@ pub async fn resend(ctx: &Ctx, principal: &Principal, id: InviteId) -> Result<In
                 )
                 .await?;
             }
-            let to = if contact {
-                invite.invitee_email.clone()
-            } else {
-                invite.invitee_name.clone()
-            };
+            let to = addressee(invite);
             record_event(
                 tx,
                 conv,
@@ -745,6 +741,68 @@ pub async fn resend(ctx: &Ctx, principal: &Principal, id: InviteId) -> Result<In
 }
 
 /// Ends a pending invite with `status`, and the invitee's `invited` participation with `state`.
+/// Ends every pending invite whose time is up, each in its own change with its timeline event
+/// (the server's sweep, `crate::server`), so an invite expires on time whether or not anyone
+/// tries its link. Answers how many ended. Safe on several instances at once: each invite is read
+/// again under its conversation's lock and ends once.
+pub async fn expire_due(ctx: &Ctx) -> Result<usize, Error> {
+    let due: Vec<(String, String)> = sqlx::query_as(
+        "SELECT id, conversation_id FROM invites
+         WHERE status = 'pending' AND expires_at IS NOT NULL AND expires_at <= $1
+         ORDER BY expires_at LIMIT 200",
+    )
+    .bind(now_ms())
+    .fetch_all(ctx.store.pool())
+    .await?;
+    let mut ended = 0;
+    for (id, conversation) in due {
+        let id: InviteId = rows::parse(&id)?;
+        let conversation: ConversationId = rows::parse(&conversation)?;
+        let done = ctx
+            .change(move |tx| {
+                Box::pin(async move {
+                    super::actor::lock_conversation(tx, conversation).await?;
+                    let Some(invite) = rows::invite(tx, id).await? else {
+                        return Ok(false);
+                    };
+                    let due = invite.status == convene_proto::InviteStatus::Pending
+                        && invite
+                            .expires_at
+                            .is_some_and(|e| e <= time::OffsetDateTime::now_utc());
+                    if !due {
+                        return Ok(false);
+                    }
+                    expire(tx, &invite).await?;
+                    Ok(true)
+                })
+            })
+            .await?;
+        ended += usize::from(done);
+    }
+    Ok(ended)
+}
+
+/// Ends a pending invite whose time is up, with its event (the sweep, or a redemption that
+/// finds it out of time first).
+pub async fn expire(tx: &mut Tx<'_>, invite: &Invite) -> Result<(), Error> {
+    end_invite(tx, invite, "expired", "left").await?;
+    let conv = super::actor::system_row(tx, invite.conversation_id).await?;
+    record_event(
+        tx,
+        &conv,
+        Entry::new(
+            AuditKind::InviteExpired,
+            audit::By::Server,
+            &format!("The invite to {} expired", addressee(invite)),
+        )
+        .to_person(invitee(invite), &invite.invitee_name)
+        .via(Some(AuditVia::System)),
+    )
+    .await?;
+    record_change(tx, &conv, "conversation", None, invitee(invite)).await?;
+    Ok(())
+}
+
 async fn end_invite(
     tx: &mut AnyConnection,
     invite: &Invite,
@@ -767,6 +825,15 @@ async fn end_invite(
     .execute(&mut *tx)
     .await?;
     Ok(())
+}
+
+/// How the timeline names an invite's person: a contact by the address it went to, a
+/// colleague by name.
+fn addressee(invite: &Invite) -> String {
+    match invite.kind {
+        convene_proto::InviteeKind::Contact => invite.invitee_email.clone(),
+        convene_proto::InviteeKind::Agent => invite.invitee_name.clone(),
+    }
 }
 
 fn invitee(invite: &Invite) -> Option<Member> {
@@ -957,6 +1024,21 @@ pub async fn accept_or_decline(
                 let other: InviteId = rows::parse(&other)?;
                 if let Some(o) = rows::invite(tx, other).await? {
                     end_invite(tx, &o, "superseded", "left").await?;
+                    record_event(
+                        tx,
+                        conv,
+                        Entry::new(
+                            AuditKind::InviteSuperseded,
+                            by,
+                            &format!(
+                                "The invite to {} ended: {who} answered the request",
+                                addressee(&o)
+                            ),
+                        )
+                        .to_person(invitee(&o), &o.invitee_name)
+                        .via(via),
+                    )
+                    .await?;
                     record_change(tx, conv, "conversation", None, invitee(&o)).await?;
                 }
             }

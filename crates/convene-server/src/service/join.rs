@@ -180,13 +180,10 @@ pub async fn redeem(
                 if let Some(refused) = refusal(&found, now) {
                     if let Some((id, status, Some(expires), _, _)) = &found.invite {
                         if status == "pending" && *expires <= now {
-                            sqlx::query(
-                                "UPDATE invites SET status = 'expired', updated_at = $1 WHERE id = $2 AND status = 'pending'",
-                            )
-                            .bind(now)
-                            .bind(s(id))
-                            .execute(&mut **tx)
-                            .await?;
+                            // Out of time before the sweep got to it: it ends now, with its event.
+                            if let Some(invite) = rows::invite(tx, *id).await? {
+                                invites::expire(tx, &invite).await?;
+                            }
                         }
                     }
                     return Ok(Err(refused));
@@ -196,9 +193,7 @@ pub async fn redeem(
                         let invite = rows::invite(tx, *invite_id)
                             .await?
                             .ok_or(Error::LinkInvalid { ask: None })?;
-                        let contact = invite
-                            .contact_id
-                            .ok_or(Error::LinkInvalid { ask: None })?;
+                        let contact = invite.contact_id.ok_or(Error::LinkInvalid { ask: None })?;
                         // The person at the address may give their own name (the inviter may
                         // have given none, and the address's first part is no name).
                         if let Some(name) = req.name.as_deref().filter(|n| !n.trim().is_empty()) {
@@ -207,7 +202,8 @@ pub async fn redeem(
                             crate::store::rename_contact(tx, contact, account, &name).await?;
                         }
                         let principal = contact_principal(tx, contact).await?;
-                        let conv = load_for(tx, &principal, found.conversation, Need::Account).await?;
+                        let conv =
+                            load_for(tx, &principal, found.conversation, Need::Account).await?;
                         let via = Some(AuditVia::Email);
                         invites::accept_or_decline(tx, &conv, &invite, &principal, via, true)
                             .await?;

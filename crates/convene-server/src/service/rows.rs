@@ -144,7 +144,7 @@ pub(super) const INVITE_SELECT: &str =
     "SELECT i.id, i.conversation_id, c.subject, i.kind, i.participant_id, p.agent_id, p.contact_id,
         COALESCE(a.name, k.name), COALESCE(a.email, k.email), COALESCE(ba.name, bk.name, ''),
         i.status, i.delivery, i.delivery_error, i.send_count, i.last_sent_at, i.expires_at,
-        i.service_request_id, i.created_at, i.invited_by_agent, i.invited_by_contact
+        i.service_request_id, i.created_at, i.invited_by_agent, i.invited_by_contact, i.updated_at
      FROM invites i
      JOIN conversations c ON c.id = i.conversation_id
      JOIN participants p ON p.id = i.participant_id
@@ -175,6 +175,7 @@ pub(super) fn invite_row(r: &AnyRow) -> Result<Invite, Error> {
         created_at: from_ms(r.get(17)),
         invited_by_agent: opt(r.get::<Option<&str>, _>(18))?,
         invited_by_contact: opt(r.get::<Option<&str>, _>(19))?,
+        ended_at: (r.get::<&str, _>(10) != "pending").then(|| from_ms(r.get(20))),
     })
 }
 
