@@ -18,6 +18,7 @@ fn main() {
         "retry_action",
         "search_agents",
         "search_contacts",
+        "search_conversations",
         "crews",
         "crew_choices",
         "share_link",

@@ -227,6 +227,15 @@ pub async fn search_contacts(client: ClientState<'_>, q: String) -> Result<Vec<C
     Ok(client.search_contacts(&q).await?)
 }
 
+/// The conversation list's search, over the cache (works offline).
+#[tauri::command]
+pub fn search_conversations(
+    client: ClientState<'_>,
+    q: String,
+) -> Result<Vec<convene_client::cache::SearchHit>> {
+    Ok(client.search_conversations(&q)?)
+}
+
 #[tauri::command]
 pub async fn crews(client: ClientState<'_>) -> Result<Vec<Crew>> {
     Ok(client.crews().await?)

@@ -95,6 +95,7 @@ fn main() {
             commands::retry_action,
             commands::search_agents,
             commands::search_contacts,
+            commands::search_conversations,
             commands::crews,
             commands::crew_choices,
             commands::share_link,

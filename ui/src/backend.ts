@@ -18,6 +18,7 @@ import type {
   ShareLink,
   TeamRequest,
   QueueOutcome,
+  SearchHit,
   AuditFilter,
   AuditFormat,
 } from "./types";
@@ -79,6 +80,10 @@ export interface Backend {
   /** Saves the audit log's export (everything matching `filter`): into the Downloads folder on
    * desktop, as a browser download on the web. Answers where it went (path or file name). */
   exportAudit(filter: AuditFilter, format: AuditFormat): Promise<string>;
+  /** The list's search over the offline cache (desktop): conversations whose subject, people or
+   * messages hold every word, best first, with marked snippets. `null` where there is no cache
+   * (the browser): the list then filters by subject. */
+  searchConversations(q: string): Promise<SearchHit[] | null>;
   /** "Change password" (agents): the server checks the current one; other sessions end. */
   changePassword(current: string, next: string): Promise<void>;
   /** Startup telemetry: the conversation list (of `conversations` entries) was painted for the first time. */

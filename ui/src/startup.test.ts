@@ -29,6 +29,11 @@ function offlineBackend(count: number) {
     },
     refresh: async () => ({ online: false, error: "cannot reach the server", last_synced_at: null }),
     conversation: async () => null,
+    // The core's full-text search over the cache, as far as subjects go.
+    searchConversations: async (q: string) =>
+      home.conversations
+        .filter((e) => e.conversation.subject.toLowerCase().includes(q))
+        .map((e) => ({ conversation_id: e.conversation.id, field: "subject", snippet: `\u0002${e.conversation.subject}\u0003` })),
     startupRendered: async (n: number) => {
       calls.startupRendered.push(n);
     },
@@ -65,7 +70,11 @@ describe("starting to a cached list of 10,000 conversations", () => {
     const search = document.querySelector<HTMLInputElement>("input[type=search]")!;
     search.value = "Conversation 9999";
     search.dispatchEvent(new Event("input"));
-    const subjects = [...document.querySelectorAll("[data-testid=conversation-item] .subject")].map((s) => s.textContent);
-    expect(subjects).toEqual(["Conversation 9999"]);
+    await vi.waitFor(() => {
+      const subjects = [...document.querySelectorAll("[data-testid=conversation-item] .subject")].map((s) => s.textContent);
+      expect(subjects).toEqual(["Conversation 9999"]);
+    });
+    // The match is shown marked where the last message would be.
+    expect(document.querySelector("[data-testid=search-snippet] mark")?.textContent).toBe("Conversation 9999");
   });
 });

@@ -119,6 +119,8 @@ pub async fn run(o: &Options) -> Result<Vec<Figure>> {
             let (client, _) = sync::first_sync(&srv, token, &work.path().join("inc-big")).await?;
             eprintln!("workload 5: contact search in the client cache");
             figures.extend(search::cached(&client, shape.contacts)?);
+            eprintln!("workload 5b: conversation search in the client cache");
+            figures.extend(search::conversations_cached(&client)?);
             figures.extend(
                 sync::incremental(
                     &srv,

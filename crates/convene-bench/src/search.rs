@@ -188,3 +188,75 @@ pub fn cached(client: &convene_client::Client, contacts: usize) -> Result<Vec<Fi
         ),
     ])
 }
+
+/// The conversation list's full-text search over the client cache after a first sync (workload
+/// 5b): words and prefixes from subjects, people and message text, as typed. Baseline: the bare
+/// FTS5 match over the message index, without the ranking across the three indexes, the
+/// snippets and the grouping by conversation.
+pub fn conversations_cached(client: &convene_client::Client) -> Result<Vec<Figure>> {
+    const TYPED: &[&str] = &[
+        "deliv",
+        "invoice addr",
+        "confirm",
+        "order 12",
+        "address",
+        "message 3",
+        "could you",
+        "invo",
+        "date",
+        "about order 7",
+    ];
+    let qs: Vec<String> = (0..400)
+        .map(|i| TYPED[i % TYPED.len()].to_owned())
+        .collect();
+    for q in qs.iter().take(20) {
+        client.search_conversations(q)?;
+    }
+    let mut took = Vec::with_capacity(qs.len());
+    let mut found_any = 0usize;
+    for q in &qs {
+        let started = Instant::now();
+        let found = client.search_conversations(q)?;
+        took.push(started.elapsed().as_secs_f64() * 1000.0);
+        found_any += usize::from(!found.is_empty());
+    }
+    ensure!(
+        found_any == qs.len(),
+        "the search found nothing for {} of {} queries",
+        qs.len() - found_any,
+        qs.len()
+    );
+    let conn = rusqlite::Connection::open(client.cache_path())?;
+    let mut stmt =
+        conn.prepare("SELECT rowid FROM message_fts WHERE message_fts MATCH ?1 LIMIT 200")?;
+    let mut base = Vec::with_capacity(qs.len());
+    for q in &qs {
+        let query = convene_client::cache::fts_query(q).unwrap_or_default();
+        let started = Instant::now();
+        let rows = stmt
+            .query_map(params![query], |r| r.get::<_, i64>(0))?
+            .collect::<Result<Vec<_>, _>>()?;
+        base.push(started.elapsed().as_secs_f64() * 1000.0);
+        std::hint::black_box(rows);
+    }
+    let p99 = percentile(&mut took, 99.0);
+    let base99 = percentile(&mut base, 99.0);
+    Ok(vec![
+        Figure::new(
+            "conversation_search.client_cache.p50",
+            percentile(&mut took, 50.0),
+            "ms",
+        ),
+        Figure::below("conversation_search.client_cache.p99", p99, "ms", 20.0),
+        Figure::new(
+            "conversation_search.client_cache.baseline.p99",
+            base99,
+            "ms",
+        ),
+        Figure::ratio(
+            "conversation_search.client_cache.ratio_to_baseline",
+            p99 / base99.max(1e-6),
+            None,
+        ),
+    ])
+}

@@ -479,6 +479,15 @@ impl Client {
         }
     }
 
+    /// The conversation list's search, offline: cached conversations whose subject, people or
+    /// messages hold every word of `q`, best first, each with its highlighted snippet.
+    pub fn search_conversations(
+        &self,
+        q: &str,
+    ) -> Result<Vec<crate::cache::SearchHit>, ClientError> {
+        self.cache().search(q, 50)
+    }
+
     /// Contacts met in cached conversations whose name or email starts with `q` (no network).
     pub fn search_cached_contacts(
         &self,

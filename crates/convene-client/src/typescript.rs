@@ -52,6 +52,7 @@ pub fn declarations() -> String {
     c.visit::<crate::events::ClientEvent>();
     c.visit::<crate::outbox::Action>();
     c.visit::<crate::QueueOutcome>();
+    c.visit::<crate::cache::SearchHit>();
     c.visit::<crate::team::TeamRequest>();
     c.visit::<p::screen::CrewChoice>();
     // What the web client reads from the server.

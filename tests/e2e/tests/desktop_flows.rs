@@ -653,6 +653,12 @@ async fn offline_a_message_and_an_invite_are_queued_as_pending_and_land_once_whe
         .as_str()
         .expect("id")
         .to_owned();
+    ana.post(
+        &format!("/api/v1/conversations/{conversation}/messages"),
+        json!({"body": "The courier lost the parcel near Zürich"}),
+    )
+    .await
+    .ok();
 
     let dir = tempfile::tempdir().expect("tempdir");
     let app = Desktop::launch("offline-1", dir.path(), &[])
@@ -675,6 +681,37 @@ async fn offline_a_message_and_an_invite_are_queued_as_pending_and_land_once_whe
         })
         .await
         .expect("offline");
+
+    // Offline, the list's search finds words from inside a message (a prefix, the accent
+    // folded), and shows them marked.
+    let search = app
+        .wd
+        .wait_for("input[aria-label='Search conversations']", WAIT)
+        .await
+        .expect("search box");
+    app.wd.fill(&search, "zurich parc").await.expect("type");
+    let snippet = app
+        .wd
+        .wait_for_text("[data-testid=search-snippet]", WAIT, |t| {
+            t.contains("Zürich")
+        })
+        .await
+        .expect("a message's words found offline");
+    assert!(snippet.contains("parcel"), "{snippet}");
+    let marked = app
+        .wd
+        .execute("return [...document.querySelectorAll('[data-testid=search-snippet] mark')].map(m => m.textContent)")
+        .await
+        .expect("marks");
+    assert_eq!(marked, json!(["parcel", "Zürich"]));
+    app.wd
+        .screenshot(&artifact_dir().join("offline-search.png"))
+        .await
+        .expect("shot");
+    app.wd
+        .execute("const s = document.querySelector(\"input[aria-label='Search conversations']\"); s.value = ''; s.dispatchEvent(new Event('input'));")
+        .await
+        .expect("clear the search");
     open_conversation(&app, "Offline on the desktop").await;
     let composer = app
         .wd
@@ -746,7 +783,14 @@ async fn offline_a_message_and_an_invite_are_queued_as_pending_and_land_once_whe
         .iter()
         .filter_map(|m| m["body"].as_str())
         .collect();
-    assert_eq!(bodies, ["Written while offline"], "landed once");
+    assert_eq!(
+        bodies,
+        [
+            "The courier lost the parcel near Zürich",
+            "Written while offline"
+        ],
+        "landed once"
+    );
     let people = ana
         .get(&format!(
             "/api/v1/conversations/{conversation}/participants"

@@ -27,6 +27,7 @@ import type {
   ShareLink,
   TeamRequest,
   QueueOutcome,
+  SearchHit,
   AuditFilter,
   AuditFormat,
   SyncOutcome,
@@ -386,6 +387,10 @@ export class HttpBackend implements Backend {
         return this.call("GET", `/team/audit?${query}`);
       }
     }
+  }
+
+  async searchConversations(): Promise<SearchHit[] | null> {
+    return null;
   }
 
   changePassword(current: string, next: string): Promise<void> {

@@ -20,6 +20,7 @@ import type {
   ShareLink,
   TeamRequest,
   QueueOutcome,
+  SearchHit,
   AuditFilter,
   AuditFormat,
 } from "../types";
@@ -101,6 +102,9 @@ export class TauriBackend implements Backend {
   }
   exportAudit(filter: AuditFilter, format: AuditFormat): Promise<string> {
     return invoke("export_audit", { filter, format });
+  }
+  searchConversations(q: string): Promise<SearchHit[] | null> {
+    return invoke("search_conversations", { q });
   }
   changePassword(current: string, next: string): Promise<void> {
     return invoke("change_password", { current, new: next });

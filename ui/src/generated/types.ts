@@ -685,6 +685,24 @@ messages: Array<Message>,
 events: Array<TimelineEvent>, };
 
 /**
+ * What a search matched in.
+ */
+export type SearchField = "subject" | "person" | "message";
+
+/**
+ * One conversation found by a search, best first.
+ */
+export type SearchHit = { conversation_id: string, 
+/**
+ * Where the best match is: the subject, a person, or a message.
+ */
+field: SearchField, 
+/**
+ * The matched text around the words, with [`MARK_START`]/[`MARK_END`] around each match.
+ */
+snippet: string, };
+
+/**
  * A "Request Service" call and its live status.
  */
 export type ServiceRequest = { id: ServiceRequestId, conversation_id: ConversationId, crew_id: CrewId, crew_name: string, requested_by: string, created_at: string, 

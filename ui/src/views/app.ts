@@ -5,7 +5,7 @@
 
 import type { Backend } from "../backend";
 import { afterNextPaint, h } from "../dom";
-import type { ConversationScreen, Home, Invite, ListEntry, SessionInfo, SyncState } from "../types";
+import type { ConversationScreen, Home, Invite, ListEntry, SearchHit, SessionInfo, SyncState } from "../types";
 import { flushSync } from "svelte";
 import Conversation from "../components/Conversation.svelte";
 import TopBar from "../components/TopBar.svelte";
@@ -32,7 +32,14 @@ type TopBarProps = {
   onadmin: () => void;
   onpassword: () => void;
 };
-type ConversationListProps = { entries: ListEntry[]; selected: string | null; seen: Record<string, string>; emptyText: string; onactivate: (id: string) => void };
+type ConversationListProps = {
+  entries: ListEntry[];
+  selected: string | null;
+  seen: Record<string, string>;
+  emptyText: string;
+  snippets: Record<string, string>;
+  onactivate: (id: string) => void;
+};
 type ConversationProps = { backend: Backend; screen: ConversationScreen; isAgent: boolean; onback: () => void; onchanged: () => void };
 
 /** When each conversation was last opened here (for unread markers). */
@@ -90,6 +97,7 @@ export class AppView {
       selected: null,
       seen: {},
       emptyText: "No conversations yet.",
+      snippets: {},
       onactivate: (id: string) => void this.open(id),
     });
     const invitesSlot = h("div", { class: "invites-slot" });
@@ -185,6 +193,7 @@ export class AppView {
     const homeJson = this.shownHome ? JSON.stringify(this.home) : null;
     if (this.shownHome) this.shownHomeJson ??= JSON.stringify(this.shownHome);
     if (homeJson === null || homeJson !== this.shownHomeJson) {
+      this.searchStale = true;
       this.shownHome = this.home;
       this.shownHomeJson = homeJson;
       this.renderSidebar();
@@ -217,6 +226,16 @@ export class AppView {
     });
   }
 
+  /** The last search over the cache and what it found; stale once the cache changed. */
+  private searchedFor: { q: string; hits: SearchHit[] } | null = null;
+  private searchStale = false;
+
+  private async runSearch(q: string): Promise<void> {
+    const hits = (await this.backend.searchConversations(q).catch(() => null)) ?? [];
+    this.searchedFor = { q, hits };
+    if (this.search.value.trim().toLowerCase() === q) this.renderSidebar();
+  }
+
   private renderSidebar(): void {
     const home = this.home;
     if (!home) return;
@@ -224,9 +243,21 @@ export class AppView {
     const status = this.statusFilter.value as "open" | "closed" | "all";
     const list = this.conversations.props;
     list.seen = seen();
-    list.entries = home.conversations.filter(
-      (e) => !e.invited && (status === "all" || e.conversation.status === status) && (!q || e.conversation.subject.toLowerCase().includes(q)),
-    );
+    const listed = (e: ListEntry) => !e.invited && (status === "all" || e.conversation.status === status);
+    if (q && this.backend.hasOfflineCache) {
+      // Subjects, people and message text, through the cache's full-text index.
+      if (this.searchedFor?.q !== q || this.searchStale) {
+        this.searchStale = false;
+        void this.runSearch(q);
+      }
+      const hits = this.searchedFor?.q === q ? this.searchedFor.hits : [];
+      const byId = new Map(home.conversations.map((e) => [e.conversation.id, e]));
+      list.entries = hits.map((h) => byId.get(h.conversation_id)).filter((e): e is ListEntry => !!e && listed(e));
+      list.snippets = Object.fromEntries(hits.map((h) => [h.conversation_id, h.snippet]));
+    } else {
+      list.entries = home.conversations.filter((e) => listed(e) && (!q || e.conversation.subject.toLowerCase().includes(q)));
+      list.snippets = {};
+    }
     list.emptyText = q ? "No conversation matches your search." : status === "closed" ? "No closed conversations." : "No conversations yet.";
     const shownKey = `${status}\u0000${q}`;
     if (shownKey !== this.lastQuery) {

@@ -17,6 +17,7 @@ mod session;
 
 pub use data::{ConversationView, Timeline};
 pub use outbox::QueuedAction;
+pub use search::{fts_query, SearchField, SearchHit, MARK_END, MARK_START};
 
 /// JSON for a cached row.
 pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> Result<String, ClientError> {
@@ -121,6 +122,48 @@ const MIGRATIONS: &[&str] = &[
     // 5: a queued action the server asked to wait (429 with Retry-After) is not sent before this
     // moment (milliseconds since the epoch); its conversation's later actions wait behind it.
     "ALTER TABLE outbox ADD COLUMN not_before_ms INTEGER;",
+    // 6: full-text search of everything cached (subjects, people, message text), offline: one
+    // FTS5 index per table, each row keyed by its table row's rowid and kept up to date by
+    // triggers, so no writer can forget it. unicode61 with diacritics removed: "jose" finds "José".
+    "CREATE VIRTUAL TABLE subject_fts USING fts5(conversation_id UNINDEXED, text, tokenize = 'unicode61 remove_diacritics 2');
+     CREATE VIRTUAL TABLE people_fts USING fts5(conversation_id UNINDEXED, text, tokenize = 'unicode61 remove_diacritics 2');
+     CREATE VIRTUAL TABLE message_fts USING fts5(conversation_id UNINDEXED, text, tokenize = 'unicode61 remove_diacritics 2');
+     INSERT INTO subject_fts (rowid, conversation_id, text)
+         SELECT rowid, id, coalesce(json_extract(body, '$.subject'), '') FROM conversations;
+     INSERT INTO people_fts (rowid, conversation_id, text)
+         SELECT rowid, conversation_id, coalesce(json_extract(body, '$.name'), '') || ' ' || coalesce(json_extract(body, '$.email'), '') FROM participants;
+     INSERT INTO message_fts (rowid, conversation_id, text)
+         SELECT rowid, conversation_id, coalesce(json_extract(body, '$.author_name'), '') || ': ' || coalesce(json_extract(body, '$.body'), '') FROM messages;
+     CREATE TRIGGER subject_fts_insert AFTER INSERT ON conversations BEGIN
+         INSERT INTO subject_fts (rowid, conversation_id, text) VALUES (new.rowid, new.id, coalesce(json_extract(new.body, '$.subject'), ''));
+     END;
+     CREATE TRIGGER subject_fts_update AFTER UPDATE OF body ON conversations BEGIN
+         DELETE FROM subject_fts WHERE rowid = old.rowid;
+         INSERT INTO subject_fts (rowid, conversation_id, text) VALUES (new.rowid, new.id, coalesce(json_extract(new.body, '$.subject'), ''));
+     END;
+     CREATE TRIGGER subject_fts_delete AFTER DELETE ON conversations BEGIN
+         DELETE FROM subject_fts WHERE rowid = old.rowid;
+     END;
+     CREATE TRIGGER people_fts_insert AFTER INSERT ON participants BEGIN
+         INSERT INTO people_fts (rowid, conversation_id, text) VALUES (new.rowid, new.conversation_id, coalesce(json_extract(new.body, '$.name'), '') || ' ' || coalesce(json_extract(new.body, '$.email'), ''));
+     END;
+     CREATE TRIGGER people_fts_update AFTER UPDATE ON participants BEGIN
+         DELETE FROM people_fts WHERE rowid = old.rowid;
+         INSERT INTO people_fts (rowid, conversation_id, text) VALUES (new.rowid, new.conversation_id, coalesce(json_extract(new.body, '$.name'), '') || ' ' || coalesce(json_extract(new.body, '$.email'), ''));
+     END;
+     CREATE TRIGGER people_fts_delete AFTER DELETE ON participants BEGIN
+         DELETE FROM people_fts WHERE rowid = old.rowid;
+     END;
+     CREATE TRIGGER message_fts_insert AFTER INSERT ON messages BEGIN
+         INSERT INTO message_fts (rowid, conversation_id, text) VALUES (new.rowid, new.conversation_id, coalesce(json_extract(new.body, '$.author_name'), '') || ': ' || coalesce(json_extract(new.body, '$.body'), ''));
+     END;
+     CREATE TRIGGER message_fts_update AFTER UPDATE OF body ON messages BEGIN
+         DELETE FROM message_fts WHERE rowid = old.rowid;
+         INSERT INTO message_fts (rowid, conversation_id, text) VALUES (new.rowid, new.conversation_id, coalesce(json_extract(new.body, '$.author_name'), '') || ': ' || coalesce(json_extract(new.body, '$.body'), ''));
+     END;
+     CREATE TRIGGER message_fts_delete AFTER DELETE ON messages BEGIN
+         DELETE FROM message_fts WHERE rowid = old.rowid;
+     END;",
 ];
 
 /// The session stored in the cache.

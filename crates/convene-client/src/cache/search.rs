@@ -39,23 +39,32 @@ fn upper(prefix: &str) -> String {
 }
 
 impl Cache {
-    /// Contacts whose name or email starts with the first word of `q` and that contain every
-    /// other word of it, by name.
+    /// Contacts a word of whose name (or whose email) starts with the first word of `q` ("jo"
+    /// finds "Carol Jones"), and that contain every other word of it, by name.
     pub fn search_contacts(&self, q: &str) -> Result<Vec<Contact>, ClientError> {
         let words: Vec<String> = q.split_whitespace().map(str::to_lowercase).collect();
         let Some(first) = words.first() else {
             return Ok(Vec::new());
         };
+        // The start of the name or email through the indexes; a later word of the name by a
+        // scan of the contacts met (a few thousand at most).
+        let escaped = first
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_");
         let mut stmt = self.conn.prepare_cached(
             "SELECT id, name, email, name_key, email_key FROM (
                  SELECT * FROM (SELECT * FROM contacts_seen WHERE name_key >= ?1 AND name_key < ?2
                                 ORDER BY name_key LIMIT 200)
                  UNION
                  SELECT * FROM (SELECT * FROM contacts_seen WHERE email_key >= ?1 AND email_key < ?2
-                                ORDER BY email_key LIMIT 200))
+                                ORDER BY email_key LIMIT 200)
+                 UNION
+                 SELECT * FROM (SELECT * FROM contacts_seen WHERE name_key LIKE '% ' || ?3 || '%' ESCAPE '\\'
+                                ORDER BY name_key LIMIT 200))
              ORDER BY name_key",
         )?;
-        let rows = stmt.query_map(params![first, upper(first)], |r| {
+        let rows = stmt.query_map(params![first, upper(first), escaped], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
@@ -87,6 +96,93 @@ impl Cache {
     }
 }
 
+/// Marks around the matched words in a [`SearchHit`]'s snippet (the UI turns them into
+/// highlights; they cannot occur in typed text).
+pub const MARK_START: char = '\u{2}';
+pub const MARK_END: char = '\u{3}';
+
+/// One conversation found by a search, best first.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, ts_rs::TS)]
+pub struct SearchHit {
+    pub conversation_id: String,
+    /// Where the best match is: the subject, a person, or a message.
+    pub field: SearchField,
+    /// The matched text around the words, with [`MARK_START`]/[`MARK_END`] around each match.
+    pub snippet: String,
+}
+
+/// What a search matched in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum SearchField {
+    Subject,
+    Person,
+    Message,
+}
+
+/// The FTS5 query for what was typed: every word, each also as the start of a longer word
+/// ("inv" finds "invoice"), all of them required. Quotes and operators typed are words, not syntax.
+pub fn fts_query(q: &str) -> Option<String> {
+    let words: Vec<String> = q
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(|w| format!("\"{w}\"*"))
+        .collect();
+    (!words.is_empty()).then(|| words.join(" "))
+}
+
+impl Cache {
+    /// Conversations whose subject, people or messages hold every word of `q` (prefixes too,
+    /// diacritics folded), best match first: a match in the subject counts most, then a person,
+    /// then a message; within each, FTS5's rank. At most `limit` conversations.
+    pub fn search(&self, q: &str, limit: usize) -> Result<Vec<SearchHit>, ClientError> {
+        let Some(query) = fts_query(q) else {
+            return Ok(Vec::new());
+        };
+        let mut hits: Vec<(f64, SearchHit)> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        for (table, field, weight) in [
+            ("subject_fts", SearchField::Subject, 4.0),
+            ("people_fts", SearchField::Person, 2.0),
+            ("message_fts", SearchField::Message, 1.0),
+        ] {
+            // bm25 is negative: more negative is better.
+            let mut stmt = self.conn.prepare_cached(&format!(
+                "SELECT conversation_id, snippet({table}, 1, char(2), char(3), '…', 7), bm25({table})
+                 FROM {table} WHERE {table} MATCH ?1 ORDER BY rank LIMIT ?2"
+            ))?;
+            let rows = stmt.query_map(
+                params![query, i64::try_from(limit * 4).unwrap_or(200)],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, String>(1)?,
+                        r.get::<_, f64>(2)?,
+                    ))
+                },
+            )?;
+            for row in rows {
+                let (conversation_id, snippet, rank) = row?;
+                hits.push((
+                    rank * weight,
+                    SearchHit {
+                        conversation_id,
+                        field,
+                        snippet,
+                    },
+                ));
+            }
+        }
+        hits.sort_by(|a, b| a.0.total_cmp(&b.0));
+        Ok(hits
+            .into_iter()
+            .map(|(_, h)| h)
+            .filter(|h| seen.insert(h.conversation_id.clone()))
+            .take(limit)
+            .collect())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -111,7 +207,7 @@ mod tests {
     }
 
     #[test]
-    fn finds_contacts_by_the_start_of_name_or_email_and_narrows_by_more_words() {
+    fn finds_contacts_by_the_start_of_a_name_word_or_email_and_narrows_by_more_words() {
         let mut cache = Cache::in_memory().expect("cache");
         let tx = cache.conn.transaction().expect("tx");
         for (n, e) in [
@@ -130,11 +226,137 @@ mod tests {
                 .map(|c| c.name)
                 .collect()
         };
-        assert_eq!(names("car"), ["Carlos Ruiz", "Carol Smith"]);
+        // Any word of the name: Dan Carver too.
+        assert_eq!(names("car"), ["Carlos Ruiz", "Carol Smith", "Dan Carver"]);
         assert_eq!(names("RUIZ@"), ["Carlos Ruiz"]);
         assert_eq!(names("car smi"), ["Carol Smith"]);
         assert_eq!(names("dan"), ["Dan Carver"]);
         assert!(names("zed").is_empty());
         assert!(names("  ").is_empty());
+    }
+
+    #[test]
+    fn finds_conversations_by_any_word_of_subject_people_or_messages_ranked_and_marked() {
+        use convene_proto::{ConversationId, ConversationSnapshot, Message, MessageId, SyncPage};
+        let mut cache = Cache::in_memory().expect("cache");
+        let now = time::OffsetDateTime::now_utc();
+        let conversation = |subject: &str| convene_proto::Conversation {
+            id: ConversationId::new(),
+            subject: subject.to_owned(),
+            status: convene_proto::ConversationStatus::Open,
+            created_by: convene_proto::AgentId::new(),
+            created_at: now,
+            updated_at: now,
+            my_role: None,
+            participant_count: 1,
+        };
+        let invoice = conversation("Invoice for March");
+        let lamp = conversation("Broken lamp");
+        let mut carol = contact("José Carvalho", "jose@example.com");
+        carol.conversation_id = lamp.id;
+        let snapshot =
+            |c: &convene_proto::Conversation, people: Vec<Participant>| ConversationSnapshot {
+                conversation: c.clone(),
+                me: convene_proto::policy::Actor {
+                    account_role: Some(convene_proto::AccountRole::Agent),
+                    participation: None,
+                    pending_invite: false,
+                    contacts_may_invite: true,
+                    guest: false,
+                    closed: false,
+                },
+                participants: people,
+                invites: vec![],
+                service_requests: vec![],
+            };
+        let message = |c: &convene_proto::Conversation, body: &str| Message {
+            id: MessageId::new(),
+            conversation_id: c.id,
+            author_name: "Ana Lima".into(),
+            author_kind: InviteeKind::Agent,
+            body: body.to_owned(),
+            created_at: now,
+        };
+        cache
+            .apply_page(&SyncPage {
+                cursor: "c1".into(),
+                has_more: false,
+                conversations: vec![snapshot(&invoice, vec![]), snapshot(&lamp, vec![carol])],
+                messages: vec![
+                    message(&lamp, "The replacement ships on Tuesday"),
+                    message(&invoice, "We refunded the invoice today"),
+                ],
+                events: vec![],
+                lost: vec![],
+            })
+            .expect("apply");
+        fn found_in(cache: &Cache, q: &str) -> Vec<(String, SearchField)> {
+            cache
+                .search(q, 10)
+                .expect("search")
+                .into_iter()
+                .map(|h| (h.conversation_id, h.field))
+                .collect()
+        }
+        let found = |q: &str| found_in(&cache, q);
+        // A word from inside a message, found by its start.
+        assert_eq!(
+            found("replace"),
+            [(lamp.id.to_string(), SearchField::Message)]
+        );
+        // Diacritics folded both ways; a person's name.
+        assert_eq!(found("jose"), [(lamp.id.to_string(), SearchField::Person)]);
+        assert_eq!(
+            found("JOSÉ carv"),
+            [(lamp.id.to_string(), SearchField::Person)]
+        );
+        // The subject ranks above a message of another conversation; each conversation once.
+        assert_eq!(
+            found("invoice"),
+            [(invoice.id.to_string(), SearchField::Subject)]
+        );
+        assert!(found("invoice lamp").is_empty(), "every word is needed");
+        // Typed syntax is text, not an FTS5 operator.
+        assert!(found("\"OR\" NEAR(").is_empty());
+        let hit = &cache.search("tues", 10).expect("search")[0];
+        assert!(
+            hit.snippet
+                .contains(&format!("{MARK_START}Tuesday{MARK_END}")),
+            "{:?}",
+            hit.snippet
+        );
+        // The index follows the cache: a conversation purged is found no more.
+        cache
+            .apply_page(&SyncPage {
+                cursor: "c2".into(),
+                has_more: false,
+                conversations: vec![],
+                messages: vec![],
+                events: vec![],
+                lost: vec![lamp.id],
+            })
+            .expect("apply");
+        assert!(found_in(&cache, "replace").is_empty());
+        assert!(found_in(&cache, "jose").is_empty());
+    }
+
+    #[test]
+    fn the_contact_typeahead_matches_any_word_of_a_name() {
+        let mut cache = Cache::in_memory().expect("cache");
+        let tx = cache.conn.transaction().expect("tx");
+        remember(&tx, &contact("Carol Jones", "cj@example.com")).expect("remember");
+        remember(&tx, &contact("Pat 100%_Sure", "pat@example.com")).expect("remember");
+        tx.commit().expect("commit");
+        let names = |q: &str| -> Vec<String> {
+            cache
+                .search_contacts(q)
+                .expect("search")
+                .into_iter()
+                .map(|c| c.name)
+                .collect()
+        };
+        assert_eq!(names("jon"), ["Carol Jones"]);
+        assert_eq!(names("100%"), ["Pat 100%_Sure"]);
+        assert!(names("%").is_empty(), "LIKE wildcards are text");
     }
 }
