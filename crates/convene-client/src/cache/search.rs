@@ -133,53 +133,48 @@ pub fn fts_query(q: &str) -> Option<String> {
 
 impl Cache {
     /// Conversations whose subject, people or messages hold every word of `q` (prefixes too,
-    /// diacritics folded), best match first: a match in the subject counts most, then a person,
-    /// then a message; within each, FTS5's rank. At most `limit` conversations.
+    /// diacritics folded), best first: subject matches (by FTS5's rank), then people, then
+    /// messages, newest first — a common word in many messages is not ranked row by row. Each
+    /// conversation once, with the snippet of its best match. At most `limit`.
     pub fn search(&self, q: &str, limit: usize) -> Result<Vec<SearchHit>, ClientError> {
         let Some(query) = fts_query(q) else {
             return Ok(Vec::new());
         };
-        let mut hits: Vec<(f64, SearchHit)> = Vec::new();
+        let mut hits = Vec::new();
         let mut seen = std::collections::HashSet::new();
-        for (table, field, weight) in [
-            ("subject_fts", SearchField::Subject, 4.0),
-            ("people_fts", SearchField::Person, 2.0),
-            ("message_fts", SearchField::Message, 1.0),
+        let rows = i64::try_from(limit * 4).unwrap_or(200);
+        for (table, field, order) in [
+            ("subject_fts", SearchField::Subject, "rank"),
+            ("people_fts", SearchField::Person, "rank"),
+            ("message_fts", SearchField::Message, "rowid DESC"),
         ] {
-            // bm25 is negative: more negative is better.
+            if hits.len() >= limit {
+                break;
+            }
+            // The snippet is made in the same pass (FTS5 makes it from the row at hand; asked
+            // for apart, by rowid, it walks the whole match again for each row).
             let mut stmt = self.conn.prepare_cached(&format!(
-                "SELECT conversation_id, snippet({table}, 1, char(2), char(3), '…', 7), bm25({table})
-                 FROM {table} WHERE {table} MATCH ?1 ORDER BY rank LIMIT ?2"
+                "SELECT conversation_id, snippet({table}, 1, char(2), char(3), '…', 7)
+                 FROM {table} WHERE {table} MATCH ?1 ORDER BY {order} LIMIT ?2"
             ))?;
-            let rows = stmt.query_map(
-                params![query, i64::try_from(limit * 4).unwrap_or(200)],
-                |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, f64>(2)?,
-                    ))
-                },
-            )?;
-            for row in rows {
-                let (conversation_id, snippet, rank) = row?;
-                hits.push((
-                    rank * weight,
-                    SearchHit {
+            let found = stmt.query_map(params![query, rows], |r| {
+                Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
+            })?;
+            for row in found {
+                let (conversation_id, snippet) = row?;
+                if hits.len() >= limit {
+                    break;
+                }
+                if seen.insert(conversation_id.clone()) {
+                    hits.push(SearchHit {
                         conversation_id,
                         field,
                         snippet,
-                    },
-                ));
+                    });
+                }
             }
         }
-        hits.sort_by(|a, b| a.0.total_cmp(&b.0));
-        Ok(hits
-            .into_iter()
-            .map(|(_, h)| h)
-            .filter(|h| seen.insert(h.conversation_id.clone()))
-            .take(limit)
-            .collect())
+        Ok(hits)
     }
 }
 
