@@ -820,6 +820,10 @@ async fn a_closed_conversation_takes_nothing_new_until_reopened() {
                 .post(&format!("/api/v1/invites/{dev_invite}/accept"), json!({}))
                 .await,
         ),
+        (
+            "copy the link",
+            eva.get(&format!("{base}/share-link")).await,
+        ),
     ] {
         assert_eq!(answer.status, 409, "{who}: {}", answer.body);
         assert_eq!(

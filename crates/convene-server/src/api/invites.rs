@@ -275,6 +275,8 @@ pub async fn decline(
 }
 
 /// The Shareable Link
+///
+/// A closed conversation's link is not handed out (409) until the conversation is reopened.
 #[utoipa::path(
     get,
     path = "/api/v1/conversations/{id}/share-link",
@@ -287,6 +289,7 @@ pub async fn decline(
         (status = 401, response = problem::Unauthenticated),
         (status = 403, response = problem::Forbidden),
         (status = 404, response = problem::NotFound),
+        (status = 409, response = problem::Conflict),
     )
 )]
 pub async fn get_link(
