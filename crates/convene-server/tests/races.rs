@@ -669,3 +669,81 @@ async fn a_sync_after_a_write_shows_it_while_an_older_transaction_elsewhere_stil
         "the message answered before the sync began is in it: {synced:?}"
     );
 }
+
+/// Closing races the messages being posted: every message the server accepted (201) is stored
+/// and came before the close, every refused one (409, "closed") is not stored, nothing is a 5xx,
+/// and after the close nothing more gets in.
+#[tokio::test]
+async fn messages_racing_a_close_land_before_it_or_not_at_all() {
+    let t = server().await;
+    let eva = t.agent("eva@demo.convene.test").await;
+    let chloe = t.agent("chloe@demo.convene.test").await;
+    for round in 0..6 {
+        let conversation = eva.new_conversation("Closing time").await;
+        seat(&eva, &chloe, &conversation).await;
+        let base = format!("/api/v1/conversations/{conversation}");
+        let answers = at_once(9, |i| {
+            let (api, path, body) = if i == 4 {
+                (eva.clone(), format!("{base}/close"), json!({}))
+            } else {
+                (
+                    chloe.clone(),
+                    format!("{base}/messages"),
+                    json!({ "body": format!("message {i}") }),
+                )
+            };
+            async move { (i, api.post(&path, body).await) }
+        })
+        .await;
+        no_5xx(
+            &answers.iter().map(|(_, a)| a.clone()).collect::<Vec<_>>(),
+            "post or close",
+        );
+        let accepted: BTreeSet<String> = answers
+            .iter()
+            .filter(|(i, a)| *i != 4 && a.status == 201)
+            .map(|(i, _)| format!("message {i}"))
+            .collect();
+        for (i, a) in &answers {
+            if *i != 4 && a.status != 201 {
+                assert_eq!(a.status, 409, "round {round}: {}", a.body);
+            }
+        }
+        let stored: BTreeSet<String> = eva.get(&format!("{base}/messages")).await.ok()["messages"]
+            .as_array()
+            .expect("messages")
+            .iter()
+            .filter_map(|m| m["body"].as_str().map(str::to_owned))
+            .collect();
+        assert_eq!(
+            stored, accepted,
+            "round {round}: stored is exactly what was accepted"
+        );
+        // Every accepted message is older than the close event.
+        let events = eva.get(&format!("{base}/events")).await.ok().clone();
+        let closed_at = events["events"]
+            .as_array()
+            .expect("events")
+            .iter()
+            .find(|e| e["kind"] == "conversation_closed")
+            .expect("the close event")["created_at"]
+            .as_str()
+            .expect("time")
+            .to_owned();
+        let messages = eva.get(&format!("{base}/messages")).await.ok().clone();
+        let at = |t: &str| {
+            time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
+                .expect("an RFC 3339 time")
+        };
+        for m in messages["messages"].as_array().expect("messages") {
+            assert!(
+                at(m["created_at"].as_str().expect("time")) <= at(&closed_at),
+                "round {round}: {m} after the close at {closed_at}"
+            );
+        }
+        let late = chloe
+            .post(&format!("{base}/messages"), json!({"body": "too late"}))
+            .await;
+        assert_eq!(late.status, 409);
+    }
+}
