@@ -25,6 +25,14 @@ pub struct ConversationRow {
 }
 
 impl ConversationRow {
+    /// The caller's role in the conversation while they are joined.
+    pub fn joined_role(&self) -> Option<ParticipantRole> {
+        self.actor
+            .participation
+            .filter(|p| p.state == ParticipantState::Joined)
+            .map(|p| p.role)
+    }
+
     /// 403 with the rule in words unless the caller may do `action`; 409 when only the
     /// conversation being closed stands in the way.
     pub fn require(&self, action: Action) -> Result<(), Error> {

@@ -97,12 +97,7 @@ pub async fn get(
 ) -> Result<Conversation, Error> {
     let mut conn = ctx.store.pool().acquire().await?;
     let conv = load_conversation(&mut conn, principal, id).await?;
-    let role = conv
-        .actor
-        .participation
-        .filter(|p| p.state == ParticipantState::Joined)
-        .map(|p| p.role);
-    rows::conversation(&mut conn, id, role).await
+    rows::conversation(&mut conn, id, conv.joined_role()).await
 }
 
 /// The caller's row of the permission table for this conversation.
@@ -285,12 +280,7 @@ pub async fn set_closed(
                     .await?;
                     super::record_change_at(tx, conv, "conversation", None, None, now).await?;
                 }
-                let role = conv
-                    .actor
-                    .participation
-                    .filter(|p| p.state == ParticipantState::Joined)
-                    .map(|p| p.role);
-                rows::conversation(tx, id, role).await
+                rows::conversation(tx, id, conv.joined_role()).await
             })
         },
     )
