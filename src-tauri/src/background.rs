@@ -59,12 +59,16 @@ pub fn pump_events(app: AppHandle) {
                 ClientEvent::ServiceRequested { invite } => {
                     crate::notify::invite(&app, invite, true)
                 }
+                ClientEvent::NewMessage { message, subject } => {
+                    crate::notify::message(&app, message, subject)
+                }
                 _ => {}
             }
             if matches!(
                 event,
                 ClientEvent::Invited { .. }
                     | ClientEvent::ServiceRequested { .. }
+                    | ClientEvent::NewMessage { .. }
                     | ClientEvent::ConversationChanged { .. }
                     | ClientEvent::AccessLost { .. }
             ) {

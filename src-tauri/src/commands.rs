@@ -178,8 +178,42 @@ pub fn home(client: ClientState<'_>) -> Result<Home> {
 pub fn conversation_screen(
     client: ClientState<'_>,
     id: ConversationId,
+    messages: Option<usize>,
 ) -> Result<Option<ConversationScreen>> {
-    Ok(client.conversation_screen(&id)?)
+    let messages = messages.unwrap_or(convene_proto::reading::MESSAGE_PAGE);
+    Ok(client.conversation_screen(&id, messages)?)
+}
+
+/// The user has read the conversation on screen up to its newest message.
+#[tauri::command]
+pub async fn mark_read(
+    app: AppHandle,
+    client: ClientState<'_>,
+    id: ConversationId,
+) -> Result<bool> {
+    let moved = client.mark_read(&id).await?;
+    crate::tray::update(&app, &client);
+    Ok(moved)
+}
+
+/// Mutes or unmutes a conversation's notifications (and its place in the badge).
+#[tauri::command]
+pub async fn set_muted(
+    app: AppHandle,
+    client: ClientState<'_>,
+    id: ConversationId,
+    muted: bool,
+) -> Result<()> {
+    client.set_muted(&id, muted).await?;
+    crate::tray::update(&app, &client);
+    Ok(())
+}
+
+/// Older messages of a conversation scrolled to its top that the cache does not have yet (one
+/// page from the server); answers how many came.
+#[tauri::command]
+pub async fn load_older(client: ClientState<'_>, id: ConversationId) -> Result<usize> {
+    Ok(client.load_older(&id).await?)
 }
 
 /// Queues any user action durably, then tries to send the queue.

@@ -1,6 +1,7 @@
-//! Native notifications for invites addressed to the user; clicking one opens the conversation.
+//! Native notifications for invites addressed to the user and for new messages from others;
+//! clicking one opens the conversation.
 
-use convene_proto::Invite;
+use convene_proto::{ConversationId, Invite, Message};
 use tauri::{AppHandle, Emitter, Manager};
 
 /// The UI event that asks the window to open a conversation.
@@ -14,8 +15,18 @@ pub fn invite(app: &AppHandle, invite: &Invite, crew: bool) {
         format!("{} invited you", invite.invited_by)
     };
     let body = format!("Join the conversation “{}”", invite.conversation_subject);
+    show(app, summary, body, invite.conversation_id);
+}
+
+/// Shows "Ana in “Billing question”" with the start of the message; on click, opens it.
+pub fn message(app: &AppHandle, message: &Message, subject: &str) {
+    let summary = format!("{} in “{subject}”", message.author_name);
+    let body = convene_proto::list::excerpt(&message.body);
+    show(app, summary, body, message.conversation_id);
+}
+
+fn show(app: &AppHandle, summary: String, body: String, conversation: ConversationId) {
     let app = app.clone();
-    let conversation = invite.conversation_id;
     // Showing and waiting for the click block, so they get a thread of their own.
     std::thread::spawn(move || {
         let shown = notify_rust::Notification::new()

@@ -1,4 +1,5 @@
-//! The tray icon: Convene stays reachable from the system tray, with the number of pending invites.
+//! The tray icon: Convene stays reachable from the system tray, with a badge counting what waits
+//! for the user: pending invites and conversations with unread messages (muted ones aside).
 
 use std::sync::Arc;
 
@@ -38,21 +39,43 @@ pub fn install(app: &AppHandle) -> tauri::Result<()> {
     Ok(())
 }
 
-/// Sets the badge to the number of pending invites (none when zero).
+/// Sets the badge to the number of pending invites plus unread conversations (none when zero).
 pub fn update(app: &AppHandle, client: &Arc<Client>) {
-    let count = client.my_invites().map(|i| i.len()).unwrap_or(0);
+    let invites = client.my_invites().map(|i| i.len()).unwrap_or(0);
+    let unread = client.unread_conversations().unwrap_or(0);
+    let count = invites + unread;
     let badge = (count > 0).then(|| count.to_string());
     if let Some(tray) = app.tray_by_id(TRAY_ID) {
-        let tooltip = match count {
-            0 => "Convene".to_owned(),
-            1 => "Convene — 1 pending invite".to_owned(),
-            n => format!("Convene — {n} pending invites"),
-        };
+        let tooltip = tooltip(invites, unread);
         let _ = tray.set_tooltip(Some(&tooltip));
         let _ = tray.set_title(badge.as_deref());
     }
     if let Some(state) = app.try_state::<Badge>() {
         *state.0.lock().unwrap_or_else(|p| p.into_inner()) = badge;
+    }
+}
+
+/// "Convene — 2 pending invites, 1 unread conversation".
+fn tooltip(invites: usize, unread: usize) -> String {
+    let plural = |n: usize, one: &str, many: &str| match n {
+        1 => format!("1 {one}"),
+        n => format!("{n} {many}"),
+    };
+    let mut parts = Vec::new();
+    if invites > 0 {
+        parts.push(plural(invites, "pending invite", "pending invites"));
+    }
+    if unread > 0 {
+        parts.push(plural(
+            unread,
+            "unread conversation",
+            "unread conversations",
+        ));
+    }
+    if parts.is_empty() {
+        "Convene".to_owned()
+    } else {
+        format!("Convene — {}", parts.join(", "))
     }
 }
 

@@ -53,7 +53,14 @@ export interface Backend {
   refresh(): Promise<RefreshOutcome>;
   createConversation(subject: string): Promise<Conversation>;
   home(): Promise<Home>;
-  conversation(id: string): Promise<ConversationScreen | null>;
+  /** A conversation's screen with its newest `messages` messages (a page when absent). */
+  conversation(id: string, messages?: number): Promise<ConversationScreen | null>;
+  /** The user has read the conversation up to its newest message (every device of theirs follows). */
+  markRead(id: string): Promise<void>;
+  /** Mutes or unmutes a conversation: no notifications for its messages, not in the badge. */
+  setMuted(id: string, muted: boolean): Promise<void>;
+  /** Fetches older messages than those a screen holds, when no more are at hand; answers how many came. */
+  loadOlder(id: string): Promise<number>;
   /** Sends an action (the desktop queues it durably first) and answers what became of it: sent,
    * refused, waiting for the server's `Retry-After`, or queued until the server is reachable. */
   queue(action: OutboxAction): Promise<QueueOutcome>;

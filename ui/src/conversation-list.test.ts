@@ -7,7 +7,7 @@ import type { ListEntry } from "./types";
 afterEach(() => cleanup());
 
 const entry = (i: number, subject = `Conversation ${i}`): ListEntry => ({
-  conversation: { id: `c-${i}`, subject, updated_at: "2026-01-01T00:00:00Z", my_role: "owner", participant_count: 2, status: "open", customers: [], customer_count: 0, last_message: null },
+  conversation: { id: `c-${i}`, subject, updated_at: "2026-01-01T00:00:00Z", my_role: "owner", participant_count: 2, status: "open", customers: [], customer_count: 0, last_message: null, unread: 0, muted: false },
   invited: false,
   pending_actions: 0,
 });
@@ -75,10 +75,17 @@ describe("the conversation list", () => {
     expect(rendered().filter((r) => r.classList.contains("selected")).map((r) => r.dataset.key)).toEqual(["c-2"]);
   });
 
-  it("marks unread what changed since it was last opened here, and never the open one", () => {
-    const seen = { "c-0": "2026-01-01T00:00:00Z", "c-1": "2025-12-31T00:00:00Z" };
-    render(ConversationList, { props: { entries: many(3), selected: "c-2", seen, onactivate: () => undefined } });
-    expect(rendered().map((r) => r.classList.contains("unread"))).toEqual([false, true, false]);
+  it("shows the unread count the core keeps (99+ past its cap), and marks a muted one quiet", () => {
+    const entries = many(4);
+    entries[1]!.conversation.unread = 3;
+    entries[2]!.conversation.unread = 100;
+    entries[3]!.conversation.unread = 2;
+    entries[3]!.conversation.muted = true;
+    render(ConversationList, { props: { entries, onactivate: () => undefined } });
+    expect(rendered().map((r) => r.classList.contains("unread"))).toEqual([false, true, true, false]);
+    expect(rendered().map((r) => r.querySelector("[data-testid=unread-count]")?.textContent ?? null)).toEqual([null, "3", "99+", "2"]);
+    expect(rendered()[3]!.querySelector("[data-testid=muted-marker]")).not.toBeNull();
+    expect(rendered()[3]!.querySelector("[data-testid=unread-count]")!.classList.contains("quiet")).toBe(true);
   });
 
   it("says so when there are no rows", async () => {

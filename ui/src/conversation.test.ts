@@ -8,7 +8,7 @@ import type { ConversationScreen, Message } from "./types";
 
 afterEach(() => cleanup());
 
-const message = (id: string, body: string, at: string): Message => ({ id, conversation_id: "c-1", author_name: "Ana", author_kind: "agent", body, created_at: at });
+const message = (id: string, body: string, at: string): Message => ({ id, conversation_id: "c-1", author_name: "Ana", author_kind: "agent", author_id: "a-1", body, created_at: at });
 
 function screen(messages: Message[], mayPost = true): ConversationScreen {
   return screenFixture({

@@ -57,3 +57,8 @@ const ROLE_LABELS: Record<string, string> = {
 export function roleLabel(role: string | null | undefined): string {
   return role ? (ROLE_LABELS[role] ?? role) : "";
 }
+
+/** An unread count as a list row shows it: "3", or "99+" past the cap the core counts to. */
+export function unreadLabel(count: number): string {
+  return count > 99 ? "99+" : String(count);
+}

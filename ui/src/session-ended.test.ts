@@ -13,7 +13,7 @@ const queued: QueuedAction = {
   seq: 1,
   idempotency_key: "k",
   conversation_id: "c-1",
-  action: { kind: "post_message", conversation_id: "c-1", local_id: "m-1", body: "Hello", author_name: "Ana Lima", author_kind: "agent" },
+  action: { kind: "post_message", conversation_id: "c-1", local_id: "m-1", body: "Hello", author_name: "Ana Lima", author_kind: "agent", author_id: "a-1" },
   state: "pending",
   attempts: 0,
   last_error: null,

@@ -11,7 +11,7 @@ const session: SessionInfo = {
 function entry(i: number): ListEntry {
   const at = new Date(Date.UTC(2026, 10, 26) - i * 60_000).toISOString();
   return {
-    conversation: { id: `c-${i}`, subject: `Conversation ${i}`, updated_at: at, my_role: "owner", participant_count: 3, status: "open", customers: [], customer_count: 0, last_message: null },
+    conversation: { id: `c-${i}`, subject: `Conversation ${i}`, updated_at: at, my_role: "owner", participant_count: 3, status: "open", customers: [], customer_count: 0, last_message: null, unread: 0, muted: false },
     invited: false,
     pending_actions: 0,
   };

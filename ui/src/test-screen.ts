@@ -27,7 +27,7 @@ export function screenFixture(p: ScreenParts = {}): ConversationScreen {
       invites: p.invites ?? [],
       service_requests: [],
     },
-    timeline: { messages: p.messages ?? [], pending: [], events: [] },
+    timeline: { messages: p.messages ?? [], pending: [], events: [], has_older: false },
     verdicts: {
       permissions: p.permissions ?? [],
       leave: { allowed: true, why: null },

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { mergeTimeline } from "./timeline";
 import type { Message, TimelineEvent } from "./types";
 
-const message = (id: string, at: string): Message => ({ id, conversation_id: "c", author_name: "A", author_kind: "agent", body: id, created_at: at });
+const message = (id: string, at: string): Message => ({ id, conversation_id: "c", author_name: "A", author_kind: "agent", author_id: "a-1", body: id, created_at: at });
 const event = (id: string, at: string): TimelineEvent => ({ id, conversation_id: "c", kind: "k", actor: "A", text: id, created_at: at });
 
 describe("mergeTimeline", () => {

@@ -134,6 +134,8 @@ pub fn write(dir: &Path, conversations: usize) -> Result<()> {
             messages: Vec::with_capacity(count),
             events: Vec::new(),
             lost: Vec::new(),
+            reads: Vec::new(),
+            older: Vec::new(),
         };
         for _ in 0..count {
             let (snapshot, message) = conversation(&mut rng, &owner, now, written);
@@ -256,6 +258,7 @@ fn conversation(
         conversation_id: id,
         author_name: customer.clone(),
         author_kind: InviteeKind::Contact,
+        author_id: String::new(),
         body: format!(
             "Hello, this is {customer} from {company}. Could you have a look at \"{subject}\"? Thanks!"
         ),
@@ -296,7 +299,7 @@ mod tests {
         assert_eq!(list.len(), 1203);
         assert!(list.windows(2).all(|w| w[0].updated_at >= w[1].updated_at));
         let screen = client
-            .conversation_screen(&list[0].id)
+            .conversation_screen(&list[0].id, convene_proto::reading::MESSAGE_PAGE)
             .expect("screen")
             .expect("cached");
         assert_eq!(screen.view.participants.len(), 3);

@@ -194,6 +194,16 @@ impl Api {
         self.send(req).await
     }
 
+    /// A GET of an API path with query parameters, decoded.
+    pub async fn get_with<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<T, ClientError> {
+        self.send(self.request(Method::GET, path).query(query))
+            .await
+    }
+
     /// A GET of any API path, decoded.
     pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
         self.send(self.request(Method::GET, path)).await

@@ -109,6 +109,10 @@ pub struct Client {
     events: broadcast::Sender<ClientEvent>,
     sync_lock: tokio::sync::Mutex<()>,
     flush_lock: tokio::sync::Mutex<()>,
+    pub(crate) history_lock: tokio::sync::Mutex<()>,
+    /// Woken when history is left to fetch (after a first sync, or a conversation that came
+    /// with only its recent messages).
+    pub(crate) history_due: tokio::sync::Notify,
     state: Mutex<SyncState>,
 }
 
@@ -134,7 +138,7 @@ pub(crate) fn encode(q: &str) -> String {
         .collect()
 }
 
-fn new_key() -> String {
+pub(crate) fn new_key() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
@@ -158,6 +162,8 @@ impl Client {
             events,
             sync_lock: tokio::sync::Mutex::new(()),
             flush_lock: tokio::sync::Mutex::new(()),
+            history_lock: tokio::sync::Mutex::new(()),
+            history_due: tokio::sync::Notify::new(),
             state: Mutex::new(state),
         })
     }
@@ -529,7 +535,14 @@ impl Client {
             let api = api.clone();
             tokio::spawn(async move { api.sync(cursor.as_deref()).await })
         };
-        let mut next = Some(fetch(self.cache().cursor()?));
+        let start = self.cache().cursor()?;
+        if start.is_none() {
+            // A first sync brings each conversation's recent messages; the rest follows after.
+            self.cache().start_history()?;
+        }
+        // Feed pages (cursor "c…") bring news; a first sync's pages bring what was there.
+        let mut from = start.clone();
+        let mut next = Some(fetch(start));
         while let Some(pending) = next.take() {
             let fetched = pending
                 .await
@@ -555,6 +568,14 @@ impl Client {
                 return Err(e);
             }
             pages += 1;
+            let news = from.as_deref().is_some_and(|c| c.starts_with('c'));
+            from = Some(page.cursor.clone());
+            if news {
+                self.announce_messages(&page);
+            }
+            if !page.older.is_empty() {
+                self.history_due.notify_one();
+            }
             // One notice per conversation a page touched, however many rows it brought.
             let changed: std::collections::BTreeSet<ConversationId> = page
                 .conversations
@@ -573,6 +594,43 @@ impl Client {
             }
         }
         Ok(pages)
+    }
+
+    /// For each conversation a page of news brought messages to: its newest message, when someone
+    /// else wrote it, the user has not read it and has not muted the conversation.
+    fn announce_messages(&self, page: &convene_proto::SyncPage) {
+        let me = match self.cache().session() {
+            Ok(Some(s)) => convene_proto::Member::of(&s.me),
+            _ => return,
+        };
+        let mut newest: std::collections::BTreeMap<ConversationId, &Message> =
+            std::collections::BTreeMap::new();
+        for m in &page.messages {
+            let slot = newest.entry(m.conversation_id).or_insert(m);
+            if (m.created_at, m.id.0) > (slot.created_at, slot.id.0) {
+                *slot = m;
+            }
+        }
+        for (id, message) in newest {
+            if me.wrote(message) {
+                continue;
+            }
+            let cache = self.cache();
+            let muted = cache.unread(&id).map(|u| u.muted).unwrap_or(true);
+            let unread = cache.is_unread(message).unwrap_or(false);
+            let subject = cache
+                .conversation(&id)
+                .ok()
+                .flatten()
+                .map(|v| v.conversation.subject);
+            drop(cache);
+            if let (false, true, Some(subject)) = (muted, unread, subject) {
+                self.emit(ClientEvent::NewMessage {
+                    message: message.clone(),
+                    subject,
+                });
+            }
+        }
     }
 
     /// Syncs and sends what is queued. Never fails: an unreachable server is reported as
@@ -667,6 +725,7 @@ impl Client {
             body: body.to_owned(),
             author_name: session.me.name().to_owned(),
             author_kind,
+            author_id: convene_proto::Member::of(&session.me).id(),
         })
     }
 
@@ -789,6 +848,9 @@ impl Client {
                 });
             }
             self.emit(ClientEvent::OutboxChanged);
+        }
+        if report.paused.is_none() {
+            self.send_reads().await;
         }
         report
     }

@@ -26,6 +26,11 @@ pub enum ClientEvent {
     Invited { invite: Invite },
     /// A crew the user belongs to was called in (Request Service) and the user was invited.
     ServiceRequested { invite: Invite },
+    /// A new message from someone else in a conversation the user has not muted, not read yet.
+    NewMessage {
+        message: convene_proto::Message,
+        subject: String,
+    },
     /// Something in a conversation changed (people, invites, messages, link); re-read it from the cache.
     ConversationChanged { conversation_id: ConversationId },
     /// The user can no longer see a conversation; it was removed from the cache.

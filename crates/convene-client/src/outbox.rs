@@ -31,6 +31,9 @@ pub enum Action {
         body: String,
         author_name: String,
         author_kind: InviteeKind,
+        /// The author's id (the signed-in user), so their own message is never unread.
+        #[serde(default)]
+        author_id: String,
     },
     InviteAgent {
         conversation_id: ConversationId,
@@ -172,11 +175,13 @@ impl Action {
                 body,
                 author_name,
                 author_kind,
+                author_id,
             } => Some(Message {
                 id: *local_id,
                 conversation_id: *conversation_id,
                 author_name: author_name.clone(),
                 author_kind: *author_kind,
+                author_id: author_id.clone(),
                 body: body.clone(),
                 created_at: time::OffsetDateTime::parse(
                     now,

@@ -21,6 +21,9 @@ const MAX_BACKOFF: Duration = Duration::from_secs(8);
 /// Keeps the stream open for as long as the task runs (abort it on sign-out), and returns when the
 /// server ended the session or nobody is signed in.
 pub async fn run(client: Arc<Client>) {
+    let filler = tokio::spawn(fill_history(client.clone()));
+    // The fill stops with the stream (sign-out aborts this task, and with it the fill).
+    let _stop_filling = AbortOnDrop(filler);
     let mut backoff = Duration::from_millis(500);
     loop {
         match connect_and_follow(&client).await {
@@ -38,6 +41,34 @@ pub async fn run(client: Arc<Client>) {
         // Keep trying to send queued actions while waiting: the server may be reachable over HTTP.
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(MAX_BACKOFF);
+    }
+}
+
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// Fetches the history left to fetch whenever some is due, in the background: the list and the
+/// recent messages are usable at once, and offline review has everything once it is done.
+async fn fill_history(client: Arc<Client>) {
+    let mut backoff = Duration::from_millis(500);
+    loop {
+        match client.fill_history().await {
+            Ok(_) => {
+                backoff = Duration::from_millis(500);
+                client.history_due.notified().await;
+            }
+            Err(ClientError::SessionEnded | ClientError::NotSignedIn) => return,
+            Err(e) => {
+                tracing::debug!(error = %e, "history fill paused");
+                tokio::time::sleep(backoff).await;
+                backoff = (backoff * 2).min(MAX_BACKOFF);
+            }
+        }
     }
 }
 

@@ -35,6 +35,8 @@ pub struct ConversationScreen {
     pub verdicts: Verdicts,
     /// Queued or failed actions about this conversation.
     pub queued: Vec<QueuedAction>,
+    /// The user muted it (no notifications, not in the badge).
+    pub muted: bool,
 }
 
 impl Client {
@@ -79,10 +81,12 @@ impl Client {
         })
     }
 
-    /// One conversation's screen, from the cache; `None` when it is not (or no longer) cached.
+    /// One conversation's screen with its newest `messages` messages, from the cache; `None` when
+    /// it is not (or no longer) cached.
     pub fn conversation_screen(
         &self,
         id: &ConversationId,
+        messages: usize,
     ) -> Result<Option<ConversationScreen>, ClientError> {
         let Some(view) = self.conversation(id)? else {
             return Ok(None);
@@ -94,7 +98,8 @@ impl Client {
         let key = id.to_string();
         Ok(Some(ConversationScreen {
             verdicts,
-            timeline: self.timeline(id)?,
+            timeline: self.timeline_page(id, messages)?,
+            muted: self.cache().unread(id)?.muted,
             queued: self
                 .queued()?
                 .into_iter()

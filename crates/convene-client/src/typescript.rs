@@ -57,6 +57,7 @@ pub fn declarations() -> String {
     c.visit::<p::screen::CrewChoice>();
     // What the web client reads from the server.
     c.visit::<p::screen::ScreenPage>();
+    c.visit::<p::MessagePage>();
     c.visit::<p::LoginResponse>();
     c.visit::<p::Problem>();
     c.visit::<p::ConversationList>();

@@ -66,7 +66,7 @@ async fn the_desktop_and_the_web_client_get_the_same_verdicts_for_the_same_rows(
         .expect("sign in");
     let id = conversation.parse().expect("id");
     let desktop = client
-        .conversation_screen(&id)
+        .conversation_screen(&id, convene_proto::reading::MESSAGE_PAGE)
         .expect("screen")
         .expect("cached");
     let web = chloe.get(&format!("{base}/screen")).await;

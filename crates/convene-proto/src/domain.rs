@@ -281,16 +281,14 @@ pub struct Message {
     pub conversation_id: ConversationId,
     pub author_name: String,
     pub author_kind: InviteeKind,
+    /// The author's agent or contact id, so that a reader can tell their own messages (which
+    /// are never unread). Empty in messages cached before it was sent.
+    #[serde(default)]
+    pub author_id: String,
     pub body: String,
     #[serde(with = "time::serde::rfc3339")]
     #[ts(type = "string")]
     pub created_at: OffsetDateTime,
-}
-
-/// `GET /api/v1/conversations/{id}/messages`.
-#[derive(Clone, Debug, Serialize, Deserialize, utoipa::ToSchema, ts_rs::TS)]
-pub struct MessageList {
-    pub messages: Vec<Message>,
 }
 
 /// `POST /api/v1/conversations/{id}/messages`.

@@ -44,6 +44,11 @@ pub struct ListConversation {
     pub customer_count: i64,
     /// The newest message, if any.
     pub last_message: Option<LastMessage>,
+    /// Messages by others newer than the user's read position, counted up to
+    /// [`crate::reading::UNREAD_CAP`] + 1 (shown as "99+").
+    pub unread: i64,
+    /// The user muted it: no notifications, not in the badge.
+    pub muted: bool,
 }
 
 /// A row of the conversation list.
@@ -74,13 +79,21 @@ pub struct MessageHead {
     pub at: OffsetDateTime,
 }
 
+/// How the user stands with a conversation's messages, as its row shows it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Unread {
+    pub count: i64,
+    pub muted: bool,
+}
+
 /// The row of `conversation`, with its joined customers' names (the first few, in the order they
-/// joined, and how many in all) and its newest message.
+/// joined, and how many in all), its newest message and what of it the user has not read.
 pub fn row(
     conversation: Conversation,
     customers: Vec<String>,
     customer_count: i64,
     last: Option<MessageHead>,
+    unread: Unread,
 ) -> ListConversation {
     let mut customers = customers;
     customers.truncate(NAMED_CUSTOMERS);
@@ -99,6 +112,8 @@ pub fn row(
             author_kind: m.author_kind,
             at: m.at,
         }),
+        unread: unread.count,
+        muted: unread.muted,
     }
 }
 

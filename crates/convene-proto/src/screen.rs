@@ -36,6 +36,19 @@ impl Member {
         }
     }
 
+    /// The agent's or contact's id as text (ids are UUIDs: the two never collide).
+    pub fn id(self) -> String {
+        match self {
+            Member::Agent(id) => id.to_string(),
+            Member::Contact(id) => id.to_string(),
+        }
+    }
+
+    /// Whether they wrote `message`.
+    pub fn wrote(self, message: &crate::Message) -> bool {
+        message.author_id == self.id()
+    }
+
     /// The agent's id as text (a database column), if an agent.
     pub fn agent(self) -> Option<String> {
         match self {
@@ -140,8 +153,12 @@ pub struct ScreenPage {
     pub verdicts: Verdicts,
     /// The crews Request Service offers the user, each with its verdict.
     pub crews: Vec<CrewChoice>,
-    /// The messages, oldest first.
+    /// The newest messages, oldest first.
     pub messages: Vec<Message>,
+    /// Pass as `before` to `GET …/messages` for the page before `messages`; `None`: they are all.
+    pub older_messages: Option<String>,
+    /// The user's read state of it (where they stopped reading, whether they muted it).
+    pub read: crate::reading::ReadState,
     /// The timeline's events, oldest first.
     pub events: Vec<Event>,
 }

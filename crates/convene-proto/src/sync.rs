@@ -36,6 +36,15 @@ pub struct SyncPage {
     pub events: Vec<Event>,
     /// Conversations the user can no longer see: delete them from the cache.
     pub lost: Vec<ConversationId>,
+    /// The user's read state of conversations in this page whose state is set, and of those
+    /// whose state changed (read or muted on another device).
+    #[serde(default)]
+    pub reads: Vec<crate::reading::ReadState>,
+    /// Conversations of this page whose older messages it left out (it brought the newest
+    /// [`crate::reading::RECENT_MESSAGES`]): they follow from `GET /api/v1/sync/history` after a
+    /// first sync, or page by page from `GET …/messages`.
+    #[serde(default)]
+    pub older: Vec<ConversationId>,
 }
 
 /// One frame of the realtime stream (`GET /api/v1/stream`, JSON text frames).

@@ -25,6 +25,9 @@ pub struct FeedChange {
     pub conversation_id: String,
     pub affected_agent: Option<String>,
     pub affected_contact: Option<String>,
+    /// A change of the named person's own state (their read position): it concerns no one else,
+    /// and their access did not change.
+    pub personal: bool,
 }
 
 /// New change rows of one account: every row with `after < pos <= upto`, in commit order.
@@ -53,10 +56,20 @@ pub struct Interest {
 }
 
 impl Interest {
-    /// Whether a change names the user (their access may have changed).
-    pub fn names_me(&self, c: &FeedChange) -> bool {
+    /// Whether a change names the user.
+    fn names_me(&self, c: &FeedChange) -> bool {
         (self.agent.is_some() && c.affected_agent == self.agent)
             || (self.contact.is_some() && c.affected_contact == self.contact)
+    }
+
+    /// Whether a change may have changed the user's access.
+    pub fn access_changed(&self, c: &FeedChange) -> bool {
+        !c.personal && self.names_me(c)
+    }
+
+    /// Whether a change is news to the user about a conversation they see.
+    pub fn tells(&self, c: &FeedChange) -> bool {
+        self.sees(&c.conversation_id) && (!c.personal || self.names_me(c))
     }
 
     /// Whether the user sees `conversation`.
@@ -70,7 +83,7 @@ impl Interest {
         batch
             .changes
             .iter()
-            .any(|c| self.names_me(c) || self.sees(&c.conversation_id))
+            .any(|c| self.access_changed(c) || self.tells(c))
     }
 }
 
@@ -342,6 +355,7 @@ async fn read(
             .map(|r| FeedChange {
                 pos: r.pos,
                 conversation_id: r.conversation_id,
+                personal: r.kind == "read",
                 affected_agent: r.affected_agent,
                 affected_contact: r.affected_contact,
             })
@@ -364,6 +378,7 @@ mod tests {
             conversation_id: conversation.to_owned(),
             affected_agent: agent.map(str::to_owned),
             affected_contact: None,
+            personal: false,
         }
     }
 

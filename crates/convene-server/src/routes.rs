@@ -71,6 +71,8 @@ fn surface() -> OpenApiRouter<AppState> {
             api::conversations::messages,
             api::conversations::post_message
         ))
+        .routes(routes!(api::conversations::mark_read))
+        .routes(routes!(api::conversations::set_muted))
         .routes(routes!(api::conversations::events))
         .routes(routes!(api::conversations::permissions))
         .routes(routes!(api::conversations::screen))
@@ -80,6 +82,7 @@ fn surface() -> OpenApiRouter<AppState> {
         .routes(routes!(api::invites::decline))
         .routes(routes!(api::invites::join))
         .routes(routes!(api::sync::sync))
+        .routes(routes!(api::sync::history))
         .routes(routes!(api::stream::stream))
         .routes(routes!(openapi::serve))
         // API answers are one person's data, sessions among them: no cache keeps them.

@@ -243,6 +243,7 @@ async fn synced_messages(
     conversation: &str,
     from: Option<String>,
 ) -> (BTreeSet<String>, String) {
+    let first = from.is_none();
     let mut cursor = from;
     let mut ids = BTreeSet::new();
     loop {
@@ -261,9 +262,32 @@ async fn synced_messages(
         }
         cursor = page.body["cursor"].as_str().map(str::to_owned);
         if page.body["has_more"] != true {
-            return (ids, cursor.expect("cursor"));
+            break;
         }
     }
+    // A first sync brings each conversation's newest messages; the history follows.
+    let mut history = String::new();
+    if !first {
+        return (ids, cursor.expect("cursor"));
+    }
+    loop {
+        let page = api
+            .get(&format!("/api/v1/sync/history?cursor={history}"))
+            .await;
+        for m in page.ok()["messages"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|m| m["conversation_id"] == conversation)
+        {
+            ids.insert(m["id"].as_str().expect("id").to_owned());
+        }
+        history = page.body["cursor"].as_str().expect("cursor").to_owned();
+        if page.body["has_more"] != true {
+            break;
+        }
+    }
+    (ids, cursor.expect("cursor"))
 }
 
 #[tokio::test]

@@ -21,6 +21,8 @@ import type {
   Home,
   HomeList,
   Me,
+  Message,
+  MessagePage,
   OutboxAction,
   ScreenPage,
   SessionInfo,
@@ -249,19 +251,56 @@ export class HttpBackend implements Backend {
 
   // The browser reads the screen the server assembles with the same Rust function the desktop
   // core runs over its cache (verdicts included). A conversation the user lost answers 404: null.
-  async conversation(id: string): Promise<ConversationScreen | null> {
+  // Older messages than the screen's page come on scroll (`loadOlder`) and are kept here for the
+  // open conversation, oldest first, with the `before` of the page before them.
+  async conversation(id: string, messages?: number): Promise<ConversationScreen | null> {
     try {
       const page = await this.screenPage(id);
+      const older = this.older?.conversation === id ? this.older : { conversation: id, messages: [], before: page.older_messages };
+      this.older = older;
+      const known = new Set(page.messages.map((m) => m.id));
+      const all = [...older.messages.filter((m) => !known.has(m.id)), ...page.messages];
+      const shown = messages === undefined ? all : all.slice(Math.max(0, all.length - messages));
+      this.newest = { conversation: id, message: page.messages.at(-1)?.id ?? null };
+      const since = shown.length < all.length || older.before ? shown[0]?.created_at : undefined;
       return {
         view: page.snapshot,
-        timeline: { messages: page.messages, pending: [], events: page.events },
+        timeline: {
+          messages: shown,
+          pending: [],
+          events: since ? page.events.filter((e) => e.created_at >= since) : page.events,
+          has_older: shown.length < all.length || older.before !== null,
+        },
         verdicts: page.verdicts,
         queued: [],
+        muted: page.read.muted,
       };
     } catch (e) {
       if ((e as BackendError).code === "not_found") return null;
       throw e;
     }
+  }
+
+  private older: { conversation: string; messages: Message[]; before: string | null } | null = null;
+  private newest: { conversation: string; message: string | null } | null = null;
+
+  async loadOlder(id: string): Promise<number> {
+    const older = this.older?.conversation === id ? this.older : null;
+    if (!older?.before) return 0;
+    const q = new URLSearchParams({ before: older.before, limit: "50" });
+    const page = await this.call<MessagePage>("GET", `/conversations/${encodeURIComponent(id)}/messages?${q}`);
+    older.messages = [...page.messages.slice().reverse(), ...older.messages];
+    older.before = page.older;
+    return page.messages.length;
+  }
+
+  async markRead(id: string): Promise<void> {
+    const message = this.newest?.conversation === id ? this.newest.message : null;
+    if (message) await this.call("POST", `/conversations/${encodeURIComponent(id)}/read`, { message_id: message });
+  }
+
+  async setMuted(id: string, muted: boolean): Promise<void> {
+    await this.call("POST", `/conversations/${encodeURIComponent(id)}/mute`, { muted });
   }
 
   private async screenPage(id: string): Promise<ScreenPage> {

@@ -52,8 +52,17 @@ export class TauriBackend implements Backend {
   home(): Promise<Home> {
     return invoke("home");
   }
-  conversation(id: string): Promise<ConversationScreen | null> {
-    return invoke("conversation_screen", { id });
+  conversation(id: string, messages?: number): Promise<ConversationScreen | null> {
+    return invoke("conversation_screen", { id, messages: messages ?? null });
+  }
+  async markRead(id: string): Promise<void> {
+    await invoke("mark_read", { id });
+  }
+  setMuted(id: string, muted: boolean): Promise<void> {
+    return invoke("set_muted", { id, muted });
+  }
+  loadOlder(id: string): Promise<number> {
+    return invoke("load_older", { id });
   }
   queue(action: OutboxAction): Promise<QueueOutcome> {
     return invoke("queue_action", { action });

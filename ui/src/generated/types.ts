@@ -261,7 +261,11 @@ verdicts: Verdicts,
 /**
  * Queued or failed actions about this conversation.
  */
-queued: Array<QueuedAction>, };
+queued: Array<QueuedAction>, 
+/**
+ * The user muted it (no notifications, not in the badge).
+ */
+muted: boolean, };
 
 /**
  * Everything the client caches about one conversation, as of now.
@@ -289,7 +293,7 @@ export type ConversationStatus = "open" | "closed";
 /**
  * An event for the app (notifications, badges, refreshing what is on screen).
  */
-export type CoreEvent = { "type": "sync_state", state: SyncState, } | { "type": "invited", invite: Invite, } | { "type": "service_requested", invite: Invite, } | { "type": "conversation_changed", conversation_id: ConversationId, } | { "type": "access_lost", conversation_id: ConversationId, } | { "type": "outbox_changed" } | { "type": "action_failed", seq: number, label: string, reason: string, } | { "type": "action_waiting", seq: number, label: string, reason: string, retry_after_secs: number, } | { "type": "notice", text: string, };
+export type CoreEvent = { "type": "sync_state", state: SyncState, } | { "type": "invited", invite: Invite, } | { "type": "service_requested", invite: Invite, } | { "type": "new_message", message: Message, subject: string, } | { "type": "conversation_changed", conversation_id: ConversationId, } | { "type": "access_lost", conversation_id: ConversationId, } | { "type": "outbox_changed" } | { "type": "action_failed", seq: number, label: string, reason: string, } | { "type": "action_waiting", seq: number, label: string, reason: string, retry_after_secs: number, } | { "type": "notice", text: string, };
 
 /**
  * `POST /api/v1/agents`.
@@ -474,7 +478,16 @@ customer_count: number,
 /**
  * The newest message, if any.
  */
-last_message: LastMessage | null, };
+last_message: LastMessage | null, 
+/**
+ * Messages by others newer than the user's read position, counted up to
+ * [`crate::reading::UNREAD_CAP`] + 1 (shown as "99+").
+ */
+unread: number, 
+/**
+ * The user muted it: no notifications, not in the badge.
+ */
+muted: boolean, };
 
 /**
  * A row of the conversation list.
@@ -516,7 +529,12 @@ email_verified: boolean, };
 /**
  * A message in the timeline.
  */
-export type Message = { id: MessageId, conversation_id: ConversationId, author_name: string, author_kind: InviteeKind, body: string, created_at: string, };
+export type Message = { id: MessageId, conversation_id: ConversationId, author_name: string, author_kind: InviteeKind, 
+/**
+ * The author's agent or contact id, so that a reader can tell their own messages (which
+ * are never unread). Empty in messages cached before it was sent.
+ */
+author_id: string, body: string, created_at: string, };
 
 /**
  * A message in a conversation.
@@ -524,9 +542,27 @@ export type Message = { id: MessageId, conversation_id: ConversationId, author_n
 export type MessageId = string;
 
 /**
+ * `GET /api/v1/conversations/{id}/messages?before=&limit=`: one page of a conversation's
+ * messages, newest first.
+ */
+export type MessagePage = { 
+/**
+ * Newest first.
+ */
+messages: Array<Message>, 
+/**
+ * Pass as `before` for the next older page; `None`: this page holds the oldest message.
+ */
+older: string | null, };
+
+/**
  * Something the user did, waiting to reach the server.
  */
-export type OutboxAction = { "kind": "post_message", conversation_id: ConversationId, local_id: MessageId, body: string, author_name: string, author_kind: InviteeKind, } | { "kind": "invite_agent", conversation_id: ConversationId, agent_id: AgentId, } | { "kind": "request_service", conversation_id: ConversationId, crew_id: CrewId, } | { "kind": "invite_contact", conversation_id: ConversationId, request: ContactInviteRequest, } | { "kind": "resend_invite", conversation_id: ConversationId, invite_id: InviteId, } | { "kind": "revoke_invite", conversation_id: ConversationId, invite_id: InviteId, } | { "kind": "accept_invite", conversation_id: ConversationId, invite_id: InviteId, } | { "kind": "decline_invite", conversation_id: ConversationId, invite_id: InviteId, } | { "kind": "remove_participant", conversation_id: ConversationId, participant_id: ParticipantId, } | { "kind": "make_owner", conversation_id: ConversationId, participant_id: ParticipantId, } | { "kind": "leave", conversation_id: ConversationId, } | { "kind": "close", conversation_id: ConversationId, } | { "kind": "reopen", conversation_id: ConversationId, } | { "kind": "patch_share_link", conversation_id: ConversationId, patch: ShareLinkPatch, } | { "kind": "rotate_share_link", conversation_id: ConversationId, };
+export type OutboxAction = { "kind": "post_message", conversation_id: ConversationId, local_id: MessageId, body: string, author_name: string, author_kind: InviteeKind, 
+/**
+ * The author's id (the signed-in user), so their own message is never unread.
+ */
+author_id: string, } | { "kind": "invite_agent", conversation_id: ConversationId, agent_id: AgentId, } | { "kind": "request_service", conversation_id: ConversationId, crew_id: CrewId, } | { "kind": "invite_contact", conversation_id: ConversationId, request: ContactInviteRequest, } | { "kind": "resend_invite", conversation_id: ConversationId, invite_id: InviteId, } | { "kind": "revoke_invite", conversation_id: ConversationId, invite_id: InviteId, } | { "kind": "accept_invite", conversation_id: ConversationId, invite_id: InviteId, } | { "kind": "decline_invite", conversation_id: ConversationId, invite_id: InviteId, } | { "kind": "remove_participant", conversation_id: ConversationId, participant_id: ParticipantId, } | { "kind": "make_owner", conversation_id: ConversationId, participant_id: ParticipantId, } | { "kind": "leave", conversation_id: ConversationId, } | { "kind": "close", conversation_id: ConversationId, } | { "kind": "reopen", conversation_id: ConversationId, } | { "kind": "patch_share_link", conversation_id: ConversationId, patch: ShareLinkPatch, } | { "kind": "rotate_share_link", conversation_id: ConversationId, };
 
 /**
  * A person's membership of a conversation.
@@ -662,6 +698,23 @@ state: string, attempts: number, last_error: string | null, created_at: string,
 not_before: string | null, };
 
 /**
+ * The user's read state of one conversation.
+ */
+export type ReadState = { conversation_id: ConversationId, 
+/**
+ * The newest message the user has read (`None`: none yet).
+ */
+last_read_message_id: MessageId | null, 
+/**
+ * When that message was written: every later message (not the user's own) is unread.
+ */
+last_read_at: string | null, 
+/**
+ * No notification for new messages, and the conversation is not counted in the badge.
+ */
+muted: boolean, };
+
+/**
  * One role an agent could be given, and whether the viewer may give it.
  */
 export type RoleChoice = { role: AccountRole, verdict: Verdict, };
@@ -676,9 +729,17 @@ export type ScreenPage = { snapshot: ConversationSnapshot, verdicts: Verdicts,
  */
 crews: Array<CrewChoice>, 
 /**
- * The messages, oldest first.
+ * The newest messages, oldest first.
  */
 messages: Array<Message>, 
+/**
+ * Pass as `before` to `GET …/messages` for the page before `messages`; `None`: they are all.
+ */
+older_messages: string | null, 
+/**
+ * The user's read state of it (where they stopped reading, whether they muted it).
+ */
+read: ReadState, 
 /**
  * The timeline's events, oldest first.
  */
@@ -873,7 +934,11 @@ export type Timeline = { messages: Array<Message>,
 /**
  * Outbox sequence numbers of messages that are only local copies, by message id.
  */
-pending: Array<[string, number]>, events: Array<TimelineEvent>, };
+pending: Array<[string, number]>, events: Array<TimelineEvent>, 
+/**
+ * Older messages exist: cached beyond the page asked for, or still on the server.
+ */
+has_older: boolean, };
 
 /**
  * One immutable line of membership, invite or link history.

@@ -18,7 +18,6 @@ import { choiceDialog, messageOf, toast } from "./shared";
 import { guestBanner } from "./verify";
 import { sayOutcome } from "./panels";
 
-const SEEN_KEY = "convene.seen";
 const LAST_KEY = "convene.last";
 
 // What each mounted component is given.
@@ -35,27 +34,21 @@ type TopBarProps = {
 type ConversationListProps = {
   entries: ListEntry[];
   selected: string | null;
-  seen: Record<string, string>;
   emptyText: string;
   snippets: Record<string, string>;
   onactivate: (id: string) => void;
 };
-type ConversationProps = { backend: Backend; screen: ConversationScreen; isAgent: boolean; onback: () => void; onchanged: () => void };
+type ConversationProps = {
+  backend: Backend;
+  screen: ConversationScreen;
+  isAgent: boolean;
+  onback: () => void;
+  onchanged: () => void;
+  onolder: () => Promise<void>;
+};
 
-/** When each conversation was last opened here (for unread markers). */
-function seen(): Record<string, string> {
-  try {
-    return JSON.parse(localStorage.getItem(SEEN_KEY) ?? "{}") as Record<string, string>;
-  } catch {
-    return {};
-  }
-}
-
-function markSeen(id: string, at: string): void {
-  const all = seen();
-  all[id] = at;
-  localStorage.setItem(SEEN_KEY, JSON.stringify(all));
-}
+/** Messages a conversation opens with; each step back in its history shows this many more. */
+const MESSAGE_STEP = 50;
 
 export class AppView {
   readonly element: HTMLElement;
@@ -95,7 +88,6 @@ export class AppView {
     this.conversations = mountWithProps(ConversationList, listSlot, {
       entries: [],
       selected: null,
-      seen: {},
       emptyText: "No conversations yet.",
       snippets: {},
       onactivate: (id: string) => void this.open(id),
@@ -242,7 +234,6 @@ export class AppView {
     const q = this.search.value.trim().toLowerCase();
     const status = this.statusFilter.value as "open" | "closed" | "all";
     const list = this.conversations.props;
-    list.seen = seen();
     const listed = (e: ListEntry) => !e.invited && (status === "all" || e.conversation.status === status);
     if (q && this.backend.hasOfflineCache) {
       // Subjects, people and message text, through the cache's full-text index.
@@ -320,7 +311,11 @@ export class AppView {
     this.scheduleReload();
   }
 
+  /** How many messages the open conversation shows (more as the reader goes back in it). */
+  private messageCount = MESSAGE_STEP;
+
   async open(id: string, toFront = true): Promise<void> {
+    if (id !== this.selected) this.messageCount = MESSAGE_STEP;
     localStorage.setItem(LAST_KEY, id);
     // On a phone the conversation takes the screen; "Conversations" goes back to the list.
     if (toFront) this.element.classList.add("conversation-open");
@@ -334,7 +329,7 @@ export class AppView {
   private async loadConversation(id: string): Promise<void> {
     let screen: ConversationScreen | null;
     try {
-      screen = await this.backend.conversation(id);
+      screen = await this.backend.conversation(id, this.messageCount);
     } catch (e) {
       toast(messageOf(e), "error");
       return;
@@ -344,9 +339,32 @@ export class AppView {
       this.paneText("This conversation is not available.");
       return;
     }
-    markSeen(id, screen.view.conversation.updated_at);
-    this.conversations.props.seen[id] = screen.view.conversation.updated_at;
     this.showConversation(screen);
+    // On screen is read, while the window is in view: the unread count goes, here and on the
+    // user's other devices (the core tells the server; nothing happens when nothing is new).
+    if (document.visibilityState === "visible" && this.unreadIn(id)) {
+      void this.backend.markRead(id).then(() => this.scheduleReload()).catch(() => undefined);
+    }
+  }
+
+  private unreadIn(id: string): boolean {
+    return (this.home?.conversations.find((e) => e.conversation.id === id)?.conversation.unread ?? 0) > 0;
+  }
+
+  /** Goes back in the open conversation's history: what the cache holds first, then the server. */
+  private async older(): Promise<void> {
+    const id = this.selected;
+    if (!id) return;
+    const shown = this.shown?.view.props.screen.timeline.messages.length ?? 0;
+    if (shown >= this.messageCount) {
+      this.messageCount += MESSAGE_STEP;
+    }
+    let screen = await this.backend.conversation(id, this.messageCount).catch(() => null);
+    if (screen && screen.timeline.messages.length <= shown && screen.timeline.has_older) {
+      await this.backend.loadOlder(id).catch((e: unknown) => toast(messageOf(e), "error"));
+      screen = await this.backend.conversation(id, this.messageCount).catch(() => null);
+    }
+    if (screen && this.selected === id) this.showConversation(screen);
   }
 
   /** Shows a conversation's screen: a new Conversation for another conversation (a fresh panel,
@@ -365,6 +383,7 @@ export class AppView {
       isAgent: this.session.me.kind === "agent",
       onback: () => this.element.classList.remove("conversation-open"),
       onchanged: () => this.scheduleReload(),
+      onolder: () => this.older(),
     });
     this.shown = { conversation: id, view };
   }

@@ -26,11 +26,13 @@ pub struct Timeline {
     /// Outbox sequence numbers of messages that are only local copies, by message id.
     pub pending: Vec<(String, i64)>,
     pub events: Vec<Event>,
+    /// Older messages exist: cached beyond the page asked for, or still on the server.
+    pub has_older: bool,
 }
 
 /// A sort key for a moment: RFC 3339 in UTC with a fixed six-digit fraction, so that text order
 /// is time order (plain RFC 3339 drops trailing zeros: "…58.12Z" would sort after "…58.123Z").
-fn rfc3339(t: time::OffsetDateTime) -> Result<String, ClientError> {
+pub(super) fn rfc3339(t: time::OffsetDateTime) -> Result<String, ClientError> {
     let format = time::macros::format_description!(
         "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
     );
@@ -93,6 +95,8 @@ fn purge(tx: &Transaction<'_>, id: &ConversationId) -> Result<(), ClientError> {
         "service_requests",
         "messages",
         "events",
+        "reads",
+        "history_gaps",
     ] {
         tx.execute(
             &format!("DELETE FROM {table} WHERE conversation_id = ?1"),
@@ -123,12 +127,7 @@ impl Cache {
                     .format(&time::format_description::well_known::Rfc3339)
                     .map_err(|e| ClientError::Corrupt(e.to_string()))?
             ])?;
-            tx.prepare_cached(
-                "INSERT INTO messages (id, conversation_id, created_at, body, outbox_seq) VALUES (?1, ?2, ?3, ?4, NULL)
-                 ON CONFLICT(id) DO UPDATE SET body = excluded.body, outbox_seq = NULL",
-            )?
-            .execute(params![m.id.to_string(), m.conversation_id.to_string(), rfc3339(m.created_at)?, to_json(m)?],
-            )?;
+            super::reading::store_message(&tx, m)?;
         }
         for e in &page.events {
             tx.prepare_cached(
@@ -141,6 +140,21 @@ impl Cache {
                 rfc3339(e.created_at)?,
                 to_json(e)?
             ])?;
+        }
+        for r in &page.reads {
+            super::reading::store(&tx, r)?;
+        }
+        super::reading::add_gaps(&tx, &page.older)?;
+        let touched: std::collections::BTreeSet<String> = page
+            .conversations
+            .iter()
+            .map(|c| c.conversation.id)
+            .chain(page.messages.iter().map(|m| m.conversation_id))
+            .chain(page.reads.iter().map(|r| r.conversation_id))
+            .map(|id| id.to_string())
+            .collect();
+        for id in &touched {
+            super::reading::recount(&tx, id)?;
         }
         for lost in &page.lost {
             purge(&tx, lost)?;
@@ -205,8 +219,10 @@ impl Cache {
                     {CUSTOMERS} ORDER BY p.rowid LIMIT {NAMED_CUSTOMERS})),
                 (SELECT count(*) {CUSTOMERS}),
                 json_extract(m.body, '$.author_name'), json_extract(m.body, '$.author_kind'),
-                substr(json_extract(m.body, '$.body'), 1, {head}), json_extract(m.body, '$.created_at')
+                substr(json_extract(m.body, '$.body'), 1, {head}), json_extract(m.body, '$.created_at'),
+                coalesce(r.unread, 0), coalesce(r.muted, 0)
              FROM conversations c
+             LEFT JOIN reads r ON r.conversation_id = c.id
              LEFT JOIN messages m ON m.rowid = (SELECT rowid FROM messages
                 WHERE conversation_id = c.id ORDER BY created_at DESC, rowid DESC LIMIT 1)
              ORDER BY c.updated_at DESC, c.id DESC",
@@ -223,10 +239,14 @@ impl Cache {
                 r.get::<_, Option<String>>(5)?,
                 r.get::<_, Option<String>>(6)?,
                 r.get::<_, Option<String>>(7)?,
+                list::Unread {
+                    count: r.get(8)?,
+                    muted: r.get(9)?,
+                },
             ))
         })?;
         rows.map(|row| {
-            let (body, me, names, count, author, kind, text, at) = row?;
+            let (body, me, names, count, author, kind, text, at, unread) = row?;
             let last = match (author, kind, at) {
                 (Some(author_name), Some(kind), Some(at)) => Some(MessageHead {
                     author_name,
@@ -243,7 +263,7 @@ impl Cache {
                 _ => None,
             };
             Ok((
-                list::row(from_json(&body)?, from_json(&names)?, count, last),
+                list::row(from_json(&body)?, from_json(&names)?, count, last, unread),
                 from_json(&me)?,
             ))
         })
@@ -317,29 +337,56 @@ impl Cache {
 
     /// Messages (including pending local copies) and events of a conversation.
     pub fn timeline(&self, id: &ConversationId) -> Result<Timeline, ClientError> {
+        self.timeline_page(id, usize::MAX)
+    }
+
+    /// The newest `limit` messages of a conversation (pending local copies included), oldest
+    /// first, and its events from the oldest of them on (all of them when no older message
+    /// exists).
+    pub fn timeline_page(
+        &self,
+        id: &ConversationId,
+        limit: usize,
+    ) -> Result<Timeline, ClientError> {
         let key = id.to_string();
         let mut timeline = Timeline::default();
-        let mut stmt = self
-            .conn
-            .prepare("SELECT id, body, outbox_seq FROM messages WHERE conversation_id = ?1 ORDER BY created_at, id")?;
-        let rows = stmt.query_map(params![key], |r| {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, body, outbox_seq, created_at FROM messages WHERE conversation_id = ?1
+             ORDER BY created_at DESC, id DESC LIMIT ?2",
+        )?;
+        let take = i64::try_from(limit.saturating_add(1)).unwrap_or(i64::MAX);
+        let rows = stmt.query_map(params![key, take], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
                 r.get::<_, Option<i64>>(2)?,
+                r.get::<_, String>(3)?,
             ))
         })?;
-        for row in rows {
-            let (mid, body, seq) = row?;
+        let mut rows = rows.collect::<Result<Vec<_>, _>>()?;
+        let more_cached = rows.len() > limit;
+        rows.truncate(limit);
+        rows.reverse();
+        let gap: i64 = self.conn.query_row(
+            "SELECT count(*) FROM history_gaps WHERE conversation_id = ?1",
+            params![key],
+            |r| r.get(0),
+        )?;
+        timeline.has_older = more_cached || gap > 0;
+        let since = match rows.first() {
+            Some((_, _, _, at)) if timeline.has_older => at.clone(),
+            _ => String::new(),
+        };
+        for (mid, body, seq, _) in rows {
             timeline.messages.push(from_json(&body)?);
             if let Some(seq) = seq {
                 timeline.pending.push((mid, seq));
             }
         }
-        let mut stmt = self.conn.prepare(
-            "SELECT body FROM events WHERE conversation_id = ?1 ORDER BY created_at, id",
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT body FROM events WHERE conversation_id = ?1 AND created_at >= ?2 ORDER BY created_at, id",
         )?;
-        let rows = stmt.query_map(params![key], |r| r.get::<_, String>(0))?;
+        let rows = stmt.query_map(params![key, since], |r| r.get::<_, String>(0))?;
         for body in rows {
             timeline.events.push(from_json(&body?)?);
         }

@@ -12,11 +12,13 @@ use crate::error::ClientError;
 
 mod data;
 mod outbox;
+mod reading;
 mod search;
 mod session;
 
 pub use data::{ConversationView, Timeline};
 pub use outbox::QueuedAction;
+pub use reading::{Unread, UnsentRead};
 pub use search::{fts_query, SearchField, SearchHit, MARK_END, MARK_START};
 
 /// JSON for a cached row.
@@ -164,6 +166,25 @@ const MIGRATIONS: &[&str] = &[
      CREATE TRIGGER message_fts_delete AFTER DELETE ON messages BEGIN
          DELETE FROM message_fts WHERE rowid = old.rowid;
      END;",
+    // 7: read state (the server's, and the user's own marks not sent yet: the later one wins)
+    // with each conversation's unread count kept here, so that the list of 10,000 reads a column
+    // instead of counting messages; and the history still to fetch: conversations whose older
+    // messages are not cached yet, and the first sync's background fill.
+    "CREATE TABLE reads (
+         conversation_id  TEXT PRIMARY KEY NOT NULL,
+         last_read_at     TEXT,              -- sort key of the last read message's time
+         last_read_id     TEXT,
+         muted            INTEGER NOT NULL DEFAULT 0,
+         unread           INTEGER NOT NULL DEFAULT 0,
+         mark_unsent      INTEGER NOT NULL DEFAULT 0,   -- the mark is the user's, not sent yet
+         mute_unsent      INTEGER NOT NULL DEFAULT 0    -- so is the mute switch
+     );
+     CREATE TABLE history_gaps (
+         conversation_id  TEXT PRIMARY KEY NOT NULL
+     );
+     ALTER TABLE sync_state ADD COLUMN history TEXT;   -- the fill's cursor; NULL: none running
+     CREATE INDEX messages_page ON messages(conversation_id, created_at, id);
+     DROP INDEX messages_conversation;",
 ];
 
 /// The session stored in the cache.
@@ -256,7 +277,8 @@ impl Cache {
         tx.execute_batch(
             "DELETE FROM session; DELETE FROM conversations; DELETE FROM sync_state;
              DELETE FROM participants; DELETE FROM invites; DELETE FROM service_requests;
-             DELETE FROM messages; DELETE FROM events; DELETE FROM outbox; DELETE FROM contacts_seen;",
+             DELETE FROM messages; DELETE FROM events; DELETE FROM outbox; DELETE FROM contacts_seen;
+             DELETE FROM reads; DELETE FROM history_gaps;",
         )?;
         tx.commit()?;
         self.conn.execute_batch("VACUUM")?;
@@ -315,6 +337,8 @@ mod tests {
             messages: vec![],
             events: vec![],
             lost: vec![],
+            reads: vec![],
+            older: vec![],
         }
     }
 

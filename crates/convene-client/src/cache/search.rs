@@ -265,6 +265,7 @@ mod tests {
                 service_requests: vec![],
             };
         let message = |c: &convene_proto::Conversation, body: &str| Message {
+            author_id: String::new(),
             id: MessageId::new(),
             conversation_id: c.id,
             author_name: "Ana Lima".into(),
@@ -283,6 +284,8 @@ mod tests {
                 ],
                 events: vec![],
                 lost: vec![],
+                reads: vec![],
+                older: vec![],
             })
             .expect("apply");
         fn found_in(cache: &Cache, q: &str) -> Vec<(String, SearchField)> {
@@ -329,6 +332,8 @@ mod tests {
                 messages: vec![],
                 events: vec![],
                 lost: vec![lamp.id],
+                reads: vec![],
+                older: vec![],
             })
             .expect("apply");
         assert!(found_in(&cache, "replace").is_empty());

@@ -1,18 +1,19 @@
 //! Conversations, their people, messages and timeline.
 
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::Json;
 use convene_proto::list::HomeList;
 use convene_proto::{
-    Conversation, ConversationId, ConversationList, CreateConversation, EventList, Message,
-    MessageList, Participant, ParticipantId, ParticipantsView, PostMessage,
+    Conversation, ConversationId, ConversationList, CreateConversation, EventList, MarkRead,
+    Message, MessagePage, Participant, ParticipantId, ParticipantsView, PostMessage, ReadState,
+    SetMuted,
 };
 
 use super::{problem, IdempotencyKey};
 use super::{ApiJson, AppState, Authed, Id};
 use crate::error::Error;
-use crate::service::{list, messages, participants};
+use crate::service::{list, messages, participants, reading};
 use crate::validate::{self, MAX_SUBJECT};
 
 /// My conversations
@@ -297,28 +298,123 @@ pub async fn leave(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Timeline messages
+/// Which page of messages `GET …/messages` answers.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MessagesQuery {
+    /// A message id (the page's `older`): the messages before it. Absent: from the newest.
+    #[serde(default)]
+    pub before: Option<String>,
+    /// How many at most (1 to 500; 50 when absent).
+    #[serde(default)]
+    pub limit: Option<usize>,
+}
+
+/// Timeline messages, a page at a time
+///
+/// Newest first. `older` is the `before` of the next, older page; it is absent on the page that
+/// holds the first message.
 #[utoipa::path(
     get,
     path = "/api/v1/conversations/{id}/messages",
     operation_id = "list_messages",
     tag = "conversations",
-    params(("id" = ConversationId, Path, description = "The conversation")),
+    params(("id" = ConversationId, Path, description = "The conversation"), MessagesQuery),
     security(("bearer" = [])),
     responses(
-        (status = 200, description = "The messages, oldest first", body = MessageList),
+        (status = 200, description = "One page of messages, newest first", body = MessagePage),
         (status = 401, response = problem::Unauthenticated),
         (status = 403, response = problem::Forbidden),
         (status = 404, response = problem::NotFound),
+        (status = 422, response = problem::InvalidInput),
     )
 )]
 pub async fn messages(
     State(state): State<AppState>,
     authed: Authed,
     Id(id): Id<ConversationId>,
-) -> Result<Json<MessageList>, Error> {
-    let messages = messages::list(state.ctx(), &authed.principal, id).await?;
-    Ok(Json(MessageList { messages }))
+    q: Result<Query<MessagesQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<MessagePage>, Error> {
+    let Query(q) = q.map_err(|e| Error::invalid("limit", e.body_text()))?;
+    Ok(Json(
+        reading::page(
+            state.ctx(),
+            &authed.principal,
+            id,
+            q.before.as_deref(),
+            q.limit,
+        )
+        .await?,
+    ))
+}
+
+/// Mark the conversation read
+///
+/// The caller has read up to this message (of this conversation): every later message by
+/// someone else counts as unread. Reading never goes back: an older mark than the stored one
+/// changes nothing. The caller's other devices learn of it through sync.
+#[utoipa::path(
+    post,
+    path = "/api/v1/conversations/{id}/read",
+    operation_id = "mark_read",
+    tag = "conversations",
+    params(("id" = ConversationId, Path, description = "The conversation"), IdempotencyKey),
+    request_body = MarkRead,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller's read state now", body = ReadState),
+        (status = 400, response = problem::BadRequest),
+        (status = 401, response = problem::Unauthenticated),
+        (status = 404, response = problem::NotFound),
+        (status = 413, response = problem::PayloadTooLarge),
+        (status = 422, response = problem::InvalidInput),
+        (status = 503, response = problem::Busy),
+        (status = 507, response = problem::StorageFull),
+    )
+)]
+pub async fn mark_read(
+    State(state): State<AppState>,
+    authed: Authed,
+    Id(id): Id<ConversationId>,
+    ApiJson(req): ApiJson<MarkRead>,
+) -> Result<Json<ReadState>, Error> {
+    Ok(Json(
+        reading::mark_read(state.ctx(), &authed.principal, id, req.message_id).await?,
+    ))
+}
+
+/// Mute or unmute the conversation
+///
+/// For the caller alone: a muted conversation raises no notification for new messages and is
+/// not counted in the app's badge.
+#[utoipa::path(
+    post,
+    path = "/api/v1/conversations/{id}/mute",
+    operation_id = "set_muted",
+    tag = "conversations",
+    params(("id" = ConversationId, Path, description = "The conversation"), IdempotencyKey),
+    request_body = SetMuted,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller's read state now", body = ReadState),
+        (status = 400, response = problem::BadRequest),
+        (status = 401, response = problem::Unauthenticated),
+        (status = 404, response = problem::NotFound),
+        (status = 413, response = problem::PayloadTooLarge),
+        (status = 422, response = problem::InvalidInput),
+        (status = 503, response = problem::Busy),
+        (status = 507, response = problem::StorageFull),
+    )
+)]
+pub async fn set_muted(
+    State(state): State<AppState>,
+    authed: Authed,
+    Id(id): Id<ConversationId>,
+    ApiJson(req): ApiJson<SetMuted>,
+) -> Result<Json<ReadState>, Error> {
+    Ok(Json(
+        reading::set_muted(state.ctx(), &authed.principal, id, req.muted).await?,
+    ))
 }
 
 /// Post a message

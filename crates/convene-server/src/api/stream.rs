@@ -116,12 +116,12 @@ async fn run(
                     (cursor.max(interest.judged_upto), std::mem::take(&mut interest.missed))
                 };
                 let fresh: Vec<&FeedChange> = batch.changes.iter().filter(|c| c.pos > known).collect();
-                let names_me = fresh.iter().any(|c| lock(&sub.interest).names_me(c));
+                let names_me = fresh.iter().any(|c| lock(&sub.interest).access_changed(c));
                 if !missed && batch.after <= known && !names_me {
                     // Nobody's access changed: tell of the conversations the user sees, no reads.
                     let changed: BTreeSet<&str> = {
                         let interest = lock(&sub.interest);
-                        fresh.iter().filter(|c| interest.sees(&c.conversation_id)).map(|c| c.conversation_id.as_str()).collect()
+                        fresh.iter().filter(|c| interest.tells(c)).map(|c| c.conversation_id.as_str()).collect()
                     };
                     let upto = batch.upto.max(known);
                     if !changed.is_empty() {
@@ -230,6 +230,7 @@ async fn forward(
         }
         changed.extend(page.messages.iter().map(|m| m.conversation_id));
         changed.extend(page.events.iter().map(|e| e.conversation_id));
+        changed.extend(page.reads.iter().map(|r| r.conversation_id));
         for conversation_id in changed {
             send(
                 socket,

@@ -2,7 +2,7 @@
 
 use axum::extract::{Query, State};
 use axum::Json;
-use convene_proto::SyncPage;
+use convene_proto::{HistoryPage, SyncPage};
 use serde::Deserialize;
 
 use super::problem;
@@ -46,5 +46,36 @@ pub async fn sync(
     let cursor = sync::parse_cursor(q.cursor.as_deref())?;
     Ok(Json(
         sync::page(state.ctx(), &authed.principal, cursor).await?,
+    ))
+}
+
+/// Older message history
+///
+/// After a first sync (which brings the newest messages of each conversation), the rest of every
+/// conversation's history the caller sees, a page at a time: start without a cursor, then send
+/// each page's `cursor` back until `has_more` is false.
+#[utoipa::path(
+    get,
+    path = "/api/v1/sync/history",
+    operation_id = "sync_history",
+    tag = "sync",
+    params(SyncQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "One page of older messages", body = HistoryPage),
+        (status = 401, response = problem::Unauthenticated),
+        (status = 422, response = problem::InvalidInput),
+        (status = 503, response = problem::Busy),
+    )
+)]
+pub async fn history(
+    State(state): State<AppState>,
+    authed: Authed,
+    q: Result<Query<SyncQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<HistoryPage>, Error> {
+    let Query(q) = q.map_err(|e| Error::invalid("cursor", e.body_text()))?;
+    Ok(Json(
+        crate::service::reading::history(state.ctx(), &authed.principal, q.cursor.as_deref())
+            .await?,
     ))
 }

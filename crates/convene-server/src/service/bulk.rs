@@ -233,6 +233,7 @@ struct MessageJson {
     id: String,
     author_name: Option<String>,
     author_agent_id: Option<String>,
+    author_contact_id: Option<String>,
     body: String,
     created_at: i64,
 }
@@ -337,29 +338,41 @@ async fn participants_of(
     Ok(out)
 }
 
-/// Every message of the conversations `ids`, each conversation's in time order.
-pub async fn messages_of(
+/// The newest `recent` messages of each of the conversations `ids`, each conversation's in time
+/// order, and the conversations that have older ones besides.
+pub async fn recent_messages_of(
     conn: &mut AnyConnection,
     backend: Backend,
     ids: &[String],
-) -> Result<Vec<Message>, Error> {
+    recent: usize,
+) -> Result<(Vec<Message>, Vec<ConversationId>), Error> {
+    if ids.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
+    }
     let agg = json_rows(
         backend,
         &[
             ("id", "m.id"),
             ("author_name", "COALESCE(a.name, k.name)"),
             ("author_agent_id", "m.author_agent_id"),
+            ("author_contact_id", "m.author_contact_id"),
             ("body", "m.body"),
             ("created_at", "m.created_at"),
         ],
     );
+    // One more than `recent` is read to learn whether older ones exist; it is not sent.
     let sql = format!(
         "SELECT m.conversation_id, {agg}
-         FROM messages m LEFT JOIN agents a ON a.id = m.author_agent_id
+         FROM (SELECT n.*, ROW_NUMBER() OVER (PARTITION BY n.conversation_id
+                   ORDER BY n.created_at DESC, n.id DESC) AS newest
+               FROM messages n WHERE n.conversation_id IN ({{in}})) m
+         LEFT JOIN agents a ON a.id = m.author_agent_id
          LEFT JOIN contacts k ON k.id = m.author_contact_id
-         WHERE m.conversation_id IN ({{in}}) GROUP BY m.conversation_id"
+         WHERE m.newest <= {take} GROUP BY m.conversation_id",
+        take = recent + 1,
     );
     let mut out = Vec::new();
+    let mut older = Vec::new();
     for r in fetch_in(conn, &sql, &[], ids).await? {
         let conversation_id: ConversationId = parse(r.get::<&str, _>(0))?;
         let rows: Vec<MessageJson> = serde_json::from_str(r.get::<&str, _>(1)).map_err(json_err)?;
@@ -375,6 +388,10 @@ pub async fn messages_of(
                     } else {
                         InviteeKind::Contact
                     },
+                    author_id: m
+                        .author_agent_id
+                        .or(m.author_contact_id)
+                        .unwrap_or_default(),
                     body: m.body,
                     created_at: from_ms(m.created_at),
                 })
@@ -385,9 +402,57 @@ pub async fn messages_of(
                 .cmp(&b.created_at)
                 .then_with(|| a.id.cmp(&b.id))
         });
+        if list.len() > recent {
+            list.remove(0);
+            older.push(conversation_id);
+        }
         out.extend(list);
     }
-    Ok(out)
+    Ok((out, older))
+}
+
+/// Messages of conversation `id`, newest first: those older than `before` when given, else all
+/// but the newest `skip`; at most `room`, and whether more were left.
+pub async fn older_messages(
+    conn: &mut AnyConnection,
+    id: &str,
+    before: Option<(i64, String)>,
+    skip: usize,
+    room: usize,
+) -> Result<(Vec<Message>, bool), Error> {
+    let take = i64::try_from(room + 1).unwrap_or(i64::MAX);
+    let rows = match before {
+        Some((at, last)) => {
+            let sql = format!(
+                "{MESSAGE_SELECT} WHERE m.conversation_id = $1
+                   AND (m.created_at < $2 OR (m.created_at = $2 AND m.id < $3))
+                 ORDER BY m.created_at DESC, m.id DESC LIMIT $4"
+            );
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(id)
+                .bind(at)
+                .bind(last)
+                .bind(take)
+                .fetch_all(&mut *conn)
+                .await?
+        }
+        None => {
+            let sql = format!(
+                "{MESSAGE_SELECT} WHERE m.conversation_id = $1
+                 ORDER BY m.created_at DESC, m.id DESC LIMIT $2 OFFSET $3"
+            );
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(id)
+                .bind(take)
+                .bind(i64::try_from(skip).unwrap_or(0))
+                .fetch_all(&mut *conn)
+                .await?
+        }
+    };
+    let mut list: Vec<Message> = rows.iter().map(message_row).collect::<Result<_, _>>()?;
+    let full = list.len() > room;
+    list.truncate(room);
+    Ok((list, full))
 }
 
 /// Every timeline event of the conversations `ids`, each conversation's in time order, as

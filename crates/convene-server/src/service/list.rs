@@ -95,14 +95,25 @@ pub async fn home(ctx: &Ctx, principal: &Principal) -> Result<HomeList, Error> {
         );
     }
 
+    let unread = super::reading::unread_counts(&mut conn, principal.member(), &ids).await?;
     let conversations = conversations
         .into_iter()
         .map(|(c, invited)| {
             let key = s(c.id);
             let names = customers.remove(&key).unwrap_or_default();
             let count = names.len() as i64;
+            let (unread, muted) = unread.get(&key).copied().unwrap_or_default();
             ListEntry {
-                conversation: list::row(c, names, count, last.remove(&key)),
+                conversation: list::row(
+                    c,
+                    names,
+                    count,
+                    last.remove(&key),
+                    list::Unread {
+                        count: unread,
+                        muted,
+                    },
+                ),
                 invited,
                 pending_actions: 0,
             }

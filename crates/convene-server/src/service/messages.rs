@@ -10,17 +10,6 @@ use crate::error::Error;
 
 pub use convene_proto::limits::MAX_MESSAGE;
 
-/// Messages of a conversation.
-pub async fn list(
-    ctx: &Ctx,
-    principal: &Principal,
-    id: ConversationId,
-) -> Result<Vec<Message>, Error> {
-    let mut conn = ctx.store.pool().acquire().await?;
-    load_conversation(&mut conn, principal, id).await?;
-    rows::messages(&mut conn, id).await
-}
-
 /// Posts a message as the caller.
 pub async fn post(
     ctx: &Ctx,

@@ -13,6 +13,7 @@ pub mod list;
 pub mod messages;
 pub mod participants;
 pub mod passwords;
+pub mod reading;
 pub mod rows;
 pub mod screen;
 pub mod settings;
@@ -63,6 +64,9 @@ pub enum Need {
     See,
     /// That the caller may do this; 403 with the rule in words, or 404 when they may not see it.
     To(Action),
+    /// That the caller may see it, for a change to their own state of it alone (how far they
+    /// have read, mute), which holds the conversation no more than a message does.
+    Personal,
 }
 
 impl Ctx {
@@ -113,9 +117,8 @@ impl Need {
     /// everything else in turn (see [`Hold`]).
     pub fn hold(self) -> Hold {
         match self {
-            Need::To(Action::PostMessage | Action::InviteAgents | Action::InviteContact) => {
-                Hold::Shared
-            }
+            Need::To(Action::PostMessage | Action::InviteAgents | Action::InviteContact)
+            | Need::Personal => Hold::Shared,
             _ => Hold::Exclusive,
         }
     }
@@ -141,7 +144,7 @@ pub async fn load_held(
 ) -> Result<ConversationRow, Error> {
     match need {
         Need::Account => actor_for_change(tx, principal, id, hold).await,
-        Need::See => load_for_change(tx, principal, id, hold).await,
+        Need::See | Need::Personal => load_for_change(tx, principal, id, hold).await,
         Need::To(action) => {
             let conv = load_for_change(tx, principal, id, hold).await?;
             conv.require(action)?;

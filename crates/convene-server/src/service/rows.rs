@@ -243,7 +243,7 @@ pub async fn service_requests(
     rows.iter().map(service_request_row).collect()
 }
 
-pub(super) const MESSAGE_SELECT: &str = "SELECT m.id, m.conversation_id, COALESCE(a.name, k.name), m.author_agent_id, m.body, m.created_at
+pub(super) const MESSAGE_SELECT: &str = "SELECT m.id, m.conversation_id, COALESCE(a.name, k.name), m.author_agent_id, m.body, m.created_at, COALESCE(m.author_agent_id, m.author_contact_id)
      FROM messages m LEFT JOIN agents a ON a.id = m.author_agent_id LEFT JOIN contacts k ON k.id = m.author_contact_id";
 
 pub(super) fn message_row(r: &AnyRow) -> Result<Message, Error> {
@@ -256,19 +256,10 @@ pub(super) fn message_row(r: &AnyRow) -> Result<Message, Error> {
         } else {
             InviteeKind::Contact
         },
+        author_id: r.get(6),
         body: r.get(4),
         created_at: from_ms(r.get(5)),
     })
-}
-
-/// Messages of a conversation in order.
-pub async fn messages(tx: &mut AnyConnection, id: ConversationId) -> Result<Vec<Message>, Error> {
-    let sql = format!("{MESSAGE_SELECT} WHERE m.conversation_id = $1 ORDER BY m.created_at, m.id");
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(id.to_string())
-        .fetch_all(&mut *tx)
-        .await?;
-    rows.iter().map(message_row).collect()
 }
 
 /// One message by id.

@@ -27,10 +27,32 @@ pub async fn screen(
             choice.crew.members.clear();
         }
     }
+    // The newest page; older ones on scroll (`GET …/messages?before=`).
+    let (mut messages, more) = bulk::older_messages(
+        &mut conn,
+        &ids[0],
+        None,
+        0,
+        convene_proto::reading::MESSAGE_PAGE,
+    )
+    .await?;
+    let older_messages = more.then(|| messages.last().map(|m| s(m.id))).flatten();
+    messages.reverse();
+    let read = super::reading::states(&mut conn, principal.member(), &ids)
+        .await?
+        .pop()
+        .unwrap_or(convene_proto::ReadState {
+            conversation_id: id,
+            last_read_message_id: None,
+            last_read_at: None,
+            muted: false,
+        });
     Ok(ScreenPage {
+        read,
         verdicts: verdicts(&snapshot, principal.member()),
         crews,
-        messages: rows::messages(&mut conn, id).await?,
+        messages,
+        older_messages,
         events: rows::events(&mut conn, id, principal.member()).await?,
         snapshot,
     })

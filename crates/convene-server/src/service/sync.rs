@@ -8,13 +8,14 @@
 //! conversations the caller lost access to. Changes made during a first sync are in the feed
 //! after its end position, so nothing is missed; applying a conversation twice is harmless.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use convene_proto::policy::{allowed, Action};
+use convene_proto::reading::RECENT_MESSAGES;
 use convene_proto::SyncPage;
 use sqlx::{AnyConnection, Row};
 
-use super::{bulk, current_cursor, rows, s, Ctx, Member, Principal};
+use super::{bulk, current_cursor, reading, rows, s, Ctx, Member, Principal};
 use crate::error::Error;
 use crate::feed::{self, FeedPos};
 use crate::principal::Place;
@@ -101,16 +102,28 @@ async fn candidates(
     principal: &Principal,
     after: &str,
 ) -> Result<Vec<String>, Error> {
+    candidates_from(conn, principal, after, false).await
+}
+
+/// [`candidates`] after `from`, or from it on when `inclusive`.
+async fn candidates_from(
+    conn: &mut AnyConnection,
+    principal: &Principal,
+    from: &str,
+    inclusive: bool,
+) -> Result<Vec<String>, Error> {
     let account = s(principal.account_id());
+    let op = if inclusive { ">=" } else { ">" };
     let rows = if sees_all(principal) {
-        sqlx::query(
-            "SELECT id FROM conversations WHERE account_id = $1 AND id > $2 ORDER BY id LIMIT $3",
-        )
-        .bind(account)
-        .bind(after)
-        .bind(PAGE_CONVERSATIONS)
-        .fetch_all(&mut *conn)
-        .await?
+        let sql = format!(
+            "SELECT id FROM conversations WHERE account_id = $1 AND id {op} $2 ORDER BY id LIMIT $3"
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(account)
+            .bind(from)
+            .bind(PAGE_CONVERSATIONS)
+            .fetch_all(&mut *conn)
+            .await?
     } else {
         let (column, me) = match principal.columns() {
             (Some(agent), _) => ("agent_id", agent),
@@ -119,18 +132,48 @@ async fn candidates(
         };
         let sql = format!(
             "SELECT p.conversation_id FROM participants p JOIN conversations c ON c.id = p.conversation_id
-             WHERE p.{column} = $1 AND c.account_id = $2 AND p.conversation_id > $3
+             WHERE p.{column} = $1 AND c.account_id = $2 AND p.conversation_id {op} $3
              ORDER BY p.conversation_id LIMIT $4"
         );
         sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(me)
             .bind(account)
-            .bind(after)
+            .bind(from)
             .bind(PAGE_CONVERSATIONS)
             .fetch_all(&mut *conn)
             .await?
     };
     Ok(rows.iter().map(|r| r.get::<String, _>(0)).collect())
+}
+
+/// One batch of the conversations the caller sees, in id order.
+pub struct Visible {
+    /// Those of the batch the caller may see.
+    pub visible: Vec<String>,
+    /// The batch's last candidate (seen or not): the next batch starts after it.
+    pub last: Option<String>,
+    /// Whether more candidates may follow.
+    pub more: bool,
+}
+
+/// The next batch of conversations the caller sees, after `from` (or from it on, `inclusive`).
+pub async fn visible_from(
+    conn: &mut AnyConnection,
+    principal: &Principal,
+    from: &str,
+    inclusive: bool,
+) -> Result<Visible, Error> {
+    let ids = candidates_from(conn, principal, from, inclusive).await?;
+    let actors = bulk::actors(conn, principal, &ids).await?;
+    Ok(Visible {
+        more: i64::try_from(ids.len()).unwrap_or(0) == PAGE_CONVERSATIONS,
+        visible: ids
+            .iter()
+            .filter(|id| actors.get(*id).is_some_and(|a| allowed(a, Action::See)))
+            .cloned()
+            .collect(),
+        last: ids.last().cloned(),
+    })
 }
 
 /// The conversations the caller sees now, or `None` when they see every conversation of the
@@ -174,8 +217,10 @@ async fn snapshot_page(
     let backend = ctx.store.backend();
     let (conversations, _) = bulk::snapshots(&mut conn, backend, principal, &ids).await?;
     let visible: Vec<String> = conversations.iter().map(|c| s(c.conversation.id)).collect();
-    let messages = bulk::messages_of(&mut conn, backend, &visible).await?;
+    let (messages, older) =
+        bulk::recent_messages_of(&mut conn, backend, &visible, RECENT_MESSAGES).await?;
     let events = bulk::events_of(&mut conn, &visible, principal.member()).await?;
+    let reads = reading::states(&mut conn, principal.member(), &visible).await?;
     let more_conversations = i64::try_from(ids.len()).unwrap_or(0) == PAGE_CONVERSATIONS;
     let (cursor, has_more) = match ids.last() {
         Some(last) if more_conversations => (format!("s{}.{last}", head.format()), true),
@@ -192,6 +237,8 @@ async fn snapshot_page(
         messages,
         events,
         lost: Vec::new(),
+        reads,
+        older,
     })
 }
 
@@ -215,7 +262,19 @@ pub async fn feed_page(ctx: &Ctx, principal: &Principal, pos: FeedPos) -> Result
     let me = principal.member();
 
     let mut touched: BTreeMap<String, Touched> = BTreeMap::new();
+    let mut read_changed = BTreeSet::new();
     for r in &changes {
+        let mine = match me {
+            Member::Agent(a) => r.affected_agent.as_deref() == Some(&s(a)),
+            Member::Contact(c) => r.affected_contact.as_deref() == Some(&s(c)),
+        };
+        if r.kind == "read" {
+            // Someone's read state: theirs alone to sync.
+            if mine {
+                read_changed.insert(r.conversation_id.clone());
+            }
+            continue;
+        }
         let entry = touched.entry(r.conversation_id.clone()).or_default();
         match (r.kind.as_str(), r.ref_id.clone()) {
             // A message also moves the conversation's `updated_at` to its `created_at`; clients
@@ -224,13 +283,16 @@ pub async fn feed_page(ctx: &Ctx, principal: &Principal, pos: FeedPos) -> Result
             ("event", Some(id)) => entry.events.push(id),
             _ => entry.whole = true,
         }
-        entry.affects_me |= match me {
-            Member::Agent(a) => r.affected_agent.as_deref() == Some(&s(a)),
-            Member::Contact(c) => r.affected_contact.as_deref() == Some(&s(c)),
-        };
+        entry.affects_me |= mine;
     }
 
-    let ids: Vec<String> = touched.keys().cloned().collect();
+    let ids: Vec<String> = touched
+        .keys()
+        .chain(read_changed.iter())
+        .cloned()
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
     let actors = bulk::actors(&mut conn, principal, &ids).await?;
     let sees = |id: &String| actors.get(id).is_some_and(|a| allowed(a, Action::See));
     let whole: Vec<String> = touched
@@ -244,20 +306,40 @@ pub async fn feed_page(ctx: &Ctx, principal: &Principal, pos: FeedPos) -> Result
     let mut event_ids = Vec::new();
     let mut lost = Vec::new();
     let mut seen = HashSet::new();
+    // A conversation the user may have just come to see (their own access changed) brings its
+    // recent messages, as a first sync would; the older ones follow on scroll.
+    let mut arrived = Vec::new();
     for (id, t) in touched {
         if sees(&id) {
+            if t.whole && t.affects_me {
+                arrived.push(id.clone());
+            }
             message_ids.extend(t.messages);
             event_ids.extend(t.events);
         } else if t.affects_me && seen.insert(id.clone()) {
             lost.push(rows::parse(&id)?);
         }
     }
+    let (mut messages, older) =
+        bulk::recent_messages_of(&mut conn, ctx.store.backend(), &arrived, RECENT_MESSAGES).await?;
+    let recent: HashSet<String> = messages.iter().map(|m| s(m.id)).collect();
+    message_ids.retain(|id| !recent.contains(id));
+    messages.extend(bulk::messages_by_id(&mut conn, &message_ids).await?);
+    let mut events = bulk::events_by_id(&mut conn, &event_ids, me).await?;
+    if !arrived.is_empty() {
+        let known: HashSet<String> = events.iter().map(|e| s(e.id)).collect();
+        let all = bulk::events_of(&mut conn, &arrived, me).await?;
+        events.extend(all.into_iter().filter(|e| !known.contains(&s(e.id))));
+    }
+    let read_ids: Vec<String> = read_changed.into_iter().filter(|id| sees(id)).collect();
     Ok(SyncPage {
         cursor: format_cursor(next),
         has_more,
         conversations,
-        messages: bulk::messages_by_id(&mut conn, &message_ids).await?,
-        events: bulk::events_by_id(&mut conn, &event_ids, me).await?,
+        messages,
+        events,
         lost,
+        reads: reading::states(&mut conn, me, &read_ids).await?,
+        older,
     })
 }

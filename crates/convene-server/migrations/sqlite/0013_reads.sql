@@ -1,0 +1,33 @@
+-- Read state (issue 17): how far each person has read each conversation, and whether they muted
+-- it. One row per conversation and person (an agent's or a contact's id: both are UUIDs, so one
+-- column holds either). The position is a message's (created_at, id), the order messages are
+-- shown in; it only ever moves forward.
+CREATE TABLE reads (
+    conversation_id  TEXT NOT NULL REFERENCES conversations(id),
+    member_id        TEXT NOT NULL,
+    last_read_at     INTEGER,
+    last_read_id     TEXT,
+    muted            INTEGER NOT NULL DEFAULT 0,
+    updated_at       INTEGER NOT NULL,
+    PRIMARY KEY (conversation_id, member_id)
+);
+-- Paging a conversation's messages newest first by (created_at, id); it covers the old index.
+CREATE INDEX messages_page ON messages(conversation_id, created_at, id);
+DROP INDEX messages_conversation;
+-- A change of someone's read state is a feed row of kind 'read' naming them, so their other
+-- devices learn of it; SQLite cannot alter a CHECK, so the table is rebuilt (seq values kept).
+CREATE TABLE changes_rebuilt (
+    seq                INTEGER PRIMARY KEY AUTOINCREMENT,
+    account_id         TEXT NOT NULL,
+    conversation_id    TEXT NOT NULL,
+    kind               TEXT NOT NULL CHECK (kind IN ('conversation', 'message', 'event', 'read')),
+    ref_id             TEXT,
+    affected_agent     TEXT,
+    affected_contact   TEXT,
+    created_at         INTEGER NOT NULL
+);
+INSERT INTO changes_rebuilt (seq, account_id, conversation_id, kind, ref_id, affected_agent, affected_contact, created_at)
+    SELECT seq, account_id, conversation_id, kind, ref_id, affected_agent, affected_contact, created_at FROM changes;
+DROP TABLE changes;
+ALTER TABLE changes_rebuilt RENAME TO changes;
+CREATE INDEX changes_account ON changes(account_id, seq);
