@@ -120,7 +120,7 @@ pub async fn run(o: &Options) -> Result<Vec<Figure>> {
             eprintln!("workload 5: contact search in the client cache");
             figures.extend(search::cached(&client, shape.contacts)?);
             eprintln!("workload 5b: conversation search in the client cache");
-            figures.extend(search::conversations_cached(&client)?);
+            figures.extend(search::conversations_cached(&client, "client_cache")?);
             figures.extend(
                 sync::incremental(
                     &srv,
@@ -161,6 +161,38 @@ pub async fn run(o: &Options) -> Result<Vec<Figure>> {
                 .await?,
             );
         }
+    }
+    if o.wants("history") {
+        let long = Shape {
+            conversations: o.scale(10_000),
+            participants_per: 3,
+            messages_per: 100,
+            contacts: o.scale(1_000),
+        };
+        let total = long.conversations * long.messages_per;
+        let data = prepare(&work.path().join("server-history"), 1, long, false).await?;
+        let srv = server::start(&o.server_bin, &data.data, None).await;
+        let token = &data.account.agents[0].1;
+        eprintln!("workload 1c: first sync of {total} messages, recent pages then the history");
+        let (client, found) =
+            sync::long_history(&srv, token, work.path(), i64::try_from(total)?).await?;
+        figures.extend(found);
+        eprintln!("workload 5b: conversation search over {total} cached messages");
+        figures.extend(search::conversations_cached(&client, "1m_messages")?);
+        eprintln!("workload 2: incremental sync over {total} cached messages");
+        figures.extend(
+            sync::incremental(
+                &srv,
+                &client,
+                token,
+                &data.conversations,
+                "1m_messages",
+                100,
+                5,
+                work.path(),
+            )
+            .await?,
+        );
     }
     if o.wants("realtime") {
         eprintln!("workload 3: invite to realtime delivery");

@@ -193,7 +193,7 @@ pub fn cached(client: &convene_client::Client, contacts: usize) -> Result<Vec<Fi
 /// 5b): words and prefixes from subjects, people and message text, as typed. Baseline: the bare
 /// FTS5 match over the message index, without the ranking across the three indexes, the
 /// snippets and the grouping by conversation.
-pub fn conversations_cached(client: &convene_client::Client) -> Result<Vec<Figure>> {
+pub fn conversations_cached(client: &convene_client::Client, label: &str) -> Result<Vec<Figure>> {
     const TYPED: &[&str] = &[
         "deliv",
         "invoice addr",
@@ -243,18 +243,18 @@ pub fn conversations_cached(client: &convene_client::Client) -> Result<Vec<Figur
     let base99 = percentile(&mut base, 99.0);
     Ok(vec![
         Figure::new(
-            "conversation_search.client_cache.p50",
+            format!("conversation_search.{label}.p50"),
             percentile(&mut took, 50.0),
             "ms",
         ),
-        Figure::below("conversation_search.client_cache.p99", p99, "ms", 20.0),
+        Figure::below(format!("conversation_search.{label}.p99"), p99, "ms", 20.0),
         Figure::new(
-            "conversation_search.client_cache.baseline.p99",
+            format!("conversation_search.{label}.baseline.p99"),
             base99,
             "ms",
         ),
         Figure::ratio(
-            "conversation_search.client_cache.ratio_to_baseline",
+            format!("conversation_search.{label}.ratio_to_baseline"),
             p99 / base99.max(1e-6),
             None,
         ),

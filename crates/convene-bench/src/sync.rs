@@ -1,6 +1,8 @@
 //! Workloads 1 and 2: a first sync of 10,000 conversations into an empty client cache, and an
 //! incremental sync of 100 changes on top of it, each against a raw baseline: decoding the same
-//! JSON pages and inserting the same rows with rusqlite in one transaction.
+//! JSON pages and inserting the same rows with rusqlite in one transaction. Workload 1c: a first
+//! sync of a long history (1,000,000 messages), to the recent pages and to the whole history
+//! filled in the background, each against the same raw baseline over the same pages.
 
 use std::path::Path;
 use std::time::Instant;
@@ -110,6 +112,125 @@ pub fn baseline(db: &Path, pages: &[Vec<u8>]) -> Result<f64> {
     }
     tx.commit()?;
     Ok(started.elapsed().as_secs_f64())
+}
+
+/// The raw JSON pages of the history fill (fetched before any timing).
+async fn fetch_history(server: &Running, token: &str) -> Result<Vec<Vec<u8>>> {
+    let http = reqwest::Client::new();
+    let mut pages = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let body = http
+            .get(format!("{}/api/v1/sync/history", server.url))
+            .query(&[("cursor", &cursor)])
+            .bearer_auth(token)
+            .send()
+            .await?
+            .error_for_status()?
+            .bytes()
+            .await?;
+        let page: PageHead = serde_json::from_slice(&body)?;
+        pages.push(body.to_vec());
+        if !page.has_more {
+            return Ok(pages);
+        }
+        cursor = page.cursor;
+    }
+}
+
+/// The history baseline: decode the history pages and insert their messages, as [`baseline`].
+fn baseline_history(db: &Path, pages: &[Vec<u8>]) -> Result<f64> {
+    let mut conn = rusqlite::Connection::open(db)?;
+    let started = Instant::now();
+    let tx = conn.transaction()?;
+    {
+        let mut msg = tx.prepare(
+            "INSERT OR REPLACE INTO messages (id, conversation_id, created_at, body, outbox_seq) VALUES (?1, ?2, ?3, ?4, NULL)",
+        )?;
+        for raw in pages {
+            let page: convene_proto::HistoryPage = serde_json::from_slice(raw)?;
+            for m in &page.messages {
+                msg.execute(params![
+                    m.id.to_string(),
+                    m.conversation_id.to_string(),
+                    time_key(m.created_at)?,
+                    body(m)?
+                ])?;
+            }
+        }
+    }
+    tx.commit()?;
+    Ok(started.elapsed().as_secs_f64())
+}
+
+/// Workload 1c on a server holding `expect_messages` messages in long conversations for the
+/// agent with `token`: one first sync into an empty cache, timed to its end (the recent pages:
+/// the list and every conversation's newest messages are usable) and then through the background
+/// fill of the rest. Answers the client (its cache whole) and the figures.
+pub async fn long_history(
+    server: &Running,
+    token: &str,
+    work: &Path,
+    expect_messages: i64,
+) -> Result<(Client, Vec<Figure>)> {
+    let pages = fetch_pages(server, token, None).await?;
+    let history = fetch_history(server, token).await?;
+    let dir = work.join("history-sync");
+    let (client, recent_secs) = first_sync(server, token, &dir).await?;
+    let fill_started = Instant::now();
+    client.fill_history().await.context("history fill")?;
+    let full_secs = recent_secs + fill_started.elapsed().as_secs_f64();
+    let db = client.cache_path().to_owned();
+    ensure!(
+        count(&db, "messages")? == expect_messages,
+        "the fill did not bring every message: {} of {expect_messages}",
+        count(&db, "messages")?
+    );
+    let raw_dir = work.join("history-baseline");
+    let raw = Client::open(&raw_dir)?;
+    let raw_db = raw.cache_path().to_owned();
+    drop(raw);
+    let base_recent = baseline(&raw_db, &pages)?;
+    let base_full = base_recent + baseline_history(&raw_db, &history)?;
+    ensure!(
+        count(&raw_db, "messages")? == expect_messages,
+        "baseline stored a different number of messages"
+    );
+    let mb = |p: &[Vec<u8>]| p.iter().map(Vec::len).sum::<usize>() as f64 / 1e6;
+    Ok((
+        client,
+        vec![
+            Figure::new("history_sync.recent_pages", recent_secs * 1000.0, "ms"),
+            Figure::new(
+                "history_sync.recent_pages.baseline",
+                base_recent * 1000.0,
+                "ms",
+            ),
+            Figure::ratio(
+                "history_sync.recent_pages.ratio_to_baseline",
+                recent_secs / base_recent,
+                Some(3.0),
+            ),
+            Figure::new("history_sync.full_history", full_secs * 1000.0, "ms"),
+            Figure::new(
+                "history_sync.full_history.baseline",
+                base_full * 1000.0,
+                "ms",
+            ),
+            Figure::ratio(
+                "history_sync.full_history.ratio_to_baseline",
+                full_secs / base_full,
+                Some(3.0),
+            ),
+            Figure::new(
+                "history_sync.recent_share_of_full",
+                recent_secs / full_secs,
+                "x",
+            ),
+            Figure::new("history_sync.recent_json", mb(&pages), "MB"),
+            Figure::new("history_sync.history_json", mb(&history), "MB"),
+        ],
+    ))
 }
 
 fn count(db: &Path, table: &str) -> Result<i64> {

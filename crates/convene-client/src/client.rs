@@ -583,6 +583,7 @@ impl Client {
                 .map(|s| s.conversation.id)
                 .chain(page.messages.iter().map(|m| m.conversation_id))
                 .chain(page.events.iter().map(|e| e.conversation_id))
+                .chain(page.reads.iter().map(|r| r.conversation_id))
                 .collect();
             for conversation_id in changed {
                 self.emit(ClientEvent::ConversationChanged { conversation_id });

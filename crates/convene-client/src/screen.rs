@@ -96,10 +96,12 @@ impl Client {
         };
         let verdicts = verdicts(&view, me);
         let key = id.to_string();
+        // Apart: a guard taken inside the literal below would be held to its end (deadlock).
+        let muted = self.cache().unread(id)?.muted;
         Ok(Some(ConversationScreen {
             verdicts,
             timeline: self.timeline_page(id, messages)?,
-            muted: self.cache().unread(id)?.muted,
+            muted,
             queued: self
                 .queued()?
                 .into_iter()

@@ -113,10 +113,12 @@ async fn ten_actions_queued_while_the_server_is_down_land_once_each_in_order() {
     let messages = ana
         .get(&format!("/api/v1/conversations/{conversation}/messages"))
         .await;
+    // The server pages messages newest first.
     let bodies: Vec<&str> = messages.ok()["messages"]
         .as_array()
         .expect("m")
         .iter()
+        .rev()
         .filter_map(|m| m["body"].as_str())
         .collect();
     let expected: Vec<String> = (0..9).map(|i| format!("offline message {i}")).collect();
@@ -327,6 +329,9 @@ async fn after_a_server_restart_mid_sync_the_client_resumes_from_its_cursor_and_
         .sign_in(&base, "ana@demo.convene.test", PASSWORD)
         .await
         .expect("sign in");
+    // Both with their whole history (a first sync brings the newest messages, the fill the rest).
+    client.fill_history().await.expect("fill");
+    fresh.fill_history().await.expect("fill");
     let ids = |c: &Client| {
         let mut list: Vec<String> = c
             .conversation_list()

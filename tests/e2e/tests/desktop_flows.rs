@@ -148,7 +148,11 @@ async fn add_agent_notifies_the_other_app_which_joins_and_the_people_panel_shows
     b.wd.wait_for_text("[data-testid=connection-status]", WAIT, |s| s == "Online")
         .await
         .expect("B online");
-    assert_eq!(tray_badge(&b).await, None, "no pending invites yet");
+    assert_eq!(
+        tray_badge(&b).await,
+        None,
+        "no pending invite, nothing unread"
+    );
 
     open_conversation(&a, "Desktop add agent").await;
     open_panel(&a, "Service").await;
@@ -230,7 +234,11 @@ async fn add_agent_notifies_the_other_app_which_joins_and_the_people_panel_shows
     b.wd.screenshot(&artifact_dir().join("remove-disabled-for-agent.png"))
         .await
         .expect("shot");
-    assert_eq!(tray_badge(&b).await, None, "badge cleared after joining");
+    assert_eq!(
+        tray_badge(&b).await,
+        None,
+        "badge cleared after joining (and nothing unread there)"
+    );
 
     // Clicking a notification opens its conversation.
     let second = ana_api
@@ -894,4 +902,151 @@ async fn closing_moves_the_conversation_to_closed_and_reopening_brings_it_back()
         "open"
     );
     app.close().await;
+}
+
+/// The unread count on the row of `subject`, if it shows one (read in one script: the row may be
+/// re-rendered between finding it and reading it).
+async fn unread_on_row(app: &Desktop, subject: &str) -> Option<String> {
+    let script = format!(
+        "const row = [...document.querySelectorAll('[data-testid=conversation-item]')].find((li) => li.querySelector('.subject')?.textContent.trim() === {subject:?}); \
+         return row?.querySelector('[data-testid=unread-count]')?.textContent ?? null;"
+    );
+    let v = app.wd.execute(&script).await.expect("read the row");
+    v.as_str().map(str::to_owned)
+}
+
+/// Waits until the row of `subject` shows `want` as its unread count (`None`: no count).
+async fn wait_unread(app: &Desktop, subject: &str, want: Option<&str>) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let now = unread_on_row(app, subject).await;
+        if now.as_deref() == want {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "unread on {subject:?}: {now:?}, want {want:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
+}
+
+#[tokio::test]
+async fn reading_on_one_app_clears_the_unread_count_on_a_second_app_of_the_same_agent() {
+    let recorder = Recorder::start().await.expect("notification recorder");
+    let t = TestServer::start(None).await;
+    let ana = api_as(&t, "ana@demo.convene.test").await;
+    let chloe = api_as(&t, "chloe@demo.convene.test").await;
+    let subject = "Read on one, cleared on the other";
+    let conversation = ana
+        .post("/api/v1/conversations", json!({ "subject": subject }))
+        .await
+        .ok()["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    let chloe_id = chloe.get("/api/v1/me").await.ok()["id"].clone();
+    let invite = ana
+        .post(
+            &format!("/api/v1/conversations/{conversation}/agent-invites"),
+            json!({ "agent_id": chloe_id }),
+        )
+        .await;
+    let invite = invite.ok()["invite"]["id"].as_str().expect("id").to_owned();
+    chloe
+        .post(&format!("/api/v1/invites/{invite}/accept"), json!({}))
+        .await
+        .ok();
+    let messages = format!("/api/v1/conversations/{conversation}/messages");
+    for body in ["Can you check order 1182?", "It is the blue one."] {
+        ana.post(&messages, json!({ "body": body })).await.ok();
+    }
+    // The demo conversation is the newest, so each app opens (and reads) that one on start.
+    let demo = chloe.get("/api/v1/home").await.ok()["conversations"]
+        .as_array()
+        .expect("rows")
+        .iter()
+        .find(|e| e["conversation"]["subject"] != subject)
+        .expect("a demo conversation")["conversation"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    ana.post(
+        &format!("/api/v1/conversations/{demo}/messages"),
+        json!({ "body": "Morning, everyone." }),
+    )
+    .await
+    .ok();
+
+    let dir_a = tempfile::tempdir().expect("tempdir");
+    let dir_b = tempfile::tempdir().expect("tempdir");
+    let a = Desktop::launch("read-a", dir_a.path(), &[])
+        .await
+        .expect("app A");
+    let b = Desktop::launch("read-b", dir_b.path(), &[])
+        .await
+        .expect("app B");
+    sign_in(&a, &t.server.url(), "chloe@demo.convene.test").await;
+    sign_in(&b, &t.server.url(), "chloe@demo.convene.test").await;
+    wait_unread(&a, subject, Some("2")).await;
+    wait_unread(&b, subject, Some("2")).await;
+    assert_eq!(
+        tray_badge(&b).await.as_deref(),
+        Some("1"),
+        "one unread conversation"
+    );
+    b.wd.screenshot(&artifact_dir().join("unread-on-b.png"))
+        .await
+        .expect("shot");
+
+    open_conversation(&a, subject).await;
+    wait_unread(&a, subject, None).await;
+    wait_unread(&b, subject, None).await;
+    assert_eq!(tray_badge(&b).await, None, "nothing unread on B either");
+    b.wd.screenshot(&artifact_dir().join("read-on-a-cleared-on-b.png"))
+        .await
+        .expect("shot");
+
+    // A new message from a colleague raises a notification naming who and where.
+    ana.post(&messages, json!({ "body": "Any news on 1182?" }))
+        .await
+        .ok();
+    let note = recorder
+        .wait_for("Ana Lima in", WAIT)
+        .await
+        .expect("a notification for the message");
+    assert!(note.summary.contains(subject), "{note:?}");
+    assert!(note.body.contains("Any news on 1182?"), "{note:?}");
+
+    // Muted on A (and so for Chloe everywhere): the next message raises none.
+    a.wd.click_css("[data-testid=mute-toggle][aria-pressed='false']", WAIT)
+        .await
+        .expect("Mute");
+    a.wd.wait_for("[data-testid=mute-toggle][aria-pressed='true']", WAIT)
+        .await
+        .expect("muted");
+    b.wd.wait_for_xpath(
+        &format!("//li[@data-testid='conversation-item'][.//span[@class='subject' and normalize-space()='{subject}']]//span[@data-testid='muted-marker']"),
+        WAIT,
+    )
+    .await
+    .expect("muted on B too");
+    ana.post(&messages, json!({ "body": "Hello? Quietly." }))
+        .await
+        .ok();
+    a.wd.wait_for_xpath(
+        "//li[@data-testid='message'][.//p[normalize-space()='Hello? Quietly.']]",
+        WAIT,
+    )
+    .await
+    .expect("the message arrived");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let quiet: Vec<_> = recorder
+        .received()
+        .into_iter()
+        .filter(|n| n.body.contains("Quietly"))
+        .collect();
+    assert!(quiet.is_empty(), "muted, yet notified: {quiet:?}");
+    a.close().await;
+    b.close().await;
 }
