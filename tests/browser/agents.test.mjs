@@ -217,3 +217,36 @@ test("the web client and the join page fit a phone: the list, then the conversat
   await shot(page, "web-client-1280-dark");
   await page.context().close();
 });
+
+test("the web list counts unread messages, opening clears them for the agent everywhere, and older messages load on request", async () => {
+  const subject = `Long thread ${randomBytes(3).toString("hex")}`;
+  const id = (await ana.post("/conversations", { subject })).body.id;
+  const invite = await ana.post(`/conversations/${id}/agent-invites`, { agent_id: await agentId("chloe@demo.convene.test") });
+  await chloe.post(`/invites/${invite.body.invite.id}/accept`, {});
+  for (let i = 0; i < 60; i++) await chloe.post(`/conversations/${id}/messages`, { body: `Update ${i}` });
+  // Something newer elsewhere, so the window opens that one first, not this.
+  const other = (await ana.post("/conversations", { subject: `Newer ${randomBytes(3).toString("hex")}` })).body.id;
+  await ana.post(`/conversations/${other}/messages`, { body: "Newest" });
+
+  const page = await signedIn("ana@demo.convene.test");
+  const row = page.getByTestId("conversation-item").filter({ hasText: subject });
+  assert.equal(await row.getByTestId("unread-count").textContent(), "60");
+  await open(page, subject);
+  await row.getByTestId("unread-count").waitFor({ state: "detached" });
+  const home = await ana.get("/home");
+  assert.equal(home.body.conversations.find((e) => e.conversation.id === id).conversation.unread, 0, "read on the server");
+  // The newest page, then the older ones on request.
+  assert.equal(await page.getByTestId("message").count(), 50);
+  await page.getByTestId("older-messages").click();
+  await page.getByTestId("message").getByText("Update 0", { exact: true }).waitFor();
+  assert.equal(await page.getByTestId("message").count(), 60);
+  assert.equal(await page.getByTestId("older-messages").count(), 0);
+  // Muting is the agent's own.
+  await page.getByTestId("mute-toggle").click();
+  await page.locator("[data-testid=mute-toggle][aria-pressed=true]").waitFor();
+  const after = await ana.get("/home");
+  assert.equal(after.body.conversations.find((e) => e.conversation.id === id).conversation.muted, true);
+  const chloeHome = await chloe.get("/home");
+  assert.equal(chloeHome.body.conversations.find((e) => e.conversation.id === id).conversation.muted, false);
+  await page.close();
+});

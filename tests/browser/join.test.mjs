@@ -70,11 +70,12 @@ test("an emailed contact joins in the browser, reads the agent's message, and th
   await page.getByRole("button", { name: "Send" }).click();
   await stream.waitFor((f) => f.type === "changed" && f.conversation_id === id);
   const messages = await ana.get(`/conversations/${id}/messages`);
+  // Newest first, as the server pages them.
   assert.deepEqual(
     messages.body.messages.map((m) => [m.author_name, m.body]),
     [
-      ["Ana Lima", "Hello from Ana — how can we help?"],
       ["Pia Park", "Thanks Ana, the lid is cracked."],
+      ["Ana Lima", "Hello from Ana — how can we help?"],
     ],
   );
   await page.getByTestId("message").getByText("Thanks Ana, the lid is cracked.").waitFor();

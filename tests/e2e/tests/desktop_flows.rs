@@ -785,6 +785,7 @@ async fn offline_a_message_and_an_invite_are_queued_as_pending_and_land_once_whe
     let messages = ana
         .get(&format!("/api/v1/conversations/{conversation}/messages"))
         .await;
+    // Newest first, as the server pages them.
     let bodies: Vec<&str> = messages.ok()["messages"]
         .as_array()
         .expect("m")
@@ -794,8 +795,8 @@ async fn offline_a_message_and_an_invite_are_queued_as_pending_and_land_once_whe
     assert_eq!(
         bodies,
         [
-            "The courier lost the parcel near Zürich",
-            "Written while offline"
+            "Written while offline",
+            "The courier lost the parcel near Zürich"
         ],
         "landed once"
     );
