@@ -59,6 +59,21 @@ fn time_key(t: time::OffsetDateTime) -> Result<String> {
     Ok(t.to_offset(time::UtcOffset::UTC).format(&format)?)
 }
 
+fn insert_messages(
+    stmt: &mut rusqlite::Statement<'_>,
+    messages: &[convene_proto::Message],
+) -> Result<()> {
+    for m in messages {
+        stmt.execute(params![
+            m.id.to_string(),
+            m.conversation_id.to_string(),
+            time_key(m.created_at)?,
+            body(m)?
+        ])?;
+    }
+    Ok(())
+}
+
 /// The baseline: decode `pages` and insert the same rows into the cache file at `db` (schema
 /// already made by the client) with prepared statements in one transaction. Answers seconds.
 pub fn baseline(db: &Path, pages: &[Vec<u8>]) -> Result<f64> {
@@ -92,14 +107,7 @@ pub fn baseline(db: &Path, pages: &[Vec<u8>]) -> Result<f64> {
                     part.execute(params![p.id.to_string(), id, body(p)?])?;
                 }
             }
-            for m in &page.messages {
-                msg.execute(params![
-                    m.id.to_string(),
-                    m.conversation_id.to_string(),
-                    time_key(m.created_at)?,
-                    body(m)?
-                ])?;
-            }
+            insert_messages(&mut msg, &page.messages)?;
             for e in &page.events {
                 event.execute(params![
                     e.id.to_string(),
@@ -149,14 +157,7 @@ fn baseline_history(db: &Path, pages: &[Vec<u8>]) -> Result<f64> {
         )?;
         for raw in pages {
             let page: convene_proto::HistoryPage = serde_json::from_slice(raw)?;
-            for m in &page.messages {
-                msg.execute(params![
-                    m.id.to_string(),
-                    m.conversation_id.to_string(),
-                    time_key(m.created_at)?,
-                    body(m)?
-                ])?;
-            }
+            insert_messages(&mut msg, &page.messages)?;
         }
     }
     tx.commit()?;

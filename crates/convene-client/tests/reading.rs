@@ -10,36 +10,18 @@ use std::time::Duration;
 use convene_client::{Client, ClientEvent};
 use convene_proto::ConversationId;
 use convene_testkit::{Api, Proxy, TestServer};
-use serde_json::json;
 
 const PASSWORD: &str = convene_server::demo::DEMO_PASSWORD;
 const CHLOE: &str = "chloe@demo.convene.test";
 
 async fn post(api: &Api, conversation: &str, body: &str) {
-    api.post(
-        &format!("/api/v1/conversations/{conversation}/messages"),
-        json!({ "body": body }),
-    )
-    .await
-    .ok();
+    api.post_message(conversation, body).await;
 }
 
 /// Eva's conversation with Chloe in it.
 async fn with_chloe(t: &TestServer, eva: &Api, subject: &str) -> String {
     let conversation = eva.new_conversation(subject).await;
-    let chloe = t.agent(CHLOE).await;
-    let me = chloe.get("/api/v1/me").await.ok()["id"].clone();
-    let invite = eva
-        .post(
-            &format!("/api/v1/conversations/{conversation}/agent-invites"),
-            json!({ "agent_id": me }),
-        )
-        .await;
-    let id = invite.ok()["invite"]["id"].as_str().expect("id").to_owned();
-    chloe
-        .post(&format!("/api/v1/invites/{id}/accept"), json!({}))
-        .await
-        .ok();
+    eva.seat(&t.agent(CHLOE).await, &conversation).await;
     conversation
 }
 
@@ -186,18 +168,7 @@ async fn the_history_a_first_sync_leaves_out_is_filled_in_the_background_and_on_
 
     // A conversation joined after the first sync comes with its newest messages; the background
     // fill brings the rest.
-    let me = t.agent(CHLOE).await;
-    let my_id = me.get("/api/v1/me").await.ok()["id"].clone();
-    let invite = eva
-        .post(
-            &format!("/api/v1/conversations/{later}/agent-invites"),
-            json!({ "agent_id": my_id }),
-        )
-        .await;
-    let invite = invite.ok()["invite"]["id"].as_str().expect("id").to_owned();
-    me.post(&format!("/api/v1/invites/{invite}/accept"), json!({}))
-        .await
-        .ok();
+    eva.seat(&t.agent(CHLOE).await, &later).await;
     client.sync_now().await.expect("sync");
     let later_id: ConversationId = later.parse().expect("id");
     assert_eq!(

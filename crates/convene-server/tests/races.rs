@@ -38,24 +38,6 @@ async fn people(api: &Api, conversation: &str) -> Value {
     .clone()
 }
 
-/// Invites `agent` and has them accept.
-async fn seat(owner: &Api, agent: &Api, conversation: &str) {
-    let invite = owner
-        .post(
-            &format!("/api/v1/conversations/{conversation}/agent-invites"),
-            json!({ "agent_id": id_of(agent).await }),
-        )
-        .await;
-    let id = invite.ok()["invite"]["id"]
-        .as_str()
-        .expect("invite")
-        .to_owned();
-    agent
-        .post(&format!("/api/v1/invites/{id}/accept"), json!({}))
-        .await
-        .ok();
-}
-
 #[tokio::test]
 async fn a_link_with_max_uses_admits_exactly_that_many_racing_strangers() {
     let t = server().await;
@@ -107,7 +89,7 @@ async fn two_owners_leaving_at_once_leave_one_owner() {
     let ana = t.agent("ana@demo.convene.test").await;
     for round in 0..6 {
         let conversation = eva.new_conversation("Hand-over").await;
-        seat(&eva, &chloe, &conversation).await;
+        eva.seat(&chloe, &conversation).await;
         let pid = eva
             .participant_id(&conversation, "chloe@demo.convene.test")
             .await;
@@ -385,7 +367,7 @@ async fn a_stream_follower_misses_nothing_while_sixteen_writers_post() {
     let ana = t.agent("ana@demo.convene.test").await;
     let ben = t.agent("ben@demo.convene.test").await;
     let conversation = ana.new_conversation("Busy stream").await;
-    seat(&ana, &ben, &conversation).await;
+    ana.seat(&ben, &conversation).await;
     let (mut seen, mut cursor) = synced_messages(&ben, &conversation, None).await;
     let mut stream = ben.stream().await;
     let writers: Vec<_> = (0..16)
@@ -596,7 +578,7 @@ async fn side_by_side_invites_make_one_invite_per_person() {
     let ben_id = id_of(&ben).await;
     for round in 0..4 {
         let conversation = ana.new_conversation(&format!("Back again {round}")).await;
-        seat(&ana, &ben, &conversation).await;
+        ana.seat(&ben, &conversation).await;
         ben.post(
             &format!("/api/v1/conversations/{conversation}/leave"),
             json!({}),
@@ -704,7 +686,7 @@ async fn messages_racing_a_close_land_before_it_or_not_at_all() {
     let chloe = t.agent("chloe@demo.convene.test").await;
     for round in 0..6 {
         let conversation = eva.new_conversation("Closing time").await;
-        seat(&eva, &chloe, &conversation).await;
+        eva.seat(&chloe, &conversation).await;
         let base = format!("/api/v1/conversations/{conversation}");
         let answers = at_once(9, |i| {
             let (api, path, body) = if i == 4 {

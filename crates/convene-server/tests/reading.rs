@@ -16,41 +16,8 @@ async fn server() -> TestServer {
     .await
 }
 
-async fn id_of(api: &Api) -> String {
-    api.get("/api/v1/me").await.ok()["id"]
-        .as_str()
-        .expect("id")
-        .to_owned()
-}
-
-/// Invites `agent` and has them accept.
-async fn seat(owner: &Api, agent: &Api, conversation: &str) {
-    let invite = owner
-        .post(
-            &format!("/api/v1/conversations/{conversation}/agent-invites"),
-            json!({ "agent_id": id_of(agent).await }),
-        )
-        .await;
-    let id = invite.ok()["invite"]["id"]
-        .as_str()
-        .expect("invite")
-        .to_owned();
-    agent
-        .post(&format!("/api/v1/invites/{id}/accept"), json!({}))
-        .await
-        .ok();
-}
-
 async fn post(api: &Api, conversation: &str, body: &str) -> String {
-    api.post(
-        &format!("/api/v1/conversations/{conversation}/messages"),
-        json!({ "body": body }),
-    )
-    .await
-    .ok()["id"]
-        .as_str()
-        .expect("id")
-        .to_owned()
+    api.post_message(conversation, body).await
 }
 
 /// The row of `conversation` in the caller's web list.
@@ -98,7 +65,7 @@ async fn unread_counts_follow_the_read_mark_which_only_moves_forward() {
     let eva = t.agent("eva@demo.convene.test").await;
     let chloe = t.agent("chloe@demo.convene.test").await;
     let conversation = eva.new_conversation("Unread").await;
-    seat(&eva, &chloe, &conversation).await;
+    eva.seat(&chloe, &conversation).await;
     let first = post(&eva, &conversation, "one").await;
     let second = post(&eva, &conversation, "two").await;
     post(&eva, &conversation, "three").await;
@@ -156,7 +123,7 @@ async fn a_read_reaches_the_readers_other_devices_and_nobody_else() {
     let chloe_laptop = t.agent("chloe@demo.convene.test").await;
     let chloe_desktop = t.agent("chloe@demo.convene.test").await;
     let conversation = eva.new_conversation("Two devices").await;
-    seat(&eva, &chloe_laptop, &conversation).await;
+    eva.seat(&chloe_laptop, &conversation).await;
     let message = post(&eva, &conversation, "hello Chloe").await;
 
     let (_, chloe_cursor) = sync_from(&chloe_desktop, None).await;
@@ -222,7 +189,7 @@ async fn racing_marks_of_two_devices_keep_the_later_one() {
     let chloe = t.agent("chloe@demo.convene.test").await;
     for round in 0..5 {
         let conversation = eva.new_conversation("Race to read").await;
-        seat(&eva, &chloe, &conversation).await;
+        eva.seat(&chloe, &conversation).await;
         let mut ids = Vec::new();
         for i in 0..8 {
             ids.push(post(&eva, &conversation, &format!("m{i}")).await);

@@ -187,6 +187,48 @@ impl Api {
             .to_owned()
     }
 
+    /// The signed-in person's id.
+    pub async fn my_id(&self) -> String {
+        self.get("/api/v1/me").await.ok()["id"]
+            .as_str()
+            .expect("id")
+            .to_owned()
+    }
+
+    /// Invites `agent` to `conversation` (Add Agent) and has them accept.
+    pub async fn seat(&self, agent: &Api, conversation: &str) {
+        let invite = self
+            .post(
+                &format!("/api/v1/conversations/{conversation}/agent-invites"),
+                serde_json::json!({ "agent_id": agent.my_id().await }),
+            )
+            .await;
+        let id = invite.ok()["invite"]["id"]
+            .as_str()
+            .expect("invite")
+            .to_owned();
+        agent
+            .post(
+                &format!("/api/v1/invites/{id}/accept"),
+                serde_json::json!({}),
+            )
+            .await
+            .ok();
+    }
+
+    /// Posts a message; answers its id.
+    pub async fn post_message(&self, conversation: &str, body: &str) -> String {
+        self.post(
+            &format!("/api/v1/conversations/{conversation}/messages"),
+            serde_json::json!({ "body": body }),
+        )
+        .await
+        .ok()["id"]
+            .as_str()
+            .expect("message id")
+            .to_owned()
+    }
+
     /// The token of a conversation's Shareable Link (the part after `/j/`).
     pub async fn share_token(&self, conversation: &str) -> String {
         let link = self

@@ -207,11 +207,12 @@ impl Cache {
             .unwrap_or_default())
     }
 
-    /// How many cached conversations that are not muted have unread messages.
+    /// How many joined conversations that are not muted have unread messages (one the user is
+    /// only invited to counts as its invite).
     pub fn unread_conversations(&self) -> Result<usize, ClientError> {
         let n: i64 = self.conn.query_row(
             "SELECT count(*) FROM reads r JOIN conversations c ON c.id = r.conversation_id
-             WHERE r.unread > 0 AND r.muted = 0",
+             WHERE r.unread > 0 AND r.muted = 0 AND json_extract(c.body, '$.my_role') IS NOT NULL",
             [],
             |r| r.get(0),
         )?;
