@@ -542,6 +542,8 @@ impl Client {
         }
         // Feed pages (cursor "c…") bring news; a first sync's pages bring what was there.
         let mut from = start.clone();
+        // History is fetched once the pages are in (the fill skips conversations not cached yet).
+        let mut history_due = start.is_none();
         let mut next = Some(fetch(start));
         while let Some(pending) = next.take() {
             let fetched = pending
@@ -573,9 +575,7 @@ impl Client {
             if news {
                 self.announce_messages(&page);
             }
-            if !page.older.is_empty() {
-                self.history_due.notify_one();
-            }
+            history_due |= !page.older.is_empty();
             // One notice per conversation a page touched, however many rows it brought.
             let changed: std::collections::BTreeSet<ConversationId> = page
                 .conversations
@@ -593,6 +593,9 @@ impl Client {
                     conversation_id: *id,
                 });
             }
+        }
+        if history_due {
+            self.history_due.notify_one();
         }
         Ok(pages)
     }

@@ -348,3 +348,35 @@ async fn the_history_hands_nobody_a_conversation_they_may_not_see() {
         assert_ne!(m["conversation_id"], private.as_str());
     }
 }
+
+#[tokio::test]
+async fn a_conversation_that_comes_back_comes_with_the_readers_mark() {
+    let t = server().await;
+    let eva = t.agent("eva@demo.convene.test").await;
+    let chloe = t.agent("chloe@demo.convene.test").await;
+    let conversation = eva.new_conversation("Back again").await;
+    eva.seat(&chloe, &conversation).await;
+    let message = post(&eva, &conversation, "read this").await;
+    chloe
+        .post(
+            &format!("/api/v1/conversations/{conversation}/read"),
+            json!({ "message_id": message }),
+        )
+        .await
+        .ok();
+    let (_, cursor) = sync_from(&chloe, None).await;
+    // Removed (her device purges the conversation, read state and all), then added again.
+    let participant = eva
+        .participant_id(&conversation, "chloe@demo.convene.test")
+        .await;
+    eva.delete(&format!(
+        "/api/v1/conversations/{conversation}/participants/{participant}"
+    ))
+    .await;
+    eva.seat(&chloe, &conversation).await;
+    let (pages, _) = sync_from(&chloe, Some(&cursor)).await;
+    let reads = reads_of(&pages, &conversation);
+    assert_eq!(reads.len(), 1, "{pages:?}");
+    assert_eq!(reads[0]["last_read_message_id"], message.as_str());
+    assert_eq!(row(&chloe, &conversation).await["unread"], 0);
+}

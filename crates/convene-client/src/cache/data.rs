@@ -104,6 +104,12 @@ fn purge(tx: &Transaction<'_>, id: &ConversationId) -> Result<(), ClientError> {
         )?;
     }
     tx.execute("DELETE FROM conversations WHERE id = ?1", params![id])?;
+    // A history fill stopped inside it goes on after it: should it come back, it comes with its
+    // recent messages and a gap of its own, not as "complete" from the middle.
+    tx.execute(
+        "UPDATE sync_state SET history = 'h' || ?1 WHERE history LIKE 'h' || ?1 || '.%'",
+        params![id],
+    )?;
     Ok(())
 }
 

@@ -31,3 +31,11 @@ INSERT INTO changes_rebuilt (seq, account_id, conversation_id, kind, ref_id, aff
 DROP TABLE changes;
 ALTER TABLE changes_rebuilt RENAME TO changes;
 CREATE INDEX changes_account ON changes(account_id, seq);
+-- Existing conversations start read up to their newest message for everyone joined, so an
+-- upgrade does not light up every conversation as unread.
+INSERT INTO reads (conversation_id, member_id, last_read_at, last_read_id, muted, updated_at)
+SELECT p.conversation_id, COALESCE(p.agent_id, p.contact_id), m.created_at, m.id, 0, m.created_at
+FROM participants p JOIN messages m ON m.conversation_id = p.conversation_id
+WHERE p.state = 'joined' AND NOT EXISTS (
+    SELECT 1 FROM messages n WHERE n.conversation_id = m.conversation_id
+      AND (n.created_at > m.created_at OR (n.created_at = m.created_at AND n.id > m.id)));

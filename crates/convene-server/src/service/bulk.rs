@@ -425,7 +425,7 @@ pub async fn older_messages(
         Some((at, last)) => {
             let sql = format!(
                 "{MESSAGE_SELECT} WHERE m.conversation_id = $1
-                   AND (m.created_at < $2 OR (m.created_at = $2 AND m.id < $3))
+                   AND m.created_at <= $2 AND (m.created_at < $2 OR (m.created_at = $2 AND m.id < $3))
                  ORDER BY m.created_at DESC, m.id DESC LIMIT $4"
             );
             sqlx::query(sqlx::AssertSqlSafe(sql))

@@ -200,7 +200,8 @@ pub async fn unread_counts(
         let count: i64 = sqlx::query_scalar(
             "SELECT COUNT(*) FROM (SELECT 1 FROM messages
                WHERE conversation_id = $1 AND COALESCE(author_agent_id, author_contact_id) <> $2
-                 AND (created_at > $3 OR (created_at = $3 AND id > $4)) LIMIT $5) unread",
+                 AND created_at >= $3 AND (created_at > $3 OR (created_at = $3 AND id > $4))
+               LIMIT $5) unread",
         )
         .bind(id)
         .bind(&me)
@@ -267,7 +268,7 @@ pub async fn page(
     // `id < ''` is never true: from the newest, only `created_at < MAX` decides.
     let sql = format!(
         "{MESSAGE_SELECT} WHERE m.conversation_id = $1
-           AND (m.created_at < $2 OR (m.created_at = $2 AND m.id < $3))
+           AND m.created_at <= $2 AND (m.created_at < $2 OR (m.created_at = $2 AND m.id < $3))
          ORDER BY m.created_at DESC, m.id DESC LIMIT $4"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -289,6 +290,10 @@ pub async fn page(
 
 /// Messages one history page carries at most (a page ends at a conversation's end when it can).
 pub const HISTORY_PAGE: usize = 5000;
+
+/// Batches of candidate conversations ([`super::sync::PAGE_CONVERSATIONS`] each) one history page
+/// looks through at most.
+const HISTORY_BATCHES: usize = 2;
 
 /// Where a history fill stands: the conversations after `after` (in id order) are still to come;
 /// of `after` itself, the messages older than `before`, when set.
@@ -342,6 +347,7 @@ pub async fn history(
     let mut after = cursor.after.clone();
     // The conversation a cursor stopped inside comes first again, from where it stopped.
     let mut resume = cursor.before.map(|m| (cursor.after, m));
+    let mut batches = 0;
     loop {
         let batch =
             super::sync::visible_from(&mut conn, principal, &after, resume.is_some()).await?;
@@ -374,7 +380,18 @@ pub async fn history(
             }
         }
         resume = None;
+        batches += 1;
         match batch.last {
+            // However few messages the conversations had, one request walks a bounded number of
+            // them; the next page goes on after the last one looked at.
+            Some(last) if batch.more && batches >= HISTORY_BATCHES => {
+                return Ok(HistoryPage {
+                    messages,
+                    complete,
+                    cursor: format!("h{last}"),
+                    has_more: true,
+                })
+            }
             Some(last) if batch.more => after = last,
             _ => {
                 return Ok(HistoryPage {

@@ -331,7 +331,15 @@ pub async fn feed_page(ctx: &Ctx, principal: &Principal, pos: FeedPos) -> Result
         let all = bulk::events_of(&mut conn, &arrived, me).await?;
         events.extend(all.into_iter().filter(|e| !known.contains(&s(e.id))));
     }
-    let read_ids: Vec<String> = read_changed.into_iter().filter(|id| sees(id)).collect();
+    // The reader's own changed marks, and the marks of conversations that just arrived (the
+    // cache dropped its state with the conversation, if it had one).
+    let read_ids: Vec<String> = read_changed
+        .into_iter()
+        .filter(|id| sees(id))
+        .chain(arrived.iter().cloned())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
     Ok(SyncPage {
         cursor: format_cursor(next),
         has_more,
