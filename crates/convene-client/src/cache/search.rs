@@ -120,15 +120,47 @@ pub enum SearchField {
     Message,
 }
 
+/// The longest prefix the search indexes keep (`prefix = '2 3 4 5'`, cache migration 8): a
+/// prefix query of two to this many characters reads one index entry; a longer or shorter one
+/// merges the entries of every word it starts, which over a million messages takes tens of ms.
+const INDEXED_PREFIX: std::ops::RangeInclusive<usize> = 2..=5;
+
+fn words(q: &str) -> Vec<&str> {
+    q.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .collect()
+}
+
 /// The FTS5 query for what was typed: every word, each also as the start of a longer word
 /// ("inv" finds "invoice"), all of them required. Quotes and operators typed are words, not syntax.
 pub fn fts_query(q: &str) -> Option<String> {
-    let words: Vec<String> = q
-        .split(|c: char| !c.is_alphanumeric())
-        .filter(|w| !w.is_empty())
-        .map(|w| format!("\"{w}\"*"))
-        .collect();
+    let words: Vec<String> = words(q).iter().map(|w| format!("\"{w}\"*")).collect();
     (!words.is_empty()).then(|| words.join(" "))
+}
+
+/// The queries [`Cache::search`] runs for what was typed, cheapest first: each word whose length
+/// the prefix index keeps as a prefix, every other word whole; then, only when that found too
+/// little, [`fts_query`] (every word also as a prefix). Both when they differ, else one.
+pub fn fts_queries(q: &str) -> Vec<String> {
+    let Some(full) = fts_query(q) else {
+        return Vec::new();
+    };
+    let cheap: Vec<String> = words(q)
+        .iter()
+        .map(|w| {
+            if INDEXED_PREFIX.contains(&w.chars().count()) {
+                format!("\"{w}\"*")
+            } else {
+                format!("\"{w}\"")
+            }
+        })
+        .collect();
+    let cheap = cheap.join(" ");
+    if cheap == full {
+        vec![full]
+    } else {
+        vec![cheap, full]
+    }
 }
 
 impl Cache {
@@ -137,17 +169,27 @@ impl Cache {
     /// messages, newest first — a common word in many messages is not ranked row by row. Each
     /// conversation once, with the snippet of its best match. At most `limit`.
     pub fn search(&self, q: &str, limit: usize) -> Result<Vec<SearchHit>, ClientError> {
-        let Some(query) = fts_query(q) else {
+        let queries = fts_queries(q);
+        let Some(full) = queries.last() else {
             return Ok(Vec::new());
         };
         let mut hits = Vec::new();
         let mut seen = std::collections::HashSet::new();
         let rows = i64::try_from(limit * 4).unwrap_or(200);
-        for (table, field, order) in [
-            ("subject_fts", SearchField::Subject, "rank"),
-            ("people_fts", SearchField::Person, "rank"),
-            ("message_fts", SearchField::Message, "rowid DESC"),
-        ] {
+        // Subjects and people (one row per conversation or person: few) with every word as a
+        // prefix; messages (a million, say) with whole words and indexed prefixes first, and
+        // every prefix only when those found too few.
+        let passes = [
+            (full, "subject_fts", SearchField::Subject, "rank"),
+            (full, "people_fts", SearchField::Person, "rank"),
+        ]
+        .into_iter()
+        .chain(
+            queries
+                .iter()
+                .map(|query| (query, "message_fts", SearchField::Message, "rowid DESC")),
+        );
+        for (query, table, field, order) in passes {
             if hits.len() >= limit {
                 break;
             }
@@ -338,6 +380,20 @@ mod tests {
             .expect("apply");
         assert!(found_in(&cache, "replace").is_empty());
         assert!(found_in(&cache, "jose").is_empty());
+    }
+
+    #[test]
+    fn the_cheap_query_keeps_indexed_prefixes_and_whole_words_and_falls_back_to_every_prefix() {
+        assert_eq!(
+            fts_queries("invoice addr 7"),
+            [
+                "\"invoice\" \"addr\"* \"7\"".to_owned(),
+                "\"invoice\"* \"addr\"* \"7\"*".to_owned()
+            ]
+        );
+        // Nothing cheaper to try: one query.
+        assert_eq!(fts_queries("deliv da"), ["\"deliv\"* \"da\"*".to_owned()]);
+        assert!(fts_queries(" ,; ").is_empty());
     }
 
     #[test]
