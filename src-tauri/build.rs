@@ -22,6 +22,8 @@ fn main() {
         "mark_read",
         "set_muted",
         "load_older",
+        "do_not_disturb",
+        "set_do_not_disturb",
         "crews",
         "crew_choices",
         "share_link",

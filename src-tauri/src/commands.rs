@@ -209,6 +209,32 @@ pub async fn set_muted(
     Ok(())
 }
 
+/// Until when notifications are held back (RFC 3339), if they are now.
+#[tauri::command]
+pub fn do_not_disturb(client: ClientState<'_>) -> Result<Option<String>> {
+    Ok(client.do_not_disturb()?.and_then(|t| {
+        t.format(&time::format_description::well_known::Rfc3339)
+            .ok()
+    }))
+}
+
+/// Holds notifications back until `until` (RFC 3339; the UI works out "until tomorrow" in the
+/// user's own time), or switches them on again (`null`).
+#[tauri::command]
+pub fn set_do_not_disturb(client: ClientState<'_>, until: Option<String>) -> Result<()> {
+    let until = until
+        .map(|t| {
+            time::OffsetDateTime::parse(&t, &time::format_description::well_known::Rfc3339).map_err(
+                |_| ClientError::Invalid {
+                    field: "until".to_owned(),
+                    message: format!("{t:?} is not a moment (RFC 3339)"),
+                },
+            )
+        })
+        .transpose()?;
+    Ok(client.set_do_not_disturb(until)?)
+}
+
 /// Older messages of a conversation scrolled to its top that the cache does not have yet (one
 /// page from the server); answers how many came.
 #[tauri::command]

@@ -99,6 +99,8 @@ fn main() {
             commands::mark_read,
             commands::set_muted,
             commands::load_older,
+            commands::do_not_disturb,
+            commands::set_do_not_disturb,
             commands::crews,
             commands::crew_choices,
             commands::share_link,

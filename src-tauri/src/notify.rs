@@ -26,6 +26,14 @@ pub fn message(app: &AppHandle, message: &Message, subject: &str) {
 }
 
 fn show(app: &AppHandle, summary: String, body: String, conversation: ConversationId) {
+    // Do not disturb: the window and the badge still show it; the banner waits.
+    let quiet = app
+        .try_state::<std::sync::Arc<convene_client::Client>>()
+        .and_then(|c| c.do_not_disturb().ok().flatten());
+    if let Some(until) = quiet {
+        tracing::info!(%until, %summary, "notification held back: do not disturb");
+        return;
+    }
     let app = app.clone();
     // Showing and waiting for the click block, so they get a thread of their own.
     std::thread::spawn(move || {

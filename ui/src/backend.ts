@@ -95,6 +95,10 @@ export interface Backend {
   changePassword(current: string, next: string): Promise<void>;
   /** Startup telemetry: the conversation list (of `conversations` entries) was painted for the first time. */
   startupRendered(conversations: number): Promise<void>;
+  /** Do not disturb (desktop): until when native notifications are held back (RFC 3339), or null. */
+  doNotDisturb(): Promise<string | null>;
+  /** Holds notifications back until `until` (RFC 3339), or switches them on again (null). */
+  setDoNotDisturb(until: string | null): Promise<void>;
   /**
    * Contacts' way back in (browser only): asks the server to email a one-time sign-in link to
    * `email`. Resolves the same way whether or not the address is known; rejects with a

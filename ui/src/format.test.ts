@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { initials, peopleCount, relativeTime, roleLabel } from "./format";
+import { initials, peopleCount, quietUntil, relativeTime, roleLabel, unreadLabel } from "./format";
 
 describe("relativeTime", () => {
   const now = new Date("2026-11-26T12:00:00Z");
@@ -30,5 +30,20 @@ describe("labels", () => {
     expect(roleLabel("superadmin")).toBe("SuperAdmin");
     expect(roleLabel("owner")).toBe("Owner");
     expect(roleLabel(null)).toBe("");
+  });
+});
+
+describe("do not disturb and unread", () => {
+  it("ends an hour from now, or tomorrow at 8:00 in the user's own time", () => {
+    const now = new Date(2026, 11, 4, 22, 30);
+    expect(quietUntil("hour", now).getTime() - now.getTime()).toBe(60 * 60 * 1000);
+    const tomorrow = quietUntil("tomorrow", now);
+    expect([tomorrow.getDate(), tomorrow.getHours(), tomorrow.getMinutes()]).toEqual([5, 8, 0]);
+  });
+
+  it("counts unread up to 99, then 99+", () => {
+    expect(unreadLabel(3)).toBe("3");
+    expect(unreadLabel(99)).toBe("99");
+    expect(unreadLabel(100)).toBe("99+");
   });
 });

@@ -62,3 +62,12 @@ export function roleLabel(role: string | null | undefined): string {
 export function unreadLabel(count: number): string {
   return count > 99 ? "99+" : String(count);
 }
+
+/** When "Do not disturb" chosen at `now` ends: in an hour, or tomorrow at 8:00 in the user's time. */
+export function quietUntil(choice: "hour" | "tomorrow", now = new Date()): Date {
+  if (choice === "hour") return new Date(now.getTime() + 60 * 60 * 1000);
+  const t = new Date(now);
+  t.setDate(t.getDate() + 1);
+  t.setHours(8, 0, 0, 0);
+  return t;
+}

@@ -32,6 +32,7 @@ function signedOutBackend() {
     refresh: async () => ({ online: false, signed_out: true, error: "Signed out — sign in again", last_synced_at: null }),
     conversation: async () => null,
     startupRendered: async () => undefined,
+    doNotDisturb: async () => null,
     signIn: async (server: string, email: string, password: string) => {
       signIns.push([server, email, password]);
       home.state = "online";

@@ -34,6 +34,7 @@ function offlineBackend(count: number) {
       home.conversations
         .filter((e) => e.conversation.subject.toLowerCase().includes(q))
         .map((e) => ({ conversation_id: e.conversation.id, field: "subject", snippet: `\u0002${e.conversation.subject}\u0003` })),
+    doNotDisturb: async () => null,
     startupRendered: async (n: number) => {
       calls.startupRendered.push(n);
     },

@@ -10,6 +10,7 @@ mod client;
 pub mod error;
 pub mod events;
 pub mod outbox;
+mod quiet;
 mod reading;
 pub mod realtime;
 pub mod screen;

@@ -1051,3 +1051,93 @@ async fn reading_on_one_app_clears_the_unread_count_on_a_second_app_of_the_same_
     a.close().await;
     b.close().await;
 }
+
+/// Ana creates a conversation and invites Femi to it.
+async fn invite_femi(t: &TestServer, ana: &Api, subject: &str) {
+    let conversation = ana.new_conversation(subject).await;
+    let femi = t.agent("femi@demo.convene.test").await.my_id().await;
+    ana.post(
+        &format!("/api/v1/conversations/{conversation}/agent-invites"),
+        json!({ "agent_id": femi }),
+    )
+    .await
+    .ok();
+}
+
+#[tokio::test]
+async fn do_not_disturb_holds_back_a_notification_that_would_otherwise_be_recorded() {
+    let recorder = Recorder::start().await.expect("notification recorder");
+    let t = TestServer::start(None).await;
+    let ana = api_as(&t, "ana@demo.convene.test").await;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let app = Desktop::launch("quiet", dir.path(), &[])
+        .await
+        .expect("app");
+    sign_in(&app, &t.server.url(), "femi@demo.convene.test").await;
+    app.wd
+        .wait_for_text("[data-testid=connection-status]", WAIT, |s| s == "Online")
+        .await
+        .expect("online");
+
+    app.wd
+        .click_xpath(
+            "//select[@data-testid='do-not-disturb']/option[@value='hour']",
+            WAIT,
+        )
+        .await
+        .expect("Do not disturb for 1 hour");
+    app.wd
+        .wait_for("[data-testid=quiet-until]", WAIT)
+        .await
+        .expect("the bar says until when");
+    app.wd
+        .screenshot(&artifact_dir().join("do-not-disturb.png"))
+        .await
+        .expect("shot");
+    invite_femi(&t, &ana, "Held back while quiet").await;
+    app.wd
+        .wait_for_xpath(
+            "//*[@data-testid='invite'][contains(., 'Held back while quiet')]",
+            WAIT,
+        )
+        .await
+        .expect("the invite still shows in the window");
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let held: Vec<_> = recorder
+        .received()
+        .into_iter()
+        .filter(|n| n.body.contains("Held back while quiet"))
+        .collect();
+    assert!(held.is_empty(), "notified while quiet: {held:?}");
+
+    app.wd
+        .click_xpath(
+            "//select[@data-testid='do-not-disturb']/option[@value='off']",
+            WAIT,
+        )
+        .await
+        .expect("Notifications on");
+    app.wd
+        .wait_gone("[data-testid=quiet-until]", WAIT)
+        .await
+        .expect("quiet no more");
+    invite_femi(&t, &ana, "Let through afterwards").await;
+    let note = recorder
+        .wait_for("Ana Lima invited you", WAIT)
+        .await
+        .expect("a notification once notifications are on");
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !recorder
+        .received()
+        .iter()
+        .any(|n| n.body.contains("Let through afterwards"))
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{note:?} / {:?}",
+            recorder.received()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    app.close().await;
+}

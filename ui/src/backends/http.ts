@@ -529,6 +529,11 @@ export class HttpBackend implements Backend {
 
   /** Startup telemetry is the desktop shell's; a browser has nothing to report it to. */
   async startupRendered(_conversations: number): Promise<void> {}
+  // The browser raises no notifications of its own: nothing to hold back.
+  async doNotDisturb(): Promise<string | null> {
+    return null;
+  }
+  async setDoNotDisturb(_until: string | null): Promise<void> {}
 }
 
 /** The server sent no invite because the person is already in or already invited: said as a

@@ -118,6 +118,12 @@ export class TauriBackend implements Backend {
   changePassword(current: string, next: string): Promise<void> {
     return invoke("change_password", { current, new: next });
   }
+  doNotDisturb(): Promise<string | null> {
+    return invoke("do_not_disturb");
+  }
+  setDoNotDisturb(until: string | null): Promise<void> {
+    return invoke("set_do_not_disturb", { until });
+  }
   startupRendered(conversations: number): Promise<void> {
     return invoke("startup_rendered", { conversations });
   }

@@ -30,6 +30,8 @@ type TopBarProps = {
   onsigninagain: () => void;
   onadmin: () => void;
   onpassword: () => void;
+  quiet: string | null | undefined;
+  onquiet: (until: string | null) => void;
 };
 type ConversationListProps = {
   entries: ListEntry[];
@@ -118,7 +120,11 @@ export class AppView {
         const { default: ChangePassword } = await import("../components/ChangePassword.svelte");
         openDialog(ChangePassword, (close) => ({ backend, onclose: close }));
       },
+      // Only where the app raises notifications of its own (the desktop).
+      quiet: backend.hasOfflineCache ? null : undefined,
+      onquiet: (until) => void this.setQuiet(until),
     });
+    if (backend.hasOfflineCache) void backend.doNotDisturb().then((until) => (this.topBar.props.quiet = until)).catch(() => undefined);
     this.element = h(
       "div",
       { class: "app" },
@@ -139,6 +145,16 @@ export class AppView {
       this.scheduleReload();
     });
     backend.onOpenConversation((id) => void this.open(id));
+  }
+
+  private async setQuiet(until: string | null): Promise<void> {
+    try {
+      await this.backend.setDoNotDisturb(until);
+      this.topBar.props.quiet = await this.backend.doNotDisturb();
+      toast(until ? "Do not disturb: notifications are held back" : "Notifications on");
+    } catch (e) {
+      toast(messageOf(e), "error");
+    }
   }
 
   /** First paint from the cache, then a refresh from the server. */

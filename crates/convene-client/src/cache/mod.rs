@@ -12,6 +12,7 @@ use crate::error::ClientError;
 
 mod data;
 mod outbox;
+mod prefs;
 mod reading;
 mod search;
 mod session;
@@ -200,6 +201,11 @@ const MIGRATIONS: &[&str] = &[
          SELECT rowid, conversation_id, coalesce(json_extract(body, '$.name'), '') || ' ' || coalesce(json_extract(body, '$.email'), '') FROM participants;
      INSERT INTO message_fts (rowid, conversation_id, text)
          SELECT rowid, conversation_id, coalesce(json_extract(body, '$.author_name'), '') || ': ' || coalesce(json_extract(body, '$.body'), '') FROM messages;",
+    // 9: this device's preferences (do not disturb until when).
+    "CREATE TABLE prefs (
+         key    TEXT PRIMARY KEY NOT NULL,
+         value  TEXT NOT NULL
+     );",
 ];
 
 /// The session stored in the cache.
@@ -293,7 +299,7 @@ impl Cache {
             "DELETE FROM session; DELETE FROM conversations; DELETE FROM sync_state;
              DELETE FROM participants; DELETE FROM invites; DELETE FROM service_requests;
              DELETE FROM messages; DELETE FROM events; DELETE FROM outbox; DELETE FROM contacts_seen;
-             DELETE FROM reads; DELETE FROM history_gaps;",
+             DELETE FROM reads; DELETE FROM history_gaps; DELETE FROM prefs;",
         )?;
         tx.commit()?;
         self.conn.execute_batch("VACUUM")?;

@@ -165,9 +165,9 @@ pub fn fts_queries(q: &str) -> Vec<String> {
 
 impl Cache {
     /// Conversations whose subject, people or messages hold every word of `q` (prefixes too,
-    /// diacritics folded), best first: subject matches (by FTS5's rank), then people, then
-    /// messages, newest first — a common word in many messages is not ranked row by row. Each
-    /// conversation once, with the snippet of its best match. At most `limit`.
+    /// diacritics folded), best first: subject matches, then people, then messages, each newest
+    /// first (a common word in many rows is not ranked row by row). Each conversation once, with
+    /// the snippet of its best match. At most `limit`.
     pub fn search(&self, q: &str, limit: usize) -> Result<Vec<SearchHit>, ClientError> {
         let queries = fts_queries(q);
         let Some(full) = queries.last() else {
@@ -178,10 +178,12 @@ impl Cache {
         let rows = i64::try_from(limit * 4).unwrap_or(200);
         // Subjects and people (one row per conversation or person: few) with every word as a
         // prefix; messages (a million, say) with whole words and indexed prefixes first, and
-        // every prefix only when those found too few.
+        // every prefix only when those matched fewer rows than were asked for.
+        // Within a tier, newest first: ranked by `rank`, a word in all 10,000 subjects had every
+        // one of them scored and its snippet made before the first ten were taken.
         let passes = [
-            (full, "subject_fts", SearchField::Subject, "rank"),
-            (full, "people_fts", SearchField::Person, "rank"),
+            (full, "subject_fts", SearchField::Subject, "rowid DESC"),
+            (full, "people_fts", SearchField::Person, "rowid DESC"),
         ]
         .into_iter()
         .chain(
@@ -189,8 +191,11 @@ impl Cache {
                 .iter()
                 .map(|query| (query, "message_fts", SearchField::Message, "rowid DESC")),
         );
+        // Whether the last message pass had more matches than it read: then every prefix would
+        // only find more of the same (and merge the index entries of every longer word).
+        let mut messages_left = false;
         for (query, table, field, order) in passes {
-            if hits.len() >= limit {
+            if hits.len() >= limit || messages_left {
                 break;
             }
             // The snippet is made in the same pass (FTS5 makes it from the row at hand; asked
@@ -202,7 +207,9 @@ impl Cache {
             let found = stmt.query_map(params![query, rows], |r| {
                 Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?))
             })?;
+            let mut read = 0;
             for row in found {
+                read += 1;
                 let (conversation_id, snippet) = row?;
                 if hits.len() >= limit {
                     break;
@@ -215,6 +222,7 @@ impl Cache {
                     });
                 }
             }
+            messages_left = field == SearchField::Message && read == rows;
         }
         Ok(hits)
     }
