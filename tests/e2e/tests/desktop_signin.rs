@@ -557,3 +557,47 @@ async fn a_join_link_clicked_while_the_app_runs_opens_in_the_browser_once_and_ke
     assert_eq!(link.ok()["uses"], 0, "the link was not redeemed by the app");
     app.close().await;
 }
+
+#[tokio::test]
+async fn a_conversation_link_opened_while_the_app_runs_opens_it_in_the_running_window() {
+    let server = TestServer::start(None).await;
+    let url = server.server.url();
+    let ana = server.agent("ana@demo.convene.test").await;
+    let conversation = new_conversation(&ana, "Linked from an email").await;
+    // Something newer, so the window opens another conversation on start.
+    new_conversation(&ana, "Opened on start").await;
+
+    let home = tempfile::tempdir().expect("tempdir");
+    let app = Desktop::launch_single_instance("conversation-link", home.path(), &[])
+        .await
+        .expect("launch app");
+    sign_in(&app, &url, "ana@demo.convene.test", DEMO_PASSWORD).await;
+    online(&app).await;
+    app.wd
+        .wait_for_text("[data-testid=conversation-subject]", WAIT, |s| {
+            s == "Opened on start"
+        })
+        .await
+        .expect("the newest conversation open");
+
+    // The OS starts `convene convene://conversation/{id}`: it hands over to the running app.
+    let status = convene_e2e::desktop::second_launch(
+        home.path(),
+        &[],
+        &[format!("convene://conversation/{conversation}")],
+    )
+    .await
+    .expect("second launch");
+    assert!(status.success(), "{status}");
+    app.wd
+        .wait_for_text("[data-testid=conversation-subject]", WAIT, |s| {
+            s == "Linked from an email"
+        })
+        .await
+        .expect("the linked conversation opened in the running window");
+    app.wd
+        .screenshot(&artifact_dir().join("conversation-link-while-running.png"))
+        .await
+        .expect("screenshot");
+    app.close().await;
+}
