@@ -176,8 +176,8 @@ impl Client {
     /// Older messages for a conversation scrolled to its top, when the cache has no more: one
     /// page from the server (online only). Answers how many came.
     pub async fn load_older(&self, id: &ConversationId) -> Result<usize, ClientError> {
-        let gaps = self.cache().history_gaps();
-        let Some((_, oldest)) = gaps?.into_iter().find(|(g, _)| g == id) else {
+        let gap = self.cache().history_gap(id);
+        let Some(oldest) = gap? else {
             return Ok(0);
         };
         let api = self.api()?;

@@ -17,9 +17,10 @@ mod reading;
 mod search;
 mod session;
 
+pub use convene_proto::list::Unread;
 pub use data::{ConversationView, Timeline};
 pub use outbox::QueuedAction;
-pub use reading::{Unread, UnsentRead};
+pub use reading::UnsentRead;
 pub use search::{fts_queries, fts_query, SearchField, SearchHit, MARK_END, MARK_START};
 
 /// JSON for a cached row.

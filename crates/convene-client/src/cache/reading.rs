@@ -2,6 +2,7 @@
 //! server's mark or their own newer one not sent yet), its unread count kept in a column, and
 //! which conversations' older messages are still to fetch.
 
+use convene_proto::list::Unread;
 use convene_proto::reading::UNREAD_CAP;
 use convene_proto::{ConversationId, HistoryPage, Message, ReadState};
 use rusqlite::{params, Connection, OptionalExtension};
@@ -89,13 +90,6 @@ pub struct UnsentRead {
     pub mark: Option<String>,
     /// The mute switch, when it is unsent.
     pub muted: Option<bool>,
-}
-
-/// A conversation's unread count and mute switch, as its list row shows them.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Unread {
-    pub count: i64,
-    pub muted: bool,
 }
 
 impl Cache {
@@ -307,6 +301,21 @@ impl Cache {
             ))
         })
         .collect()
+    }
+
+    /// Whether conversation `id`'s older messages are still to fetch, and if so its oldest cached
+    /// message (to fetch the page before it).
+    pub fn history_gap(&self, id: &ConversationId) -> Result<Option<Option<String>>, ClientError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT (SELECT id FROM messages m WHERE m.conversation_id = g.conversation_id
+                     AND m.outbox_seq IS NULL ORDER BY created_at, id LIMIT 1)
+                 FROM history_gaps g WHERE g.conversation_id = ?1",
+                params![id.to_string()],
+                |r| r.get::<_, Option<String>>(0),
+            )
+            .optional()?)
     }
 
     /// Stores a page of older messages of one conversation; `done`: it held the first message.

@@ -238,7 +238,8 @@ pub async fn record_change_at(
     .execute(&mut **tx)
     .await?;
     tx.changed(conv.account_id);
-    if kind != "event" {
+    // An event moves nothing by itself (its change did), and a person's read state is theirs.
+    if kind != "event" && kind != "read" {
         // Written just before the commit (`Tx::touch`): every change to a conversation writes
         // its row, so the row's lock is held for the commit only, not for the whole change.
         tx.touch(conv.id, now);

@@ -17,7 +17,7 @@ use convene_proto::{
 use sqlx::{AnyConnection, Row};
 
 use super::bulk::{self, fetch_in};
-use super::rows::{self, MESSAGE_SELECT};
+use super::rows;
 use super::{s, ConversationRow, Ctx, Need, Principal};
 use crate::clock::{from_ms, now_ms};
 use crate::error::Error;
@@ -32,16 +32,7 @@ pub async fn mark_read(
 ) -> Result<ReadState, Error> {
     ctx.change_in(principal, id, Need::Personal, |tx, conv| {
         Box::pin(async move {
-            let at: Option<i64> = sqlx::query_scalar(
-                "SELECT created_at FROM messages WHERE id = $1 AND conversation_id = $2",
-            )
-            .bind(s(message))
-            .bind(s(id))
-            .fetch_optional(&mut **tx)
-            .await?;
-            let at = at.ok_or_else(|| {
-                Error::invalid("message_id", "message_id is not a message of this conversation")
-            })?;
+            let (at, _) = position(tx, &s(id), &s(message), "message_id").await?;
             let me = principal.member().id();
             // Forward only: a mark older than the stored one leaves it as it is.
             let moved = sqlx::query(
@@ -101,22 +92,10 @@ pub async fn set_muted(
     .await
 }
 
-/// A feed row telling `member`'s other devices that their read state of `conv` changed. It does
-/// not move the conversation up anyone's list.
+/// A feed row telling `member`'s other devices that their read state of `conv` changed (kind
+/// `read`: it moves the conversation up nobody's list).
 async fn record_read(tx: &mut Tx<'_>, conv: &ConversationRow, member: Member) -> Result<(), Error> {
-    sqlx::query(
-        "INSERT INTO changes (account_id, conversation_id, kind, ref_id, affected_agent, affected_contact, created_at)
-         VALUES ($1, $2, 'read', NULL, $3, $4, $5)",
-    )
-    .bind(s(conv.account_id))
-    .bind(s(conv.id))
-    .bind(member.agent())
-    .bind(member.contact())
-    .bind(now_ms())
-    .execute(&mut **tx)
-    .await?;
-    tx.changed(conv.account_id);
-    Ok(())
+    Ok(super::record_change(tx, conv, "read", None, Some(member)).await?)
 }
 
 fn state_row(
@@ -256,34 +235,16 @@ pub async fn page(
     let mut conn = ctx.store.pool().acquire().await?;
     super::load_conversation(&mut conn, principal, id).await?;
     let key = s(id);
-    let (at, last) = match before {
+    let before = match before {
         Some(m) => {
             let m: MessageId = m
                 .parse()
                 .map_err(|_| Error::invalid("before", "before is not a message id"))?;
-            position(&mut conn, &key, &s(m), "before").await?
+            Some(position(&mut conn, &key, &s(m), "before").await?)
         }
-        None => (i64::MAX, String::new()),
+        None => None,
     };
-    // `id < ''` is never true: from the newest, only `created_at < MAX` decides.
-    let sql = format!(
-        "{MESSAGE_SELECT} WHERE m.conversation_id = $1
-           AND m.created_at <= $2 AND (m.created_at < $2 OR (m.created_at = $2 AND m.id < $3))
-         ORDER BY m.created_at DESC, m.id DESC LIMIT $4"
-    );
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(&key)
-        .bind(at)
-        .bind(&last)
-        .bind(i64::try_from(limit + 1).unwrap_or(i64::MAX))
-        .fetch_all(&mut *conn)
-        .await?;
-    let mut messages: Vec<Message> = rows
-        .iter()
-        .map(rows::message_row)
-        .collect::<Result<_, _>>()?;
-    let more = messages.len() > limit;
-    messages.truncate(limit);
+    let (messages, more) = bulk::older_messages(&mut conn, &key, before, 0, limit).await?;
     let older = more.then(|| messages.last().map(|m| s(m.id))).flatten();
     Ok(MessagePage { messages, older })
 }
